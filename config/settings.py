@@ -1,0 +1,43 @@
+"""One settings object, read from the environment and ``.env``, validated at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """``DANVAN_*`` variables (and ``PREFECT_API_URL``). Nothing here is required."""
+
+    model_config = SettingsConfigDict(env_prefix="DANVAN_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./danvan.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    out_dir: Path = Path("danvan-out")
+    #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.
+    prefect_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("PREFECT_API_URL", "DANVAN_PREFECT_API_URL")
+    )
+    #: Extra days off (government bridge days) and make-up working days, ISO dates, comma-separated.
+    extra_holidays: str = ""
+    extra_working_days: str = ""
+    notify_timeout_seconds: float = 10.0
+    notify_retries: int = 2
+    notify_concurrency: int = 16
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, v: str) -> str:
+        if not v.startswith(("sqlite:", "postgresql")):
+            raise ValueError("DANVAN_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
+        if v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
+        return v
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

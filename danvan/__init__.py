@@ -1,0 +1,1 @@
+"""danvan: công tác dân vận chính quyền, run as Prefect flows."""

@@ -1,0 +1,209 @@
+"""The cycle's vocabulary as plain values: what rules take and return (no database, no Prefect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+UnitKind = Literal["province", "department", "district", "district_office", "commune", "agency"]
+UNIT_KINDS: tuple[str, ...] = (
+    "province",
+    "department",
+    "district",
+    "district_office",
+    "commune",
+    "agency",
+)
+#: Vietnamese labels of the kinds, as reports name the levels (*cấp huyện*, *cấp xã*, *sở, ngành*).
+KIND_LABELS: dict[str, str] = {
+    "province": "cấp tỉnh",
+    "department": "sở, ban, ngành",
+    "district": "cấp huyện",
+    "district_office": "phòng, ban cấp huyện",
+    "commune": "cấp xã",
+    "agency": "cơ quan, đơn vị",
+}
+
+Milestone = Literal["self_assessment", "district_compilation", "province_scoring"]
+MILESTONES: tuple[str, ...] = ("self_assessment", "district_compilation", "province_scoring")
+MILESTONE_LABELS: dict[str, str] = {
+    "self_assessment": "tự đánh giá, chấm điểm",
+    "district_compilation": "tổng hợp, xếp loại cấp huyện",
+    "province_scoring": "thẩm định, xếp loại cấp tỉnh",
+}
+
+UnitStatus = Literal["on_time", "late", "missing"]
+
+#: SPEC §3.4: the figure groups and their fields (the appendix tables of the seeds).
+FIGURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "citizen_reception": (
+        "regular_sessions",
+        "regular_people",
+        "periodic_sessions",
+        "periodic_people",
+        "cases",
+        "group_cases",
+    ),
+    "petitions": ("received", "in_jurisdiction", "resolved", "outstanding"),
+    "staff_complaints": ("received", "in_jurisdiction", "resolved", "outstanding"),
+    "mediation": ("received", "successful", "unsuccessful"),
+    "admin_procedures": ("received", "online", "resolved", "on_time", "overdue"),
+    "models": ("registered", "recognised"),
+}
+
+Figures = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    """A unit of the org tree with its effective flags (defaults by kind already applied)."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    assessed: bool = True
+    compiles: bool = False
+    active: bool = True
+    contacts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    max: float
+    group: str
+
+
+@dataclass(frozen=True)
+class CriteriaGroup:
+    code: str
+    name: str
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    """Xếp loại: a ranking class; a total at or above ``min`` gets it (bands highest first)."""
+
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """Bộ tiêu chí đánh giá, xếp loại (SPEC §3.2)."""
+
+    code: str
+    name: str
+    groups: tuple[CriteriaGroup, ...]
+    bonus_max: float
+    penalty_max: float
+    bands: tuple[Band, ...]
+    zero_criterion_caps_band: str | None = None
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for g in self.groups for c in g.criteria)
+
+    @property
+    def max_total(self) -> float:
+        return sum(c.max for c in self.criteria)
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """SPEC §3.3 ``reminders``."""
+
+    before_days: tuple[int, ...] = (14, 7, 3, 1)
+    overdue_every_days: int = 2
+    escalate_after_days: int = 3
+    send_at: time = time(8, 0)
+    working_days_only: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Kế hoạch: the year's plan as issued (SPEC §3.3)."""
+
+    province: str
+    year: int
+    title: str
+    reference: str
+    issued_on: date
+    criteria: dict[str, str]  # unit kind or "default" → criteria-set code
+    deadlines: dict[str, date]  # milestone → date
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    def criteria_for(self, kind: str) -> str:
+        return self.criteria.get(kind) or self.criteria["default"]
+
+
+@dataclass(frozen=True)
+class SubmissionDoc:
+    """Tự đánh giá: one unit's self-assessment as submitted (SPEC §3.4), already validated."""
+
+    unit: str
+    year: int
+    submitted_by: str
+    scores: dict[str, float]
+    bonus: float
+    penalty: float
+    figures: Figures
+    report_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One line of an appraisal (thẩm định): a criterion score, or the bonus or the penalty."""
+
+    unit: str
+    reason: str
+    criterion: str | None = None
+    score: float | None = None
+    bonus: float | None = None
+    penalty: float | None = None
+
+    @property
+    def target(self) -> str:
+        return (
+            self.criterion
+            if self.criterion is not None
+            else ("bonus" if self.bonus is not None else "penalty")
+        )
+
+    @property
+    def value(self) -> float:
+        for v in (self.score, self.bonus, self.penalty):
+            if v is not None:
+                return v
+        raise ValueError("empty adjustment")
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    year: int
+    by: str
+    adjustments: tuple[Adjustment, ...]
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """A unit's standing in a cycle at an instant: what ``status`` shows for it."""
+
+    code: str
+    name: str
+    kind: str
+    compiler: str | None
+    status: str  # on_time | late | missing
+    version: int | None = None
+    submitted_at: datetime | None = None
+    first_submitted_at: datetime | None = None
+    days_late: int | None = None
+    self_total: float | None = None
+    final_total: float | None = None
+    band: str | None = None
+    zero_criteria: int = 0

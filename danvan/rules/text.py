@@ -1,0 +1,113 @@
+"""Vietnamese text and number conventions of the officials' own documents (SPEC §3, §4.4).
+
+Names arrive in NFC or NFD and with the legacy glyphs ƣ/Ƣ (U+01A3/U+01A2) that old Vietnamese
+fonts used for ư/Ư; everything is normalised before it is compared or stored.
+Numbers follow seed 001: thousands with ``.``, decimals with ``,``, percentages with two
+decimals *truncated* (3.306/3.320 → ``99,57%``), counts below ten in prose with two digits.
+Dates follow Nghị định 30/2020/NĐ-CP: *ngày 09 tháng 11 năm 2023*, with a leading zero for days
+below 10 and for months 1 and 2.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+
+_LEGACY = str.maketrans({"\u01a3": "ư", "\u01a2": "Ư"})
+
+
+def normalize_text(value: str) -> str:
+    """NFC, legacy ƣ/Ƣ → ư/Ư, inner whitespace collapsed, ends stripped."""
+    text = unicodedata.normalize("NFC", value.translate(_LEGACY))
+    # NFD input may carry the legacy glyph decomposed with a combining mark: translate again.
+    text = unicodedata.normalize("NFC", text.translate(_LEGACY))
+    return " ".join(text.split())
+
+
+def fold_key(value: str) -> str:
+    """A case-insensitive comparison key for names (normalised, then casefolded)."""
+    return normalize_text(value).casefold()
+
+
+def format_int(value: int) -> str:
+    """29264 → ``29.264``."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(int(value)):,}".replace(",", ".")
+
+
+def format_count(value: int) -> str:
+    """Counts in prose: below ten with two digits (``06``), else as :func:`format_int`."""
+    return f"{value:02d}" if 0 <= value < 10 else format_int(value)
+
+
+def format_decimal(value: float | Decimal | int, places: int = 2) -> str:
+    """87.5 → ``87,5``; 90.0 → ``90``; 1234.25 → ``1.234,25`` (trailing zeros dropped)."""
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    whole, _, frac = f"{abs(d):f}".partition(".")
+    frac = frac.rstrip("0")
+    text = format_int(int(whole)) + ("," + frac if frac else "")
+    return ("-" if d < 0 else "") + text
+
+
+def truncate_percent(fraction: Fraction | float, places: int = 2) -> Decimal:
+    """The percentage of a fraction, truncated (not rounded) to ``places`` decimals."""
+    exact = Fraction(fraction) * 100 if not isinstance(fraction, Fraction) else fraction * 100
+    step = Decimal(1).scaleb(-places)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(step, ROUND_DOWN)
+
+
+def format_percent(numerator: int, denominator: int, places: int = 2) -> str | None:
+    """``70,41%`` for 20607/29264, truncated; ``None`` when the denominator is 0.
+
+    Whole percentages keep their decimals (``100,00%`` would be odd in prose, so ``100%``).
+    """
+    if denominator == 0:
+        return None
+    value = truncate_percent(Fraction(numerator, denominator), places)
+    whole, _, frac = f"{value:f}".partition(".")
+    if frac and int(frac) == 0:
+        return format_int(int(whole)) + "%"
+    return format_int(int(whole)) + ("," + frac if frac else "") + "%"
+
+
+def format_rate(fraction: Fraction | float | None, places: int = 2) -> str | None:
+    """A stored fraction in [0, 1] as a truncated Vietnamese percentage, ``None`` passes through."""
+    if fraction is None:
+        return None
+    f = Fraction(fraction).limit_denominator(10**12) if isinstance(fraction, float) else fraction
+    return format_percent(f.numerator, f.denominator, places)
+
+
+def _pad(n: int) -> str:
+    return f"{n:02d}"
+
+
+def format_date_long(day: date) -> str:
+    """``ngày 20 tháng 11 năm 2024`` (Nghị định 30: zero before days < 10 and months 1, 2)."""
+    month = _pad(day.month) if day.month < 3 else str(day.month)
+    return f"ngày {_pad(day.day)} tháng {month} năm {day.year}"
+
+
+def format_date_short(day: date) -> str:
+    """``15/11/2024``."""
+    return f"{_pad(day.day)}/{_pad(day.month)}/{day.year}"
+
+
+def format_place_date(place: str, day: date) -> str:
+    """The place-and-date line of an official document: ``Tháp Mười, ngày 09 tháng 11 năm 2023``."""
+    return f"{place}, {format_date_long(day)}"
+
+
+def compare_phrase(current: int, previous: int | None, unit_word: str, year: int) -> str:
+    """Year-on-year wording of seed 001: ``tăng 06 đơn so với cùng kỳ năm 2022``."""
+    if previous is None:
+        return ""
+    diff = current - previous
+    if diff == 0:
+        return f"bằng cùng kỳ năm {year}"
+    verb = "tăng" if diff > 0 else "giảm"
+    return f"{verb} {format_count(abs(diff))} {unit_word} so với cùng kỳ năm {year}".replace(
+        "  ", " "
+    )

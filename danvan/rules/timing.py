@@ -1,0 +1,64 @@
+"""Thời hạn: deadlines and timeliness (SPEC §4.1).
+
+A deadline is the end of its day (23:59:59) in the cycle's time zone. A unit is on time when its
+*first* accepted submission came by the deadline; ``days_late`` counts calendar days from the
+deadline's date to that submission's local date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pendulum
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+def deadline_instant(day: date, tz: str = DEFAULT_TZ) -> datetime:
+    """The last second of ``day`` in ``tz``, as an aware UTC datetime."""
+    local = pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=tz)
+    return local.in_timezone("UTC")
+
+
+def local_date(instant: datetime, tz: str = DEFAULT_TZ) -> date:
+    """The calendar date of an aware instant in ``tz``."""
+    return pendulum.instance(instant).in_timezone(tz).date()
+
+
+def days_late(first_submitted_at: datetime, deadline: date, tz: str = DEFAULT_TZ) -> int:
+    """0 when on time, else calendar days from the deadline's date to the submission's date."""
+    if first_submitted_at <= deadline_instant(deadline, tz):
+        return 0
+    return (local_date(first_submitted_at, tz) - deadline).days
+
+
+def timeliness(first_submitted_at: datetime | None, deadline: date, tz: str = DEFAULT_TZ) -> str:
+    """``on_time`` | ``late`` | ``missing``."""
+    if first_submitted_at is None:
+        return "missing"
+    return "on_time" if first_submitted_at <= deadline_instant(deadline, tz) else "late"
+
+
+def parse_instant(text: str, tz: str = DEFAULT_TZ) -> datetime:
+    """An ISO date-time; without an offset it is local to ``tz`` (SPEC §3). Returns aware UTC.
+
+    A bare date means the start of that day. Raises ``ValueError`` on anything else.
+    """
+    parsed = pendulum.parse(text, tz=tz, strict=False)
+    if isinstance(parsed, pendulum.Date) and not isinstance(parsed, pendulum.DateTime):
+        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=tz)
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"not a date-time: {text!r}")
+    return parsed.in_timezone("UTC")
+
+
+def to_local(instant: datetime, tz: str = DEFAULT_TZ) -> pendulum.DateTime:
+    """For display: the instant in the cycle's zone."""
+    return pendulum.instance(instant).in_timezone(tz)
+
+
+def iso_local(instant: datetime | None, tz: str = DEFAULT_TZ) -> str | None:
+    """``2024-11-12T08:00:00+07:00``: how JSON outputs show instants."""
+    if instant is None:
+        return None
+    return to_local(instant, tz).isoformat()

@@ -1,0 +1,179 @@
+"""The database: danvan's truth. Times are stored in UTC (aware); dates are local calendar dates.
+
+Every table the cycle needs lives here so that one Alembic revision describes the schema.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Unit(SQLModel, table=True):
+    """Đơn vị: a node of the org tree. ``assessed``/``compiles`` are overrides (None = by kind)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    kind: str = Field(max_length=32)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    assessed: bool | None = None
+    compiles: bool | None = None
+    active: bool = True
+    contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class CriteriaSetRow(SQLModel, table=True):
+    """Bộ tiêu chí: stored as its validated definition; immutable once a cycle uses it."""
+
+    __tablename__ = "criteria_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_at: datetime
+
+
+class Cycle(SQLModel, table=True):
+    """Kỳ đánh giá: one year's run for one province, created from a plan file."""
+
+    __table_args__ = (UniqueConstraint("province_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    province_id: int = Field(foreign_key="unit.id", index=True)
+    year: int = Field(index=True)
+    title: str
+    reference: str = ""
+    issued_on: date
+    issued_at: datetime
+    timezone: str = "Asia/Ho_Chi_Minh"
+    self_assessment_deadline: date
+    district_compilation_deadline: date
+    province_scoring_deadline: date
+    reminders: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    criteria_by_kind: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    plan_sha256: str = Field(max_length=64)
+    published_at: datetime | None = None
+
+
+class StoredFile(SQLModel, table=True):
+    """An original file as received, addressed by its sha256: kept, never overwritten."""
+
+    __tablename__ = "stored_file"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    first_seen_at: datetime
+
+
+class Submission(SQLModel, table=True):
+    """Tự đánh giá: one version of a unit's self-assessment. Versions are kept; the latest counts."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    version: int
+    submitted_at: datetime
+    submitted_by: str
+    criteria_set_code: str = Field(max_length=64)
+    scores: dict[str, float] = Field(sa_column=Column(JSON, nullable=False))
+    bonus: float = 0
+    penalty: float = 0
+    self_total: float
+    figures: dict[str, dict[str, int]] = Field(sa_column=Column(JSON, nullable=False))
+    file_name: str
+    file_sha256: str = Field(foreign_key="stored_file.sha256", max_length=64)
+    report_file_name: str | None = None
+    report_sha256: str | None = Field(default=None, foreign_key="stored_file.sha256", max_length=64)
+
+
+class Adjustment(SQLModel, table=True):
+    """Thẩm định: a compiler's change to one score, the bonus or the penalty, with its reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    by_unit_id: int = Field(foreign_key="unit.id")
+    target: str = Field(max_length=64)  # a criterion code, "bonus" or "penalty"
+    value: float
+    reason: str
+    recorded_at: datetime
+    file_sha256: str | None = Field(default=None, foreign_key="stored_file.sha256", max_length=64)
+
+
+class Compilation(SQLModel, table=True):
+    """Tổng hợp: a compiler's compilation of a cycle at an instant (the latest counts)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    compiler_id: int = Field(foreign_key="unit.id", index=True)
+    compiled_at: datetime
+    summary_sha256: str = Field(max_length=64)
+
+
+class Result(SQLModel, table=True):
+    """Kết quả xếp loại: the frozen final ranking of a published cycle."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    compiler_id: int | None = Field(default=None, foreign_key="unit.id")
+    total: float | None = None
+    band: str | None = None
+    rank: int | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one contact URL: the outbox and the record of every attempt.
+
+    Unique per (cycle, recipient, milestone, kind, day): a message delivered once is never sent
+    again, a failed one stays ``failed`` and the next ``remind`` retries it.
+    """
+
+    __table_args__ = (UniqueConstraint("cycle_id", "recipient_key", "milestone", "kind", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)  # the unit the message is for
+    recipient_key: str = Field(max_length=64)  # sha256 of the URL: the URL may hold secrets
+    url: str  # needed to retry; never printed (see ``url_redacted``)
+    url_redacted: str
+    milestone: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    day: date
+    subject: str
+    body: str
+    about: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(
+        default="pending", max_length=16, index=True
+    )  # pending|sent|failed|cancelled
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime
+    last_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Nhật ký: append-only record of every change, who, when and what."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    entity_key: str
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
