@@ -1,0 +1,125 @@
+"""How the cycle's flows run: as Prefect flow runs, or in-process with no Prefect at all.
+
+Why this exists: ``import prefect`` costs 1.4–1.9 s on the reference machine and the ephemeral
+server another 7–14 s (PLATFORM.md), while an official's ``danvan submit`` should answer in about a
+second. So flows and tasks are declared with the decorators below. They keep the plain function
+(``.fn``) and build the real ``prefect.flow`` / ``prefect.task`` objects only when asked:
+
+* with ``PREFECT_API_URL`` set (a ``prefect server`` or Prefect Cloud), or inside ``danvan demo``
+  and ``danvan serve``, calling a flow runs it as a Prefect flow run and every step inside it as a
+  Prefect task run, recorded in the UI;
+* otherwise the very same functions run in-process, in the same order, with the same
+  transactions: the database, not Prefect, holds the cycle's state.
+
+Deployments and workers import the real flow objects through :attr:`LazyFlow.prefect`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Set while a flow body runs under Prefect, so that steps become task runs.
+_under_prefect: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "danvan_prefect", default=False
+)
+
+FORCE_ENV = "DANVAN_USE_PREFECT"
+
+
+def prefect_enabled() -> bool:
+    """Flows go through Prefect when an API is configured or the caller forces it."""
+    if os.environ.get(FORCE_ENV, "").lower() in {"1", "true", "yes"}:
+        return True
+    from danvan.config.settings import get_settings
+
+    return bool(get_settings().prefect_api_url)
+
+
+class LazyTask(Generic[P, R]):
+    """A step of a flow: one I/O action. Runs as a Prefect task run only inside a Prefect flow."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        self.fn = fn
+        self.options = options
+        self._prefect: Any = None
+        functools.update_wrapper(self, fn)
+
+    @property
+    def prefect(self) -> Any:
+        if self._prefect is None:
+            from prefect import task
+
+            self._prefect = task(self.fn, **self.options)
+        return self._prefect
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if _under_prefect.get():
+            return self.prefect(*args, **kwargs)
+        return self.fn(*args, **kwargs)
+
+
+class LazyFlow(Generic[P, R]):
+    """A flow of the cycle. ``flow(...)`` runs it through Prefect or in-process (see module doc)."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        self.fn = fn
+        self.options = options
+        self._prefect: Any = None
+        functools.update_wrapper(self, fn)
+
+    @property
+    def prefect(self) -> Any:
+        """The real ``prefect.Flow`` (for deployments, ``serve`` and workers)."""
+        if self._prefect is None:
+            from prefect import flow
+
+            body = self.fn
+
+            @functools.wraps(body)
+            def under_prefect(*args: Any, **kwargs: Any) -> Any:
+                token = _under_prefect.set(True)
+                try:
+                    return body(*args, **kwargs)
+                finally:
+                    _under_prefect.reset(token)
+
+            self._prefect = flow(under_prefect, **self.options)
+        return self._prefect
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if prefect_enabled():
+            return self.prefect(*args, **kwargs)
+        return self.fn(*args, **kwargs)
+
+
+def task(**options: Any) -> Callable[[Callable[P, R]], LazyTask[P, R]]:
+    """``@task(name=..., retries=...)`` with Prefect's options, applied lazily."""
+
+    def decorate(fn: Callable[P, R]) -> LazyTask[P, R]:
+        return LazyTask(fn, **options)
+
+    return decorate
+
+
+def flow(**options: Any) -> Callable[[Callable[P, R]], LazyFlow[P, R]]:
+    """``@flow(name=..., flow_run_name=...)`` with Prefect's options, applied lazily."""
+
+    def decorate(fn: Callable[P, R]) -> LazyFlow[P, R]:
+        return LazyFlow(fn, **options)
+
+    return decorate
+
+
+def log(message: str) -> None:
+    """A line in the Prefect run log when under Prefect; silent in-process (the CLI prints)."""
+    if _under_prefect.get():
+        from prefect import get_run_logger
+
+        get_run_logger().info(message)

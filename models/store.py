@@ -1,0 +1,200 @@
+"""Data access: small functions that are *given* a session (keyword-only), never open one.
+
+Reads are set-based (one query for all units of a cycle), so that a 25,000-unit country costs a
+handful of queries, not one per unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from danvan.models.tables import (
+    Adjustment,
+    AuditEntry,
+    Compilation,
+    CriteriaSetRow,
+    Cycle,
+    StoredFile,
+    Submission,
+    Unit,
+)
+from danvan.rules.domain import OrgUnit
+
+PROVINCE_DEFAULTS = {"province"}
+COMPILER_DEFAULTS = {"province", "district"}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def org_unit(row: Unit, parent_code: str | None) -> OrgUnit:
+    """The effective view of a unit row: the kind's defaults with the row's overrides."""
+    assessed = row.assessed if row.assessed is not None else row.kind not in PROVINCE_DEFAULTS
+    compiles = row.compiles if row.compiles is not None else row.kind in COMPILER_DEFAULTS
+    return OrgUnit(
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        parent=parent_code,
+        assessed=assessed,
+        compiles=compiles,
+        active=row.active,
+        contacts=tuple(row.contacts or ()),
+    )
+
+
+@dataclass(frozen=True)
+class Org:
+    """The whole tree in memory: units by code and the database ids."""
+
+    units: dict[str, OrgUnit]
+    ids: dict[str, int]
+
+    @property
+    def codes_by_id(self) -> dict[int, str]:
+        return {i: c for c, i in self.ids.items()}
+
+
+def load_org(*, session: Session) -> Org:
+    rows = session.exec(select(Unit)).all()
+    code_of = {r.id: r.code for r in rows}
+    units = {r.code: org_unit(r, code_of.get(r.parent_id)) for r in rows}
+    return Org(units=units, ids={r.code: r.id for r in rows})
+
+
+def audit(
+    *, session: Session, at: datetime, actor: str, action: str, entity: str, key: str, **detail: Any
+) -> None:
+    """Append one entry to the audit log (never updated, never deleted)."""
+    session.add(
+        AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_key=key, detail=detail)
+    )
+
+
+def store_file(*, session: Session, data: bytes, at: datetime) -> str:
+    """Keep the original bytes once, addressed by their sha256. Returns the checksum."""
+    digest = sha256(data)
+    if session.get(StoredFile, digest) is None:
+        session.add(StoredFile(sha256=digest, size=len(data), content=data, first_seen_at=at))
+        session.flush()
+    return digest
+
+
+def get_criteria_set(*, session: Session, code: str) -> CriteriaSetRow | None:
+    return session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code == code)).first()
+
+
+def find_cycle(*, session: Session, year: int, province: str | None = None) -> Cycle | None:
+    """The cycle of ``year`` (of ``province`` when several provinces share the database)."""
+    stmt = select(Cycle).where(Cycle.year == year)
+    if province:
+        stmt = stmt.join(Unit, Unit.id == Cycle.province_id).where(Unit.code == province)
+    rows = session.exec(stmt).all()
+    if len(rows) > 1:
+        raise LookupError(f"several provinces have a {year} cycle: name one with --province")
+    return rows[0] if rows else None
+
+
+def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
+    stmt = (
+        select(Cycle)
+        .where(Cycle.province_id == cycle.province_id, Cycle.year < cycle.year)
+        .order_by(col(Cycle.year).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A unit's submissions in a cycle: the version that counts and when it first submitted."""
+
+    unit_id: int
+    first_submitted_at: datetime
+    submission: Submission
+
+
+def latest_submissions(
+    *, session: Session, cycle_id: int, until: datetime | None = None
+) -> dict[int, Latest]:
+    """For every unit that submitted (by ``until``): its first instant and its latest version.
+
+    Two queries whatever the number of units.
+    """
+    cond = [Submission.cycle_id == cycle_id]
+    if until is not None:
+        cond.append(Submission.submitted_at <= until)
+    agg = (
+        select(
+            Submission.unit_id,
+            func.min(Submission.submitted_at).label("first"),
+            func.max(Submission.version).label("latest"),
+        )
+        .where(*cond)
+        .group_by(Submission.unit_id)
+        .subquery()
+    )
+    stmt = (
+        select(Submission, agg.c.first)
+        .join(agg, (Submission.unit_id == agg.c.unit_id) & (Submission.version == agg.c.latest))
+        .where(Submission.cycle_id == cycle_id)
+    )
+    out: dict[int, Latest] = {}
+    for sub, first in session.exec(stmt).all():
+        out[sub.unit_id] = Latest(unit_id=sub.unit_id, first_submitted_at=first, submission=sub)
+    return out
+
+
+def next_version(*, session: Session, cycle_id: int, unit_id: int) -> int:
+    stmt = select(func.max(Submission.version)).where(
+        Submission.cycle_id == cycle_id, Submission.unit_id == unit_id
+    )
+    current = session.exec(stmt).one()
+    return (current or 0) + 1
+
+
+def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> datetime | None:
+    stmt = select(func.min(Submission.submitted_at)).where(
+        Submission.cycle_id == cycle_id, Submission.unit_id == unit_id
+    )
+    return session.exec(stmt).one()
+
+
+def latest_adjustments(
+    *, session: Session, cycle_id: int, until: datetime | None = None
+) -> dict[int, dict[str, Adjustment]]:
+    """unit id → target (criterion code, ``bonus``, ``penalty``) → its latest adjustment."""
+    stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
+    if until is not None:
+        stmt = stmt.where(Adjustment.recorded_at <= until)
+    stmt = stmt.order_by(col(Adjustment.recorded_at), col(Adjustment.id))
+    out: dict[int, dict[str, Adjustment]] = {}
+    for adj in session.exec(stmt):
+        out.setdefault(adj.unit_id, {})[adj.target] = adj
+    return out
+
+
+def compiled_compilers(
+    *, session: Session, cycle_id: int, until: datetime | None = None
+) -> set[int]:
+    """Ids of the compilers that have compiled the cycle (by ``until``)."""
+    stmt = select(Compilation.compiler_id).where(Compilation.cycle_id == cycle_id)
+    if until is not None:
+        stmt = stmt.where(Compilation.compiled_at <= until)
+    return set(session.exec(stmt))
+
+
+def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Core bulk insert (≈6× faster than ORM ``add_all`` on 12k rows)."""
+    rows = list(rows)
+    if rows:
+        session.execute(insert(model), rows)
+    return len(rows)
