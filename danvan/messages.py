@@ -1,0 +1,180 @@
+"""Thông báo: reminders, the plan's announcement and results rendered as Vietnamese text (data).
+
+Rendering is kept apart from sending (``danvan.notify``): a ``Message`` is a value that can be
+stored in the outbox, shown by ``--dry-run`` and compared in tests before any network call.
+Templates live in ``danvan/config/templates/<kind>.j2`` with a ``subject`` and a ``body`` block;
+officials can reword them without touching code. ``StrictUndefined`` makes a missing field an
+error at once instead of a blank in a letter to a People's Committee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from danvan.rules.domain import MILESTONE_LABELS, MILESTONES
+from danvan.rules.reminders import Reminder
+from danvan.rules.text import (
+    format_count,
+    format_date_long,
+    format_date_short,
+    format_decimal,
+    format_int,
+)
+
+MESSAGE_KINDS: tuple[str, ...] = (
+    "before",
+    "due",
+    "overdue",
+    "escalation",
+    "digest",
+    "announcement",
+    "result",
+)
+
+
+@dataclass(frozen=True)
+class CycleInfo:
+    """What every message says about the cycle (kỳ đánh giá): from the plan as issued."""
+
+    year: int
+    title: str
+    reference: str
+    province_name: str
+    deadlines: Mapping[str, date]
+
+
+@dataclass(frozen=True)
+class ResultInfo:
+    """Kết quả: one unit's final standing as published (``total`` None: it never submitted)."""
+
+    total: float | None
+    band: str | None
+    rank: int | None = None
+    ranked: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lowerfirst(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: plain text (no autoescape), strict, with the officials' formats."""
+    loader: jinja2.BaseLoader = (
+        jinja2.FileSystemLoader(templates_dir)
+        if templates_dir is not None
+        else jinja2.PackageLoader("danvan.config", "templates")
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date_short=format_date_short,
+        date_long=format_date_long,
+        count=format_count,
+        num=format_int,
+        decimal=format_decimal,
+        capfirst=_capfirst,
+        lowerfirst=_lowerfirst,
+    )
+    return env
+
+
+class Renderer:
+    """Renders each message kind from its template. One instance is reusable and thread-safe."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self.env = make_environment(templates_dir)
+
+    def render(self, kind: str, context: Mapping[str, Any]) -> Message:
+        """Any template by kind; the other methods build its context."""
+        template = self.env.get_template(f"{kind}.j2")
+        ctx = template.new_context(dict(context))
+        subject = "".join(template.blocks["subject"](ctx))
+        body = "".join(template.blocks["body"](ctx))
+        return Message(subject=" ".join(subject.split()), body=body.strip() + "\n")
+
+    def reminder(self, reminder: Reminder, cycle: CycleInfo) -> Message:
+        """before | due | overdue to the unit; escalation | digest to its compiler."""
+        return self.render(
+            reminder.kind,
+            {
+                "cycle": cycle,
+                "recipient_name": reminder.recipient_name,
+                "label": MILESTONE_LABELS[reminder.milestone],
+                "deadline": cycle.deadlines[reminder.milestone],
+                "days": reminder.days,
+                "about_names": reminder.about_names,
+                "stage": reminder.stage,
+                "progress": reminder.progress,
+            },
+        )
+
+    def announcement(self, recipient_name: str, cycle: CycleInfo) -> Message:
+        """Ban hành kế hoạch: the plan and its deadlines, sent to every assessed unit."""
+        deadlines = [(m, cycle.deadlines[m]) for m in MILESTONES if m in cycle.deadlines]
+        return self.render(
+            "announcement",
+            {
+                "cycle": cycle,
+                "recipient_name": recipient_name,
+                "deadlines": deadlines,
+                "labels": MILESTONE_LABELS,
+            },
+        )
+
+    def result(self, recipient_name: str, cycle: CycleInfo, result: ResultInfo) -> Message:
+        """Công bố kết quả: the unit's total and band (and rank among the units ranked with it)."""
+        return self.render(
+            "result",
+            {
+                "cycle": cycle,
+                "recipient_name": recipient_name,
+                "total": result.total,
+                "band": result.band,
+                "rank": result.rank,
+                "ranked": result.ranked,
+            },
+        )
+
+
+_default: Renderer | None = None
+
+
+def default_renderer() -> Renderer:
+    """The renderer over the bundled templates (built once: loading templates is not free)."""
+    global _default
+    if _default is None:
+        _default = Renderer()
+    return _default
+
+
+def render_reminder(reminder: Reminder, cycle: CycleInfo) -> Message:
+    return default_renderer().reminder(reminder, cycle)
+
+
+def render_announcement(recipient_name: str, cycle: CycleInfo) -> Message:
+    return default_renderer().announcement(recipient_name, cycle)
+
+
+def render_result(recipient_name: str, cycle: CycleInfo, result: ResultInfo) -> Message:
+    return default_renderer().result(recipient_name, cycle, result)
