@@ -1,0 +1,231 @@
+"""Gửi thông báo: the one place that talks to the network, through Apprise.
+
+Contact URLs are Apprise URLs and often carry secrets (SMTP passwords, bot tokens). They are
+never printed: ``redact`` gives Apprise's own privacy form, outcomes carry redacted errors only,
+and a filter on Apprise's logger scrubs every secret of the URLs being delivered before any
+handler (Prefect's, the console's) sees a record. ``deliver`` never raises: a failed delivery
+must never fail the command that caused it (SPEC §4.1); it comes back as ``Outcome(ok=False)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import apprise
+
+_APPRISE_LOGGER = logging.getLogger("apprise")
+#: Query parameters whose values are secrets whatever the service (headers of json:// etc.).
+_SECRET_PARAM = re.compile(r"^[+]|pass|secret|token|key|auth|sig|pwd", re.IGNORECASE)
+_MASK = "****"
+
+
+class _Scrubber(logging.Filter):
+    """Rewrites Apprise's log records with every registered secret masked; also hands warnings
+    and errors of the current thread to ``deliver`` so an outcome can say why it failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+        self.lock = threading.Lock()
+        self.local = threading.local()
+
+    def add(self, secrets: set[str]) -> None:
+        with self.lock:
+            self.secrets |= secrets
+
+    def scrub(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, _MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = self.scrub(record.getMessage())
+        record.msg, record.args = text, None
+        errors = getattr(self.local, "errors", None)
+        if errors is not None and record.levelno >= logging.WARNING:
+            errors.append(text)
+        return True
+
+
+_SCRUBBER = _Scrubber()
+_APPRISE_LOGGER.addFilter(_SCRUBBER)
+# Without any handler, Python would print warnings through its last-resort stderr handler;
+# with this one, records only reach handlers the application configured (scrubbed).
+_APPRISE_LOGGER.addHandler(logging.NullHandler())
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one contact URL; ``key`` is the caller's (e.g. the outbox row's id)."""
+
+    key: Hashable
+    url: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: Hashable
+    ok: bool
+    error: str | None = None
+    attempts: int = 1
+
+
+def _mask_params(url: str) -> str:
+    """Mask the values of secret-looking query parameters (Apprise keeps e.g. json:// headers)."""
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    parts = []
+    for item in query.split("&"):
+        name, eq, value = item.partition("=")
+        secret = eq and value and _SECRET_PARAM.search(unquote(name))
+        parts.append(f"{name}={_MASK}" if secret else item)
+    return base + "?" + "&".join(parts)
+
+
+def _fallback_redact(url: str) -> str:
+    """For a URL Apprise cannot parse: scheme://host/… only, no user, password, path or query."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<invalid url>"
+    scheme = parts.scheme or "?"
+    return f"{scheme}://{host}{port}/…" if host else f"{scheme}://…"
+
+
+def redact(url: str) -> str:
+    """The URL as it may be printed, stored in ``url_redacted`` and logged."""
+    _SCRUBBER.add(_raw_secrets(url))  # parsing logs the URL: scrub its secrets from then on
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None:
+        return _fallback_redact(url)
+    try:
+        return _mask_params(plugin.url(privacy=True))
+    except Exception:
+        return _fallback_redact(url)
+
+
+def _raw_secrets(url: str) -> set[str]:
+    """The password and the values of secret-looking query parameters, as written and decoded."""
+    try:
+        parts = urlsplit(url)
+        candidates = [parts.password]
+    except ValueError:
+        return set()
+    candidates += [v for k, v in parse_qsl(parts.query) if _SECRET_PARAM.search(k)]
+    return {form for raw in candidates if raw and len(raw) >= 3 for form in (raw, unquote(raw))}
+
+
+def _secrets_of(url: str) -> set[str]:
+    """Everything of ``url`` its redacted form hides (tokens in the host or path too)."""
+    visible = redact(url)
+    pieces = {p for p in re.split(r"[/:@?&=,#;]+", url) if len(p) >= 4}
+    hidden = {p for p in pieces if p not in visible}
+    return _raw_secrets(url) | hidden | {unquote(p) for p in hidden}
+
+
+def _attempt(item: Outgoing, timeout: float) -> tuple[bool, str | None]:
+    """One try. ``(False, None)`` only for a URL Apprise cannot load: retrying cannot help."""
+    plugin = apprise.Apprise.instantiate(item.url, suppress_exceptions=True)
+    if plugin is None:
+        return False, None
+    plugin.socket_connect_timeout = timeout
+    plugin.socket_read_timeout = timeout
+    sender = apprise.Apprise()
+    sender.add(plugin)
+    _SCRUBBER.local.errors = []
+    try:
+        ok = bool(sender.notify(body=item.body, title=item.subject, body_format="text"))
+    except Exception as exc:  # a third-party plugin may raise despite Apprise's promise
+        ok = False
+        _SCRUBBER.local.errors.append(f"{type(exc).__name__}: {_SCRUBBER.scrub(str(exc))}")
+    errors, _SCRUBBER.local.errors = _SCRUBBER.local.errors, None
+    if ok:
+        return True, None
+    return False, "; ".join(errors[-2:]) or f"gửi không thành công tới {redact(item.url)}"
+
+
+def _deliver_one(item: Outgoing, timeout: float, retries: int) -> Outcome:
+    error: str | None = None
+    for attempt in range(1, retries + 2):
+        ok, error = _attempt(item, timeout)
+        if ok:
+            return Outcome(item.key, True, None, attempt)
+        if error is None:
+            invalid = f"URL không hợp lệ hoặc dịch vụ không hỗ trợ: {redact(item.url)}"
+            return Outcome(item.key, False, invalid, attempt)
+        if attempt <= retries:
+            time.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
+    return Outcome(item.key, False, _SCRUBBER.scrub(error or "?"), retries + 1)
+
+
+def deliver(
+    outgoing: Sequence[Outgoing], *, timeout: float, retries: int, concurrency: int
+) -> list[Outcome]:
+    """Send each message to its URL (one Apprise instance per URL, concurrently), in input order.
+
+    Retries a failure ``retries`` times with a short backoff; never raises; no secret in outcomes.
+    """
+    if not outgoing:
+        return []
+    for item in outgoing:
+        _SCRUBBER.add(_secrets_of(item.url))
+    workers = max(1, min(concurrency, len(outgoing)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="danvan-notify") as pool:
+        futures = [pool.submit(_deliver_one, item, timeout, retries) for item in outgoing]
+        results: list[Outcome] = []
+        for item, future in zip(outgoing, futures, strict=True):
+            try:
+                results.append(future.result())
+            except Exception as exc:  # never let one message fail the batch
+                message = _SCRUBBER.scrub(f"{type(exc).__name__}: {exc}")
+                results.append(Outcome(item.key, False, message))
+    return results
+
+
+class Notifier(Protocol):
+    """What higher layers are given (injected, never patched): send a batch, get outcomes."""
+
+    def send(self, outgoing: Sequence[Outgoing]) -> list[Outcome]: ...
+
+
+@dataclass
+class AppriseNotifier:
+    """The real notifier; settings from ``Settings.notify_*``."""
+
+    timeout: float = 10.0
+    retries: int = 2
+    concurrency: int = 16
+
+    def send(self, outgoing: Sequence[Outgoing]) -> list[Outcome]:
+        return deliver(
+            outgoing, timeout=self.timeout, retries=self.retries, concurrency=self.concurrency
+        )
+
+
+@dataclass
+class RecordingNotifier:
+    """For tests of higher layers: records what would be sent; URLs in ``failing`` fail."""
+
+    failing: frozenset[str] = frozenset()
+    sent: list[Outgoing] = field(default_factory=list)
+
+    def send(self, outgoing: Sequence[Outgoing]) -> list[Outcome]:
+        outcomes = []
+        for item in outgoing:
+            self.sent.append(item)
+            ok = item.url not in self.failing
+            outcomes.append(Outcome(item.key, ok, None if ok else "recorded failure"))
+        return outcomes
