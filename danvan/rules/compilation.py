@@ -1,0 +1,253 @@
+"""Tổng hợp, xếp loại: a compiler's compilation as a value (SPEC §4.4 ``summary.json``).
+
+Loading from the database and writing files happen elsewhere; here the inputs are plain values
+(one :class:`UnitInput` per assessed unit of the compiler's subtree) and the output is the
+``summary.json`` document, built in a fixed order so that :func:`dumps_summary` is reproducible
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from danvan.rules import scoring
+from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures
+from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
+from danvan.rules.ranking import RankedUnit, RankEntry, band_counts, rank
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """One assessed unit as a compilation sees it: standing, final scores and figures.
+
+    ``figures`` is None for a missing unit. ``reasons`` maps an adjusted target (criterion code,
+    ``bonus`` or ``penalty``) to the reason of its latest adjustment (thẩm định).
+    """
+
+    code: str
+    name: str
+    kind: str
+    status: str  # on_time | late | missing
+    days_late: int | None = None
+    submitted_at: datetime | None = None  # of the latest version, the one that counts
+    self_total: float | None = None
+    final_total: float | None = None
+    band: str | None = None
+    zero_criteria: int = 0
+    figures: Figures | None = None
+    self_scores: Mapping[str, float] = field(default_factory=dict)
+    final_scores: Mapping[str, float] = field(default_factory=dict)
+    self_bonus: float = 0
+    self_penalty: float = 0
+    final_bonus: float = 0
+    final_penalty: float = 0
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def submitted(self) -> bool:
+        return self.status != "missing"
+
+    @property
+    def adjusted(self) -> bool:
+        """True when the appraisal changed anything (a reason is recorded for every change)."""
+        return bool(self.reasons)
+
+
+def assess_unit(
+    *,
+    unit: OrgUnit,
+    criteria: CriteriaSet,
+    status: str,
+    submitted_at: datetime | None = None,
+    days_late: int | None = None,
+    scores: Mapping[str, float] | None = None,
+    bonus: float = 0,
+    penalty: float = 0,
+    figures: Figures | None = None,
+    adjustments: Mapping[str, tuple[float, str]] | None = None,
+) -> UnitInput:
+    """Build a UnitInput from the latest submission and the latest adjustment per target.
+
+    Keeps the scoring rules in one place (scoring.final_scores/total/band_for) so that the loader
+    never re-implements them. ``adjustments`` maps target → (value, reason).
+    """
+    if status == "missing" or scores is None:
+        return UnitInput(code=unit.code, name=unit.name, kind=unit.kind, status="missing")
+    adj = adjustments or {}
+    final, f_bonus, f_penalty = scoring.final_scores(
+        scores, bonus, penalty, {t: v for t, (v, _) in adj.items()}
+    )
+    final_total = scoring.total(final, f_bonus, f_penalty)
+    zeros = scoring.zero_criteria(final)
+    return UnitInput(
+        code=unit.code,
+        name=unit.name,
+        kind=unit.kind,
+        status=status,
+        days_late=days_late,
+        submitted_at=submitted_at,
+        self_total=scoring.total(scores, bonus, penalty),
+        final_total=final_total,
+        band=scoring.band_for(final_total, criteria, zeros),
+        zero_criteria=zeros,
+        figures=figures,
+        self_scores=dict(scores),
+        final_scores=final,
+        self_bonus=bonus,
+        self_penalty=penalty,
+        final_bonus=f_bonus,
+        final_penalty=f_penalty,
+        reasons={t: r for t, (_, r) in adj.items()},
+    )
+
+
+def rank_direct(units: Iterable[UnitInput], direct: Collection[str]) -> list[RankedUnit]:
+    """The ranking of the units compiled directly that have a submission (missing ones are not)."""
+    entries = []
+    for u in units:
+        if u.code not in direct or not u.submitted or u.final_total is None:
+            continue
+        if u.submitted_at is None or u.band is None:
+            raise ValueError(f"{u.code}: a submitted unit needs submitted_at and band")
+        entries.append(RankEntry(u.code, u.final_total, u.band, u.zero_criteria, u.submitted_at))
+    return rank(entries)
+
+
+def band_order(criteria_by_kind: Mapping[str, CriteriaSet] | None) -> list[str]:
+    """Band names of every criteria set in play, each once, in the sets' own (best-first) order."""
+    names: dict[str, None] = {}
+    for criteria in (criteria_by_kind or {}).values():
+        names.update(dict.fromkeys(b.name for b in criteria.bands))
+    return list(names)
+
+
+def rates_json(values: Mapping[str, Fraction | None]) -> dict[str, float | None]:
+    """Exact fractions → JSON numbers: the closest double to n/d (never rounded to a few places).
+
+    The exact numerator and denominator are the summed figures next to them in the document.
+    """
+    return {k: (None if v is None else v.numerator / v.denominator) for k, v in values.items()}
+
+
+def _check_unique(units: Sequence[UnitInput]) -> None:
+    seen: set[str] = set()
+    for u in units:
+        if u.code in seen:
+            raise ValueError(f"{u.code}: a unit is counted once per compilation")
+        seen.add(u.code)
+
+
+def build_summary(
+    *,
+    compiler: OrgUnit,
+    cycle_year: int,
+    units: Sequence[UnitInput],
+    direct: Collection[str],
+    previous: Iterable[FigureSource] | None,
+    criteria_by_kind: Mapping[str, CriteriaSet] | None = None,
+) -> dict[str, Any]:
+    """SPEC §4.4 ``summary.json``.
+
+    ``units``: the assessed units of the compiler's subtree (the compiler too when assessed);
+    counts, figures and by_kind are over them. ``direct``: codes the compiler compiles directly;
+    the ranking and band counts are over those that submitted. ``previous``: last year's figures
+    of the same subtree (one dict per unit), or None when there is no previous cycle.
+    """
+    _check_unique(units)
+    submitted = [u for u in units if u.submitted]
+    ranked = rank_direct(units, direct)
+    totals = sum_figures(u.figures or {} for u in submitted)
+    kinds = by_kind((u.kind, u.figures or {}) for u in units)
+    return {
+        "compiler": compiler.code,
+        "cycle": cycle_year,
+        "expected": len(units),
+        "submitted": len(submitted),
+        "on_time": sum(1 for u in units if u.status == "on_time"),
+        "late": sum(1 for u in units if u.status == "late"),
+        "missing": sorted(u.code for u in units if not u.submitted),
+        "figures": totals,
+        "rates": rates_json(rates(totals)),
+        "by_kind": {
+            kind: {"figures": figs, "rates": rates_json(rates(figs))}
+            for kind, figs in kinds.items()
+        },
+        "ranking": [
+            {"unit": r.unit, "total": r.total, "band": r.band, "rank": r.rank} for r in ranked
+        ],
+        "bands": band_counts(ranked, band_order(criteria_by_kind)),
+        "previous_year": None if previous is None else sum_figures(previous),
+    }
+
+
+def dumps_summary(summary: Mapping[str, Any]) -> str:
+    """The summary as UTF-8 JSON text: same summary, same bytes (fixed key order, indent 2, \\n).
+
+    Keys are not re-sorted: build_summary already emits them in a meaningful fixed order (SPEC's
+    key order, FIGURE_GROUPS order, kinds in UNIT_KINDS order, bands best first, missing sorted).
+    """
+    return json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+@dataclass(frozen=True)
+class CompiledCycle:
+    """Everything the report, workbook and chart need: the inputs and the summary built from them."""
+
+    compiler: OrgUnit
+    year: int
+    units: tuple[UnitInput, ...]
+    direct: frozenset[str]
+    criteria_by_kind: Mapping[str, CriteriaSet]
+    previous: Figures | None
+    summary: dict[str, Any]
+    ranked: tuple[RankedUnit, ...]
+
+    def unit(self, code: str) -> UnitInput:
+        return self._by_code[code]
+
+    @property
+    def _by_code(self) -> dict[str, UnitInput]:
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = {u.code: u for u in self.units}
+            object.__setattr__(self, "_cache", cache)
+        return cache
+
+    def criteria_for(self, kind: str) -> CriteriaSet | None:
+        return self.criteria_by_kind.get(kind) or self.criteria_by_kind.get("default")
+
+
+def compile_cycle(
+    *,
+    compiler: OrgUnit,
+    cycle_year: int,
+    units: Sequence[UnitInput],
+    direct: Collection[str],
+    previous: Iterable[FigureSource] | None,
+    criteria_by_kind: Mapping[str, CriteriaSet],
+) -> CompiledCycle:
+    """build_summary plus the inputs kept together, for the report, workbook and chart renderers."""
+    prev = None if previous is None else sum_figures(previous)
+    summary = build_summary(
+        compiler=compiler,
+        cycle_year=cycle_year,
+        units=units,
+        direct=direct,
+        previous=None if prev is None else [prev],
+        criteria_by_kind=criteria_by_kind,
+    )
+    return CompiledCycle(
+        compiler=compiler,
+        year=cycle_year,
+        units=tuple(units),
+        direct=frozenset(direct),
+        criteria_by_kind=dict(criteria_by_kind),
+        previous=prev,
+        summary=summary,
+        ranked=tuple(rank_direct(units, direct)),
+    )

@@ -1,0 +1,62 @@
+"""Vietnamese labels of the figures, as the seeds' appendix tables and officials name them."""
+
+from __future__ import annotations
+
+GROUP_LABELS: dict[str, str] = {
+    "citizen_reception": "Tiếp công dân",
+    "petitions": "Đơn thư khiếu nại, tố cáo, kiến nghị, phản ánh của công dân",
+    "staff_complaints": "Khiếu nại của cán bộ, công chức, viên chức",
+    "mediation": "Hòa giải ở cơ sở",
+    "admin_procedures": "Thủ tục hành chính",
+    "models": "Mô hình “Dân vận khéo”",
+}
+
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "citizen_reception": {
+        "regular_sessions": "Số lần tiếp thường xuyên",
+        "regular_people": "Số người (tiếp thường xuyên)",
+        "periodic_sessions": "Số lần tiếp định kỳ",
+        "periodic_people": "Số người (tiếp định kỳ)",
+        "cases": "Số vụ việc",
+        "group_cases": "Số đoàn đông người",
+    },
+    "petitions": {
+        "received": "Số đơn đã tiếp nhận",
+        "in_jurisdiction": "Số đơn thuộc thẩm quyền",
+        "resolved": "Số đơn đã giải quyết",
+        "outstanding": "Số đơn tồn đọng",
+    },
+    "staff_complaints": {
+        "received": "Số đơn đã tiếp nhận",
+        "in_jurisdiction": "Số đơn thuộc thẩm quyền",
+        "resolved": "Số đơn đã giải quyết",
+        "outstanding": "Số đơn tồn đọng",
+    },
+    "mediation": {
+        "received": "Số vụ tiếp nhận hòa giải",
+        "successful": "Hòa giải thành",
+        "unsuccessful": "Hòa giải không thành",
+    },
+    "admin_procedures": {
+        "received": "Số hồ sơ tiếp nhận",
+        "online": "Hồ sơ trực tuyến",
+        "resolved": "Số hồ sơ đã giải quyết",
+        "on_time": "Giải quyết trước và đúng hạn",
+        "overdue": "Quá hạn",
+    },
+    "models": {"registered": "Số mô hình đăng ký", "recognised": "Số mô hình được công nhận"},
+}
+
+RATE_LABELS: dict[str, str] = {
+    "mediation_success": "Tỷ lệ hòa giải thành",
+    "admin_on_time": "Tỷ lệ hồ sơ giải quyết trước và đúng hạn",
+    "admin_online": "Tỷ lệ hồ sơ trực tuyến",
+    "petitions_resolved": "Tỷ lệ giải quyết đơn thư",
+}
+
+STATUS_LABELS: dict[str, str] = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa nộp"}
+
+
+def level_label(kind_label: str) -> str:
+    """``cấp xã`` → ``Cấp xã``: a kind label at the start of a sentence."""
+    return kind_label[:1].upper() + kind_label[1:]

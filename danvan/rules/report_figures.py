@@ -1,0 +1,215 @@
+"""Số liệu in a report: section III's prose and Phụ lục I's tables, worded as seed 001 words them.
+
+Prose counts use format_count (``06``), tables format_int; every percentage is truncated.
+Year-on-year sentences appear only when a previous cycle exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from danvan.rules.domain import KIND_LABELS, Figures
+from danvan.rules.labels import level_label
+from danvan.rules.text import compare_phrase, format_count, format_int, format_percent
+
+Table = tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]  # title, header, rows
+_SO_SANH = "Đánh giá chung (so sánh số lượng tăng, giảm)"
+
+
+def _pct(num: int, den: int) -> str:
+    return format_percent(num, den) or "-"
+
+
+def _level_admin(label: str, a: Mapping[str, int]) -> str:
+    """One level's line of footnote 4: ``Cấp xã tiếp nhận 29.264 hồ sơ (hồ sơ trực tuyến …)``."""
+    if a["received"] == 0 and a["resolved"] == 0:
+        return f"{label} không tiếp nhận hồ sơ thủ tục hành chính."
+    text = (
+        f"{label} tiếp nhận {format_count(a['received'])} hồ sơ "
+        f"(hồ sơ trực tuyến {format_count(a['online'])}, đạt {_pct(a['online'], a['received'])})."
+        f" Số lượng hồ sơ đã giải quyết: {format_count(a['resolved'])} hồ sơ, trong đó giải quyết"
+        f" trước và đúng hạn: {format_count(a['on_time'])} hồ sơ, quá hạn:"
+        f" {format_count(a['overdue'])} hồ sơ."
+    )
+    if a["resolved"]:
+        text += (
+            f" Tỷ lệ hồ sơ giải quyết trước và đúng hạn đạt {_pct(a['on_time'], a['resolved'])}."
+        )
+    return text
+
+
+def admin_paragraphs(
+    figures: Figures, kinds: Mapping[str, Figures], year: int, previous: Figures | None
+) -> list[str]:
+    """Giải quyết thủ tục hành chính: the total, then one line per level when there are several."""
+    a = figures["admin_procedures"]
+    total = f"Tổng số hồ sơ thủ tục hành chính được tiếp nhận trong năm {year}: " + _level_admin(
+        "", a
+    ).removeprefix(" tiếp nhận ")
+    if a["received"] == 0 and a["resolved"] == 0:
+        total = f"Trong năm {year} không tiếp nhận hồ sơ thủ tục hành chính."
+    if previous is not None:
+        before = previous["admin_procedures"]["received"]
+        total += f" Số hồ sơ tiếp nhận {compare_phrase(a['received'], before, 'hồ sơ', year - 1)}."
+    lines = [total]
+    if len(kinds) > 1:
+        lines += [
+            _level_admin(level_label(KIND_LABELS.get(k, k)), f["admin_procedures"])
+            for k, f in kinds.items()
+        ]
+    return lines
+
+
+def reception_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+    c = figures["citizen_reception"]
+    text = (
+        f"Công tác tiếp công dân: trong năm {year} đã tiếp thường xuyên"
+        f" {format_count(c['regular_sessions'])} lượt, {format_count(c['regular_people'])} người,"
+        f" {format_count(c['cases'])} vụ việc; thủ trưởng cơ quan, Chủ tịch Ủy ban nhân dân tiếp"
+        f" công dân định kỳ {format_count(c['periodic_sessions'])} lượt,"
+        f" {format_count(c['periodic_people'])} người"
+    )
+    if c["group_cases"]:
+        text += f"; có {format_count(c['group_cases'])} đoàn đông người"
+    text += "."
+    if previous is not None:
+        before = previous["citizen_reception"]["regular_sessions"]
+        text += (
+            " Số lần tiếp thường xuyên "
+            f"{compare_phrase(c['regular_sessions'], before, 'lượt', year - 1)}."
+        )
+    return text
+
+
+def petitions_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+    p, s = figures["petitions"], figures["staff_complaints"]
+    text = (
+        "Tổng số đơn khiếu nại, tố cáo, kiến nghị, phản ánh đã tiếp nhận"
+        f" {format_count(p['received'])} đơn, thuộc thẩm quyền giải quyết"
+        f" {format_count(p['in_jurisdiction'])} đơn"
+    )
+    if p["in_jurisdiction"]:
+        text += (
+            f", đã giải quyết {format_int(p['resolved'])}/{format_int(p['in_jurisdiction'])} đơn,"
+            f" đạt {_pct(p['resolved'], p['in_jurisdiction'])}, còn tồn"
+            f" {format_count(p['outstanding'])} đơn"
+        )
+    text += "."
+    if previous is not None:
+        before = previous["petitions"]["received"]
+        text += f" Số lượng đơn {compare_phrase(p['received'], before, 'đơn', year - 1)}."
+    if s["received"]:
+        text += (
+            f" Khiếu nại của cán bộ, công chức, viên chức: tiếp nhận {format_count(s['received'])}"
+            f" đơn, đã giải quyết {format_int(s['resolved'])}/{format_int(s['in_jurisdiction'])}"
+            " đơn."
+        )
+    else:
+        text += " Không phát sinh khiếu nại của cán bộ, công chức, viên chức."
+    return text
+
+
+def mediation_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+    m = figures["mediation"]
+    if m["received"] == 0:
+        return "Các Tổ hòa giải ở cơ sở không tiếp nhận vụ việc hòa giải."
+    text = (
+        f"Các Tổ hòa giải ở cơ sở tiếp nhận {format_count(m['received'])} vụ việc, hòa giải thành"
+        f" {format_count(m['successful'])} vụ việc, đạt {_pct(m['successful'], m['received'])},"
+        f" hòa giải không thành {format_count(m['unsuccessful'])} vụ việc."
+    )
+    if previous is not None:
+        pm = previous["mediation"]
+        before = format_percent(pm["successful"], pm["received"])
+        text += f" Số vụ việc tiếp nhận {compare_phrase(m['received'], pm['received'], 'vụ việc', year - 1)}"
+        text += f" (tỷ lệ hòa giải thành cùng kỳ: {before})." if before else "."
+    return text
+
+
+def models_paragraph(figures: Figures) -> str:
+    mo = figures["models"]
+    if mo["registered"] == 0 and mo["recognised"] == 0:
+        return "Chưa có mô hình “Dân vận khéo” được đăng ký."
+    return (
+        f"Mô hình “Dân vận khéo”: đăng ký {format_count(mo['registered'])} mô hình,"
+        f" được công nhận {format_count(mo['recognised'])} mô hình."
+    )
+
+
+def appendix_tables(
+    figures: Figures, kinds: Mapping[str, Figures], year: int, previous: Figures | None
+) -> list[Table]:
+    """Phụ lục I: the seed's three tables (đơn thư, tiếp công dân, hòa giải) plus TTHC by level."""
+    prev_year = year - 1
+    p, s, c, m = (
+        figures[g] for g in ("petitions", "staff_complaints", "citizen_reception", "mediation")
+    )
+    note_p = f"Kết quả đã giải quyết đạt {_pct(p['resolved'], p['in_jurisdiction'])}"
+    note_c, note_m = "", ""
+    if previous is not None:
+        pp, pc, pm = (previous[g] for g in ("petitions", "citizen_reception", "mediation"))
+        note_p = (
+            f"Số lượng đơn {compare_phrase(p['received'], pp['received'], 'đơn', prev_year)}. "
+            f"{note_p}/{_pct(pp['resolved'], pp['in_jurisdiction'])}"
+        )
+        note_c = (
+            f"Số lần tiếp thường xuyên {format_int(c['regular_sessions'])}/"
+            f"{format_int(pc['regular_sessions'])}, "
+            f"{compare_phrase(c['regular_sessions'], pc['regular_sessions'], 'lượt', prev_year)}. "
+            f"Tiếp dân định kỳ {format_int(c['periodic_sessions'])}/"
+            f"{format_int(pc['periodic_sessions'])} lượt."
+        )
+        note_m = (
+            f"Tỷ lệ hòa giải thành {_pct(m['successful'], m['received'])}/"
+            f"{_pct(pm['successful'], pm['received'])} so với cùng kỳ năm {prev_year}."
+        )
+    return [
+        (
+            "1. Công tác xử lý đơn, giải quyết khiếu nại, tố cáo",
+            ("Nội dung", "Số lượng đơn thư đã tiếp nhận", "Số đơn thư thuộc thẩm quyền giải quyết",
+             "Số đơn thư đã giải quyết", "Số đơn thư tồn đọng", _SO_SANH),
+            (
+                ("1. Công tác đối thoại, giải quyết khiếu nại của cán bộ, công chức, viên chức"
+                 " tại cơ quan, đơn vị", *_ints(s, "received", "in_jurisdiction", "resolved",
+                                               "outstanding"), ""),
+                ("2. Công tác đối thoại, giải quyết khiếu nại của công dân",
+                 *_ints(p, "received", "in_jurisdiction", "resolved", "outstanding"), note_p),
+            ),
+        ),
+        (
+            "2. Kết quả tiếp công dân",
+            ("Số lần tiếp thường xuyên", "Số người",
+             "Số lần thủ trưởng các sở, ngành, Chủ tịch UBND tiếp định kỳ", "Số người", _SO_SANH),
+            ((*_ints(c, "regular_sessions", "regular_people", "periodic_sessions",
+                     "periodic_people"), note_c),),
+        ),
+        (
+            "3. Kết quả hòa giải ở cơ sở",
+            ("Số vụ tiếp nhận hòa giải", "Hòa giải thành", "Hòa giải không thành",
+             "Tỷ lệ hòa giải thành", _SO_SANH),
+            ((*_ints(m, "received", "successful", "unsuccessful"),
+              _pct(m["successful"], m["received"]), note_m),),
+        ),
+        admin_table(figures, kinds),
+    ]  # fmt: skip
+
+
+def _ints(values: Mapping[str, int], *names: str) -> tuple[str, ...]:
+    return tuple(format_int(values[n]) for n in names)
+
+
+def admin_table(figures: Figures, kinds: Mapping[str, Figures]) -> Table:
+    """4. Giải quyết thủ tục hành chính: one row per level, then the total."""
+    rows = [(level_label(KIND_LABELS.get(k, k)), f["admin_procedures"]) for k, f in kinds.items()]
+    rows.append(("Tổng cộng", figures["admin_procedures"]))
+    return (
+        "4. Kết quả giải quyết thủ tục hành chính",
+        ("Cấp", "Số hồ sơ tiếp nhận", "Hồ sơ trực tuyến", "Tỷ lệ trực tuyến",
+         "Số hồ sơ đã giải quyết", "Giải quyết trước và đúng hạn", "Quá hạn",
+         "Tỷ lệ trước và đúng hạn"),
+        tuple(
+            (label, *_ints(a, "received", "online"), _pct(a["online"], a["received"]),
+             *_ints(a, "resolved", "on_time", "overdue"), _pct(a["on_time"], a["resolved"]))
+            for label, a in rows
+        ),
+    )  # fmt: skip
