@@ -117,7 +117,7 @@ def running_http_sink() -> Iterator[HttpSink]:
 
     server = Server(("127.0.0.1", 0), Handler)
     sink.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield sink
