@@ -60,4 +60,5 @@ def reading(engine: Engine) -> Iterator[Session]:
     """A read-only session (still one consistent transaction)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+        session.expunge_all()  # keep what was loaded usable after the session ends
         session.rollback()

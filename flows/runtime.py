@@ -20,6 +20,7 @@ import contextvars
 import functools
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -123,3 +124,13 @@ def log(message: str) -> None:
         from prefect import get_run_logger
 
         get_run_logger().info(message)
+
+
+def scheduled_instant() -> datetime:
+    """The instant a scheduled flow run acts at: its scheduled start time (never the clock)."""
+    if not _under_prefect.get():
+        raise ValueError("'at' is required outside a Prefect flow run")
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    return datetime.fromtimestamp(scheduled.timestamp(), tz=UTC)

@@ -26,9 +26,7 @@ from danvan.models.tables import (
     Unit,
 )
 from danvan.rules.domain import OrgUnit
-
-PROVINCE_DEFAULTS = {"province"}
-COMPILER_DEFAULTS = {"province", "district"}
+from danvan.rules.org import UnitSpec, effective_unit
 
 
 def sha256(data: bytes) -> str:
@@ -37,18 +35,17 @@ def sha256(data: bytes) -> str:
 
 def org_unit(row: Unit, parent_code: str | None) -> OrgUnit:
     """The effective view of a unit row: the kind's defaults with the row's overrides."""
-    assessed = row.assessed if row.assessed is not None else row.kind not in PROVINCE_DEFAULTS
-    compiles = row.compiles if row.compiles is not None else row.kind in COMPILER_DEFAULTS
-    return OrgUnit(
+    spec = UnitSpec(
         code=row.code,
         name=row.name,
         kind=row.kind,
         parent=parent_code,
-        assessed=assessed,
-        compiles=compiles,
-        active=row.active,
         contacts=tuple(row.contacts or ()),
+        assessed=row.assessed,
+        compiles=row.compiles,
+        active=row.active,
     )
+    return effective_unit(spec)
 
 
 @dataclass(frozen=True)

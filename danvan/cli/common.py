@@ -1,0 +1,89 @@
+"""What every command shares: the instant it acts at, output formats, and clean failures."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+AT_HELP = "Thời điểm thực hiện (ISO, giờ địa phương nếu không ghi múi giờ). Mặc định: bây giờ."
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class JsonOrText(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def parse_at(value: str | None) -> datetime:
+    """``--at``: the instant a command acts at. Only the CLI may read the clock (as a default)."""
+    import pendulum
+
+    from danvan.config.settings import get_settings
+    from danvan.rules.timing import parse_instant
+
+    if value is None:
+        return pendulum.now("UTC")
+    try:
+        return parse_instant(value, get_settings().timezone)
+    except (ValueError, TypeError) as exc:
+        raise typer.BadParameter(
+            f"'{value}' không phải ngày giờ ISO (vd. 2024-11-10T08:00)"
+        ) from exc
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_csv(rows: list[dict], columns: list[str]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    sys.stdout.write(buf.getvalue())
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handles_rejections(fn: F) -> F:
+    """Rejected input → its messages on stderr and exit 1; a database not set up → say so."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from danvan.rules.errors import Rejected
+
+        try:
+            return fn(*args, **kwargs)
+        except Rejected as exc:
+            err(exc.render())
+            raise typer.Exit(1) from None
+        except (OperationalError, ProgrammingError) as exc:
+            if "no such table" in str(exc) or "does not exist" in str(exc):
+                err(
+                    "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'danvan init'. [db_not_initialised]"
+                )
+                raise typer.Exit(1) from None
+            err(f"Không kết nối được cơ sở dữ liệu: {exc.orig!s}. [db_unavailable]")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]

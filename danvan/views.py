@@ -1,0 +1,126 @@
+"""Read-only views (``status``): no Prefect, no writes, a few set-based queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from danvan.models import store
+from danvan.models.tables import Delivery
+from danvan.rules import standing, timing
+from danvan.rules.domain import UnitResult
+from danvan.rules.errors import reject
+from danvan.rules.org import subtree
+from danvan.tasks.context import CycleContext, load_context
+
+
+def unit_results(
+    ctx: CycleContext, session: Session, at: datetime, within: list[str] | None = None
+) -> list[UnitResult]:
+    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored)."""
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    codes = ctx.org.codes_by_id
+    latest = store.latest_submissions(session=session, cycle_id=cycle_id, until=at)
+    facts = {
+        codes[uid]: standing.SubmissionFacts(
+            version=lt.submission.version,
+            submitted_at=lt.submission.submitted_at,
+            first_submitted_at=lt.first_submitted_at,
+            scores=lt.submission.scores,
+            bonus=lt.submission.bonus,
+            penalty=lt.submission.penalty,
+            self_total=lt.submission.self_total,
+        )
+        for uid, lt in latest.items()
+    }
+    adjustments = {
+        codes[uid]: {target: adj.value for target, adj in by_target.items()}
+        for uid, by_target in store.latest_adjustments(
+            session=session, cycle_id=cycle_id, until=at
+        ).items()
+    }
+    expected = standing.expected_units(ctx.units, within or ctx.province_units)
+    return standing.standings(
+        ctx.units,
+        expected,
+        compilers=ctx.compilers,
+        facts=facts,
+        adjustments=adjustments,
+        criteria_for=ctx.criteria_for,
+        deadline=ctx.deadline("self_assessment"),
+        tz=ctx.tz,
+    )
+
+
+def result_json(r: UnitResult, tz: str) -> dict:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "kind": r.kind,
+        "compiler": r.compiler,
+        "status": r.status,
+        "version": r.version,
+        "submitted_at": timing.iso_local(r.submitted_at, tz),
+        "days_late": r.days_late,
+        "self_total": r.self_total,
+        "final_total": r.final_total,
+        "band": r.band,
+    }
+
+
+def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
+    """Messages whose last delivery failed (shown until the next ``remind`` delivers them)."""
+    rows = session.exec(
+        select(Delivery)
+        .where(Delivery.cycle_id == cycle_id, Delivery.status == "failed")
+        .order_by(col(Delivery.day), col(Delivery.id))
+    ).all()
+    codes = {r.unit_id for r in rows}
+    names = store.load_org(session=session).codes_by_id if codes else {}
+    return [
+        {
+            "unit": names.get(r.unit_id),
+            "milestone": r.milestone,
+            "kind": r.kind,
+            "day": r.day.isoformat(),
+            "to": r.url_redacted,
+            "attempts": r.attempts,
+            "error": r.last_error,
+        }
+        for r in rows
+    ]
+
+
+def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(Delivery.status, func.count())
+        .where(Delivery.cycle_id == cycle_id)
+        .group_by(Delivery.status)
+    ).all()
+    return {status: n for status, n in rows}
+
+
+def cycle_status(session: Session, *, year: int, at: datetime, under: str | None = None) -> dict:
+    """SPEC §4.2, plus progress per compiler and failed deliveries."""
+    ctx = load_context(session=session, year=year)
+    within = None
+    if under is not None:
+        if under not in ctx.units:
+            raise reject("unknown_unit", "--under", f"Không có đơn vị mã '{under}'.")
+        within = subtree(ctx.units, under)
+    results = unit_results(ctx, session, at, within)
+    assert ctx.cycle.id is not None
+    return {
+        "cycle": ctx.cycle.year,
+        "as_of": timing.iso_local(at, ctx.tz),
+        "summary": standing.summarize(results),
+        "units": [result_json(r, ctx.tz) for r in results],
+        "compilers": standing.progress_by_compiler(results),
+        "published": ctx.published,
+        "deliveries": {
+            "counts": delivery_counts(session, ctx.cycle.id),
+            "failed": delivery_problems(session, ctx.cycle.id),
+        },
+    }

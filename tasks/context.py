@@ -1,0 +1,77 @@
+"""What every step of a cycle needs loaded at once: the cycle, the tree, compilers, criteria sets.
+
+Loaded in a handful of queries and held in memory: a province is ≤ 1,000 units, the country
+≈ 25,000, both far below what is worth paging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from sqlmodel import Session, select
+
+from danvan.models import store
+from danvan.models.tables import CriteriaSetRow, Cycle
+from danvan.rules.criteria import criteria_from_dict
+from danvan.rules.domain import CriteriaSet, OrgUnit
+from danvan.rules.errors import reject
+from danvan.rules.org import compilers_for, subtree
+
+
+@dataclass
+class CycleContext:
+    cycle: Cycle
+    org: store.Org
+    criteria_sets: dict[str, CriteriaSet]
+
+    @property
+    def units(self) -> dict[str, OrgUnit]:
+        return self.org.units
+
+    @property
+    def tz(self) -> str:
+        return self.cycle.timezone
+
+    @property
+    def province(self) -> str:
+        return self.org.codes_by_id[self.cycle.province_id]
+
+    @cached_property
+    def compilers(self) -> dict[str, str | None]:
+        return compilers_for(self.org.units)
+
+    @cached_property
+    def province_units(self) -> list[str]:
+        """Every unit of the cycle's province (the province included)."""
+        return subtree(self.org.units, self.province)
+
+    def criteria_for(self, unit: OrgUnit) -> CriteriaSet:
+        mapping = self.cycle.criteria_by_kind
+        return self.criteria_sets[mapping.get(unit.kind) or mapping["default"]]
+
+    def deadline(self, milestone: str) -> date:
+        return getattr(self.cycle, f"{milestone}_deadline")
+
+    @property
+    def published(self) -> bool:
+        return self.cycle.published_at is not None
+
+
+def load_context(*, session: Session, year: int, province: str | None = None) -> CycleContext:
+    """The cycle of ``year``; a clear rejection when no plan was issued for it."""
+    try:
+        cycle = store.find_cycle(session=session, year=year, province=province)
+    except LookupError as exc:
+        raise reject("ambiguous_cycle", "--cycle", f"Có nhiều tỉnh cùng kỳ {year}: {exc}") from exc
+    if cycle is None:
+        raise reject(
+            "unknown_cycle",
+            "--cycle",
+            f"Chưa ban hành kế hoạch năm {year} (chạy 'danvan plan issue' trước).",
+        )
+    codes = set(cycle.criteria_by_kind.values())
+    rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()  # type: ignore[attr-defined]
+    sets = {r.code: criteria_from_dict(r.definition) for r in rows}
+    return CycleContext(cycle=cycle, org=store.load_org(session=session), criteria_sets=sets)

@@ -1,0 +1,160 @@
+"""Hộp thư đi: every message goes through the ``delivery`` table before it goes out.
+
+1. ``enqueue`` inserts one row per (recipient URL, milestone, kind, day) that does not exist yet,
+   in one transaction: a second run on the same day inserts nothing.
+2. ``deliver_pending`` sends every row still ``pending`` or ``failed`` (outside any transaction:
+   the network is slow), then records each outcome. A failed row is retried by the next run;
+   a delivered row is never sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from danvan.config.settings import get_settings
+from danvan.db import get_engine, transaction
+from danvan.models import store
+from danvan.models.tables import Delivery
+from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
+
+#: Reminders a unit receives for its own report: pointless once it has submitted.
+OWN_REMINDERS = ("before", "due", "overdue")
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message for one unit, to all its contact URLs (built as data before anything is sent)."""
+
+    unit: str
+    milestone: str
+    kind: str
+    day: date
+    subject: str
+    body: str
+    to: tuple[str, ...]
+    about: tuple[str, ...] = ()
+
+
+def recipient_key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
+def default_notifier() -> Notifier:
+    s = get_settings()
+    return AppriseNotifier(
+        timeout=s.notify_timeout_seconds, retries=s.notify_retries, concurrency=s.notify_concurrency
+    )
+
+
+def enqueue(
+    *, session: Session, cycle_id: int, ids: dict[str, int], items: Iterable[Queued], at: datetime
+) -> int:
+    """Insert the rows not yet in the outbox; returns how many were new."""
+    items = list(items)
+    if not items:
+        return 0
+    days = {q.day for q in items}
+    existing = set(
+        session.exec(
+            select(Delivery.recipient_key, Delivery.milestone, Delivery.kind, Delivery.day).where(
+                Delivery.cycle_id == cycle_id, col(Delivery.day).in_(days)
+            )
+        ).all()
+    )
+    rows = []
+    for q in items:
+        for url in dict.fromkeys(q.to):
+            key = (recipient_key(url), q.milestone, q.kind, q.day)
+            if key in existing:
+                continue
+            existing.add(key)
+            rows.append(
+                {
+                    "cycle_id": cycle_id,
+                    "unit_id": ids[q.unit],
+                    "recipient_key": key[0],
+                    "url": url,
+                    "url_redacted": redact(url),
+                    "milestone": q.milestone,
+                    "kind": q.kind,
+                    "day": q.day,
+                    "subject": q.subject,
+                    "body": q.body,
+                    "about": list(q.about),
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": at,
+                }
+            )
+    return store.bulk_insert(session=session, model=Delivery, rows=rows)
+
+
+def deliver_pending(
+    cycle_id: int,
+    at: datetime,
+    notifier: Notifier | None = None,
+    settled: Iterable[tuple[str, str]] = (),
+) -> list[dict]:
+    """Send what is pending or failed; ``settled`` (unit, milestone) pairs are done with.
+
+    Returns one entry per message (unit, milestone, kind, day) with its redacted URLs and ``ok``.
+    """
+    engine = get_engine()
+    settled = set(settled)
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Delivery)
+            .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("pending", "failed")))
+            .order_by(col(Delivery.id))
+        ).all()
+        codes = store.load_org(session=session).codes_by_id if rows else {}
+        todo: list[Delivery] = []
+        for row in rows:
+            if row.kind in OWN_REMINDERS and (codes[row.unit_id], row.milestone) in settled:
+                row.status = "cancelled"
+            else:
+                todo.append(row)
+    outcomes = (notifier or default_notifier()).send(
+        [Outgoing(row.id, row.url, row.subject, row.body) for row in todo]
+    )
+    by_id = {o.key: o for o in outcomes}
+    with transaction(engine) as session:
+        for row in todo:
+            outcome = by_id[row.id]
+            fresh = session.get(Delivery, row.id)
+            assert fresh is not None
+            fresh.attempts += outcome.attempts
+            fresh.last_attempt_at = at
+            fresh.status = "sent" if outcome.ok else "failed"
+            fresh.last_error = outcome.error
+            fresh.sent_at = at if outcome.ok else None
+    return _entries(todo, by_id, codes)
+
+
+def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> list[dict]:
+    grouped: dict[tuple, dict] = {}
+    for row in rows:
+        key = (codes[row.unit_id], row.milestone, row.kind, row.day)
+        entry = grouped.setdefault(
+            key,
+            {
+                "unit": key[0],
+                "milestone": row.milestone,
+                "kind": row.kind,
+                "day": row.day.isoformat(),
+                "about": list(row.about),
+                "to": [],
+                "ok": True,
+                "errors": [],
+            },
+        )
+        entry["to"].append(row.url_redacted)
+        if not by_id[row.id].ok:
+            entry["ok"] = False
+            entry["errors"].append(f"{row.url_redacted}: {by_id[row.id].error}")
+    return list(grouped.values())

@@ -1,0 +1,134 @@
+"""Ban hành kế hoạch: create the cycle from a plan file and its criteria sets (SPEC §3.2–3.3).
+
+A plan is issued once. Issuing the same plan again is recognised (same checksum) and changes
+nothing; a different plan for a year that already has one is rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from danvan.db import get_engine, transaction
+from danvan.models import store
+from danvan.models.tables import CriteriaSetRow, Cycle
+from danvan.rules import timing
+from danvan.rules.criteria import criteria_to_dict, parse_criteria
+from danvan.rules.domain import CriteriaSet
+from danvan.rules.errors import reject
+from danvan.rules.formats import load_document
+from danvan.rules.plan import PlanDoc, parse_plan, plan_from_doc
+from danvan.tasks.files import read_input
+
+
+@dataclass
+class IssuedPlan:
+    year: int
+    province: str
+    cycle_id: int
+    created: bool
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "province": self.province, "created": self.created}
+
+
+def load_plan(path: str) -> tuple[PlanDoc, dict[str, CriteriaSet], bytes]:
+    """Read the plan and every criteria file it names (paths relative to the plan)."""
+    name, data = read_input(path)
+    doc = parse_plan(load_document(name, data), path)
+    sets: dict[str, CriteriaSet] = {}
+    for ref in sorted(set(doc.criteria_paths().values())):
+        cpath = str(Path(path).parent / ref)
+        cname, cdata = read_input(cpath)
+        sets[ref] = parse_criteria(load_document(cname, cdata), cpath)
+        data += b"\0" + cdata  # the plan's checksum covers its criteria too
+    return doc, sets, data
+
+
+def record_cycle(path: str, at: datetime, actor: str = "cli") -> IssuedPlan:
+    doc, sets, data = load_plan(path)
+    plan = plan_from_doc(doc, {ref: cs.code for ref, cs in sets.items()})
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction(get_engine()) as session:
+        org = store.load_org(session=session)
+        province = org.units.get(plan.province)
+        if province is None or province.kind != "province":
+            raise reject(
+                "unknown_province",
+                "province",
+                f"Không có tỉnh mã '{plan.province}' trong cơ cấu tổ chức (nhập org trước).",
+                file=path,
+            )
+        existing = store.find_cycle(session=session, year=plan.year, province=plan.province)
+        if existing is not None:
+            if existing.plan_sha256 == digest:
+                return IssuedPlan(plan.year, plan.province, existing.id or 0, created=False)
+            raise reject(
+                "cycle_exists",
+                "year",
+                f"Kế hoạch năm {plan.year} đã được ban hành; không thể ban hành lại với nội dung khác.",
+                file=path,
+            )
+        for cs in sets.values():
+            _save_criteria(session, cs, at, path)
+        cycle = Cycle(
+            province_id=org.ids[plan.province],
+            year=plan.year,
+            title=plan.title,
+            reference=plan.reference,
+            issued_on=plan.issued_on,
+            issued_at=at,
+            timezone=plan.timezone,
+            self_assessment_deadline=plan.deadlines["self_assessment"],
+            district_compilation_deadline=plan.deadlines["district_compilation"],
+            province_scoring_deadline=plan.deadlines["province_scoring"],
+            reminders={
+                "before_days": list(plan.reminders.before_days),
+                "overdue_every_days": plan.reminders.overdue_every_days,
+                "escalate_after_days": plan.reminders.escalate_after_days,
+                "send_at": plan.reminders.send_at.strftime("%H:%M"),
+                "working_days_only": plan.reminders.working_days_only,
+            },
+            criteria_by_kind=dict(plan.criteria),
+            plan_sha256=digest,
+        )
+        session.add(cycle)
+        session.flush()
+        store.store_file(session=session, data=data, at=at)
+        store.audit(
+            session=session,
+            at=at,
+            actor=actor,
+            action="plan_issue",
+            entity="cycle",
+            key=f"{plan.province}/{plan.year}",
+            sha256=digest,
+            issued_at=timing.iso_local(at, plan.timezone),
+        )
+        return IssuedPlan(plan.year, plan.province, cycle.id or 0, created=True)
+
+
+def _save_criteria(session: Session, cs: CriteriaSet, at: datetime, path: str) -> None:
+    definition = criteria_to_dict(cs)
+    digest = hashlib.sha256(
+        json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    row = store.get_criteria_set(session=session, code=cs.code)
+    if row is None:
+        session.add(
+            CriteriaSetRow(
+                code=cs.code, name=cs.name, definition=definition, sha256=digest, created_at=at
+            )
+        )
+    elif row.sha256 != digest:
+        raise reject(
+            "criteria_set_changed",
+            "code",
+            f"Bộ tiêu chí '{cs.code}' đã có với nội dung khác; hãy đặt mã mới cho bộ tiêu chí sửa đổi.",
+            file=path,
+        )

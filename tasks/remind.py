@@ -1,0 +1,137 @@
+"""Nhắc hạn: who owes what at T, and the day's reminders as messages (data, nothing sent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from danvan.config.settings import get_settings
+from danvan.db import get_engine, reading
+from danvan.messages import CycleInfo, default_renderer
+from danvan.models import store
+from danvan.rules import timing
+from danvan.rules.domain import MILESTONES, OrgUnit, ReminderPolicy
+from danvan.rules.reminders import Progress, reminders_for_day, sending_open
+from danvan.rules.standing import expected_units
+from danvan.rules.workdays import WorkCalendar, parse_dates
+from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.outbox import Queued
+
+
+@dataclass
+class DayPlan:
+    """Everything ``remind`` would send at T, and what it could not send (no contact)."""
+
+    cycle_id: int
+    day: date
+    open: bool
+    queued: list[Queued] = field(default_factory=list)
+    skipped_no_contact: list[dict] = field(default_factory=list)
+    settled: list[tuple[str, str]] = field(default_factory=list)  # (unit, milestone) done with
+
+
+def policy_of(ctx: CycleContext) -> ReminderPolicy:
+    r = ctx.cycle.reminders
+    hh, mm = (int(x) for x in r["send_at"].split(":"))
+    return ReminderPolicy(
+        before_days=tuple(r["before_days"]),
+        overdue_every_days=r["overdue_every_days"],
+        escalate_after_days=r["escalate_after_days"],
+        send_at=time(hh, mm),
+        working_days_only=r["working_days_only"],
+    )
+
+
+def work_calendar() -> WorkCalendar:
+    s = get_settings()
+    return WorkCalendar(parse_dates(s.extra_holidays), parse_dates(s.extra_working_days))
+
+
+def cycle_info(ctx: CycleContext) -> CycleInfo:
+    c = ctx.cycle
+    return CycleInfo(
+        year=c.year,
+        title=c.title,
+        reference=c.reference,
+        province_name=ctx.units[ctx.province].name,
+        deadlines={m: ctx.deadline(m) for m in MILESTONES},
+    )
+
+
+def _owing(ctx: CycleContext, submitted: set[str], compiled: set[str]) -> dict[str, list[OrgUnit]]:
+    """Per milestone, the units that still owe at T (SPEC §4.1)."""
+    if ctx.published:
+        return {m: [] for m in MILESTONES}
+    units = ctx.units
+    expected = expected_units(units, ctx.province_units)
+    compilers_below = [
+        c for c in ctx.province_units if units[c].compiles and units[c].active and c != ctx.province
+    ]
+    return {
+        "self_assessment": [units[c] for c in expected if c not in submitted],
+        "district_compilation": [units[c] for c in compilers_below if c not in compiled],
+        "province_scoring": [units[ctx.province]],
+    }
+
+
+def _progress(ctx: CycleContext, expected: list[str], done: set[str]) -> dict[str, Progress]:
+    counts: dict[str, list[int]] = {}
+    for code in expected:
+        compiler = ctx.compilers.get(code)
+        if compiler is not None:
+            c = counts.setdefault(compiler, [0, 0])
+            c[0] += 1
+            c[1] += code in done
+    return {k: Progress(expected=v[0], submitted=v[1]) for k, v in counts.items()}
+
+
+def plan_day(year: int, at: datetime) -> DayPlan:
+    """The reminders due on T's local date, rendered; empty before ``send_at``."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        assert ctx.cycle.id is not None
+        codes = ctx.org.codes_by_id
+        latest = store.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
+        submitted = {codes[u] for u in latest}
+        compiled_ids = store.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
+        compiled = {codes[u] for u in compiled_ids}
+    local = timing.to_local(at, ctx.tz)
+    policy = policy_of(ctx)
+    settled = [(c, "self_assessment") for c in sorted(submitted)]
+    settled += [(c, "district_compilation") for c in sorted(compiled)]
+    plan = DayPlan(ctx.cycle.id, local.date(), sending_open(policy, local.time()), settled=settled)
+    if not plan.open:
+        return plan
+    owing = _owing(ctx, submitted, compiled)
+    expected = expected_units(ctx.units, ctx.province_units)
+    below = [c for c in ctx.province_units if ctx.units[c].compiles and c != ctx.province]
+    progress = {
+        "self_assessment": _progress(ctx, expected, submitted),
+        "district_compilation": _progress(ctx, below, compiled),
+        "province_scoring": {},
+    }
+    calendar, info, renderer = work_calendar(), cycle_info(ctx), default_renderer()
+    for milestone in MILESTONES:
+        batch = reminders_for_day(
+            policy,
+            milestone,
+            ctx.deadline(milestone),
+            plan.day,
+            owing[milestone],
+            units=ctx.units,
+            compiler_of=ctx.compilers,
+            progress=progress[milestone],
+            calendar=calendar,
+        )
+        for r in batch:
+            msg = renderer.reminder(r, info)
+            plan.queued.append(
+                Queued(
+                    r.recipient, milestone, r.kind, plan.day, msg.subject, msg.body, r.to, r.about
+                )
+            )
+        plan.skipped_no_contact += [
+            {"unit": s.recipient, "milestone": s.milestone, "kind": s.kind}
+            for s in batch.skipped_no_contact
+        ]
+    return plan

@@ -1,0 +1,145 @@
+"""Shared fixtures: a fresh database per test on SQLite and on PostgreSQL, and the real CLI.
+
+PostgreSQL tests use ``DANVAN_TEST_POSTGRES_URL`` (default the local server at 127.0.0.1:5432,
+trust auth). Where none is reachable they skip with the reason, unless
+``DANVAN_REQUIRE_POSTGRES=1`` (set by .ci/run), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+PG_ADMIN_URL = os.environ.get(
+    "DANVAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DATA = Path(__file__).parent / "data"
+
+# The embedded default for every test: flows in-process, never a Prefect server by accident.
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("DANVAN_USE_PREFECT", None)
+
+
+def _pg_reason() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"no PostgreSQL at {PG_ADMIN_URL.split('@')[-1]}: {exc.__class__.__name__}"
+
+
+_PG_REASON: str | bool | None = False
+
+
+def pg_unavailable() -> str | None:
+    global _PG_REASON
+    if _PG_REASON is False:
+        _PG_REASON = _pg_reason()
+    return _PG_REASON  # type: ignore[return-value]
+
+
+def make_pg_database() -> tuple[str, Callable[[], None]]:
+    import sqlalchemy as sa
+
+    name = f"danvan_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        from danvan import db
+
+        engine = db._engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A fresh, initialised database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'danvan.db'}", (lambda: None)
+    else:
+        reason = pg_unavailable()
+        if reason:
+            if os.environ.get("DANVAN_REQUIRE_POSTGRES") == "1":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        url, drop = make_pg_database()
+    use_database(url, monkeypatch)
+    from danvan.db import get_engine
+    from danvan.models.schema import upgrade
+
+    upgrade(get_engine())
+    yield url
+    drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, initialised SQLite database (for tests that need no PostgreSQL twin)."""
+    url = f"sqlite:///{tmp_path / 'danvan.db'}"
+    use_database(url, monkeypatch)
+    from danvan.db import get_engine
+    from danvan.models.schema import upgrade
+
+    upgrade(get_engine())
+    return url
+
+
+def use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from danvan.config.settings import get_settings
+
+    monkeypatch.setenv("DANVAN_DATABASE_URL", url)
+    get_settings.cache_clear()
+    monkeypatch.chdir(
+        Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite") else os.getcwd()
+    )
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run ``danvan …`` through the real Typer app, in-process; returns exit code and outputs."""
+    from danvan.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str | Path) -> Result:
+        argv = [str(a) for a in args]
+        if len(argv) == 1 and " " in argv[0]:
+            argv = shlex.split(argv[0])
+        r = runner.invoke(app, argv, catch_exceptions=False)
+        return Result(r.exit_code, r.stdout, r.stderr)
+
+    return run
