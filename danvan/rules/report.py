@@ -117,6 +117,7 @@ class ReportData:
     appendices: tuple[Appendix, ...]
     chart_caption: str
     file_stem: str  # "bao-cao-tong-hop-QNG-2024"
+    chart_section: int = 3  # the chart follows this section (IV, the ranking)
 
 
 def _ranking_table(c: CompiledCycle) -> Table:

@@ -1,0 +1,207 @@
+"""The compiled report as a DOCX in the layout of Nghị định 30/2020/NĐ-CP (Phụ lục I).
+
+A4, margins top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman (East Asian slot too, so
+Word never substitutes a CJK font for Vietnamese); 13 pt body, 14 pt titles, 12/11 pt Nơi nhận.
+The content comes whole from :class:`~danvan.rules.report.ReportData`; this module only lays out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from danvan.rules.report import ReportData
+from danvan.rules.report import Table as TableData
+
+FONT = "Times New Roman"
+TEXT_WIDTH_MM = 210 - 30 - 15
+CENTER, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
+
+
+def _set_fonts(element_rpr: OxmlElement) -> None:
+    fonts = element_rpr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+
+
+def _setup(doc: DocxDocument) -> None:
+    """A4 page, ND30 margins, Times New Roman 13 pt as the Normal style."""
+    s = doc.sections[0]
+    s.orientation = WD_ORIENT.PORTRAIT
+    s.page_width, s.page_height = Mm(210), Mm(297)
+    s.top_margin, s.bottom_margin, s.left_margin, s.right_margin = Mm(20), Mm(20), Mm(30), Mm(15)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(13)
+    _set_fonts(normal.element.get_or_add_rPr())
+    pf = normal.paragraph_format
+    pf.space_before, pf.space_after, pf.line_spacing = Pt(0), Pt(0), 1.0
+    doc.core_properties.author = "danvan"
+
+
+def _para(
+    container: DocxDocument | _Cell,
+    text: str = "",
+    *,
+    size: float = 13,
+    bold: bool = False,
+    italic: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+) -> Paragraph:
+    p = container.add_paragraph()
+    if text:
+        run = p.add_run(text)
+        run.font.size, run.bold, run.italic = Pt(size), bold or None, italic or None
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def _first_para(cell: _Cell, text: str, **kw: object) -> Paragraph:
+    """Write into the empty paragraph every new cell has, then add further ones as usual."""
+    p = cell.paragraphs[0]
+    run = p.add_run(text)
+    run.font.size = Pt(float(kw.get("size", 13)))  # type: ignore[arg-type]
+    run.bold, run.italic = kw.get("bold") or None, kw.get("italic") or None
+    p.alignment = kw.get("align", CENTER)  # type: ignore[assignment]
+    return p
+
+
+def _rule(cell: _Cell, indent_mm: float) -> None:
+    """ND30's short solid line under the issuing body and the motto (a bordered empty paragraph)."""
+    p = cell.add_paragraph()
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm(indent_mm)
+    p.paragraph_format.line_spacing = Pt(2)
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
+        bottom.set(qn(f"w:{k}"), v)
+    border.append(bottom)
+    p._p.get_or_add_pPr().append(border)
+
+
+def _layout_table(doc: DocxDocument, widths_mm: Sequence[float], rows: int = 1) -> Table:
+    """A borderless table used for side-by-side blocks (header, Nơi nhận / signature)."""
+    table = doc.add_table(rows=rows, cols=len(widths_mm))
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(width)
+    return table
+
+
+def _header(doc: DocxDocument, r: ReportData) -> None:
+    table = _layout_table(doc, (70, TEXT_WIDTH_MM - 70), rows=2)
+    left, right = table.rows[0].cells
+    _first_para(left, r.letterhead.parent_line, size=13)
+    _para(left, r.letterhead.body_line, size=13, bold=True, align=CENTER)
+    _rule(left, 22)
+    _first_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
+    _para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, align=CENTER)
+    _rule(right, 20)
+    number, date_cell = table.rows[1].cells
+    _first_para(number, r.number, size=13)
+    _first_para(date_cell, r.place_date, size=13.5, italic=True)
+
+
+def _title(doc: DocxDocument, r: ReportData) -> None:
+    _para(doc, "BÁO CÁO", size=14, bold=True, align=CENTER).paragraph_format.space_before = Pt(18)
+    _para(doc, r.title, size=14, bold=True, align=CENTER)
+    _para(doc).paragraph_format.space_after = Pt(6)
+    recipients = r.letterhead.recipients
+    if len(recipients) == 1:
+        _para(doc, f"Kính gửi: {recipients[0]}.", size=14, align=CENTER)
+    else:
+        _para(doc, "Kính gửi:", size=14, align=CENTER)
+        for i, name in enumerate(recipients):
+            end = "." if i == len(recipients) - 1 else ";"
+            p = _para(doc, f"- {name}{end}", size=14)
+            p.paragraph_format.left_indent = Mm(55)
+    _para(doc).paragraph_format.space_after = Pt(6)
+
+
+def _body_para(doc: DocxDocument, text: str, *, bold: bool = False) -> None:
+    p = _para(doc, text, size=13, bold=bold, align=JUSTIFY)
+    fmt = p.paragraph_format
+    fmt.first_line_indent, fmt.space_after, fmt.line_spacing = Mm(12.7), Pt(6), 1.15
+
+
+def _body(doc: DocxDocument, r: ReportData, chart_png: Path | None) -> None:
+    for text in r.intro:
+        _body_para(doc, text)
+    for i, section in enumerate(r.sections):
+        _body_para(doc, section.heading, bold=True)
+        for text in section.paragraphs:
+            _body_para(doc, text)
+        if i == r.chart_section and chart_png is not None:
+            doc.add_picture(str(chart_png), width=Mm(150))
+            doc.paragraphs[-1].alignment = CENTER
+            _para(doc, r.chart_caption, size=13, italic=True, align=CENTER)
+    _body_para(doc, r.closing)
+
+
+def _signature(doc: DocxDocument, r: ReportData) -> None:
+    """Nơi nhận (left, small) and the signature block (right), side by side as ND30 places them."""
+    lh = r.letterhead
+    left, right = _layout_table(doc, (85, TEXT_WIDTH_MM - 85)).rows[0].cells
+    _first_para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in lh.distribution:
+        _para(left, f"- {line}", size=11)
+    _first_para(right, lh.signature[0], size=13, bold=True)
+    for line in lh.signature[1:]:
+        _para(right, line, size=13, bold=True, align=CENTER)
+    for _ in range(4):
+        _para(right)
+    _para(right, lh.signer, size=13, bold=True, align=CENTER)
+
+
+def _mark_header(row_tr: OxmlElement) -> None:
+    row_tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
+def _data_table(doc: DocxDocument, data: TableData) -> None:
+    """A grid table whose first row repeats on every page; rows added without per-cell lookups."""
+    _para(doc, data.title, size=13, bold=True).paragraph_format.space_before = Pt(6)
+    table = doc.add_table(rows=1, cols=len(data.header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, data.header, strict=True):
+        _first_para(cell, text, size=12, bold=True)
+    _mark_header(table.rows[0]._tr)
+    for values in data.rows:
+        row = table.add_row()
+        for tc, text in zip(row._tr.tc_lst, values, strict=True):
+            p = _Cell(tc, table).paragraphs[0]
+            p.add_run(text).font.size = Pt(12)
+
+
+def _appendices(doc: DocxDocument, r: ReportData) -> None:
+    for appendix in r.appendices:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        _para(doc, appendix.label, size=14, bold=True, align=CENTER)
+        _para(doc, appendix.title, size=14, bold=True, align=CENTER)
+        _para(doc, appendix.note, size=13, italic=True, align=CENTER)
+        for table in appendix.tables:
+            _data_table(doc, table)
+
+
+def write_report_docx(report: ReportData, path: Path, chart_png: Path | None) -> None:
+    """Render ``report`` to ``path`` (the chart embedded after section IV when given)."""
+    doc = Document()
+    _setup(doc)
+    _header(doc, report)
+    _title(doc, report)
+    _body(doc, report, chart_png)
+    _signature(doc, report)
+    _appendices(doc, report)
+    doc.save(str(path))
