@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.flows.runtime import flow, log, task
+from danvan.tasks.outbox import dispatch
 from danvan.tasks.plan import record_cycle
+from danvan.tasks.remind import announcements
 
 record_cycle_step = task(name="record-cycle")(record_cycle)
+announce_step = task(name="build-announcements")(announcements)
+dispatch_step = task(name="deliver-messages")(dispatch)
 
 
 @flow(name="issue-plan", flow_run_name="issue-plan-{at:%Y-%m-%d}")
@@ -15,4 +19,6 @@ def issue_plan(plan_path: str, at: datetime) -> dict:
     """Create the cycle from the plan file at ``at`` and announce it (once)."""
     issued = record_cycle_step(plan_path, at)
     log(f"cycle {issued.year} of {issued.province}: {'created' if issued.created else 'unchanged'}")
-    return issued.to_dict()
+    cycle_id, queued = announce_step(issued.year, at)
+    sent = dispatch_step(cycle_id, queued, at)
+    return issued.to_dict() | {"sent": sent}

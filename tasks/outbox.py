@@ -136,6 +136,20 @@ def deliver_pending(
     return _entries(todo, by_id, codes)
 
 
+def dispatch(
+    cycle_id: int,
+    items: Sequence[Queued],
+    at: datetime,
+    settled: Iterable[tuple[str, str]] = (),
+    notifier: Notifier | None = None,
+) -> list[dict]:
+    """Queue ``items`` (once each) and deliver everything pending or failed for the cycle."""
+    with transaction(get_engine()) as session:
+        ids = store.load_org(session=session).ids
+        enqueue(session=session, cycle_id=cycle_id, ids=ids, items=items, at=at)
+    return deliver_pending(cycle_id, at, notifier, settled)
+
+
 def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> list[dict]:
     grouped: dict[tuple, dict] = {}
     for row in rows:

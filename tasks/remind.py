@@ -135,3 +135,21 @@ def plan_day(year: int, at: datetime) -> DayPlan:
             for s in batch.skipped_no_contact
         ]
     return plan
+
+
+def announcements(year: int, at: datetime) -> tuple[int, list[Queued]]:
+    """Thông báo kế hoạch: one message to every assessed unit of the cycle (kind ``announcement``)."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+    assert ctx.cycle.id is not None
+    day = timing.local_date(at, ctx.tz)
+    info, renderer = cycle_info(ctx), default_renderer()
+    queued = []
+    for code in expected_units(ctx.units, ctx.province_units):
+        unit = ctx.units[code]
+        if unit.contacts:
+            msg = renderer.announcement(unit.name, info)
+            queued.append(
+                Queued(code, "plan", "announcement", day, msg.subject, msg.body, unit.contacts)
+            )
+    return ctx.cycle.id, queued

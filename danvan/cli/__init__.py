@@ -98,8 +98,11 @@ def plan_issue(
         return
     verb = "Đã ban hành" if result["created"] else "Đã có (không đổi)"
     typer.echo(f"{verb} kế hoạch năm {result['year']} của {result['province']}.")
-    for line in result.get("announced", []):
-        typer.echo(line)
+    sent = result["sent"]
+    failed = [s for s in sent if not s["ok"]]
+    typer.echo(f"Thông báo: {len(sent) - len(failed)} đơn vị đã nhận, {len(failed)} gửi lỗi.")
+    for s in failed:
+        err(f"  ✗ {s['unit']}: {'; '.join(s['errors'])}")
 
 
 @app.command()
@@ -195,3 +198,7 @@ def remind(
 
 def main() -> None:
     app()
+
+
+# Commands defined in their own modules register themselves on `app` when imported.
+from danvan.cli import ops as _ops  # noqa: E402, F401
