@@ -33,18 +33,23 @@ class _Scrubber(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self.secrets: frozenset[str] = frozenset()
+        self.pattern: re.Pattern[str] | None = None
         self.lock = threading.Lock()
         self.local = threading.local()
 
     def add(self, secrets: set[str]) -> None:
+        """Register secrets; one compiled pattern (longest first) keeps scrubbing cheap."""
         with self.lock:
-            self.secrets |= secrets
+            if secrets <= self.secrets:
+                return
+            self.secrets = self.secrets | secrets
+            ordered = sorted(self.secrets, key=len, reverse=True)
+            self.pattern = re.compile("|".join(map(re.escape, ordered)))
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, _MASK)
-        return text
+        pattern = self.pattern
+        return pattern.sub(_MASK, text) if pattern is not None else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = self.scrub(record.getMessage())
@@ -208,6 +213,15 @@ class AppriseNotifier:
     timeout: float = 10.0
     retries: int = 2
     concurrency: int = 16
+
+    @classmethod
+    def from_settings(cls, settings: object) -> AppriseNotifier:
+        """From ``danvan.config.settings.Settings`` (its ``notify_*`` fields)."""
+        return cls(
+            timeout=getattr(settings, "notify_timeout_seconds", cls.timeout),
+            retries=getattr(settings, "notify_retries", cls.retries),
+            concurrency=getattr(settings, "notify_concurrency", cls.concurrency),
+        )
 
     def send(self, outgoing: Sequence[Outgoing]) -> list[Outcome]:
         return deliver(

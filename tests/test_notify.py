@@ -155,3 +155,10 @@ def test_apprise_notifier_is_a_notifier(http):
     notifier: Notifier = AppriseNotifier(timeout=3.0, retries=0, concurrency=2)
     (outcome,) = notifier.send([Outgoing("k", http.url(), "s", "b")])
     assert outcome.ok
+
+
+def test_notifier_from_settings():
+    from danvan.config.settings import Settings
+
+    settings = Settings(notify_timeout_seconds=3, notify_retries=0, notify_concurrency=4)
+    assert AppriseNotifier.from_settings(settings) == AppriseNotifier(3.0, 0, 4)

@@ -86,3 +86,8 @@ def test_parse_dates(text, expected):
 def test_parse_dates_names_the_bad_item():
     with pytest.raises(ValueError, match="30/12/2024"):
         parse_dates("2024-12-29, 30/12/2024")
+
+
+def test_from_settings_strings():
+    cal = WorkCalendar.from_strings("2024-12-30", "2024-12-28")
+    assert not cal.is_working(date(2024, 12, 30)) and cal.is_working(date(2024, 12, 28))

@@ -48,6 +48,11 @@ class WorkCalendar:
             days = ", ".join(d.isoformat() for d in sorted(both))
             raise ValueError(f"a day cannot be both an extra holiday and a working day: {days}")
 
+    @classmethod
+    def from_strings(cls, extra_holidays: str = "", extra_working_days: str = "") -> WorkCalendar:
+        """From the settings strings ``DANVAN_EXTRA_HOLIDAYS`` / ``DANVAN_EXTRA_WORKING_DAYS``."""
+        return cls(parse_dates(extra_holidays), parse_dates(extra_working_days))
+
     def is_working(self, day: date) -> bool:
         """True on a working day: local overrides first, then make-up Saturdays, then holidays."""
         if day in self.extra_working_days:
