@@ -45,10 +45,7 @@ def recipient_key(url: str) -> str:
 
 
 def default_notifier() -> Notifier:
-    s = get_settings()
-    return AppriseNotifier(
-        timeout=s.notify_timeout_seconds, retries=s.notify_retries, concurrency=s.notify_concurrency
-    )
+    return AppriseNotifier.from_settings(get_settings())
 
 
 def enqueue(

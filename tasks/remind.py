@@ -13,7 +13,7 @@ from danvan.rules import timing
 from danvan.rules.domain import MILESTONES, OrgUnit, ReminderPolicy
 from danvan.rules.reminders import Progress, reminders_for_day, sending_open
 from danvan.rules.standing import expected_units
-from danvan.rules.workdays import WorkCalendar, parse_dates
+from danvan.rules.workdays import WorkCalendar
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.outbox import Queued
 
@@ -44,7 +44,7 @@ def policy_of(ctx: CycleContext) -> ReminderPolicy:
 
 def work_calendar() -> WorkCalendar:
     s = get_settings()
-    return WorkCalendar(parse_dates(s.extra_holidays), parse_dates(s.extra_working_days))
+    return WorkCalendar.from_strings(s.extra_holidays, s.extra_working_days)
 
 
 def cycle_info(ctx: CycleContext) -> CycleInfo:
