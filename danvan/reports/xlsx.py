@@ -16,10 +16,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from danvan.rules.compilation import CompiledCycle, UnitInput
 from danvan.rules.domain import FIGURE_GROUPS, KIND_LABELS
-from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS, STATUS_LABELS
+from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS, STATUS_LABELS, level_label
 
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _level(kind: str) -> str:
+    return level_label(KIND_LABELS.get(kind, kind))
 
 
 def _sheet(
@@ -40,7 +44,7 @@ def _sheet(
 def _ranking_rows(c: CompiledCycle) -> Iterable[Sequence]:
     for r in c.ranked:
         u = c.unit(r.unit)
-        yield (r.rank, r.unit, u.name, KIND_LABELS.get(u.kind, u.kind), u.self_total, r.total,
+        yield (r.rank, r.unit, u.name, _level(u.kind), u.self_total, r.total,
                r.band, r.zero_criteria, STATUS_LABELS[u.status], u.days_late)  # fmt: skip
 
 
@@ -75,7 +79,7 @@ def _figure_rows(c: CompiledCycle, columns: list[tuple[str, str]]) -> Iterable[S
     for u in units:
         figs = u.figures or {}
         values = [int((figs.get(g) or {}).get(f, 0)) for g, f in columns]
-        yield (u.code, u.name, KIND_LABELS.get(u.kind, u.kind), *values)
+        yield (u.code, u.name, _level(u.kind), *values)
     total = c.summary["figures"]
     yield ("", "Tổng cộng", "", *(total[g][f] for g, f in columns))
 
@@ -104,5 +108,5 @@ def write_score_workbook(data: CompiledCycle, path: Path) -> None:
         cell.font = _BOLD
     missing = (data.unit(code) for code in data.summary["missing"])
     _sheet(wb, "Chưa nộp", ("Mã đơn vị", "Tên đơn vị", "Cấp"), (18, 45, 18),
-           ((u.code, u.name, KIND_LABELS.get(u.kind, u.kind)) for u in missing))  # fmt: skip
+           ((u.code, u.name, _level(u.kind)) for u in missing))  # fmt: skip
     wb.save(path)
