@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+from pathlib import Path
 
 import pytest
 from rules_helpers import rejects
@@ -223,3 +225,17 @@ def test_subtree_children_and_is_below() -> None:
     assert is_below(units, "A2", "P") and is_below(units, "A2", "A")
     assert not is_below(units, "A", "A") and not is_below(units, "B", "A")
     assert not is_below(units, "nowhere", "P")
+
+
+def test_other_province_names_arrive_normalised() -> None:
+    path = Path(__file__).parent / "data" / "other-province" / "org.yaml"
+    raw = path.read_text(encoding="utf-8")
+    assert "\u01a3" in raw and unicodedata.normalize("NFC", raw) != raw  # the file is awkward
+    specs = parse_org(load_document(path.name, path.read_bytes()), path.name)
+    check_tree(specs, {})
+    names = {s.code: s.name for s in specs}
+    assert names["HGI.PHH.X03"] == "Ủy ban nhân dân xã Phương Bình"
+    assert all(unicodedata.is_normalized("NFC", n) and "\u01a3" not in n for n in names.values())
+    units = {s.code: effective_unit(s) for s in specs}
+    assert compilers_for(units)["HGI.SNV.TDKT"] == "HGI"  # below a department: the province
+    assert not units["HGI.PHH.X04"].active

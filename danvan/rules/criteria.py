@@ -1,0 +1,229 @@
+"""Bộ tiêu chí: the criteria set file (SPEC §3.2), checked so that scoring can never be ambiguous.
+
+A set is refused when a score could not be judged: a criterion code twice, a maximum that is not
+a whole number of 0.25 steps, bands out of order, a band no total can reach, a rule naming a band
+that does not exist. The lowest band must start at 0 or below, so that every total (penalties can
+push it under 0) gets a band. The set is stored as JSON in the database through
+:func:`criteria_to_dict`/:func:`criteria_from_dict`, which round-trip through the same checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from danvan.rules import fields as f
+from danvan.rules.domain import Band, CriteriaGroup, CriteriaSet, Criterion
+from danvan.rules.errors import Problems
+
+_TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules")
+_RULES = ("zero_criterion_caps_band",)
+
+
+def parse_criteria(doc: object, file: str) -> CriteriaSet:
+    """Check and build a :class:`CriteriaSet`; every problem of the file at once."""
+    p = Problems()
+    top = f.mapping(doc, "", p)
+    p.raise_if_any(file)
+    assert top is not None
+    f.unknown_keys(top, _TOP, "", p)
+    code = f.code_field(top, "code", "code", p)
+    name = f.text(top, "name", "name", p)
+    groups = _groups(top.get("groups"), p)
+    bonus_max = _limit(top, "bonus_max", p)
+    penalty_max = _limit(top, "penalty_max", p)
+    bands = _bands(top.get("bands"), p)
+    cap = _rules(top.get("rules"), bands, p)
+    if groups and bands and not p:
+        _check_reachable(groups, bonus_max or 0, bands, p)
+    p.raise_if_any(file)
+    return CriteriaSet(
+        code=code or "",
+        name=name or "",
+        groups=tuple(groups),
+        bonus_max=bonus_max or 0.0,
+        penalty_max=penalty_max or 0.0,
+        bands=tuple(bands),
+        zero_criterion_caps_band=cap,
+    )
+
+
+def _groups(value: object, p: Problems) -> list[CriteriaGroup]:
+    items = f.sequence(value, "groups", p) if value is not None else None
+    if value is None or items == []:
+        p.add("missing_field", "groups", "Bộ tiêu chí chưa có nhóm tiêu chí nào.")
+        return []
+    groups: list[CriteriaGroup] = []
+    seen_groups: set[str] = set()
+    seen: dict[str, str] = {}  # criterion code → where first defined
+    for i, item in enumerate(items or []):
+        at = f"groups[{i}]"
+        g = f.mapping(item, at, p)
+        if g is None:
+            continue
+        f.unknown_keys(g, ("code", "name", "criteria"), at, p)
+        gcode = f.code_field(g, "code", f"{at}.code", p) or ""
+        if gcode and gcode in seen_groups:
+            p.add("duplicate_code", f"{at}.code", f"Mã nhóm “{gcode}” bị trùng.")
+        seen_groups.add(gcode)
+        gname = f.text(g, "name", f"{at}.name", p) or ""
+        crits = _criteria(g.get("criteria"), gcode, at, seen, p)
+        groups.append(CriteriaGroup(code=gcode, name=gname, criteria=tuple(crits)))
+    return groups
+
+
+def _criteria(
+    value: object, group: str, at: str, seen: dict[str, str], p: Problems
+) -> list[Criterion]:
+    items = f.sequence(value, f"{at}.criteria", p) if value is not None else []
+    if not items:
+        p.add("missing_field", f"{at}.criteria", "Nhóm chưa có tiêu chí nào.")
+        return []
+    out = []
+    for j, item in enumerate(items):
+        cat = f"{at}.criteria[{j}]"
+        c = f.mapping(item, cat, p)
+        if c is None:
+            continue
+        f.unknown_keys(c, ("code", "name", "max"), cat, p)
+        ccode = f.code_field(c, "code", f"{cat}.code", p) or ""
+        if ccode in seen:
+            p.add(
+                "duplicate_code",
+                f"{cat}.code",
+                f"Mã tiêu chí “{ccode}” trùng với tiêu chí ở {seen[ccode]}.",
+            )
+        elif ccode:
+            seen[ccode] = cat
+        name = f.text(c, "name", f"{cat}.name", p) or ""
+        out.append(
+            Criterion(code=ccode, name=name, max=_max(c.get("max"), f"{cat}.max", p), group=group)
+        )
+    return out
+
+
+def _max(value: object, field: str, p: Problems) -> float:
+    n = f.number(value)
+    if value is None:
+        p.add("missing_field", field, "Thiếu điểm tối đa.")
+    elif n is None or n <= 0:
+        p.add("invalid_max", field, f"Điểm tối đa phải là số dương, không phải {value!r}.")
+    elif not f.on_step(n):
+        p.add("invalid_max", field, f"Điểm tối đa {f.num(n)} không chia hết cho bước 0,25.")
+    else:
+        return n
+    return 0.0
+
+
+def _limit(top: dict[str, Any], key: str, p: Problems) -> float | None:
+    value = top.get(key, 0)
+    n = f.number(value)
+    if n is None or n < 0 or not f.on_step(n):
+        p.add("invalid_limit", key, f"Phải là số không âm, bội của 0,25, không phải {value!r}.")
+        return None
+    return n
+
+
+def _bands(value: object, p: Problems) -> list[Band]:
+    items = f.sequence(value, "bands", p) if value is not None else []
+    if not items:
+        p.add("missing_field", "bands", "Chưa có mức xếp loại nào.")
+        return []
+    bands: list[Band] = []
+    for i, item in enumerate(items):
+        at = f"bands[{i}]"
+        b = f.mapping(item, at, p)
+        if b is None:
+            continue
+        f.unknown_keys(b, ("name", "min"), at, p)
+        name = f.text(b, "name", f"{at}.name", p)
+        low = f.number(b.get("min"))
+        if low is None:
+            p.add("invalid_band", f"{at}.min", f"Điểm sàn phải là số, không phải {b.get('min')!r}.")
+        elif bands and low >= bands[-1].min:
+            p.add(
+                "bands_order",
+                f"{at}.min",
+                "Các mức xếp loại phải từ cao xuống thấp, điểm sàn giảm dần.",
+            )
+        if name and any(x.name == name for x in bands):
+            p.add("duplicate_band", f"{at}.name", f"Mức xếp loại “{name}” bị trùng.")
+        if name and low is not None:
+            bands.append(Band(name=name, min=low))
+    if bands and bands[-1].min > 0 and not p:
+        p.add(
+            "lowest_band_above_zero",
+            f"bands[{len(items) - 1}].min",
+            "Mức thấp nhất phải có điểm sàn 0 (hoặc âm) để mọi tổng điểm đều được xếp loại.",
+        )
+    return bands
+
+
+def _rules(value: object, bands: list[Band], p: Problems) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = [{k: v} for k, v in value.items()]
+    cap = None
+    for i, item in enumerate(f.sequence(value, "rules", p) or []):
+        at = f"rules[{i}]"
+        rule = f.mapping(item, at, p)
+        if rule is None:
+            continue
+        for key, arg in rule.items():
+            if key not in _RULES:
+                p.add(
+                    "unknown_rule",
+                    f"{at}.{key}",
+                    f"Quy tắc “{key}” không có; chỉ nhận: " + ", ".join(_RULES) + ".",
+                )
+            elif not any(b.name == arg for b in bands):
+                p.add("unknown_band", f"{at}.{key}", f"Mức xếp loại “{arg}” không có trong bands.")
+            else:
+                cap = str(arg)
+    return cap
+
+
+def _check_reachable(
+    groups: list[CriteriaGroup], bonus_max: float, bands: list[Band], p: Problems
+) -> None:
+    best = sum(c.max for g in groups for c in g.criteria) + bonus_max
+    for i, band in enumerate(bands):
+        if band.min > best:
+            p.add(
+                "band_unreachable",
+                f"bands[{i}].min",
+                f"Mức “{band.name}” cần {f.num(band.min)} điểm, vượt tổng tối đa {f.num(best)}.",
+            )
+
+
+def criteria_to_dict(cs: CriteriaSet) -> dict[str, Any]:
+    """The set in the file's own shape (JSON-ready), for storing its definition."""
+    out: dict[str, Any] = {
+        "code": cs.code,
+        "name": cs.name,
+        "groups": [
+            {
+                "code": g.code,
+                "name": g.name,
+                "criteria": [
+                    {"code": c.code, "name": c.name, "max": _plain(c.max)} for c in g.criteria
+                ],
+            }
+            for g in cs.groups
+        ],
+        "bonus_max": _plain(cs.bonus_max),
+        "penalty_max": _plain(cs.penalty_max),
+        "bands": [{"name": b.name, "min": _plain(b.min)} for b in cs.bands],
+    }
+    if cs.zero_criterion_caps_band:
+        out["rules"] = [{"zero_criterion_caps_band": cs.zero_criterion_caps_band}]
+    return out
+
+
+def criteria_from_dict(d: dict[str, Any]) -> CriteriaSet:
+    """Back from :func:`criteria_to_dict` (checked again: a stored set is trusted no more)."""
+    return parse_criteria(d, file="criteria")
+
+
+def _plain(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
