@@ -39,6 +39,9 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
             for q in plan.queued
         ]
         return doc
+    if not plan.open:  # before send_at nothing goes out, retries included
+        doc["sent"] = []
+        return doc
     new = enqueue_step(plan, at)
     doc["sent"] = deliver_step(plan.cycle_id, at, None, plan.settled)
     log(f"{new} new messages queued; {len(doc['sent'])} delivered or attempted")

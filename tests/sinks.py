@@ -93,8 +93,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_http_sink() -> Iterator[HttpSink]:
-    sink = HttpSink("127.0.0.1", 0)
+def running_http_sink(port: int = 0) -> Iterator[HttpSink]:
+    """An HTTP sink on 127.0.0.1 (``port`` 0: any free one; a fixed one lets a test bring a
+    "down" endpoint back up)."""
+    sink = HttpSink("127.0.0.1", port)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -115,7 +117,7 @@ def running_http_sink() -> Iterator[HttpSink]:
         request_queue_size = 128  # the default backlog (5) refuses concurrent deliveries
         daemon_threads = True
 
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", port), Handler)
     sink.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
