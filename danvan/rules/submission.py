@@ -1,0 +1,271 @@
+"""Tự đánh giá: a unit's self-assessment file (SPEC §3.4), and every check it must pass.
+
+Two steps, because the criteria set depends on the unit: :func:`parse_submission` reads the
+envelope (unit, year, who, the containers) and keeps the *values* as written;
+:func:`check_submission` then judges every value against the unit's criteria set and reports
+all problems at once, types included — so a :class:`SubmissionDoc` built by another reader
+(the XLSX template) gets exactly the same checks.
+
+Decisions where SPEC is silent:
+- ``submitted_by`` is required (the report is signed by someone); ``bonus``/``penalty`` default 0.
+- ``figures`` is required, but a figure *group* left out means "nothing to report": all zeros.
+  A group that is present must give every field of it (a half-filled table is a mistake).
+- Figures are whole numbers ≥ 0 and ≤ 10,000,000; ``3.0`` is read as 3, ``3.5``/``"3"``/``true`` are not.
+- ``staff_complaints`` obeys the same consistency rules as ``petitions``.
+- ``report_file`` must be a relative path inside the submission's folder (no ``..``).
+- An XLSX submission is read as rows with columns ``key``/``value`` and dotted keys
+  (``unit``, ``scores.1.1``, ``figures.petitions.received``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+
+from danvan.rules import fields as f
+from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet, OrgUnit, SubmissionDoc
+from danvan.rules.errors import Problems
+
+_TOP = ("unit", "year", "submitted_by", "scores", "bonus", "penalty", "figures", "report_file")
+FIGURE_LIMIT = 10_000_000
+
+#: SPEC §3.4 consistency rules: (groups, field blamed, broken when, message).
+_Rule = tuple[tuple[str, ...], str, Callable[[dict[str, int]], bool], str]
+_PETITIONS = ("petitions", "staff_complaints")
+# fmt: off
+CONSISTENCY: tuple[_Rule, ...] = (
+    (_PETITIONS, "resolved", lambda g: g["resolved"] > g["in_jurisdiction"],
+     "Số đã giải quyết lớn hơn số thuộc thẩm quyền."),
+    (_PETITIONS, "in_jurisdiction", lambda g: g["in_jurisdiction"] > g["received"],
+     "Số thuộc thẩm quyền lớn hơn số tiếp nhận."),
+    (_PETITIONS, "outstanding", lambda g: g["outstanding"] != g["in_jurisdiction"] - g["resolved"],
+     "Số tồn đọng phải bằng số thuộc thẩm quyền trừ số đã giải quyết."),
+    (("mediation",), "successful", lambda g: g["successful"] + g["unsuccessful"] > g["received"],
+     "Số hòa giải thành cộng không thành lớn hơn số vụ việc tiếp nhận."),
+    (("admin_procedures",), "online", lambda g: g["online"] > g["received"],
+     "Số hồ sơ trực tuyến lớn hơn số hồ sơ tiếp nhận."),
+    (("admin_procedures",), "on_time", lambda g: g["on_time"] + g["overdue"] > g["resolved"],
+     "Số hồ sơ đúng hạn cộng trễ hạn lớn hơn số đã giải quyết."),
+    (("models",), "recognised", lambda g: g["recognised"] > g["registered"],
+     "Số mô hình được công nhận lớn hơn số đăng ký."),
+)
+# fmt: on
+
+
+def parse_submission(doc: object, file: str) -> SubmissionDoc:
+    """Read the envelope; values are kept as written for :func:`check_submission` to judge."""
+    p = Problems()
+    if isinstance(doc, list) and doc and all(isinstance(row, dict) for row in doc):
+        doc = _from_rows(doc, p)
+    top = f.mapping(doc, "", p)
+    p.raise_if_any(file)
+    assert top is not None
+    f.unknown_keys(top, _TOP, "", p)
+    unit = f.code_field(top, "unit", "unit", p)
+    year = f.year(top.get("year"), "year", p)
+    submitted_by = f.text(top, "submitted_by", "submitted_by", p)
+    scores = _scores(top.get("scores"), p)
+    figures = _figures(top.get("figures"), p)
+    report = _report_file(top.get("report_file"), p)
+    p.raise_if_any(file)
+    assert unit and year and submitted_by and scores is not None and figures is not None
+    return SubmissionDoc(
+        unit=unit,
+        year=year,
+        submitted_by=submitted_by,
+        scores=scores,
+        bonus=_as_float(top.get("bonus", 0)),
+        penalty=_as_float(top.get("penalty", 0)),
+        figures=figures,
+        report_file=report,
+    )
+
+
+def _from_rows(rows: list[dict[str, Any]], p: Problems) -> dict[str, Any]:
+    """XLSX rows ``key | value`` with dotted keys → the YAML shape."""
+    out: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        key = f.code(row.get("key"))
+        if key is None:
+            p.add("missing_field", f"rows[{i}].key", "Dòng thiếu cột key.")
+            continue
+        head, _, rest = key.partition(".")
+        target = out
+        if head == "figures" and "." in rest:
+            target = out.setdefault("figures", {}).setdefault(rest.split(".", 1)[0], {})
+            rest = rest.split(".", 1)[1]
+        elif head in ("scores", "figures") and rest:
+            target = out.setdefault(head, {})
+        else:
+            rest = key
+        if rest in target:
+            p.add("duplicate_key", key, f"Mục “{key}” được ghi hai lần.")
+        target[rest] = row.get("value")
+    return out
+
+
+def _scores(value: object, p: Problems) -> dict[str, Any] | None:
+    if value is None:
+        p.add("missing_field", "scores", "Thiếu điểm tự chấm.")
+        return None
+    m = f.mapping(value, "scores", p)
+    if m is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, score in m.items():
+        criterion = f.code(key)
+        if criterion is None:
+            p.add("unknown_criterion", f"scores.{key}", f"Mã tiêu chí không hợp lệ: {key!r}.")
+        elif criterion in out:
+            p.add(
+                "criterion_duplicated",
+                f"scores.{criterion}",
+                f"Tiêu chí “{criterion}” được chấm hai lần.",
+            )
+        else:
+            out[criterion] = _as_float(score)
+    return out
+
+
+def _as_float(value: object) -> Any:
+    """A number as float; anything else kept as written, for the check to name it."""
+    n = f.number(value)
+    return value if n is None else n
+
+
+def _as_int(value: object) -> Any:
+    """A whole number as int (``3.0`` → 3); anything else kept as written."""
+    n = f.integer(value)
+    return value if n is None else n
+
+
+def _figures(value: object, p: Problems) -> dict[str, Any] | None:
+    if value is None:
+        p.add("missing_field", "figures", "Thiếu các số liệu (có thể ghi figures: {}).")
+        return None
+    m = f.mapping(value, "figures", p)
+    if m is None:
+        return None
+    out: dict[str, Any] = {g: dict.fromkeys(fields, 0) for g, fields in FIGURE_GROUPS.items()}
+    for group, values in m.items():
+        is_table = isinstance(values, dict)
+        out[str(group)] = {k: _as_int(v) for k, v in values.items()} if is_table else values
+    return out
+
+
+def _report_file(value: object, p: Problems) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        p.add("not_text", "report_file", "Cần tên tệp báo cáo.")
+        return None
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or "://" in value:
+        p.add("invalid_path", "report_file", "Tệp báo cáo phải nằm cùng thư mục với tệp nộp.")
+        return None
+    return str(path)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet) -> None:
+    """Every score, limit and figure rule of SPEC §3.4; raises :class:`Rejected` with all problems."""
+    p = Problems()
+    known = {c.code: c for c in criteria.criteria}
+    for code, criterion in known.items():
+        if code not in doc.scores:
+            p.add("criterion_missing", f"scores.{code}", f"Thiếu điểm tiêu chí “{criterion.name}”.")
+        else:
+            _points(doc.scores[code], criterion.max, f"scores.{code}", p)
+    for code in doc.scores:
+        if code not in known:
+            p.add(
+                "unknown_criterion",
+                f"scores.{code}",
+                f"Tiêu chí “{code}” không có trong bộ tiêu chí {criteria.code}.",
+            )
+    _points(doc.bonus, criteria.bonus_max, "bonus", p)
+    _points(doc.penalty, criteria.penalty_max, "penalty", p)
+    _check_figures(doc.figures, p)
+    p.raise_if_any()
+
+
+def _points(value: object, most: float, field: str, p: Problems) -> None:
+    n = f.number(value)
+    if n is None:
+        p.add("score_not_number", field, f"Điểm phải là số, không phải {value!r}.")
+    elif not 0 <= n <= most:
+        code = "score_out_of_range" if field.startswith("scores") else f"{field}_out_of_range"
+        p.add(code, field, f"Điểm {f.num(n)} ngoài khoảng 0 đến {f.num(most)}.")
+    elif not f.on_step(n):
+        p.add("score_off_step", field, f"Điểm {f.num(n)} phải chấm theo bước 0,25.")
+
+
+def _check_figures(figures: dict[str, Any], p: Problems) -> None:
+    valid: dict[str, dict[str, int]] = {}
+    for group, values in figures.items():
+        at = f"figures.{group}"
+        if group not in FIGURE_GROUPS:
+            p.add(
+                "unknown_figure_group",
+                at,
+                "Nhóm số liệu không có; chỉ nhận: " + ", ".join(FIGURE_GROUPS) + ".",
+            )
+            continue
+        m = f.mapping(values, at, p)
+        if m is not None:
+            valid[group] = _group(group, m, p)
+    for groups, blamed, broken, message in CONSISTENCY:
+        for group in groups:
+            g = valid.get(group)
+            if g is not None and len(g) == len(FIGURE_GROUPS[group]) and broken(g):
+                p.add("figure_inconsistent", f"figures.{group}.{blamed}", message)
+
+
+def _group(group: str, m: dict[str, Any], p: Problems) -> dict[str, int]:
+    fields = FIGURE_GROUPS[group]
+    f.unknown_keys(m, fields, f"figures.{group}", p)
+    good: dict[str, int] = {}
+    for name in fields:
+        at = f"figures.{group}.{name}"
+        value = m.get(name)
+        n = f.integer(value)
+        if name not in m or value is None:
+            p.add("figure_missing", at, "Thiếu số liệu (ghi 0 nếu không có).")
+        elif n is None:
+            p.add("figure_not_integer", at, f"Số liệu phải là số nguyên, không phải {value!r}.")
+        elif n < 0:
+            p.add("figure_negative", at, f"Số liệu không được âm ({n}).")
+        elif n > FIGURE_LIMIT:
+            p.add("figure_too_large", at, f"Số liệu {f.num(n)} lớn bất thường.")
+        else:
+            good[name] = n
+    return good
+
+
+def check_submission_context(
+    doc: SubmissionDoc, *, unit: OrgUnit | None, cycle_year: int, published: bool
+) -> None:
+    """Whether this unit may submit to this cycle at all."""
+    p = Problems()
+    if unit is None:
+        p.add("unknown_unit", "unit", f"Không có đơn vị mã “{doc.unit}”.")
+    elif not unit.active:
+        p.add(
+            "unit_inactive",
+            "unit",
+            f"Đơn vị “{unit.name}” đã ngừng hoạt động (sáp nhập, giải thể).",
+        )
+    elif not unit.assessed:
+        p.add("unit_not_assessed", "unit", f"Đơn vị “{unit.name}” không thuộc diện tự đánh giá.")
+    if doc.year != cycle_year:
+        p.add(
+            "wrong_year", "year", f"Năm {doc.year} không phải năm của kỳ đánh giá ({cycle_year})."
+        )
+    if published:
+        p.add(
+            "cycle_closed", "", f"Kỳ đánh giá năm {cycle_year} đã công bố kết quả, không nhận thêm."
+        )
+    p.raise_if_any()
