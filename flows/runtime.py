@@ -85,11 +85,7 @@ class LazyFlow(Generic[P, R]):
 
             @functools.wraps(body)
             def under_prefect(*args: Any, **kwargs: Any) -> Any:
-                token = _under_prefect.set(True)
-                try:
-                    return body(*args, **kwargs)
-                finally:
-                    _under_prefect.reset(token)
+                return _run_marked(body, *args, **kwargs)
 
             self._prefect = flow(under_prefect, **self.options)
         return self._prefect
@@ -98,6 +94,19 @@ class LazyFlow(Generic[P, R]):
         if prefect_enabled():
             return self.prefect(*args, **kwargs)
         return self.fn(*args, **kwargs)
+
+
+def _run_marked(body: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """Run a flow body with its steps as task runs.
+
+    A module-level function, so that ``serve()`` can pickle the flow for its run subprocess:
+    a closure over the ContextVar itself cannot be pickled.
+    """
+    token = _under_prefect.set(True)
+    try:
+        return body(*args, **kwargs)
+    finally:
+        _under_prefect.reset(token)
 
 
 def task(**options: Any) -> Callable[[Callable[P, R]], LazyTask[P, R]]:
@@ -134,3 +143,19 @@ def scheduled_instant() -> datetime:
 
     scheduled = flow_run.scheduled_start_time
     return datetime.fromtimestamp(scheduled.timestamp(), tz=UTC)
+
+
+def artifact_markdown(key: str, markdown: str) -> None:
+    """A markdown artifact in the Prefect UI (only under Prefect; keys: lowercase, digits, -)."""
+    if _under_prefect.get():
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(key=key, markdown=markdown)
+
+
+def artifact_table(key: str, rows: list[dict]) -> None:
+    """A table artifact in the Prefect UI (only under Prefect)."""
+    if _under_prefect.get():
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(key=key, table=rows)

@@ -196,6 +196,79 @@ def remind(
     print_reminders(doc)
 
 
+@app.command()
+@handles_rejections
+def appraise(
+    file: Annotated[Path, typer.Argument(help="appraisal.yaml")],
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Record an appraisal: a compiler adjusts scores of units it compiles, each with a reason.
+
+    Example: danvan appraise appraisal.yaml --at 2024-11-25T10:00
+    """
+    from danvan.flows.appraise import appraise as appraise_flow
+
+    result = appraise_flow(str(file), parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json(result)
+        return
+    typer.echo(f"{file}: đã ghi {result['adjustments']} điều chỉnh của {result['by']}.")
+
+
+@app.command()
+@handles_rejections
+def publish(
+    cycle: Cycle,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Publish the final ranking, tell every unit its result, close the cycle to submissions.
+
+    Example: danvan publish --cycle 2024 --at 2024-11-30T09:00
+    """
+    from danvan.flows.publish import publish as publish_flow
+
+    doc = publish_flow(cycle, parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    state = "Đã công bố" if doc["published"] else "Đã công bố trước đó (không đổi)"
+    typer.echo(f"{state} kết quả kỳ {cycle}: {len(doc['results'])} đơn vị.")
+    failed = [s for s in doc["sent"] if not s["ok"]]
+    typer.echo(
+        f"Thông báo kết quả: {len(doc['sent']) - len(failed)} đã gửi, {len(failed)} lỗi (sẽ gửi lại)."
+    )
+
+
+@app.command("compile")
+@handles_rejections
+def compile_(
+    cycle: Cycle,
+    unit: Annotated[str | None, typer.Option("--unit", help="Chỉ tổng hợp đơn vị này.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả.")] = None,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Compile bottom-up: summary.json, score workbook, chart and report per compiler.
+
+    Default: the province and every compiler under it, districts first. Output: one folder per
+    compiler code in --out (default DANVAN_OUT_DIR, ./danvan-out).
+
+    Example: danvan compile --cycle 2024 --out bao-cao --at 2024-11-29T16:00
+    """
+    from danvan.config.settings import get_settings
+    from danvan.flows.compile import compile_reports
+
+    out_dir = str(out or get_settings().out_dir)
+    doc = compile_reports(cycle, parse_at(at), out_dir, unit)
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    for c in doc["compiled"]:
+        typer.echo(f"{c['compiler']}: {c['folder']} ({', '.join(c['files'])})")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,224 @@
+"""Tổng hợp: load a cycle once, compile every compiler bottom-up, write its folder, record it.
+
+Loading is set-based (the whole province in a handful of queries); each compiler's summary is
+then a pure computation over the units of its subtree (danvan.rules.compilation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from danvan.db import get_engine, reading, transaction
+from danvan.models import store
+from danvan.models.tables import Compilation
+from danvan.rules import timing
+from danvan.rules.compilation import (
+    CompiledCycle,
+    UnitInput,
+    assess_unit,
+    compile_cycle,
+    dumps_summary,
+)
+from danvan.rules.domain import CriteriaSet, Figures
+from danvan.rules.errors import reject
+from danvan.rules.org import children_map, subtree
+from danvan.rules.report import build_report
+from danvan.tasks.context import CycleContext, load_context
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One compiler's compilation, ready to be written: the value and what its report needs."""
+
+    data: CompiledCycle
+    on: date
+    parent_code: str | None
+    reference: str
+
+
+def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str, UnitInput]:
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    codes = ctx.org.codes_by_id
+    latest = {
+        codes[u]: lt
+        for u, lt in store.latest_submissions(session=session, cycle_id=cycle_id, until=at).items()
+    }
+    adjustments = store.latest_adjustments(session=session, cycle_id=cycle_id, until=at)
+    adj = {
+        codes[u]: {t: (a.value, a.reason) for t, a in by.items()} for u, by in adjustments.items()
+    }
+    deadline = ctx.deadline("self_assessment")
+    inputs = {}
+    for code in ctx.province_units:
+        unit = ctx.units[code]
+        if not (unit.active and unit.assessed):
+            continue
+        lt = latest.get(code)
+        sub = lt.submission if lt else None
+        inputs[code] = assess_unit(
+            unit=unit,
+            criteria=ctx.criteria_for(unit),
+            status=timing.timeliness(lt.first_submitted_at if lt else None, deadline, ctx.tz),
+            submitted_at=sub.submitted_at if sub else None,
+            days_late=timing.days_late(lt.first_submitted_at, deadline, ctx.tz) if lt else None,
+            scores=sub.scores if sub else None,
+            bonus=sub.bonus if sub else 0,
+            penalty=sub.penalty if sub else 0,
+            figures=sub.figures if sub else None,
+            adjustments=adj.get(code),
+        )
+    return inputs
+
+
+def _previous_figures(ctx: CycleContext, session: Session) -> dict[str, Figures] | None:
+    """Last year's figures per unit code (the latest version of each unit), None without a cycle."""
+    prev = store.previous_cycle(session=session, cycle=ctx.cycle)
+    if prev is None or prev.id is None:
+        return None
+    codes = ctx.org.codes_by_id
+    return {
+        codes[u]: lt.submission.figures
+        for u, lt in store.latest_submissions(session=session, cycle_id=prev.id).items()
+    }
+
+
+def compilers_to_compile(ctx: CycleContext, unit: str | None) -> list[str]:
+    """The compilers to compile, deepest first (bottom-up): ``unit`` alone, or the province and
+    every active compiler under it."""
+    if unit is not None:
+        if unit not in ctx.province_units or not ctx.units[unit].compiles:
+            raise reject(
+                "not_a_compiler", "--unit", f"'{unit}' không phải đơn vị tổng hợp của kỳ này."
+            )
+        return [unit]
+    order = ctx.province_units  # parents before children
+    chosen = [c for c in order if ctx.units[c].compiles and ctx.units[c].active]
+    return list(reversed(chosen))
+
+
+def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
+    """Load once and compute every compilation asked for (pure computations after loading)."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        inputs = _unit_inputs(ctx, session, at)
+        previous = _previous_figures(ctx, session)
+    on = timing.local_date(at, ctx.tz)
+    children = children_map(ctx.units)
+    kinds_sets: Mapping[str, CriteriaSet] = {
+        kind: ctx.criteria_sets[code] for kind, code in ctx.cycle.criteria_by_kind.items()
+    }
+    out = []
+    for code in compilers_to_compile(ctx, unit):
+        tree = subtree(ctx.units, code, children)
+        units = [inputs[c] for c in tree if c in inputs]
+        direct = {c for c in tree if ctx.compilers.get(c) == code}
+        prev = None if previous is None else [previous[c] for c in tree if c in previous]
+        data = compile_cycle(
+            compiler=ctx.units[code],
+            cycle_year=year,
+            units=units,
+            direct=direct,
+            previous=prev,
+            criteria_by_kind=kinds_sets,
+        )
+        out.append(Compiled(data, on, ctx.units[code].parent, ctx.cycle.reference))
+    return out
+
+
+def write_outputs(
+    compiled: list[Compiled], out_dir: str, units_by_code: Mapping | None = None
+) -> list[dict]:
+    """Each compiler's folder: summary.json, the score workbook, the chart and the report."""
+    from danvan.reports.chart import write_chart_png
+    from danvan.reports.docx import write_report_docx
+    from danvan.reports.xlsx import write_score_workbook
+
+    written = []
+    for c in compiled:
+        code, year = c.data.compiler.code, c.data.year
+        folder = Path(out_dir) / code
+        folder.mkdir(parents=True, exist_ok=True)
+        summary = folder / "summary.json"
+        summary.write_text(dumps_summary(c.data.summary), encoding="utf-8")
+        chart = folder / f"bieu-do-{code}-{year}.png"
+        write_chart_png(c.data, chart)
+        write_score_workbook(c.data, folder / f"bang-diem-{code}-{year}.xlsx")
+        parent = (units_by_code or {}).get(c.parent_code) if c.parent_code else None
+        report = build_report(c.data, on=c.on, parent=parent, plan_reference=c.reference or None)
+        docx = folder / f"bao-cao-tong-hop-{code}-{year}.docx"
+        write_report_docx(report, docx, chart)
+        written.append(
+            {
+                "compiler": code,
+                "folder": str(folder),
+                "files": sorted(p.name for p in folder.iterdir()),
+            }
+        )
+    return written
+
+
+def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli") -> int:
+    """One ``Compilation`` row per compiler (the same T and summary again: nothing new)."""
+    from sqlmodel import select
+
+    new = 0
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        for c in compiled:
+            digest = store.sha256(dumps_summary(c.data.summary).encode())
+            compiler_id = ctx.org.ids[c.data.compiler.code]
+            exists = session.exec(
+                select(Compilation).where(
+                    Compilation.cycle_id == ctx.cycle.id,
+                    Compilation.compiler_id == compiler_id,
+                    Compilation.compiled_at == at,
+                    Compilation.summary_sha256 == digest,
+                )
+            ).first()
+            if exists:
+                continue
+            assert ctx.cycle.id is not None
+            session.add(
+                Compilation(
+                    cycle_id=ctx.cycle.id,
+                    compiler_id=compiler_id,
+                    compiled_at=at,
+                    summary_sha256=digest,
+                )
+            )
+            store.audit(
+                session=session,
+                at=at,
+                actor=actor,
+                action="compile",
+                entity="compilation",
+                key=f"{year}/{c.data.compiler.code}",
+                sha256=digest,
+            )
+            new += 1
+    return new
+
+
+def summary_markdown(c: Compiled) -> str:
+    """The Prefect UI's view of one compilation (markdown artifact)."""
+    s = c.data.summary
+    lines = [
+        f"# Tổng hợp {s['compiler']} — năm {s['cycle']}",
+        "",
+        f"- Phải nộp: **{s['expected']}**, đã nộp: **{s['submitted']}** "
+        f"(đúng hạn {s['on_time']}, trễ {s['late']}), chưa nộp: **{len(s['missing'])}**",
+        "- Xếp loại: " + ", ".join(f"{band}: {n}" for band, n in s["bands"].items()),
+    ]
+    if s["missing"]:
+        lines.append("- Chưa nộp: " + ", ".join(s["missing"]))
+    return "\n".join(lines) + "\n"
+
+
+def ranking_rows(c: Compiled) -> list[dict]:
+    return [dict(r) for r in c.data.summary["ranking"]]

@@ -1,0 +1,110 @@
+"""Công bố kết quả: freeze the final ranking, close the cycle, tell every unit its result.
+
+Publishing is done once: the ``Result`` rows and ``published_at`` are written in one
+transaction; publishing again changes nothing and only retries messages that failed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+
+from danvan.db import get_engine, transaction
+from danvan.messages import ResultInfo, default_renderer
+from danvan.models import store
+from danvan.models.tables import Result
+from danvan.rules import timing
+from danvan.rules.ranking import RankEntry, rank
+from danvan.tasks.context import load_context
+from danvan.tasks.outbox import Queued
+from danvan.tasks.remind import cycle_info
+from danvan.views import unit_results
+
+
+def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], bool]:
+    """Write the final results (if not yet published) and build the result messages."""
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        cycle_id = ctx.cycle.id
+        assert cycle_id is not None
+        created = not ctx.published
+        if created:
+            results = unit_results(ctx, session, at)
+            groups: dict[str | None, list] = {}
+            for r in results:
+                groups.setdefault(r.compiler, []).append(r)
+            ranks: dict[str, int] = {}
+            for members in groups.values():
+                entries = [
+                    RankEntry(r.code, r.final_total, r.band, r.zero_criteria, r.submitted_at)
+                    for r in members
+                    if r.final_total is not None
+                ]
+                ranks |= {x.unit: x.rank for x in rank(entries)}
+            store.bulk_insert(
+                session=session,
+                model=Result,
+                rows=[
+                    {
+                        "cycle_id": cycle_id,
+                        "unit_id": ctx.org.ids[r.code],
+                        "compiler_id": ctx.org.ids.get(r.compiler) if r.compiler else None,
+                        "total": r.final_total,
+                        "band": r.band,
+                        "rank": ranks.get(r.code),
+                    }
+                    for r in results
+                ],
+            )
+            ctx.cycle.published_at = at
+            session.add(ctx.cycle)
+            store.audit(
+                session=session,
+                at=at,
+                actor=actor,
+                action="publish",
+                entity="cycle",
+                key=f"{ctx.province}/{year}",
+                units=len(results),
+            )
+        rows = session.exec(select(Result).where(Result.cycle_id == cycle_id)).all()
+        published_at = ctx.cycle.published_at or at
+    codes = ctx.org.codes_by_id
+    ranked_in: dict[int | None, int] = {}
+    for row in rows:
+        if row.rank is not None:
+            ranked_in[row.compiler_id] = ranked_in.get(row.compiler_id, 0) + 1
+    info, renderer = cycle_info(ctx), default_renderer()
+    day = timing.local_date(published_at, ctx.tz)
+    queued = []
+    for row in sorted(rows, key=lambda r: codes[r.unit_id]):
+        unit = ctx.units[codes[row.unit_id]]
+        if not unit.contacts:
+            continue
+        res = ResultInfo(row.total, row.band, row.rank, ranked_in.get(row.compiler_id))
+        msg = renderer.result(unit.name, info, res)
+        queued.append(
+            Queued(unit.code, "publish", "result", day, msg.subject, msg.body, unit.contacts)
+        )
+    return cycle_id, queued, created
+
+
+def results_json(year: int) -> list[dict]:
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        rows = session.exec(select(Result).where(Result.cycle_id == ctx.cycle.id)).all()
+    codes = ctx.org.codes_by_id
+    return sorted(
+        (
+            {
+                "unit": codes[r.unit_id],
+                "compiler": codes.get(r.compiler_id) if r.compiler_id else None,
+                "total": r.total,
+                "band": r.band,
+                "rank": r.rank,
+            }
+            for r in rows
+        ),
+        key=lambda d: (d["compiler"] or "", d["rank"] or 10**9, d["unit"]),
+    )
