@@ -20,6 +20,12 @@ NFD_PHUONG = unicodedata.normalize("NFD", "Phường")
 LEGACY_PHUONG = "Ph\u01b0\u1eddng".replace("\u01b0", "\u01a3")  # Phƣờng
 
 
+BILLION_LAUGHS = "\n".join(
+    ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+).encode()
+
+
 def _zip(*names: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -64,6 +70,9 @@ def _xlsx(rows: list[list[object]]) -> bytes:
         ("org.xlsx", b"units:\n  - code: QNG\n", "wrong_file_type"),
         ("org.xlsx", _zip("word/document.xml"), "wrong_file_type"),
         ("org.xlsx", b"PK\x03\x04broken", "wrong_file_type"),
+        ("org.yaml", b"a: &x [*x]", "too_deep"),
+        ("org.json", b"[" * 5000 + b"]" * 5000, "too_deep"),
+        ("org.yaml", BILLION_LAUGHS, "too_large"),
     ],
 )
 def test_rejects_what_is_not_the_file_it_claims(name: str, data: bytes, code: str) -> None:

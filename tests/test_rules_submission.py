@@ -303,3 +303,33 @@ def test_any_valid_submission_passes(
     doc = {**VALID, "scores": {"1": s1, "2": s2, "3.1": s3}, "bonus": bonus,
            "penalty": penalty, "figures": figures}  # fmt: skip
     _check(doc)
+
+
+_KEYS = st.sampled_from(["units", "code", "name", "kind", "parent", "contacts", "groups",
+                         "criteria", "max", "bands", "min", "rules", "year", "deadlines",
+                         "reminders", "unit", "scores", "figures", "petitions", "bonus",
+                         "by", "adjustments", "score", "reason", "default", "1"])  # fmt: skip
+_LEAF = (st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats() | st.text(max_size=4)
+         | st.dates() | st.sampled_from(["QNG", "commune", "2024-11-10", "08:00", "Khá"]))  # fmt: skip
+_ANY = st.recursive(
+    _LEAF, lambda c: st.lists(c, max_size=4) | st.dictionaries(_KEYS, c, max_size=6), max_leaves=25
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(doc=_ANY)
+def test_any_shape_is_rejected_never_a_traceback(doc: object) -> None:
+    from danvan.rules.appraisal import parse_appraisal
+    from danvan.rules.criteria import parse_criteria
+    from danvan.rules.org import check_tree, parse_org
+    from danvan.rules.plan import parse_plan
+
+    for parse in (parse_org, parse_criteria, parse_plan, parse_submission, parse_appraisal):
+        try:
+            value = parse(doc, "f.yaml")
+            if parse is parse_submission:
+                check_submission(value, criteria=CRITERIA)  # type: ignore[arg-type]
+            if parse is parse_org:
+                check_tree(value, {})  # type: ignore[arg-type]
+        except Rejected as exc:
+            assert exc.problems and all(p.code and p.message for p in exc.problems)

@@ -33,8 +33,8 @@ def kind_of(value: object) -> str:
 
 
 def num(value: float) -> str:
-    """A number as the official writes it: ``9,5``, ``10``."""
-    return format_decimal(value)
+    """A number as the official writes it: ``9,5``, ``10`` (absurd magnitudes as written)."""
+    return format_decimal(value) if abs(value) < 1e15 else f"{value:g}"
 
 
 def mapping(value: object, field: str, problems: Problems) -> dict[str, Any] | None:

@@ -32,6 +32,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 _TEXT_EXTS = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: More values than any org tree of a province (25,000 units × a dozen fields) could need.
+_MAX_NODES = 1_000_000
 
 
 def load_document(name: str, data: bytes) -> object:
@@ -49,8 +51,13 @@ def load_document(name: str, data: bytes) -> object:
             file=name,
         )
     text = _decode_text(name, data, _TEXT_EXTS[ext])
-    value = _load_json(name, text) if ext == ".json" else _load_yaml(name, text)
-    return _normalized(value)
+    try:
+        value = _load_json(name, text) if ext == ".json" else _load_yaml(name, text)
+        return _normalized(value)
+    except RecursionError:
+        raise reject(
+            "too_deep", "", "Tệp lồng nhau quá sâu hoặc có tham chiếu vòng.", file=name
+        ) from None
 
 
 def _decode_text(name: str, data: bytes, kind: str) -> str:
@@ -88,7 +95,7 @@ def _load_yaml(name: str, text: str) -> object:
             node = loader.get_single_node()
             if node is None:
                 raise reject("empty_file", "", "Tệp YAML không có nội dung.", file=name)
-            _check_duplicate_keys(name, node, "")
+            _check_duplicate_keys(name, node, "", [_MAX_NODES])
             return loader.construct_document(node)
         finally:
             loader.dispose()
@@ -104,11 +111,18 @@ def _load_yaml(name: str, text: str) -> object:
         raise reject("invalid_yaml", "", f"Giá trị không đọc được: {exc}.", file=name) from None
 
 
-def _check_duplicate_keys(name: str, node: yaml.Node, path: str) -> None:
-    """Walk the composed YAML tree: a key written twice in one mapping is rejected with its path."""
+def _check_duplicate_keys(name: str, node: yaml.Node, path: str, budget: list[int]) -> None:
+    """Walk the composed YAML tree: a key written twice in one mapping is rejected with its path.
+
+    Aliases are walked again where they are used; ``budget`` caps the expanded size, so that
+    a "billion laughs" file is refused instead of expanded.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise reject("too_large", "", "Tệp có quá nhiều mục (hoặc tham chiếu lồng nhau).", name)
     if isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _check_duplicate_keys(name, item, f"{path}[{i}]")
+            _check_duplicate_keys(name, item, f"{path}[{i}]", budget)
     elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -120,7 +134,7 @@ def _check_duplicate_keys(name: str, node: yaml.Node, path: str) -> None:
                     line = key_node.start_mark.line + 1
                     raise _duplicate(name, path, key, line)
                 seen.add(key)
-            _check_duplicate_keys(name, value_node, child)
+            _check_duplicate_keys(name, value_node, child, budget)
 
 
 def _duplicate(name: str, parent: str, key: str, line: int | None) -> Rejected:
@@ -166,7 +180,7 @@ def _load_json(name: str, text: str) -> object:
             f"Tệp JSON sai cú pháp (dòng {exc.lineno}, cột {exc.colno}): {exc.msg}.",
             file=name,
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:  # RecursionError goes up: too deep
         raise reject("invalid_json", "", f"Tệp JSON không đọc được: {exc}.", file=name) from None
     _json_duplicates(name, value, "")
     return value
