@@ -213,7 +213,7 @@ def test_walks_scale_to_25000_units() -> None:
     elapsed = time.perf_counter() - start
     assert compilers["D7.42"] == "D7" and compilers["C4999"] == "P"
     assert len(everything) == len(units) and everything[0] == "P"
-    assert elapsed < 1.0
+    assert elapsed < 2.0  # linear: ~0.15 s; generous for loaded CI machines
 
 
 def test_subtree_children_and_is_below() -> None:
