@@ -269,6 +269,28 @@ def compile_(
         typer.echo(f"{c['compiler']}: {c['folder']} ({', '.join(c['files'])})")
 
 
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Thư mục kết quả của bản chạy thử.")] = Path(
+        "demo-out"
+    ),
+    no_prefect: Annotated[
+        bool, typer.Option("--no-prefect", help="Chạy trực tiếp, không khởi động Prefect.")
+    ] = False,
+) -> None:
+    """Run a whole simulated cycle on the bundled sample province and write its reports.
+
+    Uses its own SQLite database in --out, delivers every message to a local HTTP endpoint it
+    starts itself, and runs the flows through Prefect (a temporary server starts once).
+
+    Example: danvan demo --out demo-out
+    """
+    from danvan.demo import run
+
+    run(out, use_prefect=not no_prefect, say=typer.echo)
+    typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
+
+
 def main() -> None:
     app()
 
