@@ -97,7 +97,7 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
 
     result = compile_reports(2024, at("2024-11-29T16:00"), str(out / "bao-cao"))
     say(
-        f"9. Tổng hợp, xếp loại: {len(result['compiled'])} đơn vị tổng hợp (huyện trước, tỉnh sau)."
+        f"8. Tổng hợp, xếp loại: {len(result['compiled'])} đơn vị tổng hợp (huyện trước, tỉnh sau)."
     )
     for c in result["compiled"]:
         say(f"    {c['folder']}/: {', '.join(c['files'])}")
