@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from danvan.rules import scoring, timing
+from danvan.rules import timing
+from danvan.rules.compilation import assess_unit
 from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
 
 
@@ -46,27 +47,32 @@ def standing(
     """One unit's line of ``status``: timeliness from the first submission, scores from the latest."""
     if facts is None:
         return UnitResult(unit.code, unit.name, unit.kind, compiler, "missing")
-    final, bonus, penalty = scoring.final_scores(
-        facts.scores, facts.bonus, facts.penalty, adjustments
+    assessed = assess_unit(
+        unit=unit,
+        criteria=criteria,
+        status=timing.timeliness(facts.first_submitted_at, deadline, tz),
+        submitted_at=facts.submitted_at,
+        days_late=timing.days_late(facts.first_submitted_at, deadline, tz),
+        scores=facts.scores,
+        bonus=facts.bonus,
+        penalty=facts.penalty,
+        adjustments={target: (value, "") for target, value in adjustments.items()},
     )
-    final_total = scoring.total(final, bonus, penalty)
-    zeros = scoring.zero_criteria(final)
     return UnitResult(
         code=unit.code,
         name=unit.name,
         kind=unit.kind,
         compiler=compiler,
-        status=timing.timeliness(facts.first_submitted_at, deadline, tz),
+        status=assessed.status,
         version=facts.version,
         submitted_at=facts.submitted_at,
         first_submitted_at=facts.first_submitted_at,
-        days_late=timing.days_late(facts.first_submitted_at, deadline, tz),
-        self_total=facts.self_total,
-        final_total=final_total,
-        band=scoring.band_for(final_total, criteria, zeros),
-        zero_criteria=zeros,
+        days_late=assessed.days_late,
+        self_total=assessed.self_total,
+        final_total=assessed.final_total,
+        band=assessed.band,
+        zero_criteria=assessed.zero_criteria,
     )
-
 
 def standings(
     units: Mapping[str, OrgUnit],
