@@ -22,7 +22,10 @@ def record_appraisal(path: str, at: datetime, actor: str = "cli") -> dict:
     name, data = read_input(path)
     appraisal = parse_appraisal(load_document(name, data), path)
     with transaction(get_engine()) as session:
-        ctx = load_context(session=session, year=appraisal.year)
+        try:
+            ctx = load_context(session=session, year=appraisal.year, field="year")
+        except Rejected as exc:
+            raise exc.with_file(path) from None
         if ctx.published:
             raise reject(
                 "cycle_published",

@@ -59,16 +59,27 @@ class CycleContext:
         return self.cycle.published_at is not None
 
 
-def load_context(*, session: Session, year: int, province: str | None = None) -> CycleContext:
-    """The cycle of ``year``; a clear rejection when no plan was issued for it."""
+def load_context(
+    *, session: Session, year: int, province: str | None = None, field: str = "--cycle"
+) -> CycleContext:
+    """The cycle of ``year``; a clear rejection when no plan was issued for it.
+
+    ``field`` names where the year came from: the ``--cycle`` option, or a file's ``year``.
+    """
     try:
         cycle = store.find_cycle(session=session, year=year, province=province)
     except LookupError as exc:
-        raise reject("ambiguous_cycle", "--cycle", f"Có nhiều tỉnh cùng kỳ {year}: {exc}") from exc
+        raise reject("ambiguous_cycle", field, f"Có nhiều tỉnh cùng kỳ {year}: {exc}") from exc
     if cycle is None:
+        if field == "year":
+            raise reject(
+                "wrong_year",
+                field,
+                f"Không có kỳ đánh giá năm {year}: kiểm tra lại năm ghi trong tệp.",
+            )
         raise reject(
             "unknown_cycle",
-            "--cycle",
+            field,
             f"Chưa ban hành kế hoạch năm {year} (chạy 'danvan plan issue' trước).",
         )
     codes = set(cycle.criteria_by_kind.values())

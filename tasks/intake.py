@@ -74,7 +74,7 @@ def _read_report(path: str, report_file: str | None) -> tuple[str, bytes] | None
 
 
 def _record(session, path, name, data, doc, report, at, actor) -> FileResult:  # type: ignore[no-untyped-def]
-    ctx = load_context(session=session, year=doc.year, province=None)
+    ctx = load_context(session=session, year=doc.year, province=None, field="year")
     unit = ctx.units.get(doc.unit)
     try:
         check_submission_context(

@@ -44,7 +44,12 @@ def parse_instant(text: str, tz: str = DEFAULT_TZ) -> datetime:
 
     A bare date means the start of that day. Raises ``ValueError`` on anything else.
     """
-    parsed = pendulum.parse(text, tz=tz, strict=False)
+    try:
+        # strict: ISO 8601 only. A lenient parser reads 10/11/2024 month-first (10 October),
+        # where a Vietnamese official means 10 November.
+        parsed = pendulum.parse(text, tz=tz, strict=True)
+    except pendulum.parsing.exceptions.ParserError as exc:
+        raise ValueError(f"not an ISO date-time: {text!r}") from exc
     if isinstance(parsed, pendulum.Date) and not isinstance(parsed, pendulum.DateTime):
         parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=tz)
     if not isinstance(parsed, pendulum.DateTime):
