@@ -99,7 +99,8 @@ class LazyFlow(Generic[P, R]):
 def _run_marked(body: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     """Run a flow body with its steps as task runs.
 
-    A module-level function, so that ``serve()`` can pickle the flow for its run subprocess:
+    A module-level function, so that Prefect can pickle the flow for a run subprocess
+    (``run_flow_in_subprocess``, ``Flow.serve``):
     a closure over the ContextVar itself cannot be pickled.
     """
     token = _under_prefect.set(True)
