@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from danvan.rules.report import ReportData
 from danvan.rules.report import Table as TableData
+from danvan.rules.text import fold_key
 
 FONT = "Times New Roman"
 TEXT_WIDTH_MM = 210 - 30 - 15
@@ -101,19 +102,27 @@ def _layout_table(doc: DocxDocument, widths_mm: Sequence[float], rows: int = 1) 
         line.set(qn("w:val"), "nil")
         borders.append(line)
     table._tbl.tblPr.append(borders)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm, strict=True):
-            cell.width = Mm(width)
+    _set_widths(table, widths_mm)
     return table
 
 
+def _set_widths(table: Table, widths_mm: Sequence[float]) -> None:
+    """Column widths on the grid *and* the cells: Word reads the cells, LibreOffice the grid."""
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(width)
+
+
 def _header(doc: DocxDocument, r: ReportData) -> None:
-    table = _layout_table(doc, (70, TEXT_WIDTH_MM - 70), rows=2)
+    # ND30: the national motto stands on one line; the issuing body takes the narrower left part.
+    table = _layout_table(doc, (62, TEXT_WIDTH_MM - 62), rows=2)
     left, right = table.rows[0].cells
     _first_para(left, r.letterhead.parent_line, size=13)
     _para(left, r.letterhead.body_line, size=13, bold=True, align=CENTER)
     _rule(left, 22)
-    _first_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
+    _first_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     _para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, align=CENTER)
     _rule(right, 20)
     number, date_cell = table.rows[1].cells
@@ -189,6 +198,20 @@ def _data_table(doc: DocxDocument, data: TableData) -> None:
         for tc, text in zip(row._tr.tc_lst, values, strict=True):
             p = _Cell(tc, table).paragraphs[0]
             p.add_run(text).font.size = Pt(12)
+    _set_widths(table, _column_widths(data))
+
+
+def _column_widths(data: TableData) -> list[float]:
+    """Numbers get equal narrow columns; a first column of long labels ("Nội dung") and a last
+    column of comments ("Đánh giá chung") get the room their text needs."""
+    n = len(data.header)
+    shares: list[float | None] = [None] * n
+    if n > 2 and max((len(r[0]) for r in data.rows), default=0) > 24:
+        shares[0] = 0.28
+    if n > 2 and fold_key(data.header[-1]).startswith("đánh giá"):
+        shares[-1] = 0.30
+    rest = (1 - sum(x for x in shares if x)) / max(1, shares.count(None))
+    return [TEXT_WIDTH_MM * (x or rest) for x in shares]
 
 
 def _appendices(doc: DocxDocument, r: ReportData) -> None:

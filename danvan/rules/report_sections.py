@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from danvan.rules.compilation import CompiledCycle, UnitInput
 from danvan.rules.domain import UNIT_KINDS, CriteriaSet
-from danvan.rules.text import format_count, format_decimal, format_percent
+from danvan.rules.text import fold_key, format_count, format_decimal, format_percent
 
 #: How a count of units of each kind reads in prose (``06 sở, ban, ngành``).
 KIND_COUNT_WORDS: dict[str, str] = {
@@ -21,7 +21,12 @@ KIND_COUNT_WORDS: dict[str, str] = {
     "commune": "UBND cấp xã",
     "agency": "cơ quan, đơn vị",
 }
-_PLACEHOLDER = "…" * 40
+_PLACEHOLDER = "…" * 28  # one line of the body, after the number and indent
+
+
+def _set_label(name: str) -> str:
+    """``Bộ tiêu chí <name>``, unless the name already says it (``Tiêu chí đánh giá…``)."""
+    return name if fold_key(name).startswith(("bộ tiêu chí", "tiêu chí")) else f"Bộ tiêu chí {name}"
 
 
 def _names(units: Sequence[UnitInput]) -> str:
@@ -102,7 +107,7 @@ def scores_section(c: CompiledCycle) -> list[str]:
             sets.setdefault(criteria.code, (criteria, []))[1].append(u)
     for criteria, units in sets.values():
         if len(sets) > 1:
-            lines.append(f"Bộ tiêu chí {criteria.name} ({format_count(len(units))} đơn vị):")
+            lines.append(f"{_set_label(criteria.name)} ({format_count(len(units))} đơn vị):")
         lines += _set_lines(criteria, units)
     best, worst = c.ranked[0], c.ranked[-1]
     lines.append(
