@@ -117,9 +117,20 @@ def redact(url: str) -> str:
     if plugin is None:
         return _fallback_redact(url)
     try:
-        return _mask_params(plugin.url(privacy=True))
+        return _mask_params(_written_params_only(plugin.url(privacy=True), url))
     except Exception:
         return _fallback_redact(url)
+
+
+def _written_params_only(shown: str, original: str) -> str:
+    """Drop the defaults Apprise appends (``method=POST&format=text&overflow=…``): an official
+    reading ``status`` should see the parameters of the org file, not the plugin's settings."""
+    base, sep, query = shown.partition("?")
+    if not sep:
+        return shown
+    written = {unquote(i.partition("=")[0]).lower() for i in urlsplit(original).query.split("&")}
+    kept = [item for item in query.split("&") if unquote(item.partition("=")[0]).lower() in written]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def _raw_secrets(url: str) -> set[str]:
