@@ -20,7 +20,7 @@ NO_API = (
     "Chưa cấu hình Prefect server: 'danvan serve' cần một Prefect server chạy thật, vì máy chủ "
     "tạm (ephemeral) không bao giờ tạo lượt chạy theo lịch. Hãy chạy 'prefect server start' "
     "(một cửa sổ khác hoặc một dịch vụ), rồi đặt PREFECT_API_URL=http://127.0.0.1:4200/api "
-    "và chạy lại 'danvan serve'. [prefect_api_missing]"
+    "và chạy lại 'danvan serve'. Cách dựng server: 'danvan serve --help'. [prefect_api_missing]"
 )
 
 
@@ -29,8 +29,16 @@ NO_API = (
 def serve() -> None:
     """Serve the Prefect deployments of every open cycle (daily reminders at the plan's send_at).
 
-    Needs a running Prefect server at PREFECT_API_URL (start one with 'prefect server start').
-    Runs until interrupted; stopping it leaves the deployments active.
+    Needs a running Prefect server at PREFECT_API_URL. Run that server from its own environment,
+    because prefect 3.8's scheduler creates no runs under SQLAlchemy 2.1 (danvan's):
+
+    python -m venv prefect-server
+
+    prefect-server/bin/pip install "prefect==3.8.8" "sqlalchemy<2.1" "fastapi<0.155"
+
+    prefect-server/bin/prefect server start
+
+    Runs until interrupted; stopping it leaves the deployments active and their runs scheduled.
 
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api danvan serve
     """
