@@ -10,7 +10,7 @@ from danvan.tasks.appraise import record_appraisal
 record_step = task(name="record-appraisal")(record_appraisal)
 
 
-@flow(name="appraise", flow_run_name="appraise-{at:%Y-%m-%d}")
+@flow(name="appraise", flow_run_name="appraise")
 def appraise(path: str, at: datetime, actor: str = "cli") -> dict:
     result = record_step(path, at, actor)
     log(f"{result['adjustments']} adjustments by {result['by']}")

@@ -8,7 +8,7 @@ from danvan.flows.runtime import flow, log
 from danvan.tasks.intake import record_submissions
 
 
-@flow(name="submit", flow_run_name="submit-{at:%Y-%m-%d-%H%M}")
+@flow(name="submit", flow_run_name="submit")
 def submit(paths: list[str], at: datetime, actor: str = "cli") -> list[dict]:
     """Validate and record every file at ``at``; returns one result per file, in order."""
     results = record_submissions(paths, at, actor)

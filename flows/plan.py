@@ -14,7 +14,7 @@ announce_step = task(name="build-announcements")(announcements)
 dispatch_step = task(name="deliver-messages")(dispatch)
 
 
-@flow(name="issue-plan", flow_run_name="issue-plan-{at:%Y-%m-%d}")
+@flow(name="issue-plan", flow_run_name="issue-plan")
 def issue_plan(plan_path: str, at: datetime) -> dict:
     """Create the cycle from the plan file at ``at`` and announce it (once)."""
     issued = record_cycle_step(plan_path, at)
