@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlmodel import Session, col, select
 
@@ -73,5 +73,7 @@ def reminder_deployments(source: Session | Iterable[Cycle]) -> list[RunnerDeploy
     if isinstance(source, Session):
         cycles = open_cycles(source)
     else:
-        cycles = [OpenCycle.of(c) for c in source if c.published_at is None]
+        cycles = [
+            OpenCycle.of(c) for c in cast("Iterable[Cycle]", source) if c.published_at is None
+        ]
     return [reminder_deployment(c) for c in cycles]

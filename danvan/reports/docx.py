@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -30,7 +31,7 @@ TEXT_WIDTH_MM = 210 - 30 - 15
 CENTER, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def _set_fonts(element_rpr: OxmlElement) -> None:
+def _set_fonts(element_rpr: Any) -> None:  # a CT_RPr (python-docx has no public type)
     fonts = element_rpr.get_or_add_rFonts()
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), FONT)
@@ -181,7 +182,7 @@ def _signature(doc: DocxDocument, r: ReportData) -> None:
     _para(right, lh.signer, size=13, bold=True, align=CENTER)
 
 
-def _mark_header(row_tr: OxmlElement) -> None:
+def _mark_header(row_tr: Any) -> None:  # a CT_Row
     row_tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 

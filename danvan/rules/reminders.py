@@ -154,9 +154,9 @@ def build_reminders(
     by_compiler: dict[str, list[OrgUnit]] = {}
     for unit in ordered:
         _add(batch, unit, milestone, stage.kind, stage.days, stage=stage.kind)
-        compiler = compiler_of.get(unit.code)
-        if compiler is not None and compiler in units:
-            by_compiler.setdefault(compiler, []).append(unit)
+        compiler_code = compiler_of.get(unit.code)
+        if compiler_code is not None and compiler_code in units:
+            by_compiler.setdefault(compiler_code, []).append(unit)
     for code in sorted(by_compiler):
         compiler, late = units[code], by_compiler[code]
         about = tuple(u.code for u in late), tuple(u.name for u in late)
