@@ -74,6 +74,7 @@ def standing(
         zero_criteria=assessed.zero_criteria,
     )
 
+
 def standings(
     units: Mapping[str, OrgUnit],
     expected: Iterable[str],
