@@ -157,7 +157,7 @@ class Delivery(SQLModel, table=True):
     about: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(
         default="pending", max_length=16, index=True
-    )  # pending|sent|failed|cancelled
+    )  # pending|sending|sent|failed|cancelled
     attempts: int = 0
     last_error: str | None = None
     created_at: datetime

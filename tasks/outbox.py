@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from danvan.config.settings import get_settings
 from danvan.db import get_engine, transaction
@@ -22,6 +22,8 @@ from danvan.models import store
 from danvan.models.tables import Delivery
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
 
+#: A claim older than this belongs to a run that died: its rows are sent again.
+STALE_CLAIM = timedelta(minutes=15)
 #: Reminders a unit receives for its own report: pointless once it has submitted.
 OWN_REMINDERS = ("before", "due", "overdue")
 
@@ -104,17 +106,14 @@ def deliver_pending(
     engine = get_engine()
     settled = set(settled)
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Delivery)
-            .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("pending", "failed")))
-            .order_by(col(Delivery.id))
-        ).all()
+        rows = _claim(session, cycle_id, at)
         codes = store.load_org(session=session).codes_by_id if rows else {}
         todo: list[Delivery] = []
         for row in rows:
             if row.kind in OWN_REMINDERS and (codes[row.unit_id], row.milestone) in settled:
                 row.status = "cancelled"
             else:
+                row.status, row.last_attempt_at = "sending", at
                 todo.append(row)
     outcomes = (notifier or default_notifier()).send(
         [Outgoing(row.id, row.url, row.subject, row.body) for row in todo]
@@ -131,6 +130,23 @@ def deliver_pending(
             fresh.last_error = outcome.error
             fresh.sent_at = at if outcome.ok else None
     return _entries(todo, by_id, codes)
+
+
+def _claim(session: Session, cycle_id: int, at: datetime) -> Sequence[Delivery]:
+    """Take the rows to send, so that a second ``remind`` running at the same moment skips them.
+
+    Rows left ``sending`` by a run that died are taken again once they are older than
+    ``STALE_CLAIM``. PostgreSQL skips rows another transaction holds; SQLite's write lock
+    (``BEGIN IMMEDIATE``) already lets one claimer in at a time.
+    """
+    stale = or_(
+        col(Delivery.status).in_(("pending", "failed")),
+        (col(Delivery.status) == "sending") & (col(Delivery.last_attempt_at) < at - STALE_CLAIM),
+    )
+    stmt = select(Delivery).where(Delivery.cycle_id == cycle_id, stale).order_by(col(Delivery.id))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.exec(stmt).all()
 
 
 def dispatch(
