@@ -177,3 +177,17 @@ class AuditEntry(SQLModel, table=True):
     entity: str = Field(max_length=64)
     entity_key: str
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One run's try at delivering one outbox row (Apprise's own retries inside it): the history
+    an official can read when a unit says it never got the reminder."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    at: datetime
+    ok: bool
+    tries: int = 1
+    error: str | None = None

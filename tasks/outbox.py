@@ -19,7 +19,7 @@ from sqlmodel import Session, col, or_, select
 from danvan.config.settings import get_settings
 from danvan.db import get_engine, transaction
 from danvan.models import store
-from danvan.models.tables import Delivery
+from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
@@ -129,6 +129,20 @@ def deliver_pending(
             fresh.status = "sent" if outcome.ok else "failed"
             fresh.last_error = outcome.error
             fresh.sent_at = at if outcome.ok else None
+        store.bulk_insert(
+            session=session,
+            model=DeliveryAttempt,
+            rows=[
+                {
+                    "delivery_id": row.id,
+                    "at": at,
+                    "ok": by_id[row.id].ok,
+                    "tries": by_id[row.id].attempts,
+                    "error": by_id[row.id].error,
+                }
+                for row in todo
+            ],
+        )
     return _entries(todo, by_id, codes)
 
 

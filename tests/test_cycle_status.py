@@ -243,3 +243,33 @@ def test_reimport_updates_and_never_deletes(db_url: str, tmp_path: Path, cli) ->
     doc = cli("status", "--cycle", "2024", "--at", "2024-11-20T08:00", "--format", "json").json()
     assert doc["summary"]["expected"] == 6
     assert {u["code"]: u["name"] for u in doc["units"]}["HGI.STC"] == "Sở Tài chính tỉnh Hậu Giang"
+
+
+def test_org_import_from_xlsx_with_vietnamese_headers(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    setup_province(tmp_path, cli)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["STT", "Mã", "Tên", "Loại", "Cấp trên", "Liên hệ"])
+    ws.append(
+        [
+            1,
+            "HGI.LM",
+            NFD("Ủy ban nhân dân huyện Long Mỹ"),
+            "district",
+            "HGI",
+            "mailto://a@lm.vn; json://127.0.0.1:9/lm",
+        ]
+    )
+    ws.append([2, "HGI.LM.X01", "Ủy ban nhân dân xã Lương Tâm", "commune", "HGI.LM", None])
+    wb.save(tmp_path / "them.xlsx")
+    r = cli("org", "import", tmp_path / "them.xlsx", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["created_codes"] == ["HGI.LM", "HGI.LM.X01"]
+    doc = cli("status", "--cycle", "2024", "--under", "HGI.LM", "--format", "json").json()
+    assert [(u["code"], u["compiler"]) for u in doc["units"]] == [
+        ("HGI.LM", "HGI"),
+        ("HGI.LM.X01", "HGI.LM"),
+    ]
+    assert doc["units"][0]["name"] == "Ủy ban nhân dân huyện Long Mỹ"

@@ -68,3 +68,10 @@ def test_two_concurrent_runs_send_each_message_once(db_url: str, tmp_path: Path,
     # and nothing is left to send
     assert deliver_pending(1, at, notifier) == []
     assert len(notifier.sent) == 20
+    # every attempt is in the history, once
+    from sqlmodel import func, select
+
+    from danvan.models.tables import DeliveryAttempt
+
+    with transaction(get_engine()) as session:
+        assert session.exec(select(func.count()).select_from(DeliveryAttempt)).one() == 20
