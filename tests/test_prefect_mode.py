@@ -217,3 +217,31 @@ def test_json_output_stays_pure_under_prefect(sink, tmp_path, monkeypatch):
     assert doc["cycle"] == YEAR
     assert {s["kind"] for s in doc["sent"]} == {"before", "digest"}
     assert "Finished in state Completed" in done.stderr  # it did run through Prefect
+
+
+def test_compile_publishes_its_summary_and_ranking_as_artifacts(
+    prefect_api, sink, tmp_path, monkeypatch
+):
+    """The Prefect UI shows each compilation: a markdown summary and a ranking table."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from danvan.flows.compile import compile_reports
+
+    fresh_database(tmp_path / "d", monkeypatch)
+    run_cycle(tmp_path / "d", sink.url("d"), lambda flow, *args: flow.fn(*args))
+    result = compile_reports.prefect(YEAR, at("2024-11-29T16:00"), str(tmp_path / "out"))
+    compilers = [c["compiler"] for c in result["compiled"]]
+    assert compilers, "nothing compiled"
+    keys = [f"compile-{YEAR}-{c}".lower().replace(".", "-") for c in compilers]
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[*keys, *(k + "-ranking" for k in keys)])
+            ),
+            limit=50,
+        )
+    by_key = {a.key: a for a in found}
+    for key, code in zip(keys, compilers, strict=True):
+        assert by_key[key].type == "markdown" and code in str(by_key[key].data)
+        assert by_key[key + "-ranking"].type == "table"
