@@ -15,7 +15,7 @@ from danvan.messages import ResultInfo, default_renderer
 from danvan.models import store
 from danvan.models.tables import Result
 from danvan.rules import timing
-from danvan.rules.ranking import RankEntry, rank
+from danvan.rules.ranking import rank_within_compilers
 from danvan.tasks.context import load_context
 from danvan.tasks.outbox import Queued
 from danvan.tasks.remind import cycle_info
@@ -31,17 +31,7 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
         created = not ctx.published
         if created:
             results = unit_results(ctx, session, at)
-            groups: dict[str | None, list] = {}
-            for r in results:
-                groups.setdefault(r.compiler, []).append(r)
-            ranks: dict[str, int] = {}
-            for members in groups.values():
-                entries = [
-                    RankEntry(r.code, r.final_total, r.band, r.zero_criteria, r.submitted_at)
-                    for r in members
-                    if r.final_total is not None
-                ]
-                ranks |= {x.unit: x.rank for x in rank(entries)}
+            ranks = rank_within_compilers(results)
             store.bulk_insert(
                 session=session,
                 model=Result,

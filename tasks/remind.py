@@ -10,8 +10,9 @@ from danvan.db import get_engine, reading
 from danvan.messages import CycleInfo, default_renderer
 from danvan.models import store
 from danvan.rules import timing
-from danvan.rules.domain import MILESTONES, OrgUnit, ReminderPolicy
-from danvan.rules.reminders import Progress, reminders_for_day, sending_open
+from danvan.rules.domain import MILESTONES, ReminderPolicy
+from danvan.rules.recipients import owing
+from danvan.rules.reminders import reminders_for_day, sending_open
 from danvan.rules.standing import expected_units
 from danvan.rules.workdays import WorkCalendar
 from danvan.tasks.context import CycleContext, load_context
@@ -58,33 +59,6 @@ def cycle_info(ctx: CycleContext) -> CycleInfo:
     )
 
 
-def _owing(ctx: CycleContext, submitted: set[str], compiled: set[str]) -> dict[str, list[OrgUnit]]:
-    """Per milestone, the units that still owe at T (SPEC §4.1)."""
-    if ctx.published:
-        return {m: [] for m in MILESTONES}
-    units = ctx.units
-    expected = expected_units(units, ctx.province_units)
-    compilers_below = [
-        c for c in ctx.province_units if units[c].compiles and units[c].active and c != ctx.province
-    ]
-    return {
-        "self_assessment": [units[c] for c in expected if c not in submitted],
-        "district_compilation": [units[c] for c in compilers_below if c not in compiled],
-        "province_scoring": [units[ctx.province]],
-    }
-
-
-def _progress(ctx: CycleContext, expected: list[str], done: set[str]) -> dict[str, Progress]:
-    counts: dict[str, list[int]] = {}
-    for code in expected:
-        compiler = ctx.compilers.get(code)
-        if compiler is not None:
-            c = counts.setdefault(compiler, [0, 0])
-            c[0] += 1
-            c[1] += code in done
-    return {k: Progress(expected=v[0], submitted=v[1]) for k, v in counts.items()}
-
-
 def plan_day(year: int, at: datetime) -> DayPlan:
     """The reminders due on T's local date, rendered; empty before ``send_at``."""
     with reading(get_engine()) as session:
@@ -102,14 +76,15 @@ def plan_day(year: int, at: datetime) -> DayPlan:
     plan = DayPlan(ctx.cycle.id, local.date(), sending_open(policy, local.time()), settled=settled)
     if not plan.open:
         return plan
-    owing = _owing(ctx, submitted, compiled)
-    expected = expected_units(ctx.units, ctx.province_units)
-    below = [c for c in ctx.province_units if ctx.units[c].compiles and c != ctx.province]
-    progress = {
-        "self_assessment": _progress(ctx, expected, submitted),
-        "district_compilation": _progress(ctx, below, compiled),
-        "province_scoring": {},
-    }
+    due = owing(
+        ctx.units,
+        ctx.province_units,
+        ctx.province,
+        ctx.compilers,
+        submitted=submitted,
+        compiled=compiled,
+        published=ctx.published,
+    )
     calendar, info, renderer = work_calendar(), cycle_info(ctx), default_renderer()
     for milestone in MILESTONES:
         batch = reminders_for_day(
@@ -117,10 +92,10 @@ def plan_day(year: int, at: datetime) -> DayPlan:
             milestone,
             ctx.deadline(milestone),
             plan.day,
-            owing[milestone],
+            due.units[milestone],
             units=ctx.units,
             compiler_of=ctx.compilers,
-            progress=progress[milestone],
+            progress=due.progress[milestone],
             calendar=calendar,
         )
         for r in batch:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from danvan.rules.domain import Band
+from danvan.rules.domain import Band, UnitResult
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,21 @@ def rank(entries: Iterable[RankEntry]) -> list[RankedUnit]:
         RankedUnit(e.unit, e.total, e.band, i, e.zero_criteria, e.submitted_at)
         for i, e in enumerate(ordered, start=1)
     ]
+
+
+def rank_within_compilers(
+    results: Iterable[UnitResult],
+) -> dict[str, int]:
+    """Each submitted unit's rank among the units of the same compiler (as ``compile`` ranks).
+
+    Units that never submitted get no rank.
+    """
+    groups: dict[str | None, list[RankEntry]] = {}
+    for r in results:
+        if r.final_total is not None and r.band is not None and r.submitted_at is not None:
+            entry = RankEntry(r.code, r.final_total, r.band, r.zero_criteria, r.submitted_at)
+            groups.setdefault(r.compiler, []).append(entry)
+    return {x.unit: x.rank for members in groups.values() for x in rank(members)}
 
 
 def band_counts(ranked: Iterable[RankedUnit], bands: Sequence[Band | str]) -> dict[str, int]:
