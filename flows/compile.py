@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.flows.runtime import artifact_markdown, artifact_table, flow, log, task
-from danvan.tasks.compile import prepare, ranking_rows, record, summary_markdown, write_outputs
+from danvan.tasks.compile import (
+    artifact_key,
+    prepare,
+    ranking_rows,
+    record,
+    summary_markdown,
+    write_outputs,
+)
 
 prepare_step = task(name="compute-compilations")(prepare)
 write_step = task(name="write-reports")(write_outputs)
@@ -16,22 +23,11 @@ record_step = task(name="record-compilations")(record)
 def compile_reports(year: int, at: datetime, out_dir: str, unit: str | None = None) -> dict:
     """Compile ``unit`` (default: the province and every compiler under it) as of ``at``."""
     compiled = prepare_step(year, at, unit)
-    units = {c.data.compiler.code: c.data.compiler for c in compiled}
-    parents = _parents(year, [c.parent_code for c in compiled if c.parent_code])
-    written = write_step(compiled, out_dir, units | parents)
+    written = write_step(compiled, out_dir)
     new = record_step(year, compiled, at)
     for c in compiled:
-        key = f"compile-{year}-{c.data.compiler.code}".lower().replace(".", "-").replace("_", "-")
+        key = artifact_key(year, c.data.compiler.code)
         artifact_markdown(key, summary_markdown(c))
         artifact_table(f"{key}-ranking", ranking_rows(c))
     log(f"{len(compiled)} compilations written to {out_dir} ({new} new)")
     return {"cycle": year, "at": at.isoformat(), "out": out_dir, "compiled": written}
-
-
-def _parents(year: int, codes: list[str]) -> dict:
-    from danvan.db import get_engine, reading
-    from danvan.models import store
-
-    with reading(get_engine()) as session:
-        units = store.load_org(session=session).units
-    return {c: units[c] for c in codes if c in units}

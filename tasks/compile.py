@@ -6,6 +6,7 @@ then a pure computation over the units of its subtree (danvan.rules.compilation)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from danvan.rules.compilation import (
     compile_cycle,
     dumps_summary,
 )
-from danvan.rules.domain import CriteriaSet, Figures
+from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report
@@ -37,7 +38,7 @@ class Compiled:
 
     data: CompiledCycle
     on: date
-    parent_code: str | None
+    parent: OrgUnit | None  # for the letterhead ("UBND TỈNH …" above a district's office)
     reference: str
 
 
@@ -127,7 +128,8 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             previous=prev,
             criteria_by_kind=kinds_sets,
         )
-        out.append(Compiled(data, on, ctx.units[code].parent, ctx.cycle.reference))
+        parent = ctx.units.get(ctx.units[code].parent or "")
+        out.append(Compiled(data, on, parent, ctx.cycle.reference))
     return out
 
 
@@ -149,8 +151,7 @@ def write_outputs(
         chart = folder / f"bieu-do-{code}-{year}.png"
         write_chart_png(c.data, chart)
         write_score_workbook(c.data, folder / f"bang-diem-{code}-{year}.xlsx")
-        parent = (units_by_code or {}).get(c.parent_code) if c.parent_code else None
-        report = build_report(c.data, on=c.on, parent=parent, plan_reference=c.reference or None)
+        report = build_report(c.data, on=c.on, parent=c.parent, plan_reference=c.reference or None)
         docx = folder / f"bao-cao-tong-hop-{code}-{year}.docx"
         write_report_docx(report, docx, chart)
         written.append(
@@ -203,6 +204,11 @@ def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli"
             )
             new += 1
     return new
+
+
+def artifact_key(year: int, code: str) -> str:
+    """Prefect artifact keys take lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9]+", "-", f"compile-{year}-{code}".lower()).strip("-")
 
 
 def summary_markdown(c: Compiled) -> str:
