@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, v: str) -> str:
         if not v.startswith(("sqlite:", "postgresql")):
-            raise ValueError("DANVAN_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
+            raise ValueError("phải có dạng sqlite:///… hoặc postgresql+psycopg://…")
         if v.startswith("postgresql://"):
             v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
         return v

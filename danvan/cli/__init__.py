@@ -270,6 +270,7 @@ def compile_(
 
 
 @app.command()
+@handles_rejections
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Thư mục kết quả của bản chạy thử.")] = Path(
         "demo-out"

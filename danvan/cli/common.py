@@ -68,6 +68,7 @@ def handles_rejections(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
         from danvan.rules.errors import Rejected
@@ -76,6 +77,11 @@ def handles_rejections(fn: F) -> F:
             return fn(*args, **kwargs)
         except Rejected as exc:
             err(exc.render())
+            raise typer.Exit(1) from None
+        except ValidationError as exc:  # the settings (environment, .env) are wrong
+            for e in exc.errors():
+                name = "DANVAN_" + "_".join(str(x) for x in e["loc"]).upper()
+                err(f"Cấu hình sai: {name}: {e['msg']} [invalid_settings]")
             raise typer.Exit(1) from None
         except (OperationalError, ProgrammingError) as exc:
             if "no such table" in str(exc) or "does not exist" in str(exc):
