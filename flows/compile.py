@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.flows.runtime import artifact_markdown, artifact_table, flow, log, task
+from danvan.rules.timing import iso_local
 from danvan.tasks.compile import (
     artifact_key,
     prepare,
@@ -30,4 +31,5 @@ def compile_reports(year: int, at: datetime, out_dir: str, unit: str | None = No
         artifact_markdown(key, summary_markdown(c))
         artifact_table(f"{key}-ranking", ranking_rows(c))
     log(f"{len(compiled)} compilations written to {out_dir} ({new} new)")
-    return {"cycle": year, "at": at.isoformat(), "out": out_dir, "compiled": written}
+    shown = iso_local(at, compiled[0].tz) if compiled else at.isoformat()
+    return {"cycle": year, "at": shown, "out": out_dir, "compiled": written}

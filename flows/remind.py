@@ -31,7 +31,7 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
     """
     at = at or scheduled_instant()
     plan = plan_day_step(year, at)
-    doc: dict = {"cycle": year, "at": at.isoformat(), "day": plan.day.isoformat()}
+    doc: dict = {"cycle": year, "at": plan.at_local, "day": plan.day.isoformat()}
     doc["skipped_no_contact"] = plan.skipped_no_contact
     if dry_run:
         doc["would_send"] = [

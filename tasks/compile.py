@@ -37,7 +37,8 @@ class Compiled:
     """One compiler's compilation, ready to be written: the value and what its report needs."""
 
     data: CompiledCycle
-    on: date
+    on: date  # the date written on the report (local)
+    tz: str
     parent: OrgUnit | None  # for the letterhead ("UBND TỈNH …" above a district's office)
     reference: str
 
@@ -129,7 +130,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             criteria_by_kind=kinds_sets,
         )
         parent = ctx.units.get(ctx.units[code].parent or "")
-        out.append(Compiled(data, on, parent, ctx.cycle.reference))
+        out.append(Compiled(data, on, ctx.tz, parent, ctx.cycle.reference))
     return out
 
 

@@ -26,6 +26,7 @@ class DayPlan:
     cycle_id: int
     day: date
     open: bool
+    at_local: str  # the instant as users read it, in the cycle's zone
     queued: list[Queued] = field(default_factory=list)
     skipped_no_contact: list[dict] = field(default_factory=list)
     settled: list[tuple[str, str]] = field(default_factory=list)  # (unit, milestone) done with
@@ -73,7 +74,13 @@ def plan_day(year: int, at: datetime) -> DayPlan:
     policy = policy_of(ctx)
     settled = [(c, "self_assessment") for c in sorted(submitted)]
     settled += [(c, "district_compilation") for c in sorted(compiled)]
-    plan = DayPlan(ctx.cycle.id, local.date(), sending_open(policy, local.time()), settled=settled)
+    plan = DayPlan(
+        ctx.cycle.id,
+        local.date(),
+        sending_open(policy, local.time()),
+        local.isoformat(),
+        settled=settled,
+    )
     if not plan.open:
         return plan
     due = owing(
