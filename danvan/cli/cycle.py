@@ -1,0 +1,206 @@
+"""The cycle's commands: submit, status, remind, appraise, compile, publish, and the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from danvan.cli import At, Cycle, app
+from danvan.cli.common import (
+    Format,
+    JsonOrText,
+    err,
+    handles_rejections,
+    parse_at,
+    print_csv,
+    print_json,
+)
+
+
+@app.command()
+@handles_rejections
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="Tệp tự đánh giá (YAML/JSON).")],
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Record self-assessments; each file on its own: accepted (version, on time / late) or rejected.
+
+    Exit 1 when any file was rejected (the others are still recorded).
+
+    Example: danvan submit x07.yaml x08.yaml --at 2024-11-09T15:00
+    """
+    from danvan.flows.intake import submit as submit_flow
+
+    results = submit_flow([str(f) for f in files], parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json({"files": results})
+    else:
+        for r in results:
+            _print_file_result(r)
+    if any(not r["accepted"] for r in results):
+        raise typer.Exit(1)
+
+
+def _print_file_result(r: dict) -> None:
+    if r["accepted"]:
+        when = "đúng hạn" if r["status"] == "on_time" else f"trễ {r['days_late']} ngày"
+        again = " (tệp đã nhận trước đó, không tạo phiên bản mới)" if r["duplicate"] else ""
+        typer.echo(f"{r['file']}: ĐÃ NHẬN {r['unit']} phiên bản {r['version']}, {when}{again}")
+        return
+    err(f"{r['file']}: BỊ TỪ CHỐI")
+    for p in r["problems"]:
+        where = f"{p['field']}: " if p["field"] else ""
+        err(f"  - {where}{p['message']} [{p['code']}]")
+
+
+@app.command()
+@handles_rejections
+def status(
+    cycle: Cycle,
+    under: Annotated[str | None, typer.Option("--under", help="Chỉ đơn vị thuộc mã này.")] = None,
+    at: At = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Who has submitted, who is late, who is missing; progress per compiler.
+
+    Example: danvan status --cycle 2024 --under QNG.BSN --format json
+    """
+    from danvan.db import get_engine, reading
+    from danvan.views import cycle_status
+
+    with reading(get_engine()) as session:
+        doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
+    if fmt is Format.json:
+        print_json(doc)
+    elif fmt is Format.csv:
+        cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
+        print_csv(doc["units"], [*cols, "days_late", "self_total", "final_total", "band"])
+    else:
+        from danvan.cli.tables import print_status
+
+        print_status(doc)
+
+
+@app.command()
+@handles_rejections
+def remind(
+    cycle: Cycle,
+    at: At = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không gửi.")] = False,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Send the reminders due at T (before/due/overdue/escalation/digest), once each.
+
+    Failed deliveries of earlier runs are retried. Running it twice at the same T sends nothing
+    the second time.
+
+    Example: danvan remind --cycle 2024 --at 2024-11-07T08:00 --format json
+    """
+    from danvan.flows.remind import remind as remind_flow
+
+    doc = remind_flow(cycle, parse_at(at), dry_run)
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    from danvan.cli.tables import print_reminders
+
+    print_reminders(doc)
+
+
+@app.command()
+@handles_rejections
+def appraise(
+    file: Annotated[Path, typer.Argument(help="appraisal.yaml")],
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Record an appraisal: a compiler adjusts scores of units it compiles, each with a reason.
+
+    Example: danvan appraise appraisal.yaml --at 2024-11-25T10:00
+    """
+    from danvan.flows.appraise import appraise as appraise_flow
+
+    result = appraise_flow(str(file), parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json(result)
+        return
+    typer.echo(f"{file}: đã ghi {result['adjustments']} điều chỉnh của {result['by']}.")
+
+
+@app.command()
+@handles_rejections
+def publish(
+    cycle: Cycle,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Publish the final ranking, tell every unit its result, close the cycle to submissions.
+
+    Example: danvan publish --cycle 2024 --at 2024-11-30T09:00
+    """
+    from danvan.flows.publish import publish as publish_flow
+
+    doc = publish_flow(cycle, parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    state = "Đã công bố" if doc["published"] else "Đã công bố trước đó (không đổi)"
+    typer.echo(f"{state} kết quả kỳ {cycle}: {len(doc['results'])} đơn vị.")
+    failed = [s for s in doc["sent"] if not s["ok"]]
+    typer.echo(
+        f"Thông báo kết quả: {len(doc['sent']) - len(failed)} đã gửi, {len(failed)} lỗi (sẽ gửi lại)."
+    )
+
+
+@app.command("compile")
+@handles_rejections
+def compile_(
+    cycle: Cycle,
+    unit: Annotated[str | None, typer.Option("--unit", help="Chỉ tổng hợp đơn vị này.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả.")] = None,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Compile bottom-up: summary.json, score workbook, chart and report per compiler.
+
+    Default: the province and every compiler under it, districts first. Output: one folder per
+    compiler code in --out (default DANVAN_OUT_DIR, ./danvan-out).
+
+    Example: danvan compile --cycle 2024 --out bao-cao --at 2024-11-29T16:00
+    """
+    from danvan.config.settings import get_settings
+    from danvan.flows.compile import compile_reports
+
+    out_dir = str(out or get_settings().out_dir)
+    doc = compile_reports(cycle, parse_at(at), out_dir, unit)
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    for c in doc["compiled"]:
+        typer.echo(f"{c['compiler']}: {c['folder']} ({', '.join(c['files'])})")
+
+
+@app.command()
+@handles_rejections
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Thư mục kết quả của bản chạy thử.")] = Path(
+        "demo-out"
+    ),
+    no_prefect: Annotated[
+        bool, typer.Option("--no-prefect", help="Chạy trực tiếp, không khởi động Prefect.")
+    ] = False,
+) -> None:
+    """Run a whole simulated cycle on the bundled sample province and write its reports.
+
+    Uses its own SQLite database in --out, delivers every message to a local HTTP endpoint it
+    starts itself, and runs the flows through Prefect (a temporary server starts once).
+
+    Example: danvan demo --out demo-out
+    """
+    from danvan.demo import run
+
+    run(out, use_prefect=not no_prefect, say=typer.echo)
+    typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
