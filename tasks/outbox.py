@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from danvan.config.settings import get_settings
@@ -120,15 +121,21 @@ def deliver_pending(
     )
     by_id = {o.key: o for o in outcomes}
     with transaction(engine) as session:
-        for row in todo:
-            outcome = by_id[row.id]
-            fresh = session.get(Delivery, row.id)
-            assert fresh is not None
-            fresh.attempts += outcome.attempts
-            fresh.last_attempt_at = at
-            fresh.status = "sent" if outcome.ok else "failed"
-            fresh.last_error = outcome.error
-            fresh.sent_at = at if outcome.ok else None
+        if todo:  # one bulk UPDATE by primary key, not one round trip per message
+            session.execute(
+                update(Delivery),
+                [
+                    {
+                        "id": row.id,
+                        "attempts": row.attempts + by_id[row.id].attempts,
+                        "last_attempt_at": at,
+                        "status": "sent" if by_id[row.id].ok else "failed",
+                        "last_error": by_id[row.id].error,
+                        "sent_at": at if by_id[row.id].ok else None,
+                    }
+                    for row in todo
+                ],
+            )
         store.bulk_insert(
             session=session,
             model=DeliveryAttempt,
