@@ -34,8 +34,3 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def is_current(engine: Engine) -> bool:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    return current_revision(engine) == ScriptDirectory.from_config(cfg).get_current_head()

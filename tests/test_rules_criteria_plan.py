@@ -16,7 +16,7 @@ from rules_helpers import rejects
 from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
 from danvan.rules.domain import MILESTONES
 from danvan.rules.formats import load_document
-from danvan.rules.plan import parse_plan, plan_from_doc, resolve_criteria_paths
+from danvan.rules.plan import parse_plan, plan_from_doc
 from danvan.sample import sample_dir
 
 OTHER = Path(__file__).parent / "data" / "other-province"
@@ -235,7 +235,6 @@ def test_sample_plan_becomes_a_domain_plan() -> None:
     plan = plan_from_doc(doc, codes)
     assert plan.criteria_for("commune") == "QNG-436-2019-XA"
     assert plan.criteria_for("district") == plan.criteria_for("department") == "QNG-436-2019"
-    assert resolve_criteria_paths(doc, "in/plan.yaml")["commune"] == "in/criteria-xa.yaml"
     rejects(lambda: plan_from_doc(doc, {}), "criteria_not_loaded")
 
 

@@ -259,9 +259,3 @@ def plan_from_doc(plandoc: PlanDoc, criteria_codes: Mapping[str, str]) -> Plan:
         reminders=plandoc.reminders,
         timezone=plandoc.timezone,
     )
-
-
-def resolve_criteria_paths(plandoc: PlanDoc, plan_file: str) -> dict[str, str]:
-    """Kind → criteria file path joined to the plan file's folder (pure: nothing is read)."""
-    folder = PurePosixPath(plan_file.replace("\\", "/")).parent
-    return {k: str(folder / v) for k, v in plandoc.criteria_paths().items()}

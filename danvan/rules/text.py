@@ -72,14 +72,6 @@ def format_percent(numerator: int, denominator: int, places: int = 2) -> str | N
     return format_int(int(whole)) + ("," + frac if frac else "") + "%"
 
 
-def format_rate(fraction: Fraction | float | None, places: int = 2) -> str | None:
-    """A stored fraction in [0, 1] as a truncated Vietnamese percentage, ``None`` passes through."""
-    if fraction is None:
-        return None
-    f = Fraction(fraction).limit_denominator(10**12) if isinstance(fraction, float) else fraction
-    return format_percent(f.numerator, f.denominator, places)
-
-
 def _pad(n: int) -> str:
     return f"{n:02d}"
 
