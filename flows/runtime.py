@@ -43,57 +43,64 @@ def prefect_enabled() -> bool:
     return bool(get_settings().prefect_api_url)
 
 
-class LazyTask(Generic[P, R]):
+class _Lazy(Generic[P, R]):
+    """The plain function (``.fn``) and its Prefect object, built on first use (``.prefect``)."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        self.fn = fn
+        self.options = options
+        self._prefect: Any = None
+        functools.update_wrapper(self, fn)
+
+    @property
+    def prefect(self) -> Any:
+        if self._prefect is None:
+            self._prefect = self._build()
+        return self._prefect
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def _through_prefect(self) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._through_prefect():
+            return self.prefect(*args, **kwargs)
+        return self.fn(*args, **kwargs)
+
+
+class LazyTask(_Lazy[P, R]):
     """A step of a flow: one I/O action. Runs as a Prefect task run only inside a Prefect flow."""
 
-    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
-        self.fn = fn
-        self.options = options
-        self._prefect: Any = None
-        functools.update_wrapper(self, fn)
+    def _build(self) -> Any:
+        from prefect import task
 
-    @property
-    def prefect(self) -> Any:
-        if self._prefect is None:
-            from prefect import task
+        return task(self.fn, **self.options)
 
-            self._prefect = task(self.fn, **self.options)
-        return self._prefect
-
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _under_prefect.get():
-            return self.prefect(*args, **kwargs)
-        return self.fn(*args, **kwargs)
+    def _through_prefect(self) -> bool:
+        return _under_prefect.get()
 
 
-class LazyFlow(Generic[P, R]):
-    """A flow of the cycle. ``flow(...)`` runs it through Prefect or in-process (see module doc)."""
+class LazyFlow(_Lazy[P, R]):
+    """A flow of the cycle. ``flow(...)`` runs it through Prefect or in-process (see module doc).
 
-    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
-        self.fn = fn
-        self.options = options
-        self._prefect: Any = None
-        functools.update_wrapper(self, fn)
+    ``.prefect`` is the real ``prefect.Flow`` (for deployments, ``serve`` and workers).
+    """
 
-    @property
-    def prefect(self) -> Any:
-        """The real ``prefect.Flow`` (for deployments, ``serve`` and workers)."""
-        if self._prefect is None:
-            from prefect import flow
+    def _build(self) -> Any:
+        from prefect import flow
 
-            body = self.fn
+        body = self.fn
 
-            @functools.wraps(body)
-            def under_prefect(*args: Any, **kwargs: Any) -> Any:
-                return _run_marked(body, *args, **kwargs)
+        @functools.wraps(body)
+        def under_prefect(*args: Any, **kwargs: Any) -> Any:
+            return _run_marked(body, *args, **kwargs)
 
-            self._prefect = flow(under_prefect, **self.options)
-        return self._prefect
+        return flow(under_prefect, **self.options)
 
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if prefect_enabled():
-            return self.prefect(*args, **kwargs)
-        return self.fn(*args, **kwargs)
+    def _through_prefect(self) -> bool:
+        return prefect_enabled()
 
 
 def _run_marked(body: Callable[..., R], *args: Any, **kwargs: Any) -> R:
