@@ -259,7 +259,7 @@ def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> No
 
 def _compile_call(module: Any, out: Path, at: datetime) -> Callable[[], Any] | None:
     """The module's flow, called with the arguments its signature asks for by name."""
-    from danvan.flows.runtime import LazyFlow
+    from danvan.runtime import LazyFlow
 
     flows = [v for v in vars(module).values() if isinstance(v, LazyFlow)]
     if len(flows) != 1:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.flows.runtime import artifact_markdown, artifact_table, flow, log, task
 from danvan.rules.timing import iso_local
+from danvan.runtime import artifact_markdown, artifact_table, flow, log, task
 from danvan.tasks.compile import (
     artifact_key,
     prepare,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.flows.runtime import flow, log
+from danvan.runtime import flow, log
 from danvan.tasks.intake import record_submissions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from danvan.flows.runtime import flow, log, scheduled_instant, task
+from danvan.runtime import flow, log, scheduled_instant, task
 from danvan.tasks.outbox import deliver_pending, enqueue
 from danvan.tasks.remind import DayPlan, plan_day
 

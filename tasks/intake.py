@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from danvan.db import get_engine, reading, transaction
-from danvan.flows.runtime import task
 from danvan.models import store
 from danvan.models.tables import Cycle, Submission
 from danvan.rules import scoring, timing
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.formats import load_document
 from danvan.rules.submission import check_submission, check_submission_context, parse_submission
+from danvan.runtime import task
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import read_input
 
