@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = 10.0
     notify_retries: int = 2
     notify_concurrency: int = 16
+    #: SPEC §4.7 limits of what users hand in (a workbook, its content, its sheets, evidence).
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_submission_rows: int = 5_000
+    max_org_rows: int = 100_000
+    max_evidence_bytes: int = 50 * 1024 * 1024
 
     @field_validator("database_url")
     @classmethod

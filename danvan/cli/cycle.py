@@ -204,3 +204,33 @@ def demo(
 
     run(out, use_prefect=not no_prefect, say=typer.echo)
     typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
+
+
+@app.command()
+@handles_rejections
+def template(
+    cycle: Cycle,
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp mẫu.")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Mẫu của một đơn vị.")] = None,
+    all_units: Annotated[
+        bool, typer.Option("--all", help="Mẫu của mọi đơn vị tự đánh giá.")
+    ] = False,
+    under: Annotated[
+        str | None, typer.Option("--under", help="Với --all: chỉ các đơn vị thuộc mã này.")
+    ] = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Write each assessed unit's self-assessment workbook (SPEC §3.4.1), ready to send out.
+
+    Example: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
+    """
+    from danvan.reports.workbook import write_templates
+
+    if bool(unit) == all_units or (under and not all_units):
+        err("Cần đúng một trong --unit CODE hoặc --all (--under chỉ dùng với --all).")
+        raise typer.Exit(2)
+    paths = write_templates(cycle, out=out, unit=unit, under=under)
+    if fmt is JsonOrText.json:
+        print_json({"files": [str(p) for p in paths]})
+        return
+    typer.echo(f"Đã ghi {len(paths)} tệp mẫu vào {out}/")

@@ -1,0 +1,580 @@
+"""Sổ tự chấm điểm: the workbook a unit fills in (SPEC §3.4.1), as data — written and read back.
+
+The *layout* lives here, pure: which criterion sits in which row, which figure in which row,
+what the guide says. :mod:`danvan.reports.workbook` turns it into an XLSX with openpyxl.
+The *reading* lives here too, over plain grids of cell values (what python-calamine returns),
+so that it can be tested with literal tables and never depends on how the bytes were parsed.
+
+Reading never trusts row positions: rows are found by the codes in ``Mã``/``Nhóm`` under
+header rows found by their names, so a person may insert rows, move a block or re-save the
+file in LibreOffice. What it reads becomes a plain dict of the YAML shape (SPEC §3.4), which
+then goes through :func:`~danvan.rules.submission.parse_submission` and
+:func:`~danvan.rules.submission.check_submission` like any YAML file: one path, not two.
+
+Decisions where SPEC is silent (README "Choices"):
+- A score typed as text is read when it is a plain decimal number, with a comma or a point
+  (``"9,5"`` and ``"9.5"`` are 9.5: scores never carry thousands separators).
+- A figure typed as text is read only when it is plain digits (``"2473"``). ``"2.473"`` or
+  ``"2,473"`` typed as *text* is refused with a message asking for the number without
+  separators: in Vietnamese notation it means 2473, in English 2.473, and a silent guess
+  could be off by a factor of a thousand. (A *number* cell showing ``2.473`` because of the
+  Vietnamese display format is a number, 2473, and is read as such.)
+- An empty score is a missing score (error naming the cell). A figure group left wholly empty
+  means "nothing to report" (zeros), exactly like a group left out of a YAML file; a group
+  filled in part names each empty cell.
+- A formula is read by its cached value; a formula without one (a file written by a program
+  and never opened in Excel) is refused, naming the cell.
+- ``Minh chứng, ghi chú`` holds notes and evidence file names: every part (separated by
+  ``;``, ``,`` or a line break) that looks like a file name (``ke-hoach.pdf``) names an
+  evidence file that must be sent beside the workbook; the rest is a note.
+- ``Không áp dụng``: ``x`` (or ``có``) marks the criterion N/A, its note is the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from danvan.rules import fields as f
+from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet
+from danvan.rules.errors import Problem, Problems, Rejected
+from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS
+from danvan.rules.text import format_date_long, normalize_text
+
+LAYOUT_VERSION = "1"
+SHEET_GUIDE = "Hướng dẫn"
+SHEET_SCORES = "Chấm điểm"
+SHEET_FIGURES = "Số liệu"
+SHEET_IDENTITY = "danvan"
+SCORE_HEADERS = (
+    "Mã",
+    "Tiêu chí",
+    "Điểm tối đa",
+    "Điểm tự chấm",
+    "Không áp dụng",
+    "Minh chứng, ghi chú",
+)
+FIGURE_HEADERS = ("Nhóm", "Mã", "Chỉ tiêu", "Số liệu")
+BONUS_LABEL = "Điểm thưởng"
+PENALTY_LABEL = "Điểm trừ"
+TOTAL_LABEL = "Tổng điểm tự chấm"
+SUBMITTED_BY_LABEL = "Người lập báo cáo"
+#: Per-unit values the writer swaps into a layout shared by every unit of a criteria set.
+UNIT_CODE = "@@UNIT_CODE@@"
+UNIT_NAME = "@@UNIT_NAME@@"
+IDENTITY_KIND = "danvan/tu-danh-gia"
+
+GUIDE_FIRST_ROW = 3
+HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
+SCORE_COL = "D"
+FIGURE_COL = "D"
+
+#: Row of each key on the identity sheet (column A key, column B value).
+IDENTITY_ROWS = {
+    k: i + 1
+    for i, k in enumerate(
+        ("kind", "layout", "unit", "year", "criteria_set", "criteria_fingerprint")
+    )
+}
+
+RowKind = Literal["group", "criterion", "bonus", "penalty", "total"]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    row: int
+    kind: RowKind
+    code: str
+    label: str
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    row: int
+    group: str
+    field: str | None  # None: the group's heading row
+    label: str
+
+
+@dataclass(frozen=True)
+class WorkbookLayout:
+    """Everything the workbook of one criteria set shows; the unit is a placeholder."""
+
+    year: int
+    title: str
+    criteria: CriteriaSet
+    fingerprint: str
+    guide: tuple[tuple[str, str], ...]
+    instructions: tuple[str, ...]
+    score_rows: tuple[ScoreRow, ...]
+    figure_rows: tuple[FigureRow, ...]
+    identity: tuple[tuple[str, str], ...]
+
+    @property
+    def submitted_by_row(self) -> int:
+        return GUIDE_FIRST_ROW + [label for label, _ in self.guide].index(SUBMITTED_BY_LABEL)
+
+    def row_of(self, kind: RowKind) -> int:
+        return next(r.row for r in self.score_rows if r.kind == kind)
+
+    @property
+    def criterion_span(self) -> tuple[int, int]:
+        rows = [r.row for r in self.score_rows if r.kind == "criterion"]
+        return min(rows), max(rows)
+
+    @property
+    def total_formula(self) -> str:
+        first, last = self.criterion_span
+        c = SCORE_COL
+        return f"=SUM({c}{first}:{c}{last})+{c}{self.row_of('bonus')}-{c}{self.row_of('penalty')}"
+
+
+def file_name(code: str, year: int) -> str:
+    """``<code>-tu-danh-gia-<year>.xlsx`` (SPEC §3.4.1)."""
+    return f"{code}-tu-danh-gia-{year}.xlsx"
+
+
+def criteria_fingerprint(criteria: CriteriaSet) -> str:
+    """A short hash of what a workbook depends on: codes, maxima, bonus and penalty limits.
+
+    A workbook made for an older version of the set (a criterion added, a maximum changed)
+    no longer matches and is refused instead of read wrongly.
+    """
+    shape = {
+        "code": criteria.code,
+        "criteria": [[c.code, c.max] for c in criteria.criteria],
+        "bonus_max": criteria.bonus_max,
+        "penalty_max": criteria.penalty_max,
+    }
+    digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+    return digest[:16]
+
+
+def build_layout(
+    criteria: CriteriaSet, *, year: int, reference: str, deadline: date, title: str = ""
+) -> WorkbookLayout:
+    """The layout shared by every unit assessed with ``criteria`` in the cycle of ``year``."""
+    rows: list[ScoreRow] = []
+    n = FIRST_ROW
+    for g in criteria.groups:
+        rows.append(ScoreRow(n, "group", g.code, f"{g.code}. {g.name}"))
+        n += 1
+        for c in g.criteria:
+            rows.append(ScoreRow(n, "criterion", c.code, c.name, c.max))
+            n += 1
+    rows.append(ScoreRow(n, "bonus", "", BONUS_LABEL, criteria.bonus_max))
+    rows.append(ScoreRow(n + 1, "penalty", "", PENALTY_LABEL, criteria.penalty_max))
+    rows.append(ScoreRow(n + 2, "total", "", TOTAL_LABEL, criteria.max_total))
+    figures: list[FigureRow] = []
+    n = FIRST_ROW
+    for group, names in FIGURE_GROUPS.items():
+        figures.append(FigureRow(n, group, None, GROUP_LABELS[group]))
+        n += 1
+        for name in names:
+            figures.append(FigureRow(n, group, name, FIELD_LABELS[group][name]))
+            n += 1
+    deadline_text = format_date_long(deadline)
+    guide = (
+        ("Đơn vị", UNIT_NAME),
+        ("Mã đơn vị", UNIT_CODE),
+        ("Kỳ đánh giá", f"Năm {year}"),
+        ("Kế hoạch", reference or title),
+        ("Hạn nộp", deadline_text.capitalize()),
+        ("Bộ tiêu chí", f"{criteria.code} — {criteria.name}"),
+        (SUBMITTED_BY_LABEL, ""),
+    )
+    instructions = (
+        f"1. Ghi họ tên, chức vụ người lập báo cáo vào ô “{SUBMITTED_BY_LABEL}” ở trên.",
+        f"2. Trang “{SHEET_SCORES}”: ghi điểm tự chấm từng tiêu chí vào cột “Điểm tự chấm”, "
+        "từ 0 đến điểm tối đa, theo bước 0,25 (ví dụ 9,5 hoặc 9,75). Không để trống tiêu chí "
+        "nào. Ghi điểm thưởng, điểm trừ (nếu có). Tên tệp minh chứng (ví dụ ke-hoach.pdf) ghi "
+        "ở cột “Minh chứng, ghi chú” và gửi kèm.",
+        f"3. Trang “{SHEET_SCORES}”: chỉ tiêu chí được phép mới đánh dấu x ở cột "
+        "“Không áp dụng”, kèm lý do ở cột ghi chú.",
+        f"4. Trang “{SHEET_FIGURES}”: ghi số nguyên, không dấu chấm, dấu phẩy (ví dụ 2473). "
+        "Nhóm nào không phát sinh thì để trống cả nhóm (hiểu là 0); đã ghi một ô thì ghi đủ "
+        "cả nhóm (ghi 0 nếu không có).",
+        "5. Không đổi tên trang, không xóa hay sửa cột “Mã”, “Nhóm”; có thể chèn dòng ghi chú.",
+        f"6. Lưu tệp dạng .xlsx (không đặt mật khẩu, không macro) và gửi lại trước "
+        f"{deadline_text} qua cổng thông tin, thư điện tử hoặc thư mục tiếp nhận, kèm báo cáo "
+        "thuyết minh và các tệp minh chứng.",
+    )
+    values = {
+        "kind": IDENTITY_KIND,
+        "layout": LAYOUT_VERSION,
+        "unit": UNIT_CODE,
+        "year": str(year),
+        "criteria_set": criteria.code,
+        "criteria_fingerprint": criteria_fingerprint(criteria),
+    }
+    identity = tuple((k, values[k]) for k in IDENTITY_ROWS)
+    return WorkbookLayout(
+        year=year,
+        title=f"BẢNG TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {year}",
+        criteria=criteria,
+        fingerprint=criteria_fingerprint(criteria),
+        guide=guide,
+        instructions=instructions,
+        score_rows=tuple(rows),
+        figure_rows=tuple(figures),
+        identity=identity,
+    )
+
+
+# --- reading back -------------------------------------------------------------------------------
+
+Grid = Sequence[Sequence[Any]]
+_EVIDENCE = re.compile(
+    r"^[^\\/:*?\"<>|]+\.(pdf|docx?|xlsx?|odt|ods|jpe?g|png|zip|rar|7z|txt)$", re.IGNORECASE
+)
+_DECIMAL_TEXT = re.compile(r"^\d+(?:[.,]\d+)?$")
+_GROUPED_TEXT = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
+_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
+
+
+@dataclass
+class WorkbookRead:
+    """What a filled workbook says, in the YAML shape, with the cell of every value."""
+
+    doc: dict[str, Any]
+    cells: dict[str, str]
+    identity: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blamed(self) -> set[str]:
+        return {p.field for p in self.problems}
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """``Chấm điểm!D12`` from a 0-based grid position."""
+    return f"{sheet}!{column_letter(col + 1)}{row + 1}"
+
+
+def column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def is_template(sheet_names: Sequence[str]) -> bool:
+    """Does this workbook come from ``danvan template`` (it has the identity sheet)?"""
+    return SHEET_IDENTITY in {normalize_text(n) for n in sheet_names}
+
+
+def read_workbook(
+    sheets: Mapping[str, Grid], *, no_value: Mapping[str, set[str]] | None = None
+) -> WorkbookRead:
+    """Read a filled workbook's grids (sheet name → rows of values) into the YAML shape.
+
+    ``no_value`` lists, per sheet, the cells holding a formula without a cached value.
+    Structural problems (a sheet or header missing) are raised at once; value problems are
+    collected in :attr:`WorkbookRead.problems` so the caller can report them with the rules'.
+    """
+    by_name = {normalize_text(k): v for k, v in sheets.items()}
+    p = Problems()
+    for name in (SHEET_IDENTITY, SHEET_GUIDE, SHEET_SCORES, SHEET_FIGURES):
+        if name not in by_name:
+            p.add("sheet_missing", name, f"Thiếu trang tính “{name}” của mẫu (đừng đổi tên).")
+    p.raise_if_any()
+    read = WorkbookRead(doc={}, cells={}, identity=_identity(by_name[SHEET_IDENTITY]))
+    blank = no_value or {}
+    reader = _Reader(read, {normalize_text(k): v for k, v in blank.items()})
+    reader.guide(by_name[SHEET_GUIDE])
+    reader.scores(by_name[SHEET_SCORES])
+    reader.figures(by_name[SHEET_FIGURES])
+    read.doc["unit"] = read.identity.get("unit")
+    read.doc["year"] = _int_or_raw(read.identity.get("year"))
+    read.cells["unit"] = f"{SHEET_IDENTITY}!B{IDENTITY_ROWS['unit']}"
+    read.cells["year"] = f"{SHEET_IDENTITY}!B{IDENTITY_ROWS['year']}"
+    return read
+
+
+def _identity(grid: Grid) -> dict[str, str]:
+    out = {}
+    for row in grid:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            value = row[1]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out[row[0].strip()] = normalize_text(str(value)).strip() if value != "" else ""
+    return out
+
+
+def _int_or_raw(value: str | None) -> object:
+    return int(value) if value and value.isdigit() else value
+
+
+class _Reader:
+    def __init__(self, read: WorkbookRead, no_value: Mapping[str, set[str]]) -> None:
+        self.read = read
+        self.no_value = no_value
+
+    def add(self, code: str, at: str, message: str) -> None:
+        self.read.problems.append(Problem(code, at, message))
+
+    def value(self, sheet: str, grid: Grid, r: int, c: int | None) -> tuple[str, Any]:
+        """``(cell ref, value)``; empty strings and missing cells are ``None``."""
+        if c is None:
+            return "", None
+        at = cell_ref(sheet, r, c)
+        row = grid[r]
+        v = row[c] if c < len(row) else None
+        if isinstance(v, str):
+            v = normalize_text(v).strip().replace("\u00a0", "")
+            if v == "":
+                v = None
+        if v is None and at.split("!")[1] in self.no_value.get(sheet, set()):
+            self.add(
+                "formula_no_value",
+                at,
+                "Ô có công thức nhưng chưa có giá trị tính sẵn: hãy mở tệp bằng Excel hoặc "
+                "LibreOffice, lưu lại rồi gửi.",
+            )
+            return at, _BLAMED
+        if isinstance(v, str) and v.upper() in _ERRORS:
+            self.add("cell_error", at, f"Ô có lỗi công thức {v}.")
+            return at, _BLAMED
+        return at, v
+
+    def guide(self, grid: Grid) -> None:
+        for r, row in enumerate(grid):
+            if row and _label(row[0]) == _label(SUBMITTED_BY_LABEL):
+                at, v = self.value(SHEET_GUIDE, grid, r, 1)
+                self.read.cells["submitted_by"] = at
+                if v is not _BLAMED:
+                    self.read.doc["submitted_by"] = None if v is None else str(v)
+                return
+        self.add(
+            "submitted_by_missing",
+            SHEET_GUIDE,
+            f"Không thấy ô “{SUBMITTED_BY_LABEL}” trên trang “{SHEET_GUIDE}”.",
+        )
+
+    def scores(self, grid: Grid) -> None:
+        sheet = SHEET_SCORES
+        head, cols = _header(grid, sheet, SCORE_HEADERS[:4])
+        code_c, label_c, score_c = cols["mã"], cols["tiêu chí"], cols["điểm tự chấm"]
+        na_c, note_c = cols.get("không áp dụng"), cols.get("minh chứng, ghi chú")
+        scores: dict[str, Any] = {}
+        not_applicable: dict[str, str] = {}
+        evidence: dict[str, list[str]] = {}
+        for r in range(head + 1, len(grid)):
+            _, code = self.value(sheet, grid, r, code_c)
+            _, label = self.value(sheet, grid, r, label_c)
+            at, score = self.value(sheet, grid, r, score_c)
+            if score is _BLAMED:
+                self.read.cells.setdefault(f"scores.{code}", at)
+                continue
+            if code is None:
+                key = {_label(BONUS_LABEL): "bonus", _label(PENALTY_LABEL): "penalty"}.get(
+                    _label(label)
+                )
+                if key:
+                    self.read.cells[key] = at
+                    if score is not None:
+                        self.read.doc[key] = self.points(at, score, key)
+                elif score is not None and not _label(label).startswith("tổng"):
+                    self.add(
+                        "row_without_code",
+                        at,
+                        f"Dòng có điểm {score!r} nhưng không có mã tiêu chí ở cột “Mã”.",
+                    )
+                continue
+            key = str(code).removesuffix(".0") if isinstance(code, float) else str(code)
+            if f"scores.{key}" in self.read.cells and key in scores:
+                self.add("criterion_duplicated", at, f"Tiêu chí “{key}” được chấm hai lần.")
+                continue
+            self.read.cells[f"scores.{key}"] = at
+            if score is not None:
+                scores[key] = self.points(at, score, f"scores.{key}")
+            _, note = self.value(sheet, grid, r, note_c)
+            notes = _parts(note)
+            files = [n for n in notes if _EVIDENCE.match(n)]
+            if files:
+                evidence[key] = files
+                self.read.cells.setdefault(f"evidence.{key}", cell_ref(sheet, r, note_c or 0))
+            na_at, na = self.value(sheet, grid, r, na_c)
+            if na is not None and f.boolean(na) is not False:
+                reason = "; ".join(n for n in notes if not _EVIDENCE.match(n))
+                not_applicable[key] = reason
+                self.read.cells[f"not_applicable.{key}"] = na_at
+        self.read.doc["scores"] = scores
+        if not_applicable:
+            self.read.doc["not_applicable"] = not_applicable
+        if evidence:
+            self.read.doc["evidence"] = evidence
+
+    def points(self, at: str, value: Any, key: str) -> Any:
+        """A score: a number, or text that is plainly one (``"9,5"``)."""
+        if isinstance(value, str) and _DECIMAL_TEXT.match(value):
+            return float(value.replace(",", "."))
+        if isinstance(value, str | bool) or not isinstance(value, int | float):
+            self.add("score_not_number", at, f"Điểm phải là số, không phải “{value}”.")
+            return _BLAMED
+        return value
+
+    def figures(self, grid: Grid) -> None:
+        sheet = SHEET_FIGURES
+        head, cols = _header(grid, sheet, FIGURE_HEADERS)
+        group_c, code_c, value_c = cols["nhóm"], cols["mã"], cols["số liệu"]
+        groups: dict[str, dict[str, Any]] = {}
+        for r in range(head + 1, len(grid)):
+            _, group = self.value(sheet, grid, r, group_c)
+            _, name = self.value(sheet, grid, r, code_c)
+            at, v = self.value(sheet, grid, r, value_c)
+            if group is None or name is None:
+                if v is not None and v is not _BLAMED:
+                    self.add(
+                        "row_without_code",
+                        at,
+                        f"Dòng có số liệu {v!r} nhưng thiếu mã ở cột “Nhóm” hoặc “Mã”.",
+                    )
+                continue
+            key = f"figures.{group}.{name}"
+            if key in self.read.cells:
+                self.add("duplicate_key", at, f"Số liệu “{group}.{name}” được ghi hai lần.")
+                continue
+            self.read.cells[key] = at
+            self.read.cells.setdefault(f"figures.{group}", at)
+            groups.setdefault(str(group), {})[str(name)] = self.count(at, v)
+        figures = {}
+        for group, values in groups.items():
+            if all(v is None for v in values.values()):
+                continue  # a group left wholly empty: nothing to report, as in YAML
+            figures[group] = {k: v for k, v in values.items() if v is not None}
+        self.read.doc["figures"] = figures
+
+    def count(self, at: str, value: Any) -> Any:
+        """A figure: a whole number, or text of plain digits (``"2473"``)."""
+        if value is None or value is _BLAMED:
+            return None if value is None else _BLAMED
+        if isinstance(value, str):
+            if value.isdigit():
+                return int(value)
+            if _GROUPED_TEXT.match(value):
+                digits = re.sub(r"\D", "", value)
+                self.add(
+                    "figure_ambiguous_text",
+                    at,
+                    f"Số liệu “{value}” được gõ dạng chữ có dấu phân cách: không rõ là "
+                    f"{digits} hay số thập phân. Hãy gõ số {digits} (không dấu chấm, phẩy).",
+                )
+            else:
+                self.add(
+                    "figure_not_integer", at, f"Số liệu phải là số nguyên, không phải “{value}”."
+                )
+            return _BLAMED
+        return value
+
+
+class _Blamed:
+    """A value the reader already reported; the rules' own complaint about it is dropped."""
+
+    def __repr__(self) -> str:
+        return "?"
+
+
+_BLAMED: Any = _Blamed()
+
+
+def _label(value: object) -> str:
+    return normalize_text(str(value)).strip().lower() if value is not None else ""
+
+
+def _parts(note: object) -> list[str]:
+    if note is None:
+        return []
+    return [p.strip() for p in re.split(r"[;\n,]", str(note)) if p.strip()]
+
+
+def _header(grid: Grid, sheet: str, required: Sequence[str]) -> tuple[int, dict[str, int]]:
+    """The header row (found by its names, anywhere in the first 50 rows) and its columns."""
+    wanted = [_label(h) for h in required]
+    for r, row in enumerate(grid[:50]):
+        cols = {_label(v): c for c, v in enumerate(row) if isinstance(v, str) and v.strip()}
+        if all(w in cols for w in wanted):
+            return r, cols
+    names = ", ".join(f"“{h}”" for h in required)
+    raise Rejected([Problem("header_missing", sheet, f"Không thấy dòng tiêu đề có cột {names}.")])
+
+
+def clean_doc(read: WorkbookRead) -> dict[str, Any]:
+    """The YAML-shaped dict with the values the reader already blamed left out."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if v is not _BLAMED}
+        return value
+
+    return strip(read.doc)
+
+
+def locate(problems: Sequence[Problem], read: WorkbookRead) -> list[Problem]:
+    """The rules' problems, named by cell (``scores.4`` → ``Chấm điểm!D12``), without repeats.
+
+    A problem about a value the reader already reported is dropped: one complaint per cell.
+    """
+    out = list(read.problems)
+    blamed = read.blamed
+    for problem in problems:
+        at = _cell_for(problem.field, read.cells)
+        if at in blamed or problem.field in blamed:
+            continue
+        message = problem.message
+        if problem.field.startswith("scores.") and at == problem.field:
+            message = f"Không có dòng tiêu chí mã “{problem.field[7:]}”. {message}"
+        out.append(Problem(problem.code, at, message))
+    return out
+
+
+def _cell_for(field_name: str, cells: Mapping[str, str]) -> str:
+    if field_name in cells:
+        return cells[field_name]
+    parts = field_name.split(".")
+    while len(parts) > 1:
+        parts.pop()
+        if ".".join(parts) in cells:
+            return cells[".".join(parts)]
+    return field_name
+
+
+def check_identity(
+    identity: Mapping[str, str],
+    *,
+    unit: str,
+    criteria: CriteriaSet,
+    expected_unit: str | None = None,
+) -> None:
+    """Was this workbook made for this unit, with the criteria set the cycle uses now?"""
+    p = Problems()
+    at = f"{SHEET_IDENTITY}!B{IDENTITY_ROWS['criteria_set']}"
+    if identity.get("kind") != IDENTITY_KIND:
+        p.add("not_a_template", at, "Trang nhận dạng của mẫu bị sửa hoặc không phải mẫu danvan.")
+        p.raise_if_any()
+    if expected_unit and expected_unit != unit:
+        p.add(
+            "wrong_unit",
+            at,
+            f"Tệp này là mẫu của đơn vị {unit}, không phải của đơn vị {expected_unit}.",
+        )
+    made_for = identity.get("criteria_set")
+    if made_for != criteria.code or identity.get("criteria_fingerprint") != criteria_fingerprint(
+        criteria
+    ):
+        p.add(
+            "criteria_set_changed",
+            at,
+            f"Mẫu được lập theo bộ tiêu chí {made_for} cũ hoặc khác bộ tiêu chí {criteria.code} "
+            "đang áp dụng cho đơn vị: hãy tải mẫu mới (danvan template) và ghi lại.",
+        )
+    p.raise_if_any()
