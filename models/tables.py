@@ -191,3 +191,18 @@ class DeliveryAttempt(SQLModel, table=True):
     ok: bool
     tries: int = 1
     error: str | None = None
+
+
+class SubmissionFile(SQLModel, table=True):
+    """A file sent with one version: its narrative report (*báo cáo*) or a criterion's evidence
+    (*minh chứng*). The bytes are in ``stored_file``; the name is as the unit wrote it."""
+
+    __tablename__ = "submission_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    role: str = Field(max_length=16)  # report | evidence
+    criterion: str | None = Field(default=None, max_length=64)
+    file_name: str
+    sha256: str = Field(foreign_key="stored_file.sha256", max_length=64)
+    size: int

@@ -12,18 +12,27 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from danvan.config.settings import get_settings
 from danvan.db import get_engine, reading, transaction
 from danvan.models import store
-from danvan.models.tables import Cycle, Submission
+from danvan.models.tables import Cycle, Submission, SubmissionFile
 from danvan.rules import scoring, timing
-from danvan.rules.errors import Rejected, reject
+from danvan.rules.domain import SubmissionDoc
+from danvan.rules.errors import Problems, Rejected, reject
 from danvan.rules.formats import load_document
 from danvan.rules.submission import check_submission, check_submission_context, parse_submission
+from danvan.rules.workbook import (
+    WorkbookRead,
+    check_identity,
+    clean_doc,
+    is_template,
+    locate,
+    read_workbook,
+)
+from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime import task
 from danvan.tasks.context import CycleContext, load_context
-from danvan.tasks.files import read_input
-
-MAX_REPORT_BYTES = 50 * 1024 * 1024
+from danvan.tasks.files import read_attachment, read_input, xlsx_limits
 
 
 @dataclass
@@ -61,53 +70,119 @@ class CycleContexts:
 
 
 def record_one(
-    path: str, at: datetime, actor: str = "cli", contexts: CycleContexts | None = None
+    path: str,
+    at: datetime,
+    actor: str = "cli",
+    contexts: CycleContexts | None = None,
+    *,
+    expected_unit: str | None = None,
+    base_dir: str | None = None,
 ) -> FileResult:
-    """Validate and record one submission file at instant ``at``, in its own transaction."""
+    """Validate and record one submission file at instant ``at``, in its own transaction.
+
+    ``expected_unit``: the unit known to be sending (the portal's signed-in unit); a workbook
+    made for another unit is then refused. ``base_dir``: where the report and evidence files
+    sit (default: beside the file).
+    """
     try:
         name, data = read_input(path)
-        doc = parse_submission(load_document(name, data), name)
-        report = _read_report(path, doc.report_file)
-        ctx = (contexts or CycleContexts()).get(doc.year)
-        with transaction(get_engine()) as session:
-            return _record(session, ctx, path, name, data, doc, report, at, actor)
+        doc, sheet = read_submission(name, data)
+        try:
+            files = _read_files(Path(base_dir) if base_dir else Path(path).parent, doc)
+            ctx = (contexts or CycleContexts()).get(doc.year)
+            with transaction(get_engine()) as session:
+                return _record(
+                    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit
+                )
+        except Rejected as exc:
+            raise _located(exc, sheet).with_file(path) from None
     except Rejected as exc:
         problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
         return FileResult(file=path, accepted=False, problems=problems)
 
 
-def _read_report(path: str, report_file: str | None) -> tuple[str, bytes] | None:
-    if not report_file:
-        return None
-    target = Path(path).parent / report_file
-    if not target.is_file():
-        raise reject(
-            "report_file_missing",
-            "report_file",
-            f"Không tìm thấy tệp báo cáo '{report_file}' bên cạnh tệp tự đánh giá.",
-            file=path,
-        )
-    data = target.read_bytes()
-    if len(data) > MAX_REPORT_BYTES:
-        raise reject("report_file_too_large", "report_file", "Tệp báo cáo lớn hơn 50 MB.", path)
-    return report_file, data
+def read_submission(name: str, data: bytes) -> tuple[SubmissionDoc, WorkbookRead | None]:
+    """A YAML/JSON file, or a workbook from ``danvan template`` (with the cell of every value)."""
+    limits = xlsx_limits("submission")
+    if not name.lower().endswith(".xlsx"):
+        return parse_submission(load_document(name, data, limits), name), None
+    book = read_xlsx(name, data, limits)
+    if not is_template(list(book.sheets)):
+        return parse_submission(load_document(name, data, limits), name), None
+    sheet = read_workbook(book.sheets, no_value=book.no_value)
+    try:
+        doc = parse_submission(clean_doc(sheet), name)
+    except Rejected as exc:
+        raise Rejected(locate(exc.problems, sheet), file=name) from None
+    return doc, sheet
 
 
-def _record(session, ctx, path, name, data, doc, report, at, actor) -> FileResult:  # type: ignore[no-untyped-def]
+def _located(exc: Rejected, sheet: WorkbookRead | None) -> Rejected:
+    if sheet is None:
+        return exc
+    return Rejected(locate(exc.problems, sheet), file=exc.file, extra=exc.extra)
+
+
+@dataclass
+class Attachment:
+    """A report or evidence file read from beside the submission."""
+
+    role: str  # report | evidence
+    criterion: str | None
+    name: str
+    data: bytes
+
+
+def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
+    """The report and every evidence file; every missing or refused file reported at once."""
+    limit = get_settings().max_evidence_bytes
+    wanted: list[tuple[str, str | None, str]] = []
+    if doc.report_file:
+        wanted.append(("report", None, doc.report_file))
+    wanted += [("evidence", c, n) for c, names in doc.evidence.items() for n in names]
+    out, p = [], Problems()
+    for role, criterion, rel in wanted:
+        field = "report_file" if role == "report" else f"evidence.{criterion}"
+        label = "tệp báo cáo" if role == "report" else "tệp minh chứng"
+        try:
+            data = read_attachment(base / rel, field=field, label=label, limit=limit)
+            out.append(Attachment(role, criterion, rel, data))
+        except Rejected as exc:
+            p.items.extend(exc.problems)
+    p.raise_if_any()
+    return out
+
+
+def _record(
+    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit
+) -> FileResult:  # type: ignore[no-untyped-def]
     cycle = session.get(Cycle, ctx.cycle.id)  # fresh: it may have been published meanwhile
     unit = ctx.units.get(doc.unit)
-    try:
-        check_submission_context(
-            doc,
-            unit=unit if doc.unit in ctx.province_units else None,
-            cycle_year=ctx.cycle.year,
-            published=cycle is None or cycle.published_at is not None,
+    check_submission_context(
+        doc,
+        unit=unit if doc.unit in ctx.province_units else None,
+        cycle_year=ctx.cycle.year,
+        published=cycle is None or cycle.published_at is not None,
+    )
+    assert unit is not None
+    criteria = ctx.criteria_for(unit)
+    if sheet is not None:
+        check_identity(
+            sheet.identity, unit=unit.code, criteria=criteria, expected_unit=expected_unit
         )
-        assert unit is not None
-        criteria = ctx.criteria_for(unit)
+    elif expected_unit and expected_unit != unit.code:
+        raise reject(
+            "wrong_unit", "unit", f"Tệp của đơn vị {unit.code}, không phải {expected_unit}."
+        )
+    problems = list(sheet.problems) if sheet is not None else []
+    try:
         check_submission(doc, criteria=criteria)
     except Rejected as exc:
-        raise exc.with_file(path) from None
+        problems = exc.problems
+    if sheet is not None:
+        problems = locate(problems, sheet)
+    if problems:
+        raise Rejected(problems)
     unit_id = ctx.org.ids[unit.code]
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
@@ -117,27 +192,40 @@ def _record(session, ctx, path, name, data, doc, report, at, actor) -> FileResul
         first = latest.first_submitted_at
         return _accepted(path, unit.code, latest.submission.version, first, ctx, duplicate=True)
     store.store_file(session=session, data=data, at=at)
-    report_sha = store.store_file(session=session, data=report[1], at=at) if report else None
+    stored = [(f, store.store_file(session=session, data=f.data, at=at)) for f in files]
+    report = next(((f, sha) for f, sha in stored if f.role == "report"), None)
     version = latest.submission.version + 1 if latest else 1
-    session.add(
-        Submission(
-            cycle_id=cycle_id,
-            unit_id=unit_id,
-            version=version,
-            submitted_at=at,
-            submitted_by=doc.submitted_by,
-            criteria_set_code=criteria.code,
-            scores=dict(doc.scores),
-            bonus=doc.bonus,
-            penalty=doc.penalty,
-            self_total=scoring.total(doc.scores, doc.bonus, doc.penalty),
-            figures={g: dict(f) for g, f in doc.figures.items()},
-            file_name=name,
-            file_sha256=digest,
-            report_file_name=report[0] if report else None,
-            report_sha256=report_sha,
-        )
+    row = Submission(
+        cycle_id=cycle_id,
+        unit_id=unit_id,
+        version=version,
+        submitted_at=at,
+        submitted_by=doc.submitted_by,
+        criteria_set_code=criteria.code,
+        scores=dict(doc.scores),
+        bonus=doc.bonus,
+        penalty=doc.penalty,
+        self_total=scoring.total(doc.scores, doc.bonus, doc.penalty),
+        figures={g: dict(f) for g, f in doc.figures.items()},
+        file_name=name,
+        file_sha256=digest,
+        report_file_name=report[0].name if report else None,
+        report_sha256=report[1] if report else None,
     )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    for f, sha in stored:
+        session.add(
+            SubmissionFile(
+                submission_id=row.id,
+                role=f.role,
+                criterion=f.criterion,
+                file_name=f.name,
+                sha256=sha,
+                size=len(f.data),
+            )
+        )
     store.audit(
         session=session,
         at=at,
@@ -148,6 +236,7 @@ def _record(session, ctx, path, name, data, doc, report, at, actor) -> FileResul
         file=name,
         sha256=digest,
         submitted_by=doc.submitted_by,
+        files=[{"name": f.name, "sha256": sha} for f, sha in stored],
     )
     first = latest.first_submitted_at if latest else at
     return _accepted(path, unit.code, version, first, ctx)

@@ -18,7 +18,7 @@ from danvan.models.tables import Unit
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
 from danvan.rules.org import UnitSpec, check_tree, parse_org
-from danvan.tasks.files import read_input
+from danvan.tasks.files import read_input, xlsx_limits
 
 
 @dataclass
@@ -42,7 +42,7 @@ class OrgImport:
 def import_org(path: str, at: datetime, actor: str = "cli") -> OrgImport:
     """Validate the whole file against the tree as it stands, then write it in one transaction."""
     name, data = read_input(path)
-    specs = parse_org(load_document(name, data), path)
+    specs = parse_org(load_document(name, data, xlsx_limits("org")), path)
     with transaction(get_engine()) as session:
         existing = store.load_org(session=session)
         try:

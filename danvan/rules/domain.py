@@ -154,6 +154,8 @@ class SubmissionDoc:
     penalty: float
     figures: Figures
     report_file: str | None = None
+    #: criterion code → evidence file names (*minh chứng*), relative to the submission
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

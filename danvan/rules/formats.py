@@ -11,9 +11,7 @@ NFD text and the legacy glyphs ƣ/Ƣ never reach a comparison.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import PurePath
 from typing import Any
 
@@ -21,6 +19,8 @@ import yaml
 
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.text import normalize_text
+from danvan.rules.xlsx_gate import XlsxLimits
+from danvan.rules.xlsx_read import read_xlsx
 
 #: Magic numbers of files people mistake for data files.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -36,13 +36,16 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _MAX_NODES = 1_000_000
 
 
-def load_document(name: str, data: bytes) -> object:
-    """Decode ``data`` by the extension of ``name``; strings normalised. Raises :class:`Rejected`."""
+def load_document(name: str, data: bytes, limits: XlsxLimits | None = None) -> object:
+    """Decode ``data`` by the extension of ``name``; strings normalised. Raises :class:`Rejected`.
+
+    An XLSX passes the safety gate first, with ``limits`` (SPEC §4.7 defaults when not given).
+    """
     ext = PurePath(name).suffix.lower()
     if not data or not data.strip():
         raise reject("empty_file", "", "Tệp rỗng, không có nội dung.", file=name)
     if ext == ".xlsx":
-        return _normalized(_load_xlsx(name, data))
+        return _normalized(_load_xlsx(name, data, limits or XlsxLimits()))
     if ext not in _TEXT_EXTS:
         raise reject(
             "unknown_extension",
@@ -200,28 +203,11 @@ def _json_duplicates(name: str, value: object, path: str) -> None:
 # --- XLSX -------------------------------------------------------------------------------------
 
 
-def _load_xlsx(name: str, data: bytes) -> list[dict[str, Any]]:
+def _load_xlsx(name: str, data: bytes, limits: XlsxLimits) -> list[dict[str, Any]]:
     """Rows of the first sheet as dicts keyed by the (normalised, lowercased) header row."""
-    not_xlsx = reject("wrong_file_type", "", "Tệp có đuôi .xlsx nhưng không phải tệp Excel.", name)
-    if not data.startswith(b"PK\x03\x04"):
-        raise not_xlsx
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                raise not_xlsx
-    except zipfile.BadZipFile:
-        raise not_xlsx from None
-    import openpyxl  # imported here: only XLSX inputs pay for it
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged workbook
-        raise not_xlsx from None
-    try:
-        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        book.close()
-    return _rows_to_dicts(rows)
+    book = read_xlsx(name, data, limits)
+    first = next(iter(book.sheets.values()), [])
+    return _rows_to_dicts([list(r) for r in first])
 
 
 def _rows_to_dicts(rows: list[list[Any]]) -> list[dict[str, Any]]:

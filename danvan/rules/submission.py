@@ -27,7 +27,17 @@ from danvan.rules import fields as f
 from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet, OrgUnit, SubmissionDoc
 from danvan.rules.errors import Problems
 
-_TOP = ("unit", "year", "submitted_by", "scores", "bonus", "penalty", "figures", "report_file")
+_TOP = (
+    "unit",
+    "year",
+    "submitted_by",
+    "scores",
+    "bonus",
+    "penalty",
+    "figures",
+    "report_file",
+    "evidence",
+)
 FIGURE_LIMIT = 10_000_000
 
 #: SPEC §3.4 consistency rules: (groups, field blamed, broken when, message).
@@ -67,7 +77,8 @@ def parse_submission(doc: object, file: str) -> SubmissionDoc:
     submitted_by = f.text(top, "submitted_by", "submitted_by", p)
     scores = _scores(top.get("scores"), p)
     figures = _figures(top.get("figures"), p)
-    report = _report_file(top.get("report_file"), p)
+    report = _relative_path(top.get("report_file"), "report_file", p)
+    evidence = _evidence(top.get("evidence"), p)
     p.raise_if_any(file)
     assert unit and year and submitted_by and scores is not None and figures is not None
     return SubmissionDoc(
@@ -79,6 +90,7 @@ def parse_submission(doc: object, file: str) -> SubmissionDoc:
         penalty=_as_float(top.get("penalty", 0)),
         figures=figures,
         report_file=report,
+        evidence=evidence,
     )
 
 
@@ -154,17 +166,35 @@ def _figures(value: object, p: Problems) -> dict[str, Any] | None:
     return out
 
 
-def _report_file(value: object, p: Problems) -> str | None:
+def _relative_path(value: object, field: str, p: Problems) -> str | None:
+    """A file sent beside the submission: relative, inside its folder (no ``..``, no URL)."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        p.add("not_text", "report_file", "Cần tên tệp báo cáo.")
+    if not isinstance(value, str) or not value.strip():
+        p.add("not_text", field, "Cần tên tệp.")
         return None
     path = PurePosixPath(value.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or "://" in value:
-        p.add("invalid_path", "report_file", "Tệp báo cáo phải nằm cùng thư mục với tệp nộp.")
+        p.add("invalid_path", field, "Tệp gửi kèm phải nằm cùng thư mục với tệp nộp.")
         return None
     return str(path)
+
+
+def _evidence(value: object, p: Problems) -> dict[str, tuple[str, ...]]:
+    """``{criterion: [file, …]}`` (a single name is accepted for a list of one)."""
+    if value is None:
+        return {}
+    m = f.mapping(value, "evidence", p)
+    out: dict[str, tuple[str, ...]] = {}
+    for key, files in (m or {}).items():
+        code = f.code(key) or str(key)
+        names = [files] if isinstance(files, str) else files
+        if not isinstance(names, list):
+            p.add("not_list", f"evidence.{code}", "Cần danh sách tên tệp minh chứng.")
+            continue
+        paths = [_relative_path(n, f"evidence.{code}", p) for n in names]
+        out[code] = tuple(x for x in paths if x)
+    return out
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -186,6 +216,13 @@ def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet) -> None:
                 f"scores.{code}",
                 f"Tiêu chí “{code}” không có trong bộ tiêu chí {criteria.code}.",
             )
+    for code in doc.evidence:
+        if code not in known:
+            p.add(
+                "unknown_criterion",
+                f"evidence.{code}",
+                f"Minh chứng cho tiêu chí “{code}” không có trong bộ tiêu chí {criteria.code}.",
+            )
     _points(doc.bonus, criteria.bonus_max, "bonus", p)
     _points(doc.penalty, criteria.penalty_max, "penalty", p)
     _check_figures(doc.figures, p)
@@ -193,14 +230,16 @@ def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet) -> None:
 
 
 def _points(value: object, most: float, field: str, p: Problems) -> None:
+    what = {"bonus": "thưởng", "penalty": "trừ"}.get(field, f"tiêu chí {field[7:]}")
     n = f.number(value)
     if n is None:
-        p.add("score_not_number", field, f"Điểm phải là số, không phải {value!r}.")
+        p.add("score_not_number", field, f"Điểm {what} phải là số, không phải {value!r}.")
     elif not 0 <= n <= most:
         code = "score_out_of_range" if field.startswith("scores") else f"{field}_out_of_range"
-        p.add(code, field, f"Điểm {f.num(n)} ngoài khoảng 0 đến {f.num(most)}.")
+        why = f"vượt điểm tối đa {f.num(most)}" if n > most else "không được âm"
+        p.add(code, field, f"Điểm {what} là {f.num(n)}, {why}.")
     elif not f.on_step(n):
-        p.add("score_off_step", field, f"Điểm {f.num(n)} phải chấm theo bước 0,25.")
+        p.add("score_off_step", field, f"Điểm {what} là {f.num(n)}: phải chấm theo bước 0,25.")
 
 
 def _check_figures(figures: dict[str, Any], p: Problems) -> None:

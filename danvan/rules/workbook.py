@@ -371,6 +371,8 @@ class _Reader:
         for r in range(head + 1, len(grid)):
             _, code = self.value(sheet, grid, r, code_c)
             _, label = self.value(sheet, grid, r, label_c)
+            if code is None and _label(label).startswith("tổng"):
+                continue  # the live total: computed, never read
             at, score = self.value(sheet, grid, r, score_c)
             if score is _BLAMED:
                 self.read.cells.setdefault(f"scores.{code}", at)
@@ -383,7 +385,7 @@ class _Reader:
                     self.read.cells[key] = at
                     if score is not None:
                         self.read.doc[key] = self.points(at, score, key)
-                elif score is not None and not _label(label).startswith("tổng"):
+                elif score is not None:
                     self.add(
                         "row_without_code",
                         at,
