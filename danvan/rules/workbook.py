@@ -351,7 +351,9 @@ class _Reader:
             if row and _label(row[0]) == _label(SUBMITTED_BY_LABEL):
                 at, v = self.value(SHEET_GUIDE, grid, r, 1)
                 self.read.cells["submitted_by"] = at
-                if v is not _BLAMED:
+                if v is None:
+                    self.add("missing_field", at, "Chưa ghi người lập báo cáo (họ tên, chức vụ).")
+                elif v is not _BLAMED:
                     self.read.doc["submitted_by"] = None if v is None else str(v)
                 return
         self.add(
@@ -384,7 +386,7 @@ class _Reader:
                 if key:
                     self.read.cells[key] = at
                     if score is not None:
-                        self.read.doc[key] = self.points(at, score, key)
+                        self.read.doc[key] = self.points(at, score, _label(label))
                 elif score is not None:
                     self.add(
                         "row_without_code",
@@ -398,7 +400,7 @@ class _Reader:
                 continue
             self.read.cells[f"scores.{key}"] = at
             if score is not None:
-                scores[key] = self.points(at, score, f"scores.{key}")
+                scores[key] = self.points(at, score, f"tiêu chí {key}")
             _, note = self.value(sheet, grid, r, note_c)
             notes = _parts(note)
             files = [n for n in notes if _EVIDENCE.match(n)]
@@ -416,12 +418,13 @@ class _Reader:
         if evidence:
             self.read.doc["evidence"] = evidence
 
-    def points(self, at: str, value: Any, key: str) -> Any:
+    def points(self, at: str, value: Any, what: str) -> Any:
         """A score: a number, or text that is plainly one (``"9,5"``)."""
         if isinstance(value, str) and _DECIMAL_TEXT.match(value):
             return float(value.replace(",", "."))
         if isinstance(value, str | bool) or not isinstance(value, int | float):
-            self.add("score_not_number", at, f"Điểm phải là số, không phải “{value}”.")
+            what = what if what.startswith("tiêu chí") else what.removeprefix("điểm ")
+            self.add("score_not_number", at, f"Điểm {what} phải là số, không phải “{value}”.")
             return _BLAMED
         return value
 
@@ -573,10 +576,14 @@ def check_identity(
     if made_for != criteria.code or identity.get("criteria_fingerprint") != criteria_fingerprint(
         criteria
     ):
+        which = (
+            f"một phiên bản cũ của bộ tiêu chí {criteria.code}"
+            if made_for == criteria.code
+            else f"bộ tiêu chí {made_for}, không phải bộ {criteria.code} đang áp dụng cho đơn vị"
+        )
         p.add(
             "criteria_set_changed",
             at,
-            f"Mẫu được lập theo bộ tiêu chí {made_for} cũ hoặc khác bộ tiêu chí {criteria.code} "
-            "đang áp dụng cho đơn vị: hãy tải mẫu mới (danvan template) và ghi lại.",
+            f"Mẫu được lập theo {which}: hãy tải mẫu mới và ghi lại.",
         )
     p.raise_if_any()
