@@ -54,15 +54,18 @@ def check_xlsx(name: str, data: bytes, limits: XlsxLimits) -> None:
     """Raise :class:`Rejected` when ``data`` is not a plain, bounded, macro-free XLSX."""
     _sniff(name, data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise _not_excel(name) from None
+    try:
+        with archive:
             infos = archive.infolist()
             _check_directory(name, infos, limits)
             total = [0]
             for info in infos:
                 _check_entry(name, archive, info, limits, total)
-    except zipfile.BadZipFile:
-        raise _not_excel(name) from None
-    except (zipfile.LargeZipFile, NotImplementedError, zlib.error, EOFError, OSError):
+    except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError, ValueError):
+        # a CRC that does not match, sizes that lie, an unknown compression method
         raise reject(
             "xlsx_damaged",
             "",
