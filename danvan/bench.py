@@ -224,6 +224,7 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
     with run.stage("plan issue", len(assessed)) as s:
         issued = issue_plan.fn(plan_file, at(ISSUE_AT))
         s.note = f"{len(issued['sent'])} thông báo (đơn vị không có địa chỉ)"
+    _template_stages(run, workdir / "mau", len(assessed))
     with run.stage("submit (one batch)", len(paths)) as s:
         results = submit.fn(paths, at(SUBMIT_AT))
         s.note = f"{sum(r['accepted'] for r in results)}/{len(paths)} tệp được nhận"
@@ -239,6 +240,25 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
         s.note = f"{len(day.queued)} tin nhắn dựng (không gửi)"
     _compile_stage(run, workdir, at(COMPILE_AT), len(assessed))
     return run
+
+
+def _template_stages(run: BenchRun, out: Path, units: int) -> None:
+    """Write every unit's workbook, then read each back as intake does (gate, calamine, layout)."""
+    from danvan.reports.workbook import write_templates
+    from danvan.rules.workbook import read_workbook
+    from danvan.rules.xlsx_read import read_xlsx
+    from danvan.tasks.files import xlsx_limits
+
+    with run.stage("templates: write", units) as s:
+        paths = write_templates(YEAR, out=out)
+        s.note = f"{len(paths)} tệp .xlsx"
+    limits = xlsx_limits("submission")
+    with run.stage("templates: read back", len(paths)) as s:
+        rows = 0
+        for path in paths:
+            book = read_xlsx(path.name, path.read_bytes(), limits)
+            rows += len(read_workbook(book.sheets, no_value=book.no_value).cells)
+        s.note = f"{rows} ô được định vị"
 
 
 def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> None:

@@ -2,15 +2,16 @@
 
 Every workbook passes :func:`~danvan.rules.xlsx_gate.check_xlsx` first; only then does
 calamine (fast, written in Rust, no formula evaluation) read the cached values. What calamine
-cannot say — that a cell holds a formula that was never calculated — is found by streaming
-the few sheets we read with :func:`xml.etree.ElementTree.iterparse` (safe here: the gate has
-already refused any DOCTYPE).
+cannot say — that a cell holds a formula that was never calculated — is found by looking
+around each ``<f>`` element of the sheets we read (the gate has already bounded their size
+and refused any DOCTYPE, so ElementTree may parse the small workbook parts).
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,23 +83,30 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _uncalculated(data: bytes, names: list[str]) -> dict[str, set[str]]:
+    """Cells whose formula has no cached ``<v>``: only around each ``<f>``, not a full parse."""
     out: dict[str, set[str]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         parts = _sheet_parts(archive)
+        present = set(archive.namelist())
         for name in names:
             part = parts.get(name)
-            if part is None or part not in archive.namelist():
+            if part is None or part not in present:
                 continue
+            xml = archive.read(part)  # bounded: the gate has measured it
             cells = set()
-            with archive.open(part) as stream:
-                for _, el in ElementTree.iterparse(stream):
-                    if el.tag == f"{_MAIN}c":
-                        has_formula = el.find(f"{_MAIN}f") is not None
-                        value = el.find(f"{_MAIN}v")
-                        if has_formula and (value is None or not (value.text or "").strip()):
-                            cells.add(el.get("r", ""))
-                    elif el.tag == f"{_MAIN}row":
-                        el.clear()
+            for m in _FORMULA.finditer(xml):
+                start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
+                end = xml.find(b"c>", m.end())
+                cell = xml[start:end]
+                ref = _REF.search(cell)
+                value = _VALUE.search(cell)
+                if ref and (value is None or not value.group(1).strip()):
+                    cells.add(ref.group(1).decode())
             if cells:
                 out[name] = cells
     return out
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
