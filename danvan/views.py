@@ -124,3 +124,53 @@ def cycle_status(session: Session, *, year: int, at: datetime, under: str | None
             "failed": delivery_problems(session, ctx.cycle.id),
         },
     }
+
+
+def unit_files(session: Session, *, year: int, code: str, at: datetime | None = None) -> dict:
+    """One unit's versions and the files kept with each (workbook, report, evidence)."""
+    from danvan.models.tables import Submission, SubmissionFile
+
+    ctx = load_context(session=session, year=year)
+    if code not in ctx.province_units:
+        raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}” trong kỳ {year}.")
+    query = (
+        select(Submission)
+        .where(Submission.cycle_id == ctx.cycle.id, Submission.unit_id == ctx.org.ids[code])
+        .order_by(col(Submission.version))
+    )
+    if at is not None:
+        query = query.where(Submission.submitted_at <= at)
+    subs = session.exec(query).all()
+    ids = [s.id for s in subs]
+    files = session.exec(
+        select(SubmissionFile)
+        .where(col(SubmissionFile.submission_id).in_(ids))
+        .order_by(col(SubmissionFile.id))
+    ).all()
+    by_sub: dict[int, list[dict]] = {}
+    for f in files:
+        by_sub.setdefault(f.submission_id, []).append(
+            {
+                "role": f.role,
+                "criterion": f.criterion,
+                "file_name": f.file_name,
+                "sha256": f.sha256,
+                "size": f.size,
+            }
+        )
+    return {
+        "cycle": year,
+        "unit": code,
+        "name": ctx.units[code].name,
+        "versions": [
+            {
+                "version": s.version,
+                "submitted_at": timing.iso_local(s.submitted_at, ctx.tz),
+                "submitted_by": s.submitted_by,
+                "file_name": s.file_name,
+                "sha256": s.file_sha256,
+                "files": by_sub.get(s.id or 0, []),
+            }
+            for s in subs
+        ],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -61,16 +62,24 @@ def _print_file_result(r: dict) -> None:
 def status(
     cycle: Cycle,
     under: Annotated[str | None, typer.Option("--under", help="Chỉ đơn vị thuộc mã này.")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Các phiên bản và tệp của một đơn vị.")
+    ] = None,
     at: At = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Who has submitted, who is late, who is missing; progress per compiler.
+
+    With --unit: that unit's versions and the files kept with each (report, evidence).
 
     Example: danvan status --cycle 2024 --under QNG.BSN --format json
     """
     from danvan.db import get_engine, reading
     from danvan.views import cycle_status
 
+    if unit:
+        _unit_status(cycle, unit, parse_at(at), fmt)
+        return
     with reading(get_engine()) as session:
         doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
     if fmt is Format.json:
@@ -234,3 +243,73 @@ def template(
         print_json({"files": [str(p) for p in paths]})
         return
     typer.echo(f"Đã ghi {len(paths)} tệp mẫu vào {out}/")
+
+
+def _unit_status(cycle: int, unit: str, at: datetime, fmt: Format) -> None:
+    from danvan.db import get_engine, reading
+    from danvan.views import unit_files
+
+    with reading(get_engine()) as session:
+        doc = unit_files(session, year=cycle, code=unit, at=at)
+    if fmt is Format.json:
+        print_json(doc)
+        return
+    rows = []
+    for v in doc["versions"]:
+        rows.append(
+            {
+                "version": v["version"],
+                "role": "tự đánh giá",
+                "criterion": "",
+                "file_name": v["file_name"],
+                "size": "",
+                "sha256": v["sha256"][:12],
+            }
+        )
+        for f in v["files"]:
+            role = "báo cáo" if f["role"] == "report" else "minh chứng"
+            rows.append(
+                {
+                    "version": v["version"],
+                    "role": role,
+                    "criterion": f["criterion"] or "",
+                    "file_name": f["file_name"],
+                    "size": f["size"],
+                    "sha256": f["sha256"][:12],
+                }
+            )
+    if fmt is Format.csv:
+        print_csv(rows, ["version", "role", "criterion", "file_name", "size", "sha256"])
+        return
+    typer.echo(f"{doc['unit']} — {doc['name']}: {len(doc['versions'])} phiên bản")
+    for v in doc["versions"]:
+        typer.echo(
+            f"  phiên bản {v['version']} ({v['submitted_at']}, {v['submitted_by']}): "
+            f"{v['file_name']}"
+        )
+        for f in v["files"]:
+            what = "báo cáo" if f["role"] == "report" else f"minh chứng tiêu chí {f['criterion']}"
+            typer.echo(f"    - {what}: {f['file_name']} ({f['size']:,} byte)".replace(",", "."))
+
+
+@app.command()
+@handles_rejections
+def export(
+    cycle: Cycle,
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị.")],
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp.")],
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """A unit's files back: every version as sent, its report and its evidence.
+
+    Writes OUT/<code>/v<N>/ with the file as sent, bao-cao/ and minh-chung/<criterion>/.
+
+    Example: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
+    """
+    from danvan.tasks.export import export_unit
+
+    paths = export_unit(cycle, unit, out)
+    if fmt is JsonOrText.json:
+        print_json({"files": [str(p) for p in paths]})
+        return
+    typer.echo(f"Đã ghi {len(paths)} tệp của {unit} vào {out / unit}/")

@@ -111,7 +111,7 @@ def _guide(ws: Worksheet, layout: WorkbookLayout) -> None:
         cell = ws.cell(row, 2, value)
         cell.alignment = _WRAP
         _fit(ws, row, [(value, 80)])
-        if row == layout.submitted_by_row:
+        if row in layout.input_rows:
             cell.fill, cell.protection, cell.border = _INPUT, _OPEN, _BOX
     row = GUIDE_FIRST_ROW + len(layout.guide) + 1
     ws.cell(row, 1, "Cách ghi và gửi lại").font = _BOLD

@@ -64,6 +64,7 @@ BONUS_LABEL = "Điểm thưởng"
 PENALTY_LABEL = "Điểm trừ"
 TOTAL_LABEL = "Tổng điểm tự chấm"
 SUBMITTED_BY_LABEL = "Người lập báo cáo"
+REPORT_LABEL = "Tệp báo cáo thuyết minh"
 #: Per-unit values the writer swaps into a layout shared by every unit of a criteria set.
 UNIT_CODE = "@@UNIT_CODE@@"
 UNIT_NAME = "@@UNIT_NAME@@"
@@ -118,8 +119,10 @@ class WorkbookLayout:
     identity: tuple[tuple[str, str], ...]
 
     @property
-    def submitted_by_row(self) -> int:
-        return GUIDE_FIRST_ROW + [label for label, _ in self.guide].index(SUBMITTED_BY_LABEL)
+    def input_rows(self) -> tuple[int, ...]:
+        """The guide's rows a person fills in (who prepared it, the report's file name)."""
+        labels = [label for label, _ in self.guide]
+        return tuple(GUIDE_FIRST_ROW + labels.index(x) for x in (SUBMITTED_BY_LABEL, REPORT_LABEL))
 
     def row_of(self, kind: RowKind) -> int:
         return next(r.row for r in self.score_rows if r.kind == kind)
@@ -189,9 +192,11 @@ def build_layout(
         ("Hạn nộp", deadline_text.capitalize()),
         ("Bộ tiêu chí", f"{criteria.code} — {criteria.name}"),
         (SUBMITTED_BY_LABEL, ""),
+        (REPORT_LABEL, ""),
     )
     instructions = (
-        f"1. Ghi họ tên, chức vụ người lập báo cáo vào ô “{SUBMITTED_BY_LABEL}” ở trên.",
+        f"1. Ghi họ tên, chức vụ người lập báo cáo vào ô “{SUBMITTED_BY_LABEL}” ở trên; "
+        f"tên tệp báo cáo thuyết minh gửi kèm (ví dụ bao-cao-2024.docx) vào ô “{REPORT_LABEL}”.",
         f"2. Trang “{SHEET_SCORES}”: ghi điểm tự chấm từng tiêu chí vào cột “Điểm tự chấm”, "
         "từ 0 đến điểm tối đa, theo bước 0,25 (ví dụ 9,5 hoặc 9,75). Không để trống tiêu chí "
         "nào. Ghi điểm thưởng, điểm trừ (nếu có). Tên tệp minh chứng (ví dụ ke-hoach.pdf) ghi "
@@ -347,6 +352,12 @@ class _Reader:
         return at, v
 
     def guide(self, grid: Grid) -> None:
+        for r, row in enumerate(grid):
+            if row and _label(row[0]) == _label(REPORT_LABEL):
+                at, v = self.value(SHEET_GUIDE, grid, r, 1)
+                self.read.cells["report_file"] = at
+                if v is not None and v is not _BLAMED:
+                    self.read.doc["report_file"] = str(v)
         for r, row in enumerate(grid):
             if row and _label(row[0]) == _label(SUBMITTED_BY_LABEL):
                 at, v = self.value(SHEET_GUIDE, grid, r, 1)
