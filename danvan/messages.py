@@ -35,6 +35,8 @@ MESSAGE_KINDS: tuple[str, ...] = (
     "digest",
     "announcement",
     "result",
+    "receipt",
+    "refusal",
 )
 
 
@@ -153,6 +155,35 @@ class Renderer:
                 "band": result.band,
                 "rank": result.rank,
                 "ranked": result.ranked,
+            },
+        )
+
+    def receipt(self, recipient_name: str, cycle: CycleInfo, answer: Mapping[str, Any]) -> Message:
+        """Biên nhận: a file was accepted (version N, on time or N days late) or refused."""
+        if not answer["accepted"]:
+            reasons = [
+                f"{p['field']}: {p['message']}" if p["field"] else p["message"]
+                for p in answer["problems"]
+            ]
+            return self.render(
+                "refusal",
+                {
+                    "cycle": cycle,
+                    "recipient_name": recipient_name,
+                    "file": answer["file"],
+                    "reasons": reasons,
+                },
+            )
+        late = answer["status"] == "late"
+        return self.render(
+            "receipt",
+            {
+                "cycle": cycle,
+                "recipient_name": recipient_name,
+                "file": answer["file"],
+                "version": answer["version"],
+                "timeliness": f"trễ {answer['days_late']} ngày" if late else "đúng hạn",
+                "duplicate": answer.get("duplicate", False),
             },
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log
+from danvan.runtime import flow, log, task
 from danvan.tasks.intake import record_submissions
 
 
@@ -15,3 +15,23 @@ def submit(paths: list[str], at: datetime, actor: str = "cli") -> list[dict]:
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")
     return results
+
+
+@task(name="take-inbox")
+def _take(inbox: str, at: datetime) -> dict:
+    from pathlib import Path
+
+    from danvan.tasks.inbox import notify_senders, take_inbox
+
+    run = take_inbox(Path(inbox), at)
+    sent = notify_senders(run.results, at)
+    return {"files": [r.to_dict() for r in run.results], "recovered": run.recovered, "sent": sent}
+
+
+@flow(name="submit-inbox", flow_run_name="submit-inbox")
+def submit_inbox(inbox: str, at: datetime) -> dict:
+    """Take every new file of a folder, file each under accepted/ or rejected/, tell the unit."""
+    doc = _take(inbox, at)
+    accepted = sum(1 for r in doc["files"] if r["accepted"])
+    log(f"inbox: {accepted}/{len(doc['files'])} files accepted")
+    return doc

@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import select
+
 from danvan.config.settings import get_settings
 from danvan.db import get_engine, reading, transaction
 from danvan.models import store
-from danvan.models.tables import Cycle, Submission, SubmissionFile
+from danvan.models.tables import Cycle, Submission, SubmissionFile, Unit
 from danvan.rules import scoring, timing
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
@@ -41,7 +43,8 @@ class FileResult:
 
     file: str
     accepted: bool
-    unit: str | None = None
+    unit: str | None = None  # for a refused file: the unit it claims to be from, if readable
+    year: int | None = None
     version: int | None = None
     status: str | None = None  # on_time | late
     days_late: int | None = None
@@ -84,6 +87,7 @@ def record_one(
     made for another unit is then refused. ``base_dir``: where the report and evidence files
     sit (default: beside the file).
     """
+    doc: SubmissionDoc | None = None
     try:
         name, data = read_input(path)
         doc, sheet = read_submission(name, data)
@@ -98,7 +102,10 @@ def record_one(
             raise _located(exc, sheet).with_file(path) from None
     except Rejected as exc:
         problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
-        return FileResult(file=path, accepted=False, problems=problems)
+        claimed = (doc.unit, doc.year) if doc is not None else (None, None)
+        return FileResult(
+            file=path, accepted=False, unit=claimed[0], year=claimed[1], problems=problems
+        )
 
 
 def read_submission(name: str, data: bytes) -> tuple[SubmissionDoc, WorkbookRead | None]:
@@ -187,6 +194,10 @@ def _record(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     digest = store.sha256(data)
+    # Two intakes of one unit at once (inbox runs, portal, CLI) must not both take version N:
+    # PostgreSQL serialises them on the unit's row; SQLite's BEGIN IMMEDIATE already does.
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Unit.id).where(Unit.id == unit_id).with_for_update()).one()
     latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
     if latest is not None and latest.submission.file_sha256 == digest:
         first = latest.first_submitted_at
@@ -248,6 +259,7 @@ def _accepted(path, code, version, first, ctx, duplicate=False) -> FileResult:  
         file=path,
         accepted=True,
         unit=code,
+        year=ctx.cycle.year,
         version=version,
         status=timing.timeliness(first, deadline, ctx.tz),
         days_late=timing.days_late(first, deadline, ctx.tz),

@@ -23,25 +23,45 @@ from danvan.cli.common import (
 @app.command()
 @handles_rejections
 def submit(
-    files: Annotated[list[Path], typer.Argument(help="Tệp tự đánh giá (YAML/JSON).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Tệp tự đánh giá (XLSX từ mẫu, YAML, JSON).")
+    ] = None,
+    inbox: Annotated[
+        Path | None,
+        typer.Option("--inbox", help="Nhận mọi tệp mới của thư mục này (accepted/, rejected/)."),
+    ] = None,
     at: At = None,
     fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
 ) -> None:
     """Record self-assessments; each file on its own: accepted (version, on time / late) or rejected.
 
-    Exit 1 when any file was rejected (the others are still recorded).
+    Exit 1 when any file was rejected (the others are still recorded). With --inbox DIR: every
+    new file of DIR is taken, moved to DIR/accepted/ or DIR/rejected/ with a .txt of the
+    answer beside it, and the unit is told through its contacts; safe to run again and from
+    several places at once.
 
-    Example: danvan submit x07.yaml x08.yaml --at 2024-11-09T15:00
+    Example: danvan submit x07.xlsx x08.yaml --at 2024-11-09T15:00
     """
     from danvan.flows.intake import submit as submit_flow
+    from danvan.flows.intake import submit_inbox
 
-    results = submit_flow([str(f) for f in files], parse_at(at))
+    if bool(files) == bool(inbox):
+        err("Cần tệp tự đánh giá hoặc --inbox DIR (không dùng cả hai).")
+        raise typer.Exit(2)
+    if inbox:
+        doc = submit_inbox(str(inbox), parse_at(at))
+        results = doc["files"]
+    else:
+        results = submit_flow([str(f) for f in files or []], parse_at(at))
+        doc = {"files": results}
     if fmt is JsonOrText.json:
-        print_json({"files": results})
+        print_json(doc)
     else:
         for r in results:
             _print_file_result(r)
-    if any(not r["accepted"] for r in results):
+        if doc.get("recovered"):
+            typer.echo(f"Lấy lại {len(doc['recovered'])} tệp của lần chạy bị dừng giữa chừng.")
+    if not inbox and any(not r["accepted"] for r in results):
         raise typer.Exit(1)
 
 
