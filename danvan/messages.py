@@ -122,6 +122,7 @@ class Renderer:
             {
                 "cycle": cycle,
                 "recipient_name": reminder.recipient_name,
+                "milestone": reminder.milestone,
                 "label": MILESTONE_LABELS[reminder.milestone],
                 "deadline": cycle.deadlines[reminder.milestone],
                 "days": reminder.days,

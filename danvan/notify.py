@@ -20,6 +20,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
+from apprise.attachment.memory import AttachMemory
 
 _APPRISE_LOGGER = logging.getLogger("apprise")
 #: Query parameters whose values are secrets whatever the service (headers of json:// etc.).
@@ -75,6 +76,8 @@ class Outgoing:
     url: str
     subject: str
     body: str
+    #: ``(file name, bytes)``; sent only where the channel takes attachments (email, json)
+    attachments: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,15 @@ def _attempt(item: Outgoing, timeout: float) -> tuple[bool, str | None]:
     sender = apprise.Apprise()
     sender.add(plugin)
     _SCRUBBER.local.errors = []
+    attach = None
+    if item.attachments and getattr(plugin, "attachment_support", False):
+        attach = apprise.AppriseAttachment()
+        for name, data in item.attachments:
+            attach.add(AttachMemory(content=data, name=name, mimetype=_mimetype(name)))
     try:
-        ok = bool(sender.notify(body=item.body, title=item.subject, body_format="text"))
+        ok = bool(
+            sender.notify(body=item.body, title=item.subject, body_format="text", attach=attach)
+        )
     except Exception as exc:  # a third-party plugin may raise despite Apprise's promise
         ok = False
         _SCRUBBER.local.errors.append(f"{type(exc).__name__}: {_SCRUBBER.scrub(str(exc))}")
@@ -171,6 +181,12 @@ def _attempt(item: Outgoing, timeout: float) -> tuple[bool, str | None]:
     if ok:
         return True, None
     return False, "; ".join(errors[-2:]) or f"gửi không thành công tới {redact(item.url)}"
+
+
+def _mimetype(name: str) -> str:
+    if name.endswith(".xlsx"):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return "application/octet-stream"
 
 
 def _deliver_one(item: Outgoing, timeout: float, retries: int) -> Outcome:

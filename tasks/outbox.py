@@ -22,6 +22,7 @@ from danvan.db import get_engine, transaction
 from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
+from danvan.tasks.attachments import workbook_attachments
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
 STALE_CLAIM = timedelta(minutes=15)
@@ -116,8 +117,12 @@ def deliver_pending(
             else:
                 row.status, row.last_attempt_at = "sending", at
                 todo.append(row)
+    files = workbook_attachments(cycle_id, todo)
     outcomes = (notifier or default_notifier()).send(
-        [Outgoing(row.id, row.url, row.subject, row.body) for row in todo]
+        [
+            Outgoing(row.id, row.url, row.subject, row.body, files.get(row.id or 0, ()))
+            for row in todo
+        ]
     )
     by_id = {o.key: o for o in outcomes}
     with transaction(engine) as session:

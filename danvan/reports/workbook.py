@@ -249,7 +249,7 @@ def unit_workbook(year: int, code: str) -> tuple[str, bytes]:
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
-    stamps = _Stamps(ctx)
+    stamps = Stamps(ctx)
     unit = stamps.unit(code)
     return layout_rules.file_name(code, year), stamps.drawn(unit).for_unit(unit)
 
@@ -263,7 +263,7 @@ def write_templates(
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
-    stamps = _Stamps(ctx)
+    stamps = Stamps(ctx)
     units = [stamps.unit(unit)] if unit else stamps.assessed(under)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -274,7 +274,7 @@ def write_templates(
     return written
 
 
-class _Stamps:
+class Stamps:
     """One drawn layout per criteria set of the cycle, the units to stamp it for."""
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,48 @@
+"""Mẫu gửi kèm: the unit's workbook attached to its announcement and its own reminders.
+
+Built at send time from the cycle as it stands (the outbox keeps text only), drawn once per
+criteria set and stamped per unit (see :mod:`danvan.reports.workbook`), so a day of 1,000
+reminders costs about a second more. Only channels that take attachments receive it (email;
+Apprise knows which): the message text says where else to get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from danvan.db import get_engine, reading
+from danvan.models.tables import Cycle, Delivery
+
+#: Messages to a unit about its own self-assessment: they carry its workbook.
+WITH_WORKBOOK = ("announcement", "before", "due", "overdue")
+Attachment = tuple[str, bytes]
+
+
+def workbook_attachments(
+    cycle_id: int, rows: Iterable[Delivery]
+) -> dict[int, tuple[Attachment, ...]]:
+    """Row id → the attachments of that message (only rows that should carry the workbook)."""
+    wanted = [
+        r
+        for r in rows
+        if r.kind in WITH_WORKBOOK
+        and (r.kind == "announcement" or r.milestone == "self_assessment")
+    ]
+    if not wanted:
+        return {}
+    from danvan.reports.workbook import Stamps
+    from danvan.rules.workbook import file_name
+    from danvan.tasks.context import load_context
+
+    with reading(get_engine()) as session:
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
+        stamps = Stamps(load_context(session=session, year=cycle.year, province=None))
+    codes = stamps.ctx.org.codes_by_id
+    out: dict[int, tuple[Attachment, ...]] = {}
+    for row in wanted:
+        unit = stamps.ctx.units.get(codes.get(row.unit_id, ""))
+        if unit is None or not (unit.active and unit.assessed) or row.id is None:
+            continue
+        out[row.id] = ((file_name(unit.code, cycle.year), stamps.drawn(unit).for_unit(unit)),)
+    return out
