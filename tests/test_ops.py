@@ -11,6 +11,8 @@ from danvan.bench import synthetic_org
 STAGES = (
     "org import",
     "plan issue",
+    "templates: write",
+    "templates: read back",
     "submit (one batch)",
     "status",
     "org update (contacts)",
