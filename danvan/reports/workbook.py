@@ -139,7 +139,6 @@ def _scores(ws: Worksheet, layout: WorkbookLayout) -> None:
     _header(ws, layout, SCORE_HEADERS, "BẢNG TỰ CHẤM ĐIỂM")
     for col, width in zip("ABCDEF", (7, 56, 10, 11, 10, 30), strict=True):
         ws.column_dimensions[col].width = width
-    inputs: list[str] = []
     for r in layout.score_rows:
         cells = [ws.cell(r.row, c) for c in range(1, 7)]
         for cell in cells:
@@ -162,19 +161,17 @@ def _scores(ws: Worksheet, layout: WorkbookLayout) -> None:
         cells[3].number_format = "0.00"
         for cell in (cells[3], *(cells[4:] if r.kind == "criterion" else [])):
             cell.fill, cell.protection = _INPUT, _OPEN
-        inputs.append(f"{SCORE_COL}{r.row}")
-    first = layout.score_rows[0].row
-    dv = DataValidation(
+    # One rule for every score cell: Excel has no "step" rule, so a formula checks 0..max (the
+    # max is in column C) in quarters; it is relative to the top-left cell of the range.
+    d = f"{SCORE_COL}{layout.score_rows[0].row}"
+    c = f"C{layout.score_rows[0].row}"
+    _validate(
+        ws,
+        f"{d}:{SCORE_COL}{layout.score_rows[-1].row - 1}",
+        "Điểm từ 0 đến điểm tối đa, theo bước 0,25 (ví dụ 9,5).",
         type="custom",
-        formula1=f"AND(ISNUMBER(D{first}),D{first}>=0,D{first}<=C{first},MOD(D{first}*4,1)=0)",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Điểm không hợp lệ",
-        error="Điểm từ 0 đến điểm tối đa, theo bước 0,25 (ví dụ 9,5).",
+        formula1=f"AND(ISNUMBER({d}),{d}>=0,{d}<={c},MOD({d}*4,1)=0)",
     )
-    # One rule for every score cell: its formula is relative to the top-left cell of the range.
-    dv.add(f"D{first}:D{layout.score_rows[-1].row - 1}")
-    ws.add_data_validation(dv)
     _protect(ws)
     _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
@@ -199,18 +196,27 @@ def _figures(ws: Worksheet, layout: WorkbookLayout) -> None:
         cells[3].fill, cells[3].protection = _INPUT, _OPEN
         cells[3].number_format = "#,##0"
     first, last = layout.figure_rows[0].row, layout.figure_rows[-1].row
-    dv = DataValidation(
+    _validate(
+        ws,
+        f"{FIGURE_COL}{first}:{FIGURE_COL}{last}",
+        "Ghi số nguyên từ 0 trở lên, không dấu chấm, dấu phẩy.",
         type="whole",
         operator="greaterThanOrEqual",
         formula1="0",
+    )
+    _protect(ws)
+
+
+def _validate(ws: Worksheet, cells: str, error: str, **rule: str) -> None:
+    dv = DataValidation(
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="Số liệu không hợp lệ",
-        error="Ghi số nguyên từ 0 trở lên.",
+        errorTitle="Giá trị không hợp lệ",
+        error=error,
+        **rule,
     )
-    dv.add(f"{FIGURE_COL}{first}:{FIGURE_COL}{last}")
+    dv.add(cells)
     ws.add_data_validation(dv)
-    _protect(ws)
     _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
 
