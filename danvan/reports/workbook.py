@@ -108,13 +108,15 @@ def _guide(ws: Worksheet, layout: WorkbookLayout) -> None:
     for i, (label, value) in enumerate(layout.guide):
         row = GUIDE_FIRST_ROW + i
         ws.cell(row, 1, label).font = _BOLD
+        ws.cell(row, 1).alignment = _WRAP
         cell = ws.cell(row, 2, value)
         cell.alignment = _WRAP
         _fit(ws, row, [(value, 80)])
         if row in layout.input_rows:
             cell.fill, cell.protection, cell.border = _INPUT, _OPEN, _BOX
     row = GUIDE_FIRST_ROW + len(layout.guide) + 1
-    ws.cell(row, 1, "Cách ghi và gửi lại").font = _BOLD
+    label = ws.cell(row, 1, "Cách ghi và gửi lại")
+    label.font, label.alignment = _BOLD, _WRAP
     for i, line in enumerate(layout.instructions):
         ws.cell(row + i, 2, line).alignment = _WRAP
         _fit(ws, row + i, [(line, 80)])
