@@ -60,13 +60,16 @@ def read_xlsx(
             f"Không đọc được tệp Excel ({type(exc).__name__}); hãy mở và lưu lại bằng Excel.",
             file=name,
         ) from None
-    return Workbook(sheets=sheets, no_value=_uncalculated(data, list(sheets)))
-
-
-def sheet_names(name: str, data: bytes, limits: XlsxLimits) -> list[str]:
-    """The names of a gated workbook's sheets (cheap: workbook.xml only)."""
-    check_xlsx(name, data, limits)
-    return list(_sheet_parts(zipfile.ZipFile(io.BytesIO(data))))
+    try:
+        no_value = _uncalculated(data, list(sheets))
+    except (ElementTree.ParseError, KeyError, ValueError):
+        raise reject(
+            "xlsx_damaged",
+            "",
+            "Cấu trúc tệp Excel bị hỏng (workbook.xml); hãy mở và lưu lại bằng Excel.",
+            file=name,
+        ) from None
+    return Workbook(sheets=sheets, no_value=no_value)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
