@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,13 @@ def test_template_cli_writes_one_workbook_per_assessed_unit(db_url, tmp_path, cl
     assert labels[("admin_procedures", "received")] == "Số hồ sơ tiếp nhận"
     r = cli("template", "--cycle", YEAR, "--unit", "QNG", "--out", tmp_path / "x")
     assert r.exit_code == 1 and "[unit_not_assessed]" in r.stderr
+
+    from danvan.reports.workbook import unit_workbook  # the portal's download
+
+    name, data = unit_workbook(YEAR, "QNG.BSN.X07")
+    assert name == "QNG.BSN.X07-tu-danh-gia-2024.xlsx"
+    made = load_workbook(BytesIO(data))
+    assert {r[0].value: r[1].value for r in made[SHEET_IDENTITY].iter_rows()} == ident
 
 
 def test_whole_province_round_trip(sqlite_url, tmp_path, cli):
