@@ -550,7 +550,19 @@ def locate(problems: Sequence[Problem], read: WorkbookRead) -> list[Problem]:
         if problem.field.startswith("scores.") and at == problem.field:
             message = f"Không có dòng tiêu chí mã “{problem.field[7:]}”. {message}"
         out.append(Problem(problem.code, at, message))
-    return out
+    return sorted(out, key=_reading_order)
+
+
+_SHEET_ORDER = (SHEET_GUIDE, SHEET_SCORES, SHEET_FIGURES, SHEET_IDENTITY)
+_CELL = re.compile(r"^(.*)!([A-Z]+)(\d+)$")
+
+
+def _reading_order(p: Problem) -> tuple[int, int, str]:
+    """Problems in the order a person reads the workbook: sheet by sheet, top to bottom."""
+    m = _CELL.match(p.field)
+    sheet = m.group(1) if m else p.field
+    rank = _SHEET_ORDER.index(sheet) if sheet in _SHEET_ORDER else len(_SHEET_ORDER)
+    return (rank, int(m.group(3)) if m else 0, m.group(2) if m else "")
 
 
 def _cell_for(field_name: str, cells: Mapping[str, str]) -> str:
