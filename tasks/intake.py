@@ -21,8 +21,9 @@ from danvan.models.tables import Cycle, Submission, SubmissionFile, Unit
 from danvan.rules import scoring, timing
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
-from danvan.rules.formats import load_document
+from danvan.rules.formats import load_document, xlsx_rows
 from danvan.rules.submission import check_submission, check_submission_context, parse_submission
+from danvan.rules.text import normalize_text
 from danvan.rules.workbook import (
     WorkbookRead,
     check_identity,
@@ -114,8 +115,12 @@ def read_submission(name: str, data: bytes) -> tuple[SubmissionDoc, WorkbookRead
     if not name.lower().endswith(".xlsx"):
         return parse_submission(load_document(name, data, limits), name), None
     book = read_xlsx(name, data, limits)
-    if not is_template(list(book.sheets)):
-        return parse_submission(load_document(name, data, limits), name), None
+    if not is_template(list(book.sheets)):  # a sheet of ``key | value`` rows
+        rows = [
+            {k: normalize_text(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in xlsx_rows(book.sheets)
+        ]
+        return parse_submission(rows, name), None
     sheet = read_workbook(book.sheets, no_value=book.no_value)
     try:
         doc = parse_submission(clean_doc(sheet), name)

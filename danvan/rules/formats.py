@@ -205,8 +205,12 @@ def _json_duplicates(name: str, value: object, path: str) -> None:
 
 def _load_xlsx(name: str, data: bytes, limits: XlsxLimits) -> list[dict[str, Any]]:
     """Rows of the first sheet as dicts keyed by the (normalised, lowercased) header row."""
-    book = read_xlsx(name, data, limits)
-    first = next(iter(book.sheets.values()), [])
+    return xlsx_rows(read_xlsx(name, data, limits).sheets)
+
+
+def xlsx_rows(sheets: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
+    """The first sheet of an already read workbook as header-keyed rows (``key | value``)."""
+    first = next(iter(sheets.values()), [])
     return _rows_to_dicts([list(r) for r in first])
 
 
