@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     max_submission_rows: int = 5_000
     max_org_rows: int = 100_000
     max_evidence_bytes: int = 50 * 1024 * 1024
+    #: Zalo Official Account (``zalo://USER_ID`` contacts): the OA's access token (never printed)
+    #: and the API's base URL (tests point it at a local endpoint).
+    zalo_access_token: SecretStr | None = None
+    zalo_api_url: str = "https://openapi.zalo.me"
 
     @field_validator("database_url")
     @classmethod

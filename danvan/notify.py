@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 from apprise.attachment.memory import AttachMemory
 
+from danvan import zalo as _zalo  # noqa: F401  (registers the zalo:// channel with Apprise)
+
 _APPRISE_LOGGER = logging.getLogger("apprise")
 #: Query parameters whose values are secrets whatever the service (headers of json:// etc.).
 _SECRET_PARAM = re.compile(r"^[+]|pass|secret|token|key|auth|sig|pwd", re.IGNORECASE)
@@ -116,6 +118,8 @@ def _fallback_redact(url: str) -> str:
 def redact(url: str) -> str:
     """The URL as it may be printed, stored in ``url_redacted`` and logged."""
     _SCRUBBER.add(_raw_secrets(url))  # parsing logs the URL: scrub its secrets from then on
+    if url.startswith("zalo://"):  # a follower's user id, no secret (the token is in settings)
+        return _mask_params(url.split("#")[0])
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         return _fallback_redact(url)

@@ -12,7 +12,9 @@ from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
+from danvan.rules.ranking import with_quota
 from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.revision import load_returns
 
 
 def unit_results(
@@ -23,6 +25,7 @@ def unit_results(
     assert cycle_id is not None
     codes = ctx.org.codes_by_id
     latest = store.latest_submissions(session=session, cycle_id=cycle_id, until=at)
+    returns = load_returns(ctx, session, until=at)
     facts = {
         codes[uid]: standing.SubmissionFacts(
             version=lt.submission.version,
@@ -32,6 +35,9 @@ def unit_results(
             bonus=lt.submission.bonus,
             penalty=lt.submission.penalty,
             self_total=lt.submission.self_total,
+            not_applicable=lt.submission.not_applicable or {},
+            warnings=tuple(lt.submission.warnings or ()),
+            returns=tuple(returns.get(codes[uid], ())),
         )
         for uid, lt in latest.items()
     }
@@ -41,8 +47,9 @@ def unit_results(
             session=session, cycle_id=cycle_id, until=at
         ).items()
     }
-    expected = standing.expected_units(ctx.units, within or ctx.province_units)
-    return standing.standings(
+    # the quota ranks a compiler's units together: compute over the province, then narrow
+    expected = standing.expected_units(ctx.units, ctx.province_units)
+    results = standing.standings(
         ctx.units,
         expected,
         compilers=ctx.compilers,
@@ -52,6 +59,11 @@ def unit_results(
         deadline=ctx.deadline("self_assessment"),
         tz=ctx.tz,
     )
+    results = with_quota(results, lambda code: ctx.criteria_for(ctx.units[code]))
+    if within is None:
+        return results
+    keep = set(within)
+    return [r for r in results if r.code in keep]
 
 
 def result_json(r: UnitResult, tz: str) -> dict:
@@ -67,6 +79,10 @@ def result_json(r: UnitResult, tz: str) -> dict:
         "self_total": r.self_total,
         "final_total": r.final_total,
         "band": r.band,
+        "rules": list(r.rules),
+        "revise_by": r.revise_by.isoformat() if r.revise_by else None,
+        "return_reason": r.return_reason,
+        "warnings": [w["message"] for w in r.warnings],
     }
 
 

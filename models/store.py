@@ -23,6 +23,7 @@ from danvan.models.tables import (
     Cycle,
     StoredFile,
     Submission,
+    SubmissionReturn,
     Unit,
 )
 from danvan.rules.domain import OrgUnit
@@ -202,3 +203,33 @@ def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, An
     if rows:
         session.execute(insert(model), rows)
     return len(rows)
+
+
+def returns_of(
+    *, session: Session, cycle_id: int, until: datetime | None = None, unit_id: int | None = None
+) -> list[SubmissionReturn]:
+    """Every return of the cycle (of one unit when given; by ``until``), oldest first."""
+    stmt = select(SubmissionReturn).where(SubmissionReturn.cycle_id == cycle_id)
+    if unit_id is not None:
+        stmt = stmt.where(SubmissionReturn.unit_id == unit_id)
+    if until is not None:
+        stmt = stmt.where(SubmissionReturn.returned_at <= until)
+    stmt = stmt.order_by(col(SubmissionReturn.returned_at), col(SubmissionReturn.id))
+    return list(session.exec(stmt).all())
+
+
+def version_times(
+    *, session: Session, cycle_id: int, unit_ids: Iterable[int], until: datetime | None = None
+) -> dict[int, dict[int, datetime]]:
+    """unit id → version → submitted_at, for the given units (one query)."""
+    ids = list(set(unit_ids))
+    if not ids:
+        return {}
+    cond = [Submission.cycle_id == cycle_id, col(Submission.unit_id).in_(ids)]
+    if until is not None:
+        cond.append(Submission.submitted_at <= until)
+    stmt = select(Submission.unit_id, Submission.version, Submission.submitted_at).where(*cond)
+    out: dict[int, dict[int, datetime]] = {}
+    for unit_id, version, at in session.exec(stmt).all():
+        out.setdefault(unit_id, {})[version] = at
+    return out

@@ -60,6 +60,7 @@ class Cycle(SQLModel, table=True):
     criteria_by_kind: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     plan_sha256: str = Field(max_length=64)
     published_at: datetime | None = None
+    revision_days: int = 5  # working days a returned unit has to send a new version (SPEC §3.6)
 
 
 class StoredFile(SQLModel, table=True):
@@ -94,6 +95,38 @@ class Submission(SQLModel, table=True):
     file_sha256: str = Field(foreign_key="stored_file.sha256", max_length=64)
     report_file_name: str | None = None
     report_sha256: str | None = Field(default=None, foreign_key="stored_file.sha256", max_length=64)
+    # criterion → reason (tiêu chí không áp dụng); breakdowns beside the figures (SPEC §3.4);
+    # warnings of the accepted file ([{code, field, message}], e.g. a breakdown not adding up)
+    not_applicable: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    breakdowns: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    warnings: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+
+
+class SubmissionReturn(SQLModel, table=True):
+    """Trả lại, yêu cầu bổ sung: a compiler returned a unit's latest version with a reason.
+
+    The unit is ``returned`` until a version above ``version`` arrives; it has until the end of
+    ``revise_by`` (local date) to keep its original timeliness (SPEC §3.6).
+    """
+
+    __tablename__ = "submission_return"
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    by_unit_id: int = Field(foreign_key="unit.id")
+    version: int  # the version returned (the latest when returned)
+    reason: str
+    returned_at: datetime
+    revise_by: date
+    file_sha256: str | None = Field(default=None, foreign_key="stored_file.sha256", max_length=64)
 
 
 class Adjustment(SQLModel, table=True):

@@ -29,7 +29,9 @@ from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report
+from danvan.rules.revision import revision_standing
 from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.revision import load_returns
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str,
         codes[u]: {t: (a.value, a.reason) for t, a in by.items()} for u, by in adjustments.items()
     }
     deadline = ctx.deadline("self_assessment")
+    returns = load_returns(ctx, session, until=at)
     inputs = {}
     for code in ctx.province_units:
         unit = ctx.units[code]
@@ -63,17 +66,30 @@ def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str,
             continue
         lt = latest.get(code)
         sub = lt.submission if lt else None
+        rev = None
+        if lt is not None and sub is not None:
+            rev = revision_standing(
+                timing.timeliness(lt.first_submitted_at, deadline, ctx.tz),
+                timing.days_late(lt.first_submitted_at, deadline, ctx.tz),
+                returns.get(code, ()),
+                sub.version,
+                ctx.tz,
+            )
         inputs[code] = assess_unit(
             unit=unit,
             criteria=ctx.criteria_for(unit),
-            status=timing.timeliness(lt.first_submitted_at if lt else None, deadline, ctx.tz),
+            status=rev.timeliness if rev else "missing",
             submitted_at=sub.submitted_at if sub else None,
-            days_late=timing.days_late(lt.first_submitted_at, deadline, ctx.tz) if lt else None,
+            days_late=rev.days_late if rev else None,
             scores=sub.scores if sub else None,
             bonus=sub.bonus if sub else 0,
             penalty=sub.penalty if sub else 0,
             figures=sub.figures if sub else None,
             adjustments=adj.get(code),
+            not_applicable=sub.not_applicable if sub else None,
+            revise_by=rev.open.revise_by if rev and rev.open else None,
+            return_reason=rev.open.reason if rev and rev.open else None,
+            warnings=tuple(sub.warnings or ()) if sub else (),
         )
     return inputs
 

@@ -18,11 +18,16 @@ from danvan.config.settings import get_settings
 from danvan.db import get_engine, reading, transaction
 from danvan.models import store
 from danvan.models.tables import Cycle, Submission, SubmissionFile, Unit
-from danvan.rules import scoring, timing
+from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
 from danvan.rules.formats import load_document, xlsx_rows
-from danvan.rules.submission import check_submission, check_submission_context, parse_submission
+from danvan.rules.submission import (
+    breakdown_warnings,
+    check_submission,
+    check_submission_context,
+    parse_submission,
+)
 from danvan.rules.text import normalize_text
 from danvan.rules.workbook import (
     WorkbookRead,
@@ -36,6 +41,7 @@ from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime import task
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import read_attachment, read_input, xlsx_limits
+from danvan.tasks.revision import timeliness_of
 
 
 @dataclass
@@ -51,6 +57,7 @@ class FileResult:
     days_late: int | None = None
     duplicate: bool = False
     problems: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # accepted, but look again
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -188,13 +195,16 @@ def _record(
         )
     problems = list(sheet.problems) if sheet is not None else []
     try:
-        check_submission(doc, criteria=criteria)
+        check_submission(doc, criteria=criteria, kind=unit.kind)
     except Rejected as exc:
         problems = exc.problems
     if sheet is not None:
         problems = locate(problems, sheet)
     if problems:
         raise Rejected(problems)
+    warnings = [
+        {"code": w.code, "field": w.field, "message": w.message} for w in breakdown_warnings(doc)
+    ]
     unit_id = ctx.org.ids[unit.code]
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
@@ -206,7 +216,9 @@ def _record(
     latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
     if latest is not None and latest.submission.file_sha256 == digest:
         first = latest.first_submitted_at
-        return _accepted(path, unit.code, latest.submission.version, first, ctx, duplicate=True)
+        version = latest.submission.version
+        when = timeliness_of(ctx, session, unit.code, version, first)
+        return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings, duplicate=True)
     store.store_file(session=session, data=data, at=at)
     stored = [(f, store.store_file(session=session, data=f.data, at=at)) for f in files]
     report = next(((f, sha) for f, sha in stored if f.role == "report"), None)
@@ -221,8 +233,13 @@ def _record(
         scores=dict(doc.scores),
         bonus=doc.bonus,
         penalty=doc.penalty,
-        self_total=scoring.total(doc.scores, doc.bonus, doc.penalty),
+        self_total=scoring.unit_total(
+            criteria, doc.scores, doc.bonus, doc.penalty, list(doc.not_applicable), unit.kind
+        ),
         figures={g: dict(f) for g, f in doc.figures.items()},
+        not_applicable=dict(doc.not_applicable),
+        breakdowns=dict(doc.breakdowns),
+        warnings=warnings,
         file_name=name,
         file_sha256=digest,
         report_file_name=report[0].name if report else None,
@@ -255,20 +272,23 @@ def _record(
         files=[{"name": f.name, "sha256": sha} for f, sha in stored],
     )
     first = latest.first_submitted_at if latest else at
-    return _accepted(path, unit.code, version, first, ctx)
+    when = timeliness_of(ctx, session, unit.code, version, first)
+    return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings)
 
 
-def _accepted(path, code, version, first, ctx, duplicate=False) -> FileResult:  # type: ignore[no-untyped-def]
-    deadline = ctx.deadline("self_assessment")
+def _accepted(  # type: ignore[no-untyped-def]
+    path, code, year: int, version, when: tuple[str, int], warnings, duplicate=False
+) -> FileResult:
     return FileResult(
         file=path,
         accepted=True,
         unit=code,
-        year=ctx.cycle.year,
+        year=year,
         version=version,
-        status=timing.timeliness(first, deadline, ctx.tz),
-        days_late=timing.days_late(first, deadline, ctx.tz),
+        status=when[0],
+        days_late=when[1],
         duplicate=duplicate,
+        warnings=warnings,
     )
 
 

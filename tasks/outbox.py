@@ -26,8 +26,8 @@ from danvan.tasks.attachments import workbook_attachments
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
 STALE_CLAIM = timedelta(minutes=15)
-#: Reminders a unit receives for its own report: pointless once it has submitted.
-OWN_REMINDERS = ("before", "due", "overdue")
+#: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
+OWN_REMINDERS = ("before", "due", "overdue", "revision")
 
 
 @dataclass(frozen=True)

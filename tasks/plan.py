@@ -96,6 +96,7 @@ def record_cycle(path: str, at: datetime, actor: str = "cli") -> IssuedPlan:
             },
             criteria_by_kind=dict(plan.criteria),
             plan_sha256=digest,
+            revision_days=plan.revision_days,
         )
         session.add(cycle)
         session.flush()

@@ -41,7 +41,13 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
                         "unit_id": ctx.org.ids[r.code],
                         "compiler_id": ctx.org.ids.get(r.compiler) if r.compiler else None,
                         "total": r.final_total,
-                        "band": r.band,
+                        # missing_band: a unit that never submitted is published in that band
+                        "band": r.band
+                        or (
+                            ctx.criteria_for(ctx.units[r.code]).rules.missing_band
+                            if r.status == "missing"
+                            else None
+                        ),
                         "rank": ranks.get(r.code),
                     }
                     for r in results

@@ -13,10 +13,13 @@ from danvan.rules import timing
 from danvan.rules.domain import MILESTONES, ReminderPolicy
 from danvan.rules.recipients import owing
 from danvan.rules.reminders import reminders_for_day, sending_open
+from danvan.rules.revision import MILESTONE as REVISION
+from danvan.rules.revision import revision_reminders
 from danvan.rules.standing import expected_units
 from danvan.rules.workdays import WorkCalendar
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.outbox import Queued
+from danvan.tasks.revision import open_returns
 
 
 @dataclass
@@ -70,10 +73,12 @@ def plan_day(year: int, at: datetime) -> DayPlan:
         submitted = {codes[u] for u in latest}
         compiled_ids = store.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
         compiled = {codes[u] for u in compiled_ids}
+        returned = open_returns(ctx, session, until=at)
     local = timing.to_local(at, ctx.tz)
     policy = policy_of(ctx)
     settled = [(c, "self_assessment") for c in sorted(submitted)]
     settled += [(c, "district_compilation") for c in sorted(compiled)]
+    settled += [(c, REVISION) for c in sorted(submitted - returned.keys())]
     plan = DayPlan(
         ctx.cycle.id,
         local.date(),
@@ -116,7 +121,43 @@ def plan_day(year: int, at: datetime) -> DayPlan:
             {"unit": s.recipient, "milestone": s.milestone, "kind": s.kind}
             for s in batch.skipped_no_contact
         ]
+    if not ctx.published:
+        _plan_revisions(plan, ctx, returned, policy, calendar, info, renderer)
     return plan
+
+
+def _plan_revisions(  # type: ignore[no-untyped-def]
+    plan: DayPlan, ctx: CycleContext, returned: dict, policy, calendar, info, renderer
+) -> None:
+    """Returned units: ``revision`` reminders until ``revise_by``, then ``escalation``s."""
+    batch = revision_reminders(
+        [(ctx.units[code], facts) for code, facts in returned.items()],
+        plan.day,
+        policy,
+        units=ctx.units,
+        compiler_of=ctx.compilers,
+        calendar=calendar,
+    )
+    for r in batch:
+        facts = returned.get(r.recipient)
+        msg = renderer.render(
+            "revision" if r.kind == "revision" else "revision_escalation",
+            {
+                "cycle": info,
+                "recipient_name": r.recipient_name,
+                "days": r.days,
+                "revise_by": facts.revise_by if facts else None,
+                "reason": facts.reason if facts else "",
+                "about_names": r.about_names,
+            },
+        )
+        plan.queued.append(
+            Queued(r.recipient, REVISION, r.kind, plan.day, msg.subject, msg.body, r.to, r.about)
+        )
+    plan.skipped_no_contact += [
+        {"unit": s.recipient, "milestone": s.milestone, "kind": s.kind}
+        for s in batch.skipped_no_contact
+    ]
 
 
 def announcements(year: int, at: datetime) -> tuple[int, list[Queued]]:

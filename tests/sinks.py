@@ -113,16 +113,24 @@ def running_http_sink(port: int = 0) -> Iterator[HttpSink]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             return
 
+    with _serving(Handler, port) as bound:
+        sink.port = bound
+        yield sink
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[int]:
+    """Serve ``handler`` on 127.0.0.1 in a thread; yields the port; stops on exit."""
+
     class Server(ThreadingHTTPServer):
         request_queue_size = 128  # the default backlog (5) refuses concurrent deliveries
         daemon_threads = True
 
-    server = Server(("127.0.0.1", port), Handler)
-    sink.port = server.server_address[1]
+    server = Server(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield sink
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
@@ -173,4 +181,49 @@ def http_sink() -> Iterator[HttpSink]:
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
     with running_smtp_sink() as sink:
+        yield sink
+
+
+@dataclass
+class ZaloSink:
+    """Answers as Zalo's OA message API does: HTTP 200 with ``{"error": 0, …}`` on success, or
+    with a non-zero ``error`` (``fail_with``) — Zalo's way of saying no."""
+
+    host: str
+    port: int
+    requests: list[HttpRequest] = field(default_factory=list)
+    fail_with: int | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@contextmanager
+def running_zalo_sink() -> Iterator[ZaloSink]:
+    sink = ZaloSink("127.0.0.1", 0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json.loads(raw.decode("utf-8"))
+            sink.requests.append(HttpRequest(self.path, dict(self.headers), body))
+            if self.path != "/v3.0/oa/message/cs":
+                answer = {"error": -201, "message": "Method is not supported"}
+            elif sink.fail_with is not None:
+                answer = {"error": sink.fail_with, "message": "User has not followed OA"}
+            else:
+                answer = {"error": 0, "message": "Success", "data": {"message_id": "m1"}}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    with _serving(Handler) as bound:
+        sink.port = bound
         yield sink

@@ -82,7 +82,8 @@ DIRECT = {"P.S1", "P.D", "P.S2"}
 def test_keys_are_exactly_the_specs_in_its_order() -> None:
     s = summary(MIXED, DIRECT)
     assert list(s) == ["compiler", "cycle", "expected", "submitted", "on_time", "late", "missing",
-                       "figures", "rates", "by_kind", "ranking", "bands", "previous_year"]  # fmt: skip
+                       "figures", "rates", "by_kind", "ranking", "bands", "previous_year",
+                       "revising", "warnings"]  # fmt: skip
     assert (s["compiler"], s["cycle"]) == ("P", 2024)
 
 
@@ -94,8 +95,8 @@ def test_keys_are_exactly_the_specs_in_its_order() -> None:
         ("on_time", 2),
         ("late", 1),
         ("missing", ["P.D.X2", "P.S2"]),
-        ("ranking", [{"unit": "P.S1", "total": 95.0, "band": "Tốt", "rank": 1},
-                     {"unit": "P.D", "total": 80.0, "band": "Khá", "rank": 2}]),
+        ("ranking", [{"unit": "P.S1", "total": 95.0, "band": "Tốt", "rank": 1, "rules": []},
+                     {"unit": "P.D", "total": 80.0, "band": "Khá", "rank": 2, "rules": []}]),
         ("bands", {"Tốt": 1, "Khá": 1, "Trung bình": 0, "Yếu": 0}),
         ("previous_year", None),
     ],
@@ -116,7 +117,10 @@ def test_figures_and_by_kind_lines() -> None:
 
 def test_zero_criterion_caps_the_band_to_kha() -> None:
     s = summary(MIXED, {"P.D.X1"}, compiler=DISTRICT)
-    assert s["ranking"] == [{"unit": "P.D.X1", "total": 90.0, "band": "Khá", "rank": 1}]
+    assert s["ranking"] == [
+        {"unit": "P.D.X1", "total": 90.0, "band": "Khá", "rank": 1,
+         "rules": ["zero_criterion_caps_band"]}
+    ]  # fmt: skip
 
 
 def test_equal_totals_follow_the_tie_order() -> None:

@@ -294,14 +294,16 @@ D1_SUMMARY = {
         },
     },
     "ranking": [
-        {"unit": "KTM.D1.X1", "total": 87.0, "band": "Khá", "rank": 1},
-        {"unit": "KTM.D1.X2", "total": 82.0, "band": "Khá", "rank": 2},
-        {"unit": "KTM.D1.PNV", "total": 80.0, "band": "Khá", "rank": 3},
-        {"unit": "KTM.XM", "total": 55.0, "band": "Trung bình", "rank": 4},
+        {"unit": "KTM.D1.X1", "total": 87.0, "band": "Khá", "rank": 1, "rules": []},
+        {"unit": "KTM.D1.X2", "total": 82.0, "band": "Khá", "rank": 2, "rules": []},
+        {"unit": "KTM.D1.PNV", "total": 80.0, "band": "Khá", "rank": 3, "rules": []},
+        {"unit": "KTM.XM", "total": 55.0, "band": "Trung bình", "rank": 4, "rules": []},
     ],
     "bands": {"Tốt": 0, "Khá": 3, "Trung bình": 1, "Yếu": 0},
     # 2023 over the tree as it stands now: D1, D1.X1 and XM (then under the province)
     "previous_year": figs(mediation=(8, 6, 2), admin_procedures=(4150, 2650, 4030, 3920, 110)),
+    "revising": [],
+    "warnings": [],
 }
 KTM_SUMMARY = {
     "compiler": "KTM",
@@ -349,17 +351,25 @@ KTM_SUMMARY = {
         },
     },
     "ranking": [
-        {"unit": "KTM.X3", "total": 92.0, "band": "Tốt", "rank": 1},
-        {"unit": "KTM.STP", "total": 92.0, "band": "Khá", "rank": 2},
-        {"unit": "KTM.D1", "total": 90.0, "band": "Tốt", "rank": 3},
-        {"unit": "KTM.SNV", "total": 90.0, "band": "Tốt", "rank": 4},
-        {"unit": "KTM.X4", "total": 75.0, "band": "Khá", "rank": 5},
-        {"unit": "KTM.X5", "total": 75.0, "band": "Khá", "rank": 6},
+        {"unit": "KTM.X3", "total": 92.0, "band": "Tốt", "rank": 1, "rules": []},
+        {
+            "unit": "KTM.STP",
+            "total": 92.0,
+            "band": "Khá",
+            "rank": 2,
+            "rules": ["zero_criterion_caps_band"],
+        },
+        {"unit": "KTM.D1", "total": 90.0, "band": "Tốt", "rank": 3, "rules": []},
+        {"unit": "KTM.SNV", "total": 90.0, "band": "Tốt", "rank": 4, "rules": []},
+        {"unit": "KTM.X4", "total": 75.0, "band": "Khá", "rank": 5, "rules": []},
+        {"unit": "KTM.X5", "total": 75.0, "band": "Khá", "rank": 6, "rules": []},
     ],
     "bands": {"Tốt": 3, "Khá": 3, "Trung bình": 0, "Yếu": 0},
     "previous_year": figs(
         petitions=(5, 5, 5, 0), mediation=(8, 6, 2), admin_procedures=(4150, 2650, 4030, 3920, 110)
     ),
+    "revising": [],
+    "warnings": [],
 }
 
 
@@ -511,8 +521,8 @@ def test_compile_one_unit(db_url: str, tmp_path: Path, cli) -> None:  # type: ig
     )
     s = json.loads((early / "KTM.D1" / "summary.json").read_text("utf-8"))
     assert s["ranking"] == [
-        {"unit": "KTM.D1.X1", "total": 93.0, "band": "Tốt", "rank": 1},
-        {"unit": "KTM.D1.X2", "total": 90.0, "band": "Tốt", "rank": 2},
-        {"unit": "KTM.D1.PNV", "total": 80.0, "band": "Khá", "rank": 3},
-        {"unit": "KTM.XM", "total": 55.0, "band": "Trung bình", "rank": 4},
+        {"unit": "KTM.D1.X1", "total": 93.0, "band": "Tốt", "rank": 1, "rules": []},
+        {"unit": "KTM.D1.X2", "total": 90.0, "band": "Tốt", "rank": 2, "rules": []},
+        {"unit": "KTM.D1.PNV", "total": 80.0, "band": "Khá", "rank": 3, "rules": []},
+        {"unit": "KTM.XM", "total": 55.0, "band": "Trung bình", "rank": 4, "rules": []},
     ]

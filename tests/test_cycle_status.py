@@ -166,7 +166,14 @@ def test_status_follows_the_time_rules(db_url: str, tmp_path: Path, cli) -> None
 
     doc = cli("status", "--cycle", "2024", "--at", "2024-11-20T08:00", "--format", "json").json()
     assert doc["as_of"] == "2024-11-20T08:00:00+07:00"
-    assert doc["summary"] == {"expected": 6, "submitted": 5, "on_time": 3, "late": 2, "missing": 1}
+    assert doc["summary"] == {
+        "expected": 6,
+        "submitted": 5,
+        "on_time": 3,
+        "late": 2,
+        "missing": 1,
+        "returned": 0,
+    }
     got = {u["code"]: u for u in doc["units"]}
     # the inactive merged commune and the non-assessed agency are not expected
     assert set(got) == {"HGI.STC", "HGI.VT", "HGI.VT.PNV", "HGI.VT.P1", "HGI.X01", "HGI.X02"}
@@ -192,6 +199,7 @@ def test_status_follows_the_time_rules(db_url: str, tmp_path: Path, cli) -> None
         "on_time": 1,
         "late": 0,
         "missing": 1,
+        "returned": 0,
     }
 
     # as of an earlier instant, later submissions do not count yet
@@ -202,6 +210,7 @@ def test_status_follows_the_time_rules(db_url: str, tmp_path: Path, cli) -> None
         "on_time": 3,
         "late": 0,
         "missing": 3,
+        "returned": 0,
     }
     assert {u["code"]: u["version"] for u in early["units"]}["HGI.VT"] == 1
 

@@ -70,6 +70,8 @@ def _print_file_result(r: dict) -> None:
         when = "đúng hạn" if r["status"] == "on_time" else f"trễ {r['days_late']} ngày"
         again = " (tệp đã nhận trước đó, không tạo phiên bản mới)" if r["duplicate"] else ""
         typer.echo(f"{r['file']}: ĐÃ NHẬN {r['unit']} phiên bản {r['version']}, {when}{again}")
+        for w in r.get("warnings") or ():
+            typer.echo(f"  ! {w['field']}: {w['message']} [{w['code']}]")
         return
     err(f"{r['file']}: BỊ TỪ CHỐI")
     for p in r["problems"]:
@@ -106,7 +108,12 @@ def status(
         print_json(doc)
     elif fmt is Format.csv:
         cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
-        print_csv(doc["units"], [*cols, "days_late", "self_total", "final_total", "band"])
+        cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
+        rows = [
+            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"])}
+            for u in doc["units"]
+        ]
+        print_csv(rows, [*cols, "rules", "warnings"])
     else:
         from danvan.cli.tables import print_status
 
@@ -182,6 +189,53 @@ def publish(
     typer.echo(
         f"Thông báo kết quả: {len(doc['sent']) - len(failed)} đã gửi, {len(failed)} lỗi (sẽ gửi lại)."
     )
+
+
+@app.command("return")
+@handles_rejections
+def return_(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Tệp trả lại nhiều đơn vị (YAML/JSON), thay cho các tùy chọn."),
+    ] = None,
+    cycle: Annotated[int | None, typer.Option("--cycle", help="Năm của kỳ đánh giá.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị bị trả lại.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Mã đơn vị tổng hợp trả lại.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Lý do, yêu cầu bổ sung.")] = None,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Trả lại báo cáo tự đánh giá để đơn vị bổ sung (phiên bản mới nhất), kèm lý do.
+
+    Đơn vị được thông báo lý do và hạn bổ sung (revision_days ngày làm việc).
+    Đến khi gửi phiên bản mới, trạng thái của đơn vị là "returned".
+    Chỉ đơn vị tổng hợp của đơn vị (trực tiếp hoặc cấp trên) được trả lại;
+    không trả lại sau khi đã công bố kết quả.
+    Nhiều đơn vị một lần: tệp có year, by, returns (unit, reason, version).
+
+    Ví dụ: danvan return --cycle 2024 --unit QNG.BSN.X07 --by QNG.BSN --reason "Thiếu số liệu" --at 2024-11-18T09:00
+
+    Example: danvan return tra-lai.yaml --at 2024-11-18T09:00
+    """
+    from danvan.flows.revision import return_for_revision
+
+    options = (cycle, unit, by, reason)
+    if file is None and any(o is None for o in options):
+        raise typer.BadParameter("cần tệp trả lại, hoặc đủ --cycle, --unit, --by và --reason")
+    if file is not None and any(o is not None for o in options):
+        raise typer.BadParameter("dùng tệp trả lại hoặc các tùy chọn --cycle/--unit/--by/--reason")
+    doc = return_for_revision(parse_at(at), str(file) if file else None, cycle, unit, by, reason)
+    if fmt is JsonOrText.json:
+        print_json(doc)
+        return
+    for r in doc["returned"]:
+        typer.echo(
+            f"ĐÃ TRẢ LẠI {r['unit']} phiên bản {r['version']}, hạn bổ sung {doc['revise_by']}: "
+            f"{r['reason']}"
+        )
+    failed = [s for s in doc["sent"] if not s["ok"]]
+    if failed:
+        err(f"Thông báo gửi lỗi {len(failed)} (sẽ gửi lại ở lần nhắc sau).")
 
 
 @app.command("compile")

@@ -7,7 +7,12 @@ from rich.table import Table
 
 from danvan.rules.text import format_decimal
 
-STATUS_LABELS = {"on_time": "đúng hạn", "late": "trễ hạn", "missing": "chưa nộp"}
+STATUS_LABELS = {
+    "on_time": "đúng hạn",
+    "late": "trễ hạn",
+    "missing": "chưa nộp",
+    "returned": "trả lại, đang bổ sung",
+}
 
 
 def _num(value: float | None) -> str:
@@ -20,7 +25,9 @@ def print_status(doc: dict, console: Console | None = None) -> None:
     console.print(
         f"[bold]Kỳ {doc['cycle']}[/bold] — tính đến {doc['as_of']}: "
         f"{s['submitted']}/{s['expected']} đã nộp ({s['on_time']} đúng hạn, {s['late']} trễ), "
-        f"{s['missing']} chưa nộp" + (" — ĐÃ CÔNG BỐ" if doc.get("published") else "")
+        f"{s['missing']} chưa nộp"
+        + (f", {s['returned']} đang bổ sung" if s.get("returned") else "")
+        + (" — ĐÃ CÔNG BỐ" if doc.get("published") else "")
     )
     table = Table(show_lines=False)
     for col in (
@@ -40,7 +47,7 @@ def print_status(doc: dict, console: Console | None = None) -> None:
             u["code"],
             u["name"],
             u["compiler"] or "",
-            STATUS_LABELS[u["status"]],
+            STATUS_LABELS[u["status"]] + (f" (hạn {u['revise_by']})" if u.get("revise_by") else ""),
             str(u["version"] or ""),
             "" if not u["days_late"] else str(u["days_late"]),
             _num(u["self_total"]),
@@ -48,6 +55,10 @@ def print_status(doc: dict, console: Console | None = None) -> None:
             u["band"] or "",
         )
     console.print(table)
+    warned = [u for u in doc["units"] if u.get("warnings")]
+    for u in warned:
+        for w in u["warnings"]:
+            console.print(f"[yellow]! {u['code']}: {w}[/yellow]")
     progress = Table(title="Tiến độ theo nơi tổng hợp")
     for col in ("Nơi tổng hợp", "Phải nộp", "Đã nộp", "Đúng hạn", "Trễ", "Chưa nộp"):
         progress.add_column(col)
@@ -73,6 +84,8 @@ KIND_LABELS = {
     "digest": "tổng hợp tình hình",
     "announcement": "thông báo kế hoạch",
     "result": "thông báo kết quả",
+    "returned": "trả lại, yêu cầu bổ sung",
+    "revision": "nhắc bổ sung",
 }
 
 

@@ -41,6 +41,9 @@ def _sheet(
     return ws
 
 
+_NOT_APPLICABLE = "Không áp dụng"
+
+
 def _ranking_rows(c: CompiledCycle) -> Iterable[Sequence]:
     for r in c.ranked:
         u = c.unit(r.unit)
@@ -58,6 +61,12 @@ def _detail_rows(c: CompiledCycle) -> Iterable[Sequence]:
             group, name, top = names.get(code, ("", "", None))
             yield (u.code, u.name, group, code, name, top, own, u.final_scores.get(code, own),
                    u.reasons.get(code, ""))  # fmt: skip
+        for code, why in u.not_applicable.items():  # tiêu chí không áp dụng, with the unit's reason
+            if code not in u.self_scores:
+                group, name, top = names.get(code, ("", "", None))
+                final = u.final_scores.get(code, _NOT_APPLICABLE)
+                yield (u.code, u.name, group, code, name, top, _NOT_APPLICABLE, final,
+                       u.reasons.get(code, why))  # fmt: skip
         for target, label, own, final in (
             ("bonus", "Điểm thưởng", u.self_bonus, u.final_bonus),
             ("penalty", "Điểm trừ", u.self_penalty, u.final_penalty),

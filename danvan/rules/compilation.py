@@ -11,14 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
 from danvan.rules import scoring
 from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures
-from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
-from danvan.rules.ranking import RankedUnit, RankEntry, band_counts, rank
+from danvan.rules.domain import NOT_RANKED, CriteriaSet, Figures, OrgUnit
+from danvan.rules.ranking import (
+    RankedUnit,
+    RankEntry,
+    apply_top_band_quota,
+    band_counts,
+    rank,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,15 @@ class UnitInput:
     final_bonus: float = 0
     final_penalty: float = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
+    not_applicable: Mapping[str, str] = field(default_factory=dict)  # criterion → reason
+    rules: tuple[str, ...] = ()  # band rules that changed its band (quota: see the ranking)
+    revise_by: date | None = None  # set while returned for revision (đang bổ sung)
+    return_reason: str | None = None
+    warnings: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def revising(self) -> bool:
+        return self.revise_by is not None
 
     @property
     def submitted(self) -> bool:
@@ -70,20 +85,30 @@ def assess_unit(
     penalty: float = 0,
     figures: Figures | None = None,
     adjustments: Mapping[str, tuple[float, str]] | None = None,
+    not_applicable: Mapping[str, str] | None = None,
+    revise_by: date | None = None,
+    return_reason: str | None = None,
+    warnings: Sequence[Mapping[str, str]] = (),
 ) -> UnitInput:
     """Build a UnitInput from the latest submission and the latest adjustment per target.
 
-    Keeps the scoring rules in one place (scoring.final_scores/total/band_for) so that the loader
-    never re-implements them. ``adjustments`` maps target → (value, reason).
+    Keeps the scoring rules in one place (scoring.final_scores/unit_total/decide_band) so that the
+    loader never re-implements them. ``adjustments`` maps target → (value, reason).
+    ``not_applicable``: criteria the unit marked N/A (an adjusted one is scored again).
     """
     if status == "missing" or scores is None:
         return UnitInput(code=unit.code, name=unit.name, kind=unit.kind, status="missing")
     adj = adjustments or {}
+    na = dict(not_applicable or {})
     final, f_bonus, f_penalty = scoring.final_scores(
         scores, bonus, penalty, {t: v for t, (v, _) in adj.items()}
     )
-    final_total = scoring.total(final, f_bonus, f_penalty)
+    still_na = [c for c in na if c not in final]
+    final_total = scoring.unit_total(criteria, final, f_bonus, f_penalty, still_na, unit.kind)
     zeros = scoring.zero_criteria(final)
+    decision = scoring.decide_band(
+        final_total, criteria, zero_count=zeros, penalty=f_penalty, days_late=days_late
+    )
     return UnitInput(
         code=unit.code,
         name=unit.name,
@@ -91,9 +116,9 @@ def assess_unit(
         status=status,
         days_late=days_late,
         submitted_at=submitted_at,
-        self_total=scoring.total(scores, bonus, penalty),
+        self_total=scoring.unit_total(criteria, scores, bonus, penalty, list(na), unit.kind),
         final_total=final_total,
-        band=scoring.band_for(final_total, criteria, zeros),
+        band=decision.band,
         zero_criteria=zeros,
         figures=figures,
         self_scores=dict(scores),
@@ -103,19 +128,54 @@ def assess_unit(
         final_bonus=f_bonus,
         final_penalty=f_penalty,
         reasons={t: r for t, (_, r) in adj.items()},
+        not_applicable=na,
+        rules=decision.rules,
+        revise_by=revise_by,
+        return_reason=return_reason,
+        warnings=tuple(warnings),
     )
 
 
-def rank_direct(units: Iterable[UnitInput], direct: Collection[str]) -> list[RankedUnit]:
-    """The ranking of the units compiled directly that have a submission (missing ones are not)."""
+def rank_direct(
+    units: Iterable[UnitInput],
+    direct: Collection[str],
+    criteria_by_kind: Mapping[str, CriteriaSet] | None = None,
+) -> list[RankedUnit]:
+    """The ranking of the units compiled directly that have a submission (missing ones are not),
+    with ``top_band_quota`` applied per criteria set."""
     entries = []
+    kinds: dict[str, str] = {}
     for u in units:
         if u.code not in direct or not u.submitted or u.final_total is None:
             continue
         if u.submitted_at is None or u.band is None:
             raise ValueError(f"{u.code}: a submitted unit needs submitted_at and band")
-        entries.append(RankEntry(u.code, u.final_total, u.band, u.zero_criteria, u.submitted_at))
-    return rank(entries)
+        kinds[u.code] = u.kind
+        entries.append(
+            RankEntry(u.code, u.final_total, u.band, u.zero_criteria, u.submitted_at, u.rules)
+        )
+    ranked = rank(entries)
+    if not criteria_by_kind:
+        return ranked
+    sets = criteria_by_kind
+    return apply_top_band_quota(ranked, lambda code: sets.get(kinds[code]) or sets.get("default"))
+
+
+def missing_bands(
+    units: Iterable[UnitInput],
+    direct: Collection[str],
+    criteria_by_kind: Mapping[str, CriteriaSet] | None,
+) -> list[tuple[str, str]]:
+    """``missing_band``: (unit, band or *không xếp loại*) for the directly compiled units that
+    never submitted, in code order; none when their criteria set has no such rule."""
+    sets = criteria_by_kind or {}
+    out = []
+    for u in sorted(units, key=lambda u: u.code):
+        if u.code in direct and not u.submitted:
+            cs = sets.get(u.kind) or sets.get("default")
+            if cs is not None and cs.rules.missing_band:
+                out.append((u.code, cs.rules.missing_band))
+    return out
 
 
 def band_order(criteria_by_kind: Mapping[str, CriteriaSet] | None) -> list[str]:
@@ -160,7 +220,12 @@ def build_summary(
     """
     _check_unique(units)
     submitted = [u for u in units if u.submitted]
-    ranked = rank_direct(units, direct)
+    ranked = rank_direct(units, direct, criteria_by_kind)
+    unranked = missing_bands(units, direct, criteria_by_kind)
+    counts = band_counts(ranked, band_order(criteria_by_kind))
+    for _, band in unranked:
+        if band != NOT_RANKED:
+            counts[band] = counts.get(band, 0) + 1
     totals = sum_figures(u.figures or {} for u in submitted)
     kinds = by_kind((u.kind, u.figures or {}) for u in units)
     return {
@@ -178,10 +243,29 @@ def build_summary(
             for kind, figs in kinds.items()
         },
         "ranking": [
-            {"unit": r.unit, "total": r.total, "band": r.band, "rank": r.rank} for r in ranked
+            {
+                "unit": r.unit,
+                "total": r.total,
+                "band": r.band,
+                "rank": r.rank,
+                "rules": list(r.rules),
+            }
+            for r in ranked
+        ]
+        + [
+            {"unit": code, "total": None, "band": band, "rank": None, "rules": ["missing_band"]}
+            for code, band in unranked
         ],
-        "bands": band_counts(ranked, band_order(criteria_by_kind)),
+        "bands": counts,
         "previous_year": None if previous is None else sum_figures(previous),
+        "revising": [
+            {"unit": u.code, "revise_by": u.revise_by.isoformat(), "reason": u.return_reason}
+            for u in sorted(units, key=lambda u: u.code)
+            if u.revise_by is not None
+        ],
+        "warnings": [
+            {"unit": u.code, **w} for u in sorted(units, key=lambda u: u.code) for w in u.warnings
+        ],
     }
 
 
@@ -249,5 +333,5 @@ def compile_cycle(
         criteria_by_kind=dict(criteria_by_kind),
         previous=prev,
         summary=summary,
-        ranked=tuple(rank_direct(units, direct)),
+        ranked=tuple(rank_direct(units, direct, criteria_by_kind)),
     )

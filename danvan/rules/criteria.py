@@ -9,14 +9,32 @@ push it under 0) gets a band. The set is stored as JSON in the database through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from danvan.rules import fields as f
-from danvan.rules.domain import Band, CriteriaGroup, CriteriaSet, Criterion
+from danvan.rules.domain import (
+    NOT_APPLICABLE_METHODS,
+    NOT_RANKED,
+    UNIT_KINDS,
+    Band,
+    BandRules,
+    CriteriaGroup,
+    CriteriaSet,
+    Criterion,
+)
 from danvan.rules.errors import Problems
+from danvan.rules.text import normalize_text
 
-_TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules")
-_RULES = ("zero_criterion_caps_band",)
+_TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules", "not_applicable")
+_RULES = (
+    "zero_criterion_caps_band",
+    "penalty_caps_band",
+    "late_caps_band",
+    "missing_band",
+    "top_band_quota",
+)
+_CRITERION = ("code", "name", "max", "not_applicable_allowed", "kinds")
 
 
 def parse_criteria(doc: object, file: str) -> CriteriaSet:
@@ -32,9 +50,10 @@ def parse_criteria(doc: object, file: str) -> CriteriaSet:
     bonus_max = _limit(top, "bonus_max", p)
     penalty_max = _limit(top, "penalty_max", p)
     bands = _bands(top.get("bands"), p)
-    cap = _rules(top.get("rules"), bands, p)
+    cap, rules = _rules(top.get("rules"), bands, p)
+    method = _method(top.get("not_applicable", "full_marks"), p)
     if groups and bands and not p:
-        _check_reachable(groups, bonus_max or 0, bands, p)
+        _check_reachable(groups, bonus_max or 0, bands, p, rescale=method == "rescale")
     p.raise_if_any(file)
     return CriteriaSet(
         code=code or "",
@@ -44,7 +63,20 @@ def parse_criteria(doc: object, file: str) -> CriteriaSet:
         penalty_max=penalty_max or 0.0,
         bands=tuple(bands),
         zero_criterion_caps_band=cap,
+        rules=rules,
+        not_applicable=method,
     )
+
+
+def _method(value: object, p: Problems) -> str:
+    if value not in NOT_APPLICABLE_METHODS:
+        p.add(
+            "invalid_not_applicable",
+            "not_applicable",
+            f"Cách tính tiêu chí không áp dụng phải là full_marks hoặc rescale, không phải {value!r}.",
+        )
+        return "full_marks"
+    return str(value)
 
 
 def _groups(value: object, p: Problems) -> list[CriteriaGroup]:
@@ -84,7 +116,7 @@ def _criteria(
         c = f.mapping(item, cat, p)
         if c is None:
             continue
-        f.unknown_keys(c, ("code", "name", "max"), cat, p)
+        f.unknown_keys(c, _CRITERION, cat, p)
         ccode = f.code_field(c, "code", f"{cat}.code", p) or ""
         if ccode in seen:
             p.add(
@@ -95,10 +127,36 @@ def _criteria(
         elif ccode:
             seen[ccode] = cat
         name = f.text(c, "name", f"{cat}.name", p) or ""
+        allowed = c.get("not_applicable_allowed", False)
+        if not isinstance(allowed, bool):
+            p.add("not_boolean", f"{cat}.not_applicable_allowed", "Cần true hoặc false.")
         out.append(
-            Criterion(code=ccode, name=name, max=_max(c.get("max"), f"{cat}.max", p), group=group)
+            Criterion(
+                code=ccode,
+                name=name,
+                max=_max(c.get("max"), f"{cat}.max", p),
+                group=group,
+                not_applicable_allowed=allowed is True,
+                kinds=_kinds(c.get("kinds"), f"{cat}.kinds", p),
+            )
         )
     return out
+
+
+def _kinds(value: object, field: str, p: Problems) -> tuple[str, ...]:
+    """``kinds: [commune]``: the unit kinds a criterion applies to (none written: every kind)."""
+    if value is None:
+        return ()
+    items = f.sequence(value, field, p) or []
+    bad = [k for k in items if k not in UNIT_KINDS]
+    if bad or not items:
+        p.add(
+            "invalid_kind",
+            field,
+            "Loại đơn vị phải thuộc: " + ", ".join(UNIT_KINDS) + f"; không phải {bad or items!r}.",
+        )
+        return ()
+    return tuple(dict.fromkeys(str(k) for k in items))
 
 
 def _max(value: object, field: str, p: Problems) -> float:
@@ -158,12 +216,13 @@ def _bands(value: object, p: Problems) -> list[Band]:
     return bands
 
 
-def _rules(value: object, bands: list[Band], p: Problems) -> str | None:
+def _rules(value: object, bands: list[Band], p: Problems) -> tuple[str | None, BandRules]:
+    """The ``rules`` list (or mapping): each rule once, each band it names one of ``bands``."""
     if value is None:
-        return None
+        return None, BandRules()
     if isinstance(value, dict):
         value = [{k: v} for k, v in value.items()]
-    cap = None
+    found: dict[str, Any] = {}
     for i, item in enumerate(f.sequence(value, "rules", p) or []):
         at = f"rules[{i}]"
         rule = f.mapping(item, at, p)
@@ -176,17 +235,74 @@ def _rules(value: object, bands: list[Band], p: Problems) -> str | None:
                     f"{at}.{key}",
                     f"Quy tắc “{key}” không có; chỉ nhận: " + ", ".join(_RULES) + ".",
                 )
-            elif not any(b.name == arg for b in bands):
-                p.add("unknown_band", f"{at}.{key}", f"Mức xếp loại “{arg}” không có trong bands.")
+            elif key in found:
+                p.add("duplicate_rule", f"{at}.{key}", f"Quy tắc “{key}” được ghi hai lần.")
             else:
-                cap = str(arg)
-    return cap
+                parsed = _RULE_PARSERS[key](arg, f"{at}.{key}", bands, p)
+                if parsed is not None:
+                    found[key] = parsed
+    cap = found.pop("zero_criterion_caps_band", None)
+    return cap, BandRules(**found)
+
+
+def _band_arg(arg: object, at: str, bands: list[Band], p: Problems) -> str | None:
+    if not any(b.name == arg for b in bands):
+        p.add("unknown_band", at, f"Mức xếp loại “{arg}” không có trong bands.")
+        return None
+    return str(arg)
+
+
+def _missing_band(arg: object, at: str, bands: list[Band], p: Problems) -> str | None:
+    if isinstance(arg, str) and normalize_text(arg).strip().lower() == NOT_RANKED:
+        return NOT_RANKED
+    return _band_arg(arg, at, bands, p)
+
+
+def _threshold_cap(
+    key: str, kind: type
+) -> Callable[[object, str, list[Band], Problems], tuple[Any, str] | None]:
+    """``{min_penalty: 5, band: Trung bình}`` / ``{days: 10, band: Khá}``."""
+
+    def parse(arg: object, at: str, bands: list[Band], p: Problems) -> tuple[Any, str] | None:
+        m = f.mapping(arg, at, p)
+        if m is None:
+            return None
+        f.unknown_keys(m, (key, "band"), at, p)
+        n = f.integer(m.get(key)) if kind is int else f.number(m.get(key))
+        if n is None or n < 0:
+            p.add("invalid_rule", f"{at}.{key}", f"Cần số không âm, không phải {m.get(key)!r}.")
+        band = _band_arg(m.get("band"), f"{at}.band", bands, p)
+        return None if n is None or n < 0 or band is None else (kind(n), band)
+
+    return parse
+
+
+def _quota(arg: object, at: str, bands: list[Band], p: Problems) -> float | None:
+    n = f.number(arg)
+    if n is None or not 0 < n <= 1:
+        p.add("invalid_rule", at, f"Tỷ lệ phải lớn hơn 0 và không quá 1, không phải {arg!r}.")
+        return None
+    return n
+
+
+_RULE_PARSERS: dict[str, Callable[[object, str, list[Band], Problems], Any]] = {
+    "zero_criterion_caps_band": _band_arg,
+    "penalty_caps_band": _threshold_cap("min_penalty", float),
+    "late_caps_band": _threshold_cap("days", int),
+    "missing_band": _missing_band,
+    "top_band_quota": _quota,
+}
 
 
 def _check_reachable(
-    groups: list[CriteriaGroup], bonus_max: float, bands: list[Band], p: Problems
+    groups: list[CriteriaGroup],
+    bonus_max: float,
+    bands: list[Band],
+    p: Problems,
+    rescale: bool = False,
 ) -> None:
-    best = sum(c.max for g in groups for c in g.criteria) + bonus_max
+    full = 100.0 if rescale else sum(c.max for g in groups for c in g.criteria)
+    best = full + bonus_max
     for i, band in enumerate(bands):
         if band.min > best:
             p.add(
@@ -205,9 +321,7 @@ def criteria_to_dict(cs: CriteriaSet) -> dict[str, Any]:
             {
                 "code": g.code,
                 "name": g.name,
-                "criteria": [
-                    {"code": c.code, "name": c.name, "max": _plain(c.max)} for c in g.criteria
-                ],
+                "criteria": [_criterion_dict(c) for c in g.criteria],
             }
             for g in cs.groups
         ],
@@ -215,8 +329,37 @@ def criteria_to_dict(cs: CriteriaSet) -> dict[str, Any]:
         "penalty_max": _plain(cs.penalty_max),
         "bands": [{"name": b.name, "min": _plain(b.min)} for b in cs.bands],
     }
+    rules = _rules_list(cs)
+    if rules:
+        out["rules"] = rules
+    if cs.not_applicable != "full_marks":
+        out["not_applicable"] = cs.not_applicable
+    return out
+
+
+def _criterion_dict(c: Criterion) -> dict[str, Any]:
+    d: dict[str, Any] = {"code": c.code, "name": c.name, "max": _plain(c.max)}
+    if c.not_applicable_allowed:
+        d["not_applicable_allowed"] = True
+    if c.kinds:
+        d["kinds"] = list(c.kinds)
+    return d
+
+
+def _rules_list(cs: CriteriaSet) -> list[dict[str, Any]]:
+    r = cs.rules
+    out: list[dict[str, Any]] = []
     if cs.zero_criterion_caps_band:
-        out["rules"] = [{"zero_criterion_caps_band": cs.zero_criterion_caps_band}]
+        out.append({"zero_criterion_caps_band": cs.zero_criterion_caps_band})
+    if r.penalty_caps_band:
+        low, band = r.penalty_caps_band
+        out.append({"penalty_caps_band": {"min_penalty": _plain(low), "band": band}})
+    if r.late_caps_band:
+        out.append({"late_caps_band": {"days": r.late_caps_band[0], "band": r.late_caps_band[1]}})
+    if r.missing_band:
+        out.append({"missing_band": r.missing_band})
+    if r.top_band_quota is not None:
+        out.append({"top_band_quota": r.top_band_quota})
     return out
 
 

@@ -33,7 +33,7 @@ MILESTONE_LABELS: dict[str, str] = {
     "province_scoring": "thẩm định, xếp loại cấp tỉnh",
 }
 
-UnitStatus = Literal["on_time", "late", "missing"]
+UnitStatus = Literal["on_time", "late", "missing", "returned"]
 
 #: SPEC §3.4: the figure groups and their fields (the appendix tables of the seeds).
 FIGURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -71,10 +71,17 @@ class OrgUnit:
 
 @dataclass(frozen=True)
 class Criterion:
+    """Tiêu chí. ``kinds`` empty: it applies to every unit kind; else only to those kinds."""
+
     code: str
     name: str
     max: float
     group: str
+    not_applicable_allowed: bool = False
+    kinds: tuple[str, ...] = ()
+
+    def applies_to(self, kind: str | None) -> bool:
+        return not self.kinds or kind is None or kind in self.kinds
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,26 @@ class Band:
     min: float
 
 
+#: ``missing_band`` may name a band or say a unit that never submitted is not ranked at all.
+NOT_RANKED = "không xếp loại"
+NOT_APPLICABLE_METHODS: tuple[str, ...] = ("full_marks", "rescale")
+
+
+@dataclass(frozen=True)
+class BandRules:
+    """Quy tắc xếp loại: the rules beside ``zero_criterion_caps_band`` (kept on the set itself).
+
+    Each is optional. ``penalty_caps_band``: (min_penalty, band); ``late_caps_band``: (days, band),
+    for a unit late by *more than* ``days``; ``missing_band``: a band name or :data:`NOT_RANKED`;
+    ``top_band_quota``: the largest fraction of a compiler's ranked units in the top band.
+    """
+
+    penalty_caps_band: tuple[float, str] | None = None
+    late_caps_band: tuple[int, str] | None = None
+    missing_band: str | None = None
+    top_band_quota: float | None = None
+
+
 @dataclass(frozen=True)
 class CriteriaSet:
     """Bộ tiêu chí đánh giá, xếp loại (SPEC §3.2)."""
@@ -103,10 +130,16 @@ class CriteriaSet:
     penalty_max: float
     bands: tuple[Band, ...]
     zero_criterion_caps_band: str | None = None
+    rules: BandRules = field(default_factory=BandRules)
+    not_applicable: str = "full_marks"  # full_marks | rescale
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
         return tuple(c for g in self.groups for c in g.criteria)
+
+    def criteria_for_kind(self, kind: str | None) -> tuple[Criterion, ...]:
+        """The criteria a unit of ``kind`` is scored on (``kinds`` of each criterion)."""
+        return tuple(c for c in self.criteria if c.applies_to(kind))
 
     @property
     def max_total(self) -> float:
@@ -137,6 +170,7 @@ class Plan:
     deadlines: dict[str, date]  # milestone → date
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     timezone: str = "Asia/Ho_Chi_Minh"
+    revision_days: int = 5
 
     def criteria_for(self, kind: str) -> str:
         return self.criteria.get(kind) or self.criteria["default"]
@@ -156,6 +190,8 @@ class SubmissionDoc:
     report_file: str | None = None
     #: criterion code → evidence file names (*minh chứng*), relative to the submission
     evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)  # criterion → reason
+    breakdowns: dict[str, dict[str, object]] = field(default_factory=dict)  # group → name → value
 
 
 @dataclass(frozen=True)
@@ -200,7 +236,7 @@ class UnitResult:
     name: str
     kind: str
     compiler: str | None
-    status: str  # on_time | late | missing
+    status: str  # on_time | late | missing | returned
     version: int | None = None
     submitted_at: datetime | None = None
     first_submitted_at: datetime | None = None
@@ -209,3 +245,9 @@ class UnitResult:
     final_total: float | None = None
     band: str | None = None
     zero_criteria: int = 0
+    timeliness: str | None = None  # on_time | late (a returned unit keeps it beside its status)
+    revise_by: date | None = None
+    return_reason: str | None = None
+    warnings: tuple[dict[str, str], ...] = ()
+    rules: tuple[str, ...] = ()  # the band rules that changed its band
+    penalty: float = 0

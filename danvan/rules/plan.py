@@ -33,6 +33,7 @@ _TOP = (
     "deadlines",
     "reminders",
     "timezone",
+    "revision_days",
 )
 _REMINDERS = (
     "before_days",
@@ -59,6 +60,7 @@ class PlanDoc:
     reference: str = ""
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     timezone: str = DEFAULT_TZ
+    revision_days: int = 5
 
     def criteria_paths(self) -> dict[str, str]:
         """Unit kind or ``default`` → criteria file path, as written in the plan."""
@@ -81,11 +83,30 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
     deadlines = _deadlines(top.get("deadlines"), p)
     reminders = _reminders(top.get("reminders"), p)
     tz = _timezone(top.get("timezone", DEFAULT_TZ), p)
+    revision_days = f.integer(top.get("revision_days", 5))
+    if revision_days is None or not 1 <= revision_days <= 60:
+        p.add(
+            "invalid_days",
+            "revision_days",
+            f"Số ngày làm việc để bổ sung phải từ 1 đến 60, không phải {top.get('revision_days')!r}.",
+        )
     if year and issued_on and len(deadlines) == len(MILESTONES):
         _check_calendar(year, issued_on, deadlines, p)
     p.raise_if_any(file)
     assert province and year and title and issued_on and criteria and reminders and tz
-    return PlanDoc(province, year, title, issued_on, criteria, deadlines, reference, reminders, tz)
+    assert revision_days is not None
+    return PlanDoc(
+        province,
+        year,
+        title,
+        issued_on,
+        criteria,
+        deadlines,
+        reference,
+        reminders,
+        tz,
+        revision_days,
+    )
 
 
 def _date(value: object, field: str, p: Problems) -> date | None:
@@ -258,4 +279,5 @@ def plan_from_doc(plandoc: PlanDoc, criteria_codes: Mapping[str, str]) -> Plan:
         deadlines=dict(plandoc.deadlines),
         reminders=plandoc.reminders,
         timezone=plandoc.timezone,
+        revision_days=plandoc.revision_days,
     )

@@ -5,15 +5,22 @@ submission that counts is the latest version (SPEC §2), so "earlier submission"
 ``submitted_at`` of that latest version: a unit that resubmits gives up its place in a tie.
 Because the code is unique, the order is total and every unit gets a distinct rank (1, 2, 3…),
 equal totals included. Units without a submission have no total and are not ranked.
+
+``top_band_quota`` (SPEC §3.2) is applied after ranking, per compiler and criteria set: at most
+``floor(quota × ranked units)`` of them keep the top band, the first ones in ranking order; the
+others holding it move down one band, and the rule is named beside them. Floor, because the rule
+says *at most*: with 4 units and 0.2, nobody keeps the top band.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from fractions import Fraction
 
-from danvan.rules.domain import Band, UnitResult
+from danvan.rules.domain import Band, CriteriaSet, UnitResult
 
 
 @dataclass(frozen=True)
@@ -25,11 +32,12 @@ class RankEntry:
     band: str
     zero_criteria: int
     submitted_at: datetime
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RankedUnit:
-    """A ranked unit: the entry with its 1-based rank."""
+    """A ranked unit: the entry with its 1-based rank and the band rules that changed its band."""
 
     unit: str
     total: float
@@ -37,6 +45,7 @@ class RankedUnit:
     rank: int
     zero_criteria: int
     submitted_at: datetime
+    rules: tuple[str, ...] = ()
 
 
 def _key(entry: RankEntry) -> tuple[float, int, datetime, str]:
@@ -47,8 +56,52 @@ def rank(entries: Iterable[RankEntry]) -> list[RankedUnit]:
     """Rank 1 first. ``submitted_at`` must be all aware (or all naive) to compare."""
     ordered = sorted(entries, key=_key)
     return [
-        RankedUnit(e.unit, e.total, e.band, i, e.zero_criteria, e.submitted_at)
+        RankedUnit(e.unit, e.total, e.band, i, e.zero_criteria, e.submitted_at, e.rules)
         for i, e in enumerate(ordered, start=1)
+    ]
+
+
+def quota_limit(quota: float, ranked: int) -> int:
+    """How many of ``ranked`` units may hold the top band: ``floor(quota × ranked)``, exactly."""
+    return math.floor(Fraction(str(quota)) * ranked)
+
+
+def quota_moves(ordered: Sequence[tuple[str, str]], criteria: CriteriaSet) -> dict[str, str]:
+    """``(unit, band)`` in ranking order, all under ``criteria`` → the units the quota moves
+    down, with their new band (one band lower). Empty without ``top_band_quota``."""
+    quota = criteria.rules.top_band_quota
+    if quota is None or len(criteria.bands) < 2:
+        return {}
+    top, lower = criteria.bands[0].name, criteria.bands[1].name
+    keep = quota_limit(quota, len(ordered))
+    moves: dict[str, str] = {}
+    for unit, band in ordered:
+        if band != top:
+            continue
+        if keep > 0:
+            keep -= 1
+        else:
+            moves[unit] = lower
+    return moves
+
+
+def apply_top_band_quota(
+    ranked: Sequence[RankedUnit], criteria_of: Callable[[str], CriteriaSet | None]
+) -> list[RankedUnit]:
+    """One compiler's ranking with the quota of each criteria set applied (see module doc)."""
+    groups: dict[str, list[RankedUnit]] = {}
+    sets: dict[str, CriteriaSet] = {}
+    for r in ranked:
+        cs = criteria_of(r.unit)
+        if cs is not None:
+            groups.setdefault(cs.code, []).append(r)
+            sets[cs.code] = cs
+    moves: dict[str, str] = {}
+    for code, members in groups.items():
+        moves.update(quota_moves([(r.unit, r.band) for r in members], sets[code]))
+    return [
+        replace(r, band=moves[r.unit], rules=(*r.rules, "top_band_quota")) if r.unit in moves else r
+        for r in ranked
     ]
 
 
@@ -59,12 +112,39 @@ def rank_within_compilers(
 
     Units that never submitted get no rank.
     """
+    return {x.unit: x.rank for x in rank_results(results)}
+
+
+def rank_results(results: Iterable[UnitResult]) -> list[RankedUnit]:
+    """Every submitted unit ranked among the units of its compiler (compilers one after another)."""
     groups: dict[str | None, list[RankEntry]] = {}
     for r in results:
         if r.final_total is not None and r.band is not None and r.submitted_at is not None:
             entry = RankEntry(r.code, r.final_total, r.band, r.zero_criteria, r.submitted_at)
             groups.setdefault(r.compiler, []).append(entry)
-    return {x.unit: x.rank for members in groups.values() for x in rank(members)}
+    return [x for members in groups.values() for x in rank(members)]
+
+
+def with_quota(
+    results: Sequence[UnitResult], criteria_of: Callable[[str], CriteriaSet | None]
+) -> list[UnitResult]:
+    """``status``'s and ``publish``'s results with ``top_band_quota`` applied per compiler, so that
+    what they show agrees with the compiled ranking."""
+    ranked = rank_results(results)
+    by_compiler: dict[str | None, list[RankedUnit]] = {}
+    compiler_of = {r.code: r.compiler for r in results}
+    for x in ranked:
+        by_compiler.setdefault(compiler_of[x.unit], []).append(x)
+    moved = {
+        x.unit: x.band
+        for members in by_compiler.values()
+        for x in apply_top_band_quota(members, criteria_of)
+        if "top_band_quota" in x.rules
+    }
+    return [
+        replace(r, band=moved[r.code], rules=(*r.rules, "top_band_quota")) if r.code in moved else r
+        for r in results
+    ]
 
 
 def band_counts(ranked: Iterable[RankedUnit], bands: Sequence[Band | str]) -> dict[str, int]:

@@ -130,6 +130,25 @@ def _ranking_table(c: CompiledCycle) -> Table:
     return Table("Kết quả chấm điểm, xếp loại", header, rows)
 
 
+def _warnings_appendix(c: CompiledCycle, numbered: str) -> tuple[Appendix, ...]:
+    """Phụ lục III, only when some accepted file's breakdowns do not add up (SPEC §3.4)."""
+    rows = tuple(
+        (w["unit"], c.unit(w["unit"]).name, w["field"], w["message"])
+        for w in c.summary.get("warnings") or ()
+    )
+    if not rows:
+        return ()
+    header = ("Mã đơn vị", "Tên đơn vị", "Mục", "Nội dung")
+    return (
+        Appendix(
+            "Phụ lục III",
+            "SỐ LIỆU CHI TIẾT CHƯA KHỚP VỚI SỐ TỔNG (ĐỀ NGHỊ ĐƠN VỊ KIỂM TRA LẠI)",
+            f"(Kèm theo {numbered})",
+            (Table("Số liệu chi tiết chưa khớp", header, rows),),
+        ),
+    )
+
+
 def build_report(
     c: CompiledCycle,
     *,
@@ -191,7 +210,7 @@ def build_report(
         sections=sections,
         closing=f"Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm"
         f" {y} của {lh.issuer}./.",
-        appendices=(appendix_one, appendix_two),
+        appendices=(appendix_one, appendix_two, *_warnings_appendix(c, numbered)),
         chart_caption=f"Biểu đồ: phân bố xếp loại và tổng điểm các đơn vị năm {y}",
         file_stem=f"bao-cao-tong-hop-{c.compiler.code}-{y}",
     )

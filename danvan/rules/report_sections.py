@@ -7,10 +7,17 @@ over the units it ranks directly, whose scores it appraised.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from danvan.rules.compilation import CompiledCycle, UnitInput
 from danvan.rules.domain import UNIT_KINDS, CriteriaSet
-from danvan.rules.text import fold_key, format_count, format_decimal, format_percent
+from danvan.rules.text import (
+    fold_key,
+    format_count,
+    format_date_short,
+    format_decimal,
+    format_percent,
+)
 
 #: How a count of units of each kind reads in prose (``06 sở, ban, ngành``).
 KIND_COUNT_WORDS: dict[str, str] = {
@@ -145,18 +152,63 @@ def ranking_section(c: CompiledCycle, appendix: str) -> list[str]:
             f"Có {format_count(len(capped))} đơn vị có tiêu chí bị 0 điểm nên xếp loại không quá"
             f" {cap}: {_names(capped)}."
         )
+    return lines + band_rule_lines(c)
+
+
+#: Why a band rule moved a unit, as the report says it (the zero-criterion rule has its own line).
+RULE_REASONS: dict[str, str] = {
+    "penalty_caps_band": "bị trừ điểm từ mức quy định trở lên nên bị hạ mức xếp loại",
+    "late_caps_band": "nộp báo cáo trễ quá số ngày quy định nên bị hạ mức xếp loại",
+    "top_band_quota": "vượt tỷ lệ tối đa được xếp loại cao nhất nên xếp xuống một mức",
+}
+
+
+def band_rule_lines(c: CompiledCycle) -> list[str]:
+    """One line per band rule (other than the zero cap) that changed a band, naming the units."""
+    lines = []
+    for rule, why in RULE_REASONS.items():
+        hit = [r for r in c.ranked if rule in r.rules]
+        if hit:
+            named = ", ".join(f"{c.unit(r.unit).name} ({r.band})" for r in hit)
+            lines.append(f"Có {format_count(len(hit))} đơn vị {why}: {named}.")
+    unranked = [x for x in c.summary["ranking"] if "missing_band" in x["rules"]]
+    if unranked:
+        lines.append(
+            f"Có {format_count(len(unranked))} đơn vị không nộp báo cáo: "
+            + "; ".join(f"{c.unit(x['unit']).name} ({x['band']})" for x in unranked)
+            + "."
+        )
     return lines
 
 
 def missing_section(c: CompiledCycle) -> list[str]:
     """V. Đơn vị chưa nộp báo cáo: named, in code order."""
     missing = [c.unit(code) for code in c.summary["missing"]]
+    revising = revising_lines(c)
     if not missing:
-        return ["Tất cả các đơn vị đã nộp báo cáo tự đánh giá, chấm điểm."]
+        return ["Tất cả các đơn vị đã nộp báo cáo tự đánh giá, chấm điểm.", *revising]
     return [
         f"Có {format_count(len(missing))} đơn vị chưa nộp báo cáo tự đánh giá, chấm điểm:"
         f" {_names(missing)}.",
         "Đề nghị các đơn vị trên khẩn trương hoàn thành, gửi báo cáo về cơ quan tổng hợp.",
+        *revising,
+    ]
+
+
+def revising_lines(c: CompiledCycle) -> list[str]:
+    """Units returned for revision (đang bổ sung): compiled from their latest version meanwhile."""
+    rows = c.summary.get("revising") or []
+    if not rows:
+        return []
+    return [
+        f"Có {format_count(len(rows))} đơn vị đang bổ sung báo cáo theo yêu cầu (tổng hợp theo"
+        " phiên bản đã nộp gần nhất): "
+        + "; ".join(
+            f"{c.unit(r['unit']).name} (hạn bổ sung {format_date_short(date.fromisoformat(r['revise_by']))},"
+            f" lý do: {r['reason']})"
+            for r in rows
+        )
+        + "."
     ]
 
 

@@ -1,8 +1,23 @@
-"""Chấm điểm, xếp loại: totals and bands (SPEC §3.2)."""
+"""Chấm điểm, xếp loại: totals and bands (SPEC §3.2), with the criteria set's rules as data.
+
+Totals: ``Σ criteria + bonus − penalty``. A criterion a unit marked *không áp dụng* (N/A) counts
+at its max with ``not_applicable: full_marks``; with ``rescale`` the criteria part is
+``earned ÷ applicable max × 100`` (always, N/A or not, so that every unit of the set is on the
+same 100-point scale), rounded half-up to 2 decimals, then bonus and penalty are added. A unit
+with every criterion N/A scores 100 on the criteria part.
+
+Bands: the highest band whose ``min`` the total reaches, then each cap rule that applies lowers
+it (``zero_criterion_caps_band``, ``penalty_caps_band``, ``late_caps_band``). A rule is *named*
+beside the unit when its cap is below the band the total alone gives: it changed the band (when
+two caps apply both are named; the lower one decides). ``top_band_quota`` is a ranking rule
+(danvan.rules.ranking), ``missing_band`` is for units that never submitted (compilation).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from danvan.rules.domain import CriteriaSet
 
@@ -12,22 +27,83 @@ def total(scores: Mapping[str, float], bonus: float = 0, penalty: float = 0) -> 
     return float(sum(scores.values()) + bonus - penalty)
 
 
+def criteria_points(
+    criteria: CriteriaSet,
+    scores: Mapping[str, float],
+    not_applicable: Collection[str] = (),
+    kind: str | None = None,
+) -> float:
+    """The criteria part of a total (before bonus and penalty), N/A criteria by the set's method.
+
+    Only the criteria of ``kind`` count (``kinds`` of each criterion); ``scores`` of others are
+    ignored (the submission check has refused them already).
+    """
+    applicable = criteria.criteria_for_kind(kind)
+    earned = sum(scores.get(c.code, 0.0) for c in applicable if c.code not in not_applicable)
+    if criteria.not_applicable == "rescale":
+        most = sum(c.max for c in applicable if c.code not in not_applicable)
+        if most <= 0:
+            return 100.0
+        ratio = Decimal(str(earned)) / Decimal(str(most)) * 100
+        return float(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(earned + sum(c.max for c in applicable if c.code in not_applicable))
+
+
+def unit_total(
+    criteria: CriteriaSet,
+    scores: Mapping[str, float],
+    bonus: float = 0,
+    penalty: float = 0,
+    not_applicable: Collection[str] = (),
+    kind: str | None = None,
+) -> float:
+    """A unit's total under its criteria set: :func:`criteria_points` + bonus − penalty."""
+    return float(criteria_points(criteria, scores, not_applicable, kind) + bonus - penalty)
+
+
 def zero_criteria(scores: Mapping[str, float]) -> int:
     """How many criteria scored 0 (used by the cap rule and as the first ranking tie-break)."""
     return sum(1 for v in scores.values() if v == 0)
 
 
-def band_for(total_points: float, criteria: CriteriaSet, zero_count: int = 0) -> str:
-    """The band of a total: the highest whose ``min`` it reaches, then capped by the rules.
+@dataclass(frozen=True)
+class BandDecision:
+    """A unit's band and the rules that changed it (named beside the unit in the ranking)."""
 
-    ``zero_criterion_caps_band: Khá`` means a unit with any criterion at 0 ranks at most Khá.
-    """
+    band: str
+    rules: tuple[str, ...] = ()
+
+
+def decide_band(
+    total_points: float,
+    criteria: CriteriaSet,
+    *,
+    zero_count: int = 0,
+    penalty: float = 0,
+    days_late: int | None = 0,
+) -> BandDecision:
+    """The band of a total, capped by the set's rules; each cap that lowered it is named."""
     names = [b.name for b in criteria.bands]
-    band = next((b.name for b in criteria.bands if total_points >= b.min), names[-1])
-    cap = criteria.zero_criterion_caps_band
-    if cap and zero_count > 0 and names.index(band) < names.index(cap):
-        band = cap
-    return band
+    earned = next((b.name for b in criteria.bands if total_points >= b.min), names[-1])
+    rules = criteria.rules
+    caps: list[tuple[str, str]] = []
+    if criteria.zero_criterion_caps_band and zero_count > 0:
+        caps.append(("zero_criterion_caps_band", criteria.zero_criterion_caps_band))
+    if rules.penalty_caps_band and penalty >= rules.penalty_caps_band[0] and penalty > 0:
+        caps.append(("penalty_caps_band", rules.penalty_caps_band[1]))
+    if rules.late_caps_band and (days_late or 0) > rules.late_caps_band[0]:
+        caps.append(("late_caps_band", rules.late_caps_band[1]))
+    band, named = earned, []
+    for rule, cap in caps:
+        if names.index(cap) > names.index(earned):
+            named.append(rule)
+            band = max(band, cap, key=names.index)
+    return BandDecision(band, tuple(named))
+
+
+def band_for(total_points: float, criteria: CriteriaSet, zero_count: int = 0) -> str:
+    """The band of a total with only the zero-criterion cap (no penalty, not late)."""
+    return decide_band(total_points, criteria, zero_count=zero_count).band
 
 
 def final_scores(
@@ -39,7 +115,11 @@ def final_scores(
     """Apply the latest adjustment per target (criterion code, ``bonus``, ``penalty``).
 
     ``adjustments`` maps each target to its latest adjusted value; targets without one keep the
-    self-score.
+    self-score. A criterion the unit marked N/A and the appraisal scored is scored from then on
+    (the compiler judged that it applies): it is added to the returned scores.
     """
     final = {code: adjustments.get(code, value) for code, value in scores.items()}
+    for target, value in adjustments.items():
+        if target not in ("bonus", "penalty") and target not in final:
+            final[target] = value
     return final, adjustments.get("bonus", bonus), adjustments.get("penalty", penalty)

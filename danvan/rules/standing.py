@@ -7,12 +7,13 @@ adjustments; this module decides on_time / late / missing, days_late, totals and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from danvan.rules import timing
 from danvan.rules.compilation import assess_unit
 from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
+from danvan.rules.revision import ReturnFacts, revision_standing
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class SubmissionFacts:
     bonus: float
     penalty: float
     self_total: float
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[Mapping[str, str], ...] = ()
+    returns: tuple[ReturnFacts, ...] = ()
 
 
 def expected_units(units: Mapping[str, OrgUnit], within: Iterable[str] | None = None) -> list[str]:
@@ -44,26 +48,36 @@ def standing(
     deadline: date,
     tz: str,
 ) -> UnitResult:
-    """One unit's line of ``status``: timeliness from the first submission, scores from the latest."""
+    """One unit's line of ``status``: timeliness from the first submission (and its returns,
+    SPEC §3.6), scores from the latest."""
     if facts is None:
         return UnitResult(unit.code, unit.name, unit.kind, compiler, "missing")
+    rev = revision_standing(
+        timing.timeliness(facts.first_submitted_at, deadline, tz),
+        timing.days_late(facts.first_submitted_at, deadline, tz),
+        facts.returns,
+        facts.version,
+        tz,
+    )
     assessed = assess_unit(
         unit=unit,
         criteria=criteria,
-        status=timing.timeliness(facts.first_submitted_at, deadline, tz),
+        status=rev.timeliness,
         submitted_at=facts.submitted_at,
-        days_late=timing.days_late(facts.first_submitted_at, deadline, tz),
+        days_late=rev.days_late,
         scores=facts.scores,
         bonus=facts.bonus,
         penalty=facts.penalty,
         adjustments={target: (value, "") for target, value in adjustments.items()},
+        not_applicable=facts.not_applicable,
+        warnings=facts.warnings,
     )
     return UnitResult(
         code=unit.code,
         name=unit.name,
         kind=unit.kind,
         compiler=compiler,
-        status=assessed.status,
+        status=rev.status,
         version=facts.version,
         submitted_at=facts.submitted_at,
         first_submitted_at=facts.first_submitted_at,
@@ -72,6 +86,12 @@ def standing(
         final_total=assessed.final_total,
         band=assessed.band,
         zero_criteria=assessed.zero_criteria,
+        timeliness=rev.timeliness,
+        revise_by=rev.open.revise_by if rev.open else None,
+        return_reason=rev.open.reason if rev.open else None,
+        warnings=tuple(dict(w) for w in facts.warnings),
+        rules=assessed.rules,
+        penalty=assessed.final_penalty,
     )
 
 
@@ -101,8 +121,9 @@ def standings(
 
 
 def summarize(results: Iterable[UnitResult]) -> dict[str, int]:
-    """``{"expected", "submitted", "on_time", "late", "missing"}`` as in SPEC §4.2."""
-    counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0}
+    """``{"expected", "submitted", "on_time", "late", "missing", "returned"}`` (SPEC §4.2, §4.1):
+    a returned unit counts as submitted and as returned, not as on time or late."""
+    counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0, "returned": 0}
     for r in results:
         counts["expected"] += 1
         counts[r.status] += 1

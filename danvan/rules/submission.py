@@ -15,6 +15,12 @@ Decisions where SPEC is silent:
 - ``report_file`` must be a relative path inside the submission's folder (no ``..``).
 - An XLSX submission is read as rows with columns ``key``/``value`` and dotted keys
   (``unit``, ``scores.1.1``, ``figures.petitions.received``).
+- ``not_applicable`` (tiêu chí không phát sinh): criterion → reason, the reason required, only for
+  criteria with ``not_applicable_allowed``; a criterion marked N/A *and* scored is an error
+  (``score_for_not_applicable``): which of the two the unit meant cannot be guessed.
+- Only the criteria of the unit's kind are scored (``kinds`` of each criterion).
+- Breakdowns (SPEC §3.4) must be whole numbers like the figures, every part of one given; one
+  that does not add up to its total is accepted with a warning (:func:`breakdown_warnings`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from typing import Any
 
 from danvan.rules import fields as f
 from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet, OrgUnit, SubmissionDoc
-from danvan.rules.errors import Problems
+from danvan.rules.errors import Problem, Problems
+from danvan.rules.text import format_int, normalize_text
 
 _TOP = (
     "unit",
@@ -37,8 +44,20 @@ _TOP = (
     "figures",
     "report_file",
     "evidence",
+    "not_applicable",
 )
 FIGURE_LIMIT = 10_000_000
+
+#: SPEC §3.4 optional breakdowns, per group: a table of parts (a tuple) or a single number (None).
+BREAKDOWNS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "citizen_reception": {"by_receiver": ("chairman", "vice_chairmen", "departments")},
+    "admin_procedures": {
+        "on_time_detail": ("ahead", "on_day"),
+        "in_progress": None,
+        "returned": None,
+    },
+    "petitions": {"by_type": ("complaints", "denunciations", "petitions")},
+}
 
 #: SPEC §3.4 consistency rules: (groups, field blamed, broken when, message).
 _Rule = tuple[tuple[str, ...], str, Callable[[dict[str, int]], bool], str]
@@ -79,8 +98,10 @@ def parse_submission(doc: object, file: str) -> SubmissionDoc:
     figures = _figures(top.get("figures"), p)
     report = _relative_path(top.get("report_file"), "report_file", p)
     evidence = _evidence(top.get("evidence"), p)
+    not_applicable = _not_applicable(top.get("not_applicable"), p)
     p.raise_if_any(file)
     assert unit and year and submitted_by and scores is not None and figures is not None
+    breakdowns = _split_breakdowns(figures)
     return SubmissionDoc(
         unit=unit,
         year=year,
@@ -91,7 +112,40 @@ def parse_submission(doc: object, file: str) -> SubmissionDoc:
         figures=figures,
         report_file=report,
         evidence=evidence,
+        not_applicable=not_applicable,
+        breakdowns=breakdowns,
     )
+
+
+def _not_applicable(value: object, p: Problems) -> dict[str, str]:
+    """``{"7": "Không phát sinh khiếu nại"}``: criterion → the reason (required)."""
+    if value is None:
+        return {}
+    m = f.mapping(value, "not_applicable", p)
+    out: dict[str, str] = {}
+    for key, reason in (m or {}).items():
+        criterion = f.code(key)
+        at = f"not_applicable.{key}"
+        if criterion is None:
+            p.add("unknown_criterion", at, f"Mã tiêu chí không hợp lệ: {key!r}.")
+        elif not isinstance(reason, str) or not reason.strip():
+            p.add("reason_missing", at, "Cần ghi lý do tiêu chí không áp dụng.")
+        else:
+            out[criterion] = normalize_text(reason)
+    return out
+
+
+def _split_breakdowns(figures: dict[str, Any]) -> dict[str, dict[str, object]]:
+    """Take the breakdowns out of their groups (they sit beside the totals in the file)."""
+    out: dict[str, dict[str, object]] = {}
+    for group, names in BREAKDOWNS.items():
+        values = figures.get(group)
+        if not isinstance(values, dict):
+            continue
+        for name in names:
+            if name in values:
+                out.setdefault(group, {})[name] = values.pop(name)
+    return out
 
 
 def _from_rows(rows: list[dict[str, Any]], p: Problems) -> dict[str, Any]:
@@ -107,7 +161,7 @@ def _from_rows(rows: list[dict[str, Any]], p: Problems) -> dict[str, Any]:
         if head == "figures" and "." in rest:
             target = out.setdefault("figures", {}).setdefault(rest.split(".", 1)[0], {})
             rest = rest.split(".", 1)[1]
-        elif head in ("scores", "figures") and rest:
+        elif head in ("scores", "figures", "not_applicable") and rest:
             target = out.setdefault(head, {})
         else:
             rest = key
@@ -200,21 +254,43 @@ def _evidence(value: object, p: Problems) -> dict[str, tuple[str, ...]]:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet) -> None:
-    """Every score, limit and figure rule of SPEC §3.4; raises :class:`Rejected` with all problems."""
+def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet, kind: str | None = None) -> None:
+    """Every score, limit and figure rule of SPEC §3.4; raises :class:`Rejected` with all problems.
+
+    ``kind``: the unit's kind, so that only its criteria are asked for (None: every criterion).
+    """
     p = Problems()
-    known = {c.code: c for c in criteria.criteria}
+    known = {c.code: c for c in criteria.criteria_for_kind(kind)}
+    everywhere = {c.code for c in criteria.criteria}
     for code, criterion in known.items():
-        if code not in doc.scores:
+        if code in doc.not_applicable:
+            if code in doc.scores:
+                p.add(
+                    "score_for_not_applicable",
+                    f"scores.{code}",
+                    f"Tiêu chí “{criterion.name}” được đánh dấu không áp dụng nhưng vẫn có điểm: "
+                    "bỏ điểm hoặc bỏ đánh dấu.",
+                )
+            if not criterion.not_applicable_allowed:
+                p.add(
+                    "not_applicable_not_allowed",
+                    f"not_applicable.{code}",
+                    f"Tiêu chí “{criterion.name}” không được đánh dấu không áp dụng.",
+                )
+        elif code not in doc.scores:
             p.add("criterion_missing", f"scores.{code}", f"Thiếu điểm tiêu chí “{criterion.name}”.")
         else:
             _points(doc.scores[code], criterion.max, f"scores.{code}", p)
-    for code in doc.scores:
-        if code not in known:
+    for field, codes in (("scores", doc.scores), ("not_applicable", doc.not_applicable)):
+        for code in codes:
+            if code in known:
+                continue
+            where = f"cho loại đơn vị này ({kind})" if code in everywhere else ""
             p.add(
                 "unknown_criterion",
-                f"scores.{code}",
-                f"Tiêu chí “{code}” không có trong bộ tiêu chí {criteria.code}.",
+                f"{field}.{code}",
+                f"Tiêu chí “{code}” không có trong bộ tiêu chí {criteria.code}"
+                + (f" {where}." if where else "."),
             )
     for code in doc.evidence:
         if code not in known:
@@ -226,7 +302,88 @@ def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet) -> None:
     _points(doc.bonus, criteria.bonus_max, "bonus", p)
     _points(doc.penalty, criteria.penalty_max, "penalty", p)
     _check_figures(doc.figures, p)
+    _check_breakdowns(doc.breakdowns, p)
     p.raise_if_any()
+
+
+def _check_breakdowns(breakdowns: dict[str, dict[str, object]], p: Problems) -> None:
+    for group, named in breakdowns.items():
+        for name, value in named.items():
+            at = f"figures.{group}.{name}"
+            parts = BREAKDOWNS[group][name]
+            if parts is None:
+                _whole(value, at, p)
+                continue
+            m = f.mapping(value, at, p)
+            if m is None:
+                continue
+            f.unknown_keys(m, parts, at, p)
+            for part in parts:
+                _figure(m, part, f"{at}.{part}", p)
+
+
+def _whole(value: object, at: str, p: Problems) -> int | None:
+    """A figure's value: a whole number ≥ 0 and ≤ FIGURE_LIMIT (else a problem, None)."""
+    n = f.integer(value)
+    if n is None:
+        p.add("figure_not_integer", at, f"Số liệu phải là số nguyên, không phải {value!r}.")
+    elif n < 0:
+        p.add("figure_negative", at, f"Số liệu không được âm ({n}).")
+    elif n > FIGURE_LIMIT:
+        p.add("figure_too_large", at, f"Số liệu {f.num(n)} lớn bất thường.")
+    else:
+        return n
+    return None
+
+
+#: (group, breakdown, total field, what the total is called, what the parts are called)
+_BREAKDOWN_TOTALS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("citizen_reception", "by_receiver", "regular_sessions",
+     "số lượt tiếp công dân thường xuyên", "tổng theo người tiếp"),
+    ("admin_procedures", "on_time_detail", "on_time",
+     "số hồ sơ giải quyết đúng hạn", "tổng trước hạn và đúng hạn"),
+    ("petitions", "by_type", "received",
+     "số đơn tiếp nhận", "tổng theo loại đơn"),
+)  # fmt: skip
+
+
+def breakdown_warnings(doc: SubmissionDoc) -> list[Problem]:
+    """Breakdowns that do not add up to their totals: accepted, but the compiler must see it.
+
+    Seed 001 reports 442 regular receptions while its footnote's parts add up to 510. Also:
+    ``resolved + in_progress + returned`` against ``received`` when either of the last two is given.
+    Call after :func:`check_submission` (the values are then whole numbers).
+    """
+    out: list[Problem] = []
+    for group, name, total_field, total_label, parts_label in _BREAKDOWN_TOTALS:
+        parts = doc.breakdowns.get(group, {}).get(name)
+        if not isinstance(parts, dict):
+            continue
+        got = sum(int(v) for v in parts.values())  # type: ignore[call-overload]
+        want = int(doc.figures.get(group, {}).get(total_field, 0))
+        if got != want:
+            out.append(_mismatch(f"figures.{group}.{name}", parts_label, got, total_label, want))
+    admin = doc.breakdowns.get("admin_procedures", {})
+    if "in_progress" in admin or "returned" in admin:
+        figs = doc.figures.get("admin_procedures", {})
+        extra = sum(int(admin.get(k, 0)) for k in ("in_progress", "returned"))  # type: ignore[call-overload]
+        got, want = int(figs.get("resolved", 0)) + extra, int(figs.get("received", 0))
+        if got != want:
+            label = "đã giải quyết, đang giải quyết và trả lại"
+            out.append(
+                _mismatch(
+                    "figures.admin_procedures.in_progress", label, got, "số hồ sơ tiếp nhận", want
+                )
+            )
+    return out
+
+
+def _mismatch(field: str, parts: str, got: int, total: str, want: int) -> Problem:
+    message = (
+        f"Số liệu chi tiết không khớp: {parts} là {format_int(got)}, "
+        f"{total} là {format_int(want)} (vẫn tiếp nhận, đề nghị kiểm tra lại)."
+    )
+    return Problem("breakdown_mismatch", field, message)
 
 
 def _points(value: object, most: float, field: str, p: Problems) -> None:
@@ -268,20 +425,18 @@ def _group(group: str, m: dict[str, Any], p: Problems) -> dict[str, int]:
     f.unknown_keys(m, fields, f"figures.{group}", p)
     good: dict[str, int] = {}
     for name in fields:
-        at = f"figures.{group}.{name}"
-        value = m.get(name)
-        n = f.integer(value)
-        if name not in m or value is None:
-            p.add("figure_missing", at, "Thiếu số liệu (ghi 0 nếu không có).")
-        elif n is None:
-            p.add("figure_not_integer", at, f"Số liệu phải là số nguyên, không phải {value!r}.")
-        elif n < 0:
-            p.add("figure_negative", at, f"Số liệu không được âm ({n}).")
-        elif n > FIGURE_LIMIT:
-            p.add("figure_too_large", at, f"Số liệu {f.num(n)} lớn bất thường.")
-        else:
+        n = _figure(m, name, f"figures.{group}.{name}", p)
+        if n is not None:
             good[name] = n
     return good
+
+
+def _figure(m: dict[str, Any], name: str, at: str, p: Problems) -> int | None:
+    """One figure of a table: present, a whole number, within limits (else a problem, None)."""
+    if name not in m or m[name] is None:
+        p.add("figure_missing", at, "Thiếu số liệu (ghi 0 nếu không có).")
+        return None
+    return _whole(m[name], at, p)
 
 
 def check_submission_context(

@@ -1,0 +1,204 @@
+"""Trả lại, yêu cầu bổ sung: record returns and build the notices; load returns for the views.
+
+One transaction for the whole file or command: every line is checked first, and a rejected
+input changes nothing. The unit is told through the outbox (kind ``returned``, milestone
+``revision``), with the reason and ``revise_by``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlmodel import Session
+
+from danvan.db import get_engine, transaction
+from danvan.messages import default_renderer
+from danvan.models import store
+from danvan.models.tables import SubmissionReturn
+from danvan.rules import timing
+from danvan.rules.errors import Rejected
+from danvan.rules.formats import load_document
+from danvan.rules.revision import (
+    MILESTONE,
+    ReturnDoc,
+    ReturnFacts,
+    check_returns,
+    parse_returns,
+    return_from_options,
+    revise_by,
+    revision_standing,
+)
+from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.files import read_input
+from danvan.tasks.outbox import Queued
+
+
+def load_returns(
+    ctx: CycleContext, session: Session, until: datetime | None = None, unit: str | None = None
+) -> dict[str, list[ReturnFacts]]:
+    """unit code → its returns with when it revised (the first newer version by ``until``)."""
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    unit_id = ctx.org.ids[unit] if unit is not None else None
+    rows = store.returns_of(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
+    if not rows:
+        return {}
+    times = store.version_times(
+        session=session, cycle_id=cycle_id, unit_ids=[r.unit_id for r in rows], until=until
+    )
+    codes = ctx.org.codes_by_id
+    out: dict[str, list[ReturnFacts]] = {}
+    for r in rows:
+        later = [at for v, at in times.get(r.unit_id, {}).items() if v > r.version]
+        out.setdefault(codes[r.unit_id], []).append(
+            ReturnFacts(
+                version=r.version,
+                reason=r.reason,
+                by=codes[r.by_unit_id],
+                returned_at=r.returned_at,
+                revise_by=r.revise_by,
+                revised_at=min(later) if later else None,
+            )
+        )
+    return out
+
+
+def timeliness_of(
+    ctx: CycleContext, session: Session, unit: str, version: int, first: datetime
+) -> tuple[str, int]:
+    """What ``submit`` answers for a version: on time / late, a late revision included."""
+    deadline = ctx.deadline("self_assessment")
+    rev = revision_standing(
+        timing.timeliness(first, deadline, ctx.tz),
+        timing.days_late(first, deadline, ctx.tz),
+        load_returns(ctx, session, unit=unit).get(unit, ()),
+        version,
+        ctx.tz,
+    )
+    return rev.timeliness, rev.days_late
+
+
+def open_returns(
+    ctx: CycleContext, session: Session, until: datetime | None = None
+) -> dict[str, ReturnFacts]:
+    """The units returned and not yet revised at ``until``, with their open return."""
+    latest = store.latest_submissions(session=session, cycle_id=ctx.cycle.id or 0, until=until)
+    versions = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
+    out = {}
+    for code, facts in load_returns(ctx, session, until).items():
+        standing = revision_standing("on_time", 0, facts, versions.get(code, 0), ctx.tz)
+        if standing.open is not None:
+            out[code] = standing.open
+    return out
+
+
+def record_returns(
+    doc: ReturnDoc,
+    at: datetime,
+    actor: str = "cli",
+    file: str | None = None,
+    data: bytes | None = None,
+) -> tuple[int, list[Queued], dict]:
+    """Check and record every line of ``doc``; the notices to the returned units (as data)."""
+    from danvan.tasks.remind import cycle_info, work_calendar  # remind reads returns from here
+
+    with transaction(get_engine()) as session:
+        try:
+            ctx = load_context(session=session, year=doc.year, field="year" if file else "--cycle")
+            cycle_id = ctx.cycle.id
+            assert cycle_id is not None
+            latest = store.latest_submissions(session=session, cycle_id=cycle_id)
+            versions = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
+            check_returns(
+                doc,
+                units={c: ctx.units[c] for c in ctx.province_units},
+                latest_versions=versions,
+                open_returns=open_returns(ctx, session),
+                published=ctx.published,
+            )
+        except Rejected as exc:
+            raise (exc.with_file(file) if file else exc) from None
+        digest = store.store_file(session=session, data=data, at=at) if data else None
+        day = timing.local_date(at, ctx.tz)
+        until = revise_by(day, ctx.cycle.revision_days, work_calendar())
+        for line in doc.returns:
+            session.add(
+                SubmissionReturn(
+                    cycle_id=cycle_id,
+                    unit_id=ctx.org.ids[line.unit],
+                    by_unit_id=ctx.org.ids[doc.by],
+                    version=versions[line.unit],
+                    reason=line.reason,
+                    returned_at=at,
+                    revise_by=until,
+                    file_sha256=digest,
+                )
+            )
+            store.audit(
+                session=session,
+                at=at,
+                actor=actor,
+                action="return",
+                entity="submission",
+                key=f"{doc.year}/{line.unit}/v{versions[line.unit]}",
+                by=doc.by,
+                reason=line.reason,
+                revise_by=until.isoformat(),
+            )
+    info, renderer = cycle_info(ctx), default_renderer()
+    queued = []
+    for line in doc.returns:
+        unit = ctx.units[line.unit]
+        if unit.contacts:
+            msg = renderer.render(
+                "returned",
+                {
+                    "cycle": info,
+                    "recipient_name": unit.name,
+                    "by_name": ctx.units[doc.by].name,
+                    "version": versions[line.unit],
+                    "reason": line.reason,
+                    "revise_by": until,
+                },
+            )
+            queued.append(
+                Queued(line.unit, MILESTONE, "returned", day, msg.subject, msg.body, unit.contacts)
+            )
+    result = {
+        "cycle": doc.year,
+        "by": doc.by,
+        "revise_by": until.isoformat(),
+        "returned": [
+            {"unit": line.unit, "version": versions[line.unit], "reason": line.reason}
+            for line in doc.returns
+        ],
+    }
+    return cycle_id, queued, result
+
+
+def record_from_file(path: str, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], dict]:
+    """A return file (YAML/JSON), kept by its sha256 like every input."""
+    name, data = read_input(path)
+    doc = parse_returns(load_document(name, data), path)
+    return record_returns(doc, at, actor, file=path, data=data)
+
+
+def record_from_options(
+    year: int, unit: str, by: str, reason: str, at: datetime, actor: str = "cli"
+) -> tuple[int, list[Queued], dict]:
+    """``danvan return --cycle --unit --by --reason`` (problems named by the options)."""
+    try:
+        return record_returns(return_from_options(year, unit, by, reason), at, actor)
+    except Rejected as exc:
+        problems = [replace(p, field=_OPTIONS.get(p.field, p.field)) for p in exc.problems]
+        raise Rejected(problems) from None
+
+
+_OPTIONS = {
+    "year": "--cycle",
+    "by": "--by",
+    "returns[0].unit": "--unit",
+    "returns[0].reason": "--reason",
+    "--reason": "--reason",
+}
