@@ -63,7 +63,8 @@ def write(folder: Path, name: str, doc: object) -> Path:
     return path
 
 
-def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def issue(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The province, its two criteria sets and the plan, imported and issued."""
     org = [
         {"code": c, "name": n, "kind": k, **({"parent": p} if p else {})} for c, n, k, p in UNITS
     ]
@@ -82,6 +83,9 @@ def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, c
     r = cli("plan", "issue", tmp_path / "plan.yaml", "--at", "2024-02-17T09:00")
     assert r.exit_code == 0, r.stderr
 
+
+def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    issue(tmp_path, cli)
     for unit, (scores, na, bonus, penalty, when) in SUBMISSIONS.items():
         doc: dict = {"unit": unit, "year": 2024, "submitted_by": "Văn phòng", "scores": scores,
                      "bonus": bonus, "penalty": penalty, "figures": {}}  # fmt: skip
@@ -159,3 +163,29 @@ def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, c
     assert published["P.S6"]["band"] == "Yếu" and published["P.S6"]["total"] is None
     assert published["P.S2"]["band"] == "Khá"  # the quota holds in the final ranking
     assert published["P.D.X3"]["band"] == "không xếp loại"
+
+
+def test_the_workbooks_not_applicable_column_meets_the_rules(sqlite_url, tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    """``Không áp dụng`` in the workbook (SPEC §3.4.1) is the submission's ``not_applicable``."""
+    from openpyxl import load_workbook
+
+    issue(tmp_path, cli)
+    r = cli("template", "--cycle", "2024", "--unit", "P.S1", "--out", tmp_path / "mau")
+    assert r.exit_code == 0, r.stderr
+    path = tmp_path / "mau" / "P.S1-tu-danh-gia-2024.xlsx"
+    wb = load_workbook(path)
+    for row in wb["Hướng dẫn"].iter_rows():
+        if row[0].value == "Người lập báo cáo":
+            row[1].value = "Văn phòng Sở"
+    for row in wb["Chấm điểm"].iter_rows():
+        code = str(row[0].value)
+        if code in ("1", "3"):
+            row[3].value = {"1": 58, "3": 10}[code]
+        elif code == "2":
+            row[4].value, row[5].value = "x", NA["2"]
+    wb.save(path)
+    r = cli("submit", path, "--at", "2024-11-08T09:00")
+    assert r.exit_code == 0, r.stderr
+    status = cli("status", "--cycle", "2024", "--at", "2024-11-08T10:00", "--format", "json")
+    unit = {u["code"]: u for u in status.json()["units"]}["P.S1"]
+    assert unit["self_total"] == 98.0  # 58 + 30 (N/A at full marks) + 10
