@@ -60,3 +60,27 @@ STATUS_LABELS: dict[str, str] = {"on_time": "Đúng hạn", "late": "Trễ hạn
 def level_label(kind_label: str) -> str:
     """``cấp xã`` → ``Cấp xã``: a kind label at the start of a sentence."""
     return kind_label[:1].upper() + kind_label[1:]
+
+
+#: The level a unit's figures are reported at, as the seeds name them (departments and agencies
+#: with the province: *Cấp tỉnh*; a district's offices with the district: *Cấp huyện*).
+LEVEL_OF_KIND: dict[str, str] = {
+    "province": "Cấp tỉnh",
+    "department": "Cấp tỉnh",
+    "agency": "Cấp tỉnh",
+    "district": "Cấp huyện",
+    "district_office": "Cấp huyện",
+    "commune": "Cấp xã",
+}
+LEVELS: tuple[str, ...] = ("Cấp tỉnh", "Cấp huyện", "Cấp xã")
+
+#: Score columns (workbook, Phụ lục II): never the internal keys ``bonus``/``penalty``.
+TARGET_LABELS: dict[str, str] = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ"}
+
+
+def field_label(group: str, name: str | None = None) -> str:
+    """``Số hồ sơ tiếp nhận (figures.admin_procedures.received)``: the label an official reads,
+    with the key they will find in the file."""
+    key = f"figures.{group}" + (f".{name}" if name else "")
+    label = FIELD_LABELS.get(group, {}).get(name or "") if name else GROUP_LABELS.get(group)
+    return f"{label} ({key})" if label else key

@@ -28,6 +28,7 @@ _TOP = (
     "year",
     "title",
     "reference",
+    "request",
     "issued_on",
     "criteria",
     "deadlines",
@@ -59,6 +60,7 @@ class PlanDoc:
     reference: str = ""
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     timezone: str = DEFAULT_TZ
+    request: str = ""  # the request letter reports cite (Công văn số … của Sở Nội vụ)
 
     def criteria_paths(self) -> dict[str, str]:
         """Unit kind or ``default`` → criteria file path, as written in the plan."""
@@ -76,6 +78,7 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
     year = f.year(top.get("year"), "year", p)
     title = f.text(top, "title", "title", p)
     reference = f.text(top, "reference", "reference", p, required=False) or ""
+    request = f.text(top, "request", "request", p, required=False) or ""
     issued_on = _date(top.get("issued_on"), "issued_on", p)
     criteria = _criteria(top.get("criteria"), p)
     deadlines = _deadlines(top.get("deadlines"), p)
@@ -85,7 +88,9 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
         _check_calendar(year, issued_on, deadlines, p)
     p.raise_if_any(file)
     assert province and year and title and issued_on and criteria and reminders and tz
-    return PlanDoc(province, year, title, issued_on, criteria, deadlines, reference, reminders, tz)
+    return PlanDoc(
+        province, year, title, issued_on, criteria, deadlines, reference, reminders, tz, request
+    )
 
 
 def _date(value: object, field: str, p: Problems) -> date | None:
@@ -253,6 +258,7 @@ def plan_from_doc(plandoc: PlanDoc, criteria_codes: Mapping[str, str]) -> Plan:
         year=plandoc.year,
         title=plandoc.title,
         reference=plandoc.reference,
+        request=plandoc.request,
         issued_on=plandoc.issued_on,
         criteria=by_kind,
         deadlines=dict(plandoc.deadlines),
