@@ -423,20 +423,25 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     assert "2024: 7.197 hồ sơ (hồ sơ trực tuyến 5.438, đạt 75,55%)" in body
     assert "trước và đúng hạn đạt 99,49%" in body  # 6736/6770 = 99,497…: truncated, not 99,50
     assert "tăng 3.047 hồ sơ so với cùng kỳ năm 2023" in body  # 7197 − 4150
-    assert "(tỷ lệ hòa giải thành cùng kỳ: 75%)" in body  # 2023: 6/8
-    assert "Cấp huyện tiếp nhận 3.697 hồ sơ (hồ sơ trực tuyến 3.018, đạt 81,63%)" in body
-    assert "đạt 99,57%" in body  # 3306/3320 truncated
+    assert "(tỷ lệ hòa giải thành cùng kỳ: 75,00%)" in body  # 2023: 6/8
+    # the district and its offices are one level, Cấp huyện (3.697 + 100), as the seeds count
+    assert "Cấp huyện tiếp nhận 3.797 hồ sơ (hồ sơ trực tuyến 3.068, đạt 80,80%)" in body
+    assert "Cấp tỉnh tiếp nhận 700 hồ sơ" in body  # departments with the province level
+    assert "đạt 99,56%" in body  # 3405/3420 = 99,561…: truncated
     assert "Sở Xây dựng" in body and "Phòng Tài chính - Kế hoạch" in body  # missing, named
     assert "Ủy ban nhân dân xã Vinh Quang (trễ 03 ngày)" in body
     assert "Sở Tư pháp" in body.split("tiêu chí bị 0 điểm")[1]  # the capped unit, named
     assert "Có công chức bị kỷ luật" in body  # the appraisal's reason
     assert len(docx.inline_shapes) == 1  # the chart, embedded
     assert any("Nơi nhận" in t.rows[0].cells[0].text for t in docx.tables)
-    ranking_table = docx.tables[-1]
-    assert [row.cells[1].text for row in ranking_table.rows[1:]] == [
-        r["unit"]
-        for r in KTM_SUMMARY["ranking"]  # type: ignore[attr-defined]
-    ]
+    ranking_table = docx.tables[-1]  # Phụ lục II: names, never internal codes
+    names = [row.cells[1].text for row in ranking_table.rows[1:]]
+    assert names[:6] == [
+        "Ủy ban nhân dân xã Ngọc Bay", "Sở Tư pháp", "Ủy ban nhân dân huyện Đăk Hà", "Sở Nội vụ",
+        "Ủy ban nhân dân xã Vinh Quang", "Ủy ban nhân dân xã Đăk Tờ Re",
+    ]  # fmt: skip
+    assert [row.cells[-1].text for row in ranking_table.rows[7:]] == ["Chưa nộp — không xếp loại"]
+    assert not any("KTM." in row.cells[1].text for row in ranking_table.rows)
 
     # --- the district's report -------------------------------------------------------------
     paras, docx = docx_text(out / "KTM.D1" / "bao-cao-tong-hop-KTM.D1-2024.docx")

@@ -46,14 +46,14 @@ DISTRICT_FIGURES = {
 }  # fmt: skip
 # The communes' 29.264 dossiers split across three communes (sums equal the seed's cấp xã line).
 COMMUNE_ADMIN = [(10000, 7000, 9800, 9780), (10000, 7000, 9700, 9680), (9264, 6607, 8889, 8866)]
-PREVIOUS = [
-    {"petitions": {"received": 73, "in_jurisdiction": 73, "resolved": 69, "outstanding": 4},
+PREVIOUS = {
+    "DTP.TMI": {"petitions": {"received": 73, "in_jurisdiction": 73, "resolved": 69, "outstanding": 4},
      "citizen_reception": {"regular_sessions": 358, "periodic_sessions": 73},
      "mediation": {"received": 101, "successful": 89, "unsuccessful": 12}},
-]  # fmt: skip
+}  # fmt: skip
 
 
-def thap_muoi(previous: list | None = PREVIOUS) -> CompiledCycle:
+def thap_muoi(previous: dict | None = PREVIOUS) -> CompiledCycle:
     units = [
         assess_unit(unit=THAP_MUOI, criteria=CRITERIA, status="on_time", submitted_at=T0,
                     days_late=0, scores={"1": 10, "2": 85}, figures=DISTRICT_FIGURES)
@@ -105,10 +105,10 @@ def report(compiled: CompiledCycle) -> ReportData:
      "Cấp huyện tiếp nhận 3.697 hồ sơ (hồ sơ trực tuyến 3.018, đạt 81,63%)",
      "đã giải quyết 77/79 đơn, đạt 97,46%", "Số lượng đơn tăng 06 đơn so với cùng kỳ năm 2022",
      "tiếp thường xuyên 442 lượt, 448 người, 442 vụ việc", "hòa giải thành 107 vụ việc, đạt 95,53%",
-     "xếp loại Tốt: 02 đơn vị", "xếp loại Khá: 01 đơn vị", "xếp loại Yếu: 00 đơn vị",
+     "xếp loại Tốt: 02 đơn vị", "xếp loại Khá: 01 đơn vị", "không có đơn vị xếp loại Yếu",
      "Ủy ban nhân dân xã Hưng Thạnh (trễ 02 ngày)", "chưa nộp: 01 đơn vị",
      "Ủy ban nhân dân xã Trường Xuân", "xếp loại không quá Khá: Ủy ban nhân dân xã Thạnh Lợi",
-     "Ủy ban nhân dân xã Mỹ An (tiêu chí 2: Thiếu minh chứng)"],
+     "Ủy ban nhân dân xã Mỹ An (tiêu chí 2: 85 → 80 điểm, lý do: Thiếu minh chứng)"],
 )  # fmt: skip
 def test_report_prose_uses_seed_numbers(report: ReportData, expected: str) -> None:
     assert expected in report_text(report)
@@ -123,7 +123,7 @@ def test_by_kind_holds_each_levels_totals(compiled: CompiledCycle) -> None:
 
 def test_letterhead_and_dates(report: ReportData) -> None:
     lh = report.letterhead
-    assert (lh.parent_line, lh.body_line) == ("UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ")
+    assert lh.issuer_lines == ("UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ")
     assert report.number == "Số:      /BC-PNV"
     assert report.place_date == "Tháp Mười, ngày 20 tháng 11 năm 2023"
     assert lh.recipients == ("Ủy ban nhân dân huyện Tháp Mười", "Sở Nội vụ tỉnh Đồng Tháp")
@@ -134,10 +134,7 @@ def test_province_letterhead() -> None:
     compiled = compile_cycle(compiler=prov, cycle_year=2024, units=[], direct=set(),
                              previous=None, criteria_by_kind={"default": CRITERIA})  # fmt: skip
     r = build_report(compiled, on=date(2024, 11, 29))
-    assert (r.letterhead.parent_line, r.letterhead.body_line) == (
-        "UBND TỈNH QUẢNG NGÃI",
-        "SỞ NỘI VỤ",
-    )
+    assert r.letterhead.issuer_lines == ("UBND TỈNH QUẢNG NGÃI", "SỞ NỘI VỤ")
     assert r.letterhead.signature == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
     assert r.place_date == "Quảng Ngãi, ngày 29 tháng 11 năm 2024"
     assert "so với cùng kỳ" not in report_text(r)  # no previous cycle, no comparison
@@ -208,7 +205,10 @@ def test_docx_appendix_tables_have_the_seeds_columns(rendered: dict[str, Path]) 
         ["Cấp xã", "29.264", "20.607", "70,41%", "28.389", "28.326", "63", "99,77%"],
         ["Tổng cộng", "32.961", "23.625", "71,67%", "31.709", "31.632", "77", "99,75%"],
     ]
-    assert [row[0] for row in ranking] == ["Xếp hạng", "1", "2", "3"]
+    assert [row[0] for row in ranking] == ["STT", "1", "2", "3", "4"]
+    assert ranking[4][1:] == ["Ủy ban nhân dân xã Trường Xuân"] + ["Chưa nộp — không xếp loại"] * (
+        len(ranking[0]) - 2
+    )
 
 
 def test_xlsx_sheets_read_back(rendered: dict[str, Path]) -> None:

@@ -13,6 +13,7 @@ The content comes whole from :class:`~danvan.rules.report.ReportData`; this modu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -293,56 +294,54 @@ def _span(tc: Any, n: int) -> None:  # a CT_Tc: spans n grid columns
 def _data_table(doc: DocxDocument, data: TableData) -> None:
     """A grid table whose first row repeats on every page and whose rows never split.
 
-    Rows are built as XML directly (no per-cell lookups): a 1,000-unit ranking stays fast. A row
-    shorter than the header spans its last cell to the right edge.
+    One template row is laid out through python-docx, then copied as XML per data row (a
+    1,000-unit ranking stays fast). A row shorter than the header spans its last cell to the
+    right edge.
     """
     if data.title:
         title = _para(doc, data.title, size=13, bold=True)
         title.paragraph_format.space_before = Pt(6)
         title.paragraph_format.keep_with_next = True
     n = len(data.header)
-    table = doc.add_table(rows=1, cols=n)
+    table = doc.add_table(rows=2, cols=n)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, data.header, strict=True):
-        _first_para(cell, text, size=10, bold=True)
-    _mark_header(table.rows[0]._tr)
-    _keep_row(table.rows[0]._tr)
-    align = data.align or ("l" + "c" * (n - 1))
-    for i, values in enumerate(data.rows):
-        row = table.add_row()
-        _keep_row(row._tr)
-        tcs = row._tr.tc_lst
-        if len(values) < n:  # merge the tail into the last given cell
-            for extra in tcs[len(values) :]:
-                row._tr.remove(extra)
-            _span(tcs[len(values) - 1], n - len(values) + 1)
-            tcs = tcs[: len(values)]
-        for j, (tc, text) in enumerate(zip(tcs, values, strict=True)):
-            p = _Cell(tc, table).paragraphs[0]
-            run = p.add_run(text)
-            run.font.size = Pt(11)
-            run.bold = (i in data.bold_rows) or None
-            short_tail = len(values) < n and j == len(values) - 1
-            p.alignment = CENTER if short_tail else _ALIGN[align[j] if j < len(align) else "c"]
     widths = (
         [TEXT_WIDTH_MM * x / sum(data.shares) for x in data.shares]
         if data.shares
         else _column_widths(data)
     )
-    _set_widths_spanned(table, widths)
-
-
-def _set_widths_spanned(table: Table, widths_mm: Sequence[float]) -> None:
-    """Grid and cell widths; a spanning cell gets the sum of the columns it covers."""
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width)
-    for tr in table._tbl.tr_lst:
-        col = 0
-        for tc in tr.tc_lst:
-            span = tc.grid_span
-            tc.width = Mm(sum(widths_mm[col : col + span]))
-            col += span
+    _set_widths(table, widths)
+    for cell, text in zip(table.rows[0].cells, data.header, strict=True):
+        _first_para(cell, text, size=10, bold=True)
+    _mark_header(table.rows[0]._tr)
+    _keep_row(table.rows[0]._tr)
+    template = table.rows[1]._tr
+    _keep_row(template)
+    align = data.align or ("l" + "c" * (n - 1))
+    for j, cell in enumerate(table.rows[1].cells):
+        p = cell.paragraphs[0]
+        p.alignment = _ALIGN[align[j] if j < len(align) else "c"]
+        p.add_run("").font.size = Pt(11)
+    tbl = table._tbl
+    tbl.remove(template)
+    for i, values in enumerate(data.rows):
+        tr = deepcopy(template)
+        tcs = tr.tc_lst
+        if len(values) < n:  # merge the tail into the last given cell, centred
+            for extra in tcs[len(values) :]:
+                tr.remove(extra)
+            last = tcs[len(values) - 1]
+            _span(last, n - len(values) + 1)
+            last.width = Mm(sum(widths[len(values) - 1 :]))
+            last.p_lst[0].get_or_add_pPr().jc_val = CENTER
+            tcs = tcs[: len(values)]
+        for tc, text in zip(tcs, values, strict=True):
+            r = tc.p_lst[0].r_lst[0]
+            r.text = text
+            if i in data.bold_rows:
+                r.get_or_add_rPr().get_or_add_b()
+        tbl.append(tr)
 
 
 def _column_widths(data: TableData) -> list[float]:
