@@ -43,7 +43,9 @@ def parse_at(value: str | None) -> datetime:
         return parse_instant(value, get_settings().timezone)
     except (ValueError, TypeError) as exc:
         raise typer.BadParameter(
-            f"'{value}' không phải ngày giờ ISO (vd. 2024-11-10T08:00)"
+            f"'{value}' không phải ngày giờ ISO; viết như 2024-11-10T08:00 (giờ địa phương)"
+            " hoặc 2024-11-10T08:00+07:00.",
+            param_hint="'--at'",
         ) from exc
 
 
