@@ -140,8 +140,13 @@ def plan_issue(
     from danvan.flows.plan import issue_plan
 
     result = issue_plan(str(file), parse_at(at))
+    from danvan.db import get_engine, reading
+    from danvan.views import units_without_contact
+
+    with reading(get_engine()) as session:
+        no_contact = units_without_contact(session, year=result["year"])
     if fmt is JsonOrText.json:
-        print_json(result)
+        print_json(result | {"no_contact": no_contact})
         return
     verb = "Đã ban hành" if result["created"] else "Đã có (không đổi)"
     typer.echo(f"{verb} kế hoạch năm {result['year']} của {result['province']}.")
@@ -150,6 +155,15 @@ def plan_issue(
     typer.echo(f"Thông báo: {len(sent) - len(failed)} đơn vị đã nhận, {len(failed)} gửi lỗi.")
     for s in failed:
         err(f"  ✗ {s['unit']}: {'; '.join(s['errors'])}")
+    if no_contact:
+        typer.echo(
+            f"Chưa có địa chỉ liên hệ: {len(no_contact)} đơn vị (không nhận được thông báo, nhắc"
+            " hạn; bổ sung 'contacts' trong tệp cây đơn vị rồi chạy lại 'danvan org import'):"
+        )
+        for u in no_contact:
+            typer.echo(f"  - {u['code']}: {u['name']}")
+    else:
+        typer.echo("Mọi đơn vị đều có địa chỉ liên hệ.")
 
 
 def main() -> None:
