@@ -29,7 +29,7 @@ from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, parse_letterhead
 from danvan.rules.org import children_map, subtree
-from danvan.rules.report import build_report
+from danvan.rules.report import build_report, district_places
 from danvan.tasks.context import CycleContext, load_context
 
 
@@ -113,19 +113,6 @@ def load_letterhead_config() -> LetterheadConfig:
     return parse_letterhead(load_document(str(path), data), str(path))
 
 
-def places_of(units: Mapping[str, OrgUnit], compiler: str, tree: list[str]) -> dict[str, str]:
-    """Units under a district other than the compiler → that district's area (``huyện Bình Sơn``),
-    so a provincial list names a commune with its district."""
-    from danvan.rules.letterhead import local_name
-
-    out = {}
-    for code in tree:
-        parent = units.get(units[code].parent or "")
-        if parent is not None and parent.code != compiler and parent.kind == "district":
-            out[code] = local_name(parent.name)
-    return out
-
-
 def compilers_to_compile(ctx: CycleContext, unit: str | None) -> list[str]:
     """The compilers to compile, deepest first (bottom-up): ``unit`` alone, or the province and
     every active compiler under it."""
@@ -166,7 +153,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             direct=direct,
             previous=previous,
             criteria_by_kind=kinds_sets,
-            places=places_of(ctx.units, code, tree),
+            places=district_places(ctx.units, code, tree),
         )
         parent = ctx.units.get(ctx.units[code].parent or "")
         lh = letterheads.letterhead_for(ctx.units[code], parent)

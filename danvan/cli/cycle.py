@@ -18,6 +18,7 @@ from danvan.cli.common import (
     print_csv,
     print_json,
 )
+from danvan.rules.labels import describe_field
 
 
 @app.command()
@@ -74,7 +75,7 @@ def _print_file_result(r: dict) -> None:
         return
     err(f"{r['file']}: BỊ TỪ CHỐI")
     for p in r["problems"]:
-        where = f"{p['field']}: " if p["field"] else ""
+        where = f"{describe_field(p['field'])}: " if p["field"] else ""
         err(f"  - {where}{p['message']} [{p['code']}]")
 
 

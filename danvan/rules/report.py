@@ -7,6 +7,7 @@ Nghị định 30/2020/NĐ-CP. Who issues and signs it comes from :mod:`danvan.r
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +47,7 @@ class Table:
     shares: tuple[float, ...] | None = None
     align: str | None = None
     bold_rows: frozenset[int] = frozenset()
+    font_size: float = 11
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,19 @@ class ReportData:
     year: int = 0
 
 
+def district_places(
+    units: Mapping[str, OrgUnit], compiler: str, tree: Iterable[str]
+) -> dict[str, str]:
+    """Units under a district other than the compiler → that district's area (``huyện Bình Sơn``),
+    so that a provincial list names a commune with its district."""
+    out = {}
+    for code in tree:
+        parent = units.get(units[code].parent or "")
+        if parent is not None and parent.code != compiler and parent.kind == "district":
+            out[code] = local_name(parent.name)
+    return out
+
+
 def ranking_table(c: CompiledCycle) -> Table:
     """Phụ lục II as officials lay it out: STT, a wide name column, group subtotals, bonus,
     penalty, self and appraised totals, band; units that never submitted at the end."""
@@ -102,8 +117,9 @@ def ranking_table(c: CompiledCycle) -> Table:
     n = len(groups)
     return Table(
         "", header, tuple(rows),
-        shares=(0.05, 0.27, *([0.07] * n), 0.08, 0.07, 0.09, 0.09, 0.09),
+        shares=(0.06, 0.24, *([0.085] * n), 0.085, 0.075, 0.09, 0.095, 0.085),
         align="cl" + "r" * (n + 4) + "c",
+        font_size=10,
     )  # fmt: skip
 
 
