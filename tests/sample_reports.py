@@ -74,7 +74,7 @@ def sample_inputs(units: dict[str, OrgUnit], *, early: bool = False) -> dict[str
         if doc is None or code not in units:
             out[code] = assess_unit(unit=unit, criteria=cs, status="missing")
             continue
-        adjustments = {"1": (3.0, "Kế hoạch ban hành chậm")} if code == "QNG.BSN.TT01" else None
+        adjustments = {"1": (2.0, "Kế hoạch ban hành chậm")} if code == "QNG.BSN.TT01" else None
         if code == "QNG.SNV":  # an appraisal that changes nothing is left out of the report
             adjustments = {"penalty": (doc.penalty, "Giữ nguyên")}
         out[code] = assess_unit(
