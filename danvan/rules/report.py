@@ -94,8 +94,8 @@ def ranking_table(c: CompiledCycle) -> Table:
     """Phụ lục II as officials lay it out: STT, a wide name column, group subtotals, bonus,
     penalty, self and appraised totals, band; units that never submitted at the end."""
     groups: dict[str, None] = {}
-    for cs in c.criteria_by_kind.values():
-        groups.update(dict.fromkeys(g.code for g in cs.groups))
+    for criteria in c.criteria_by_kind.values():
+        groups.update(dict.fromkeys(g.code for g in criteria.groups))
     rows: list[tuple[str, ...]] = []
     for r in c.ranked:
         u = c.unit(r.unit)
