@@ -458,9 +458,10 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "KTM" / "bang-diem-KTM-2024.xlsx", read_only=True)
-    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Chưa nộp"]
+    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Tổng hợp số liệu", "Chưa nộp"]
     rows = list(wb["Xếp hạng"].iter_rows(values_only=True))
-    assert [(r[0], r[1], r[5], r[6]) for r in rows[1:]] == [
+    band, total, code = rows[1].index("Xếp loại"), rows[1].index("Tổng điểm thẩm định"), -1
+    assert [(r[0], r[code], r[total], r[band]) for r in rows[2:8]] == [
         (1, "KTM.X3", 92, "Tốt"),
         (2, "KTM.STP", 92, "Khá"),
         (3, "KTM.D1", 90, "Tốt"),
@@ -468,17 +469,18 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
         (5, "KTM.X4", 75, "Khá"),
         (6, "KTM.X5", 75, "Khá"),
     ]
+    assert rows[8][band] == "Chưa nộp — không xếp loại" and rows[8][code] == "KTM.SXD"
     detail = list(wb["Điểm chi tiết"].iter_rows(values_only=True))
-    adjusted = {(r[0], r[3]): (r[6], r[7], r[8]) for r in detail[1:] if r[8]}
+    adjusted = {r[-1]: r[-2] for r in detail[2:] if r[-2]}
     assert adjusted == {
-        ("KTM.SNV", "penalty"): (0, 3, "Có công chức bị kỷ luật"),
-        ("KTM.D1.X1", "A1"): (38, 32, "Thẩm định lại kế hoạch"),
-        ("KTM.D1.X2", "B1"): (18, 10, "Tiếp dân chưa đầy đủ"),
+        "KTM.SNV": "Điểm trừ: 0 → 3 (Có công chức bị kỷ luật)",
+        "KTM.D1.X1": "Tiêu chí A1: 38 → 32 (Thẩm định lại kế hoạch)",
+        "KTM.D1.X2": "Tiêu chí B1: 18 → 10 (Tiếp dân chưa đầy đủ)",
     }
-    missing = [r[0] for r in list(wb["Chưa nộp"].iter_rows(values_only=True))[1:]]
+    missing = [r[-1] for r in list(wb["Chưa nộp"].iter_rows(values_only=True))[2:]]
     assert missing == ["KTM.D1.PTC", "KTM.SXD"]
     totals = list(wb["Số liệu"].iter_rows(values_only=True))[-1]
-    assert totals[1] == "Tổng cộng" and 7197 in totals
+    assert totals[0] == "Tổng cộng" and 7197 in totals
     wb.close()
 
     for code in ("KTM", "KTM.D1"):
