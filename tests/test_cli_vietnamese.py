@@ -79,7 +79,7 @@ def test_version(cli) -> None:  # type: ignore[no-untyped-def]
 USAGE_ERRORS = [
     (["status", "--cycle", "abc"], "Giá trị không hợp lệ cho '--cycle': phải là một số nguyên"),
     (["status"], "Thiếu tùy chọn '--cycle'"),
-    (["submit"], "Thiếu tham số 'TỆP'"),
+    (["appraise"], "Thiếu tham số 'TỆP'"),
     (["status", "--cycle", "2024", "--at", "hôm qua"], "Giá trị không hợp lệ cho '--at'"),
     (["status", "--cycle", "2024", "--format", "xml"], "'xml' không có; chọn một trong"),
     (["status", "--cycle"], "Tùy chọn '--cycle' cần một giá trị"),

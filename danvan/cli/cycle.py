@@ -146,7 +146,7 @@ def remind(
 @app.command()
 @handles_rejections
 def appraise(
-    file: Annotated[Path, typer.Argument(help="Tệp thẩm định (appraisal.yaml).")],
+    file: Annotated[Path, typer.Argument(help="Tệp thẩm định (appraisal.yaml).", metavar="TỆP")],
     at: At = None,
     fmt: Fmt = JsonOrText.text,
 ) -> None:
@@ -251,11 +251,11 @@ def template(
     under: Annotated[
         str | None, typer.Option("--under", help="Với --all: chỉ các đơn vị thuộc mã này.")
     ] = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Write each assessed unit's self-assessment workbook (SPEC §3.4.1), ready to send out.
+    """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
 
-    Example: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
+    Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """
     from danvan.reports.workbook import write_templates
 
@@ -322,13 +322,13 @@ def export(
     cycle: Cycle,
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị.")],
     out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp.")],
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """A unit's files back: every version as sent, its report and its evidence.
+    """Lấy lại hồ sơ của một đơn vị: mọi phiên bản như đã gửi, báo cáo và minh chứng.
 
-    Writes OUT/<code>/v<N>/ with the file as sent, bao-cao/ and minh-chung/<criterion>/.
+    Ghi vào OUT/<mã>/v<N>/: tệp như đã gửi, bao-cao/ và minh-chung/<tiêu chí>/.
 
-    Example: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
+    Ví dụ: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
     """
     from danvan.tasks.export import export_unit
 
