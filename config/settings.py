@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     #: Extra days off (government bridge days) and make-up working days, ISO dates, comma-separated.
     extra_holidays: str = ""
     extra_working_days: str = ""
+    #: ``letterhead.yaml`` (SPEC §3.7): who issues and signs the compiled reports. Unset: defaults.
+    letterhead: Path | None = None
     notify_timeout_seconds: float = 10.0
     notify_retries: int = 2
     notify_concurrency: int = 16

@@ -190,3 +190,14 @@ def unit_files(session: Session, *, year: int, code: str, at: datetime | None = 
             for s in subs
         ],
     }
+
+
+def units_without_contact(session: Session, *, year: int) -> list[dict]:
+    """Assessed units of the cycle that no message can reach (no contact URL): ``plan issue``
+    names them so the province can add contacts before the first reminder."""
+    ctx = load_context(session=session, year=year)
+    return [
+        {"code": code, "name": ctx.units[code].name}
+        for code in standing.expected_units(ctx.units, ctx.province_units)
+        if not ctx.units[code].contacts
+    ]

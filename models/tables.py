@@ -50,6 +50,7 @@ class Cycle(SQLModel, table=True):
     year: int = Field(index=True)
     title: str
     reference: str = ""
+    request: str = ""  # the request letter the reports cite (SPEC §3.3, optional)
     issued_on: date
     issued_at: datetime
     timezone: str = "Asia/Ho_Chi_Minh"

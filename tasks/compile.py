@@ -27,8 +27,9 @@ from danvan.rules.compilation import (
 )
 from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
 from danvan.rules.errors import reject
+from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, parse_letterhead
 from danvan.rules.org import children_map, subtree
-from danvan.rules.report import build_report
+from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.revision import load_returns
@@ -43,6 +44,10 @@ class Compiled:
     tz: str
     parent: OrgUnit | None  # for the letterhead ("UBND TỈNH …" above a district's office)
     reference: str
+    request: str = ""  # the request letter the plan names (cited in the opening)
+    provisional_until: date | None = None  # the deadline, when compiled before it
+    letterhead: Letterhead | None = None
+    at: datetime | None = None  # the compile instant (the DOCX's creation date)
 
 
 def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str, UnitInput]:
@@ -106,6 +111,24 @@ def _previous_figures(ctx: CycleContext, session: Session) -> dict[str, Figures]
     }
 
 
+def load_letterhead_config() -> LetterheadConfig:
+    """``letterhead.yaml`` from the ``DANVAN_LETTERHEAD`` setting; today's wording when unset."""
+    from danvan.config.settings import get_settings
+    from danvan.rules.formats import load_document
+
+    path = get_settings().letterhead
+    if path is None:
+        return NO_CONFIG
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise reject(
+            "letterhead_unreadable", "DANVAN_LETTERHEAD",
+            f"Không đọc được tệp mẫu tiêu đề “{path}” ({exc.strerror}).",
+        ) from None  # fmt: skip
+    return parse_letterhead(load_document(str(path), data), str(path))
+
+
 def compilers_to_compile(ctx: CycleContext, unit: str | None) -> list[str]:
     """The compilers to compile, deepest first (bottom-up): ``unit`` alone, or the province and
     every active compiler under it."""
@@ -126,7 +149,10 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
         ctx = load_context(session=session, year=year)
         inputs = _unit_inputs(ctx, session, at)
         previous = _previous_figures(ctx, session)
+    letterheads = load_letterhead_config()
     on = timing.local_date(at, ctx.tz)
+    deadline = ctx.deadline("self_assessment")
+    provisional = deadline if on <= deadline else None
     children = children_map(ctx.units)
     kinds_sets: Mapping[str, CriteriaSet] = {
         kind: ctx.criteria_sets[code] for kind, code in ctx.cycle.criteria_by_kind.items()
@@ -136,17 +162,21 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
         tree = subtree(ctx.units, code, children)
         units = [inputs[c] for c in tree if c in inputs]
         direct = {c for c in tree if ctx.compilers.get(c) == code}
-        prev = None if previous is None else [previous[c] for c in tree if c in previous]
         data = compile_cycle(
             compiler=ctx.units[code],
             cycle_year=year,
             units=units,
             direct=direct,
-            previous=prev,
+            previous=previous,
             criteria_by_kind=kinds_sets,
+            places=district_places(ctx.units, code, tree),
         )
         parent = ctx.units.get(ctx.units[code].parent or "")
-        out.append(Compiled(data, on, ctx.tz, parent, ctx.cycle.reference))
+        lh = letterheads.letterhead_for(ctx.units[code], parent)
+        out.append(
+            Compiled(data, on, ctx.tz, parent, ctx.cycle.reference, ctx.cycle.request,
+                     provisional, lh, at)
+        )  # fmt: skip
     return out
 
 
@@ -168,9 +198,13 @@ def write_outputs(
         chart = folder / f"bieu-do-{code}-{year}.png"
         write_chart_png(c.data, chart)
         write_score_workbook(c.data, folder / f"bang-diem-{code}-{year}.xlsx")
-        report = build_report(c.data, on=c.on, parent=c.parent, plan_reference=c.reference or None)
+        report = build_report(
+            c.data, on=c.on, parent=c.parent, letterhead=c.letterhead,
+            plan_reference=c.reference or None, request=c.request or None,
+            provisional_until=c.provisional_until,
+        )  # fmt: skip
         docx = folder / f"bao-cao-tong-hop-{code}-{year}.docx"
-        write_report_docx(report, docx, chart)
+        write_report_docx(report, docx, chart, created=c.at)
         written.append(
             {
                 "compiler": code,

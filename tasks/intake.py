@@ -100,12 +100,17 @@ def record_one(
         name, data = read_input(path)
         doc, sheet = read_submission(name, data)
         try:
-            files = _read_files(Path(base_dir) if base_dir else Path(path).parent, doc)
+            pending: list = []  # a missing report file must not hide the scores' problems
+            try:
+                files = _read_files(Path(base_dir) if base_dir else Path(path).parent, doc)
+            except Rejected as exc:
+                files, pending = [], list(exc.problems)
             ctx = (contexts or CycleContexts()).get(doc.year)
             with transaction(get_engine()) as session:
                 return _record(
-                    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit
-                )
+                    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit,
+                    pending,
+                )  # fmt: skip
         except Rejected as exc:
             raise _located(exc, sheet).with_file(path) from None
     except Rejected as exc:
@@ -173,16 +178,20 @@ def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
 
 
 def _record(
-    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit
+    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit, pending=()
 ) -> FileResult:  # type: ignore[no-untyped-def]
     cycle = session.get(Cycle, ctx.cycle.id)  # fresh: it may have been published meanwhile
     unit = ctx.units.get(doc.unit)
-    check_submission_context(
-        doc,
-        unit=unit if doc.unit in ctx.province_units else None,
-        cycle_year=ctx.cycle.year,
-        published=cycle is None or cycle.published_at is not None,
-    )
+    try:
+        check_submission_context(
+            doc,
+            unit=unit if doc.unit in ctx.province_units else None,
+            cycle_year=ctx.cycle.year,
+            published=cycle is None or cycle.published_at is not None,
+            known=ctx.province_units,
+        )
+    except Rejected as exc:
+        raise Rejected([*pending, *exc.problems]) from None
     assert unit is not None
     criteria = ctx.criteria_for(unit)
     if sheet is not None:
@@ -198,6 +207,7 @@ def _record(
         check_submission(doc, criteria=criteria, kind=unit.kind)
     except Rejected as exc:
         problems = exc.problems
+    problems = [*pending, *problems]
     if sheet is not None:
         problems = locate(problems, sheet)
     if problems:

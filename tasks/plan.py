@@ -81,6 +81,7 @@ def record_cycle(path: str, at: datetime, actor: str = "cli") -> IssuedPlan:
             year=plan.year,
             title=plan.title,
             reference=plan.reference,
+            request=plan.request,
             issued_on=plan.issued_on,
             issued_at=at,
             timezone=plan.timezone,

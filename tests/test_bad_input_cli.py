@@ -163,8 +163,8 @@ def assert_clean_rejection(r, path: Path, code: str, field: str | None) -> None:
     assert r.exit_code == 1, (r.stdout, r.stderr)
     assert str(path) in r.stderr, r.stderr
     assert f"[{code}]" in r.stderr, r.stderr
-    if field is not None:
-        assert f"{field}: " in r.stderr, r.stderr
+    if field is not None:  # the key, in brackets after its Vietnamese label
+        assert f"({field}): " in r.stderr or f"{field}: " in r.stderr, r.stderr
     for out in (r.stdout, r.stderr):
         assert "Traceback" not in out and 'File "' not in out
 

@@ -47,8 +47,9 @@ def test_every_command_has_help(path, command):
 
 @pytest.mark.parametrize(("path", "command"), LEAVES, ids=[p for p, _ in LEAVES])
 def test_every_command_has_an_example(path, command):
-    examples = [line for line in (command.help or "").splitlines() if "Example:" in line]
-    assert examples, f"{path}: no 'Example:' line in its help"
+    lines = (command.help or "").splitlines()
+    examples = [line for line in lines if "Ví dụ:" in line or "Example:" in line]
+    assert examples, f"{path}: no 'Ví dụ:' line in its help"
     assert any(path in line for line in examples), f"{path}: the example does not run {path}"
 
 

@@ -433,20 +433,25 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     assert "2024: 7.197 hồ sơ (hồ sơ trực tuyến 5.438, đạt 75,55%)" in body
     assert "trước và đúng hạn đạt 99,49%" in body  # 6736/6770 = 99,497…: truncated, not 99,50
     assert "tăng 3.047 hồ sơ so với cùng kỳ năm 2023" in body  # 7197 − 4150
-    assert "(tỷ lệ hòa giải thành cùng kỳ: 75%)" in body  # 2023: 6/8
-    assert "Cấp huyện tiếp nhận 3.697 hồ sơ (hồ sơ trực tuyến 3.018, đạt 81,63%)" in body
-    assert "đạt 99,57%" in body  # 3306/3320 truncated
+    assert "(tỷ lệ hòa giải thành cùng kỳ: 75,00%)" in body  # 2023: 6/8
+    # the district and its offices are one level, Cấp huyện (3.697 + 100), as the seeds count
+    assert "Cấp huyện tiếp nhận 3.797 hồ sơ (hồ sơ trực tuyến 3.068, đạt 80,80%)" in body
+    assert "Cấp tỉnh tiếp nhận 700 hồ sơ" in body  # departments with the province level
+    assert "đạt 99,56%" in body  # 3405/3420 = 99,561…: truncated
     assert "Sở Xây dựng" in body and "Phòng Tài chính - Kế hoạch" in body  # missing, named
     assert "Ủy ban nhân dân xã Vinh Quang (trễ 03 ngày)" in body
     assert "Sở Tư pháp" in body.split("tiêu chí bị 0 điểm")[1]  # the capped unit, named
     assert "Có công chức bị kỷ luật" in body  # the appraisal's reason
     assert len(docx.inline_shapes) == 1  # the chart, embedded
     assert any("Nơi nhận" in t.rows[0].cells[0].text for t in docx.tables)
-    ranking_table = docx.tables[-1]
-    assert [row.cells[1].text for row in ranking_table.rows[1:]] == [
-        r["unit"]
-        for r in KTM_SUMMARY["ranking"]  # type: ignore[attr-defined]
-    ]
+    ranking_table = docx.tables[-1]  # Phụ lục II: names, never internal codes
+    names = [row.cells[1].text for row in ranking_table.rows[1:]]
+    assert names[:6] == [
+        "Ủy ban nhân dân xã Ngọc Bay", "Sở Tư pháp", "Ủy ban nhân dân huyện Đăk Hà", "Sở Nội vụ",
+        "Ủy ban nhân dân xã Vinh Quang", "Ủy ban nhân dân xã Đăk Tờ Re",
+    ]  # fmt: skip
+    assert [row.cells[-1].text for row in ranking_table.rows[7:]] == ["Chưa nộp — không xếp loại"]
+    assert not any("KTM." in row.cells[1].text for row in ranking_table.rows)
 
     # --- the district's report -------------------------------------------------------------
     paras, docx = docx_text(out / "KTM.D1" / "bao-cao-tong-hop-KTM.D1-2024.docx")
@@ -463,9 +468,10 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "KTM" / "bang-diem-KTM-2024.xlsx", read_only=True)
-    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Chưa nộp"]
+    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Tổng hợp số liệu", "Chưa nộp"]
     rows = list(wb["Xếp hạng"].iter_rows(values_only=True))
-    assert [(r[0], r[1], r[5], r[6]) for r in rows[1:]] == [
+    band, total, code = rows[1].index("Xếp loại"), rows[1].index("Tổng điểm thẩm định"), -1
+    assert [(r[0], r[code], r[total], r[band]) for r in rows[2:8]] == [
         (1, "KTM.X3", 92, "Tốt"),
         (2, "KTM.STP", 92, "Khá"),
         (3, "KTM.D1", 90, "Tốt"),
@@ -473,17 +479,18 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
         (5, "KTM.X4", 75, "Khá"),
         (6, "KTM.X5", 75, "Khá"),
     ]
+    assert rows[8][band] == "Chưa nộp — không xếp loại" and rows[8][code] == "KTM.SXD"
     detail = list(wb["Điểm chi tiết"].iter_rows(values_only=True))
-    adjusted = {(r[0], r[3]): (r[6], r[7], r[8]) for r in detail[1:] if r[8]}
+    adjusted = {r[-1]: r[-2] for r in detail[2:] if r[-2]}
     assert adjusted == {
-        ("KTM.SNV", "penalty"): (0, 3, "Có công chức bị kỷ luật"),
-        ("KTM.D1.X1", "A1"): (38, 32, "Thẩm định lại kế hoạch"),
-        ("KTM.D1.X2", "B1"): (18, 10, "Tiếp dân chưa đầy đủ"),
+        "KTM.SNV": "Điểm trừ: 0 → 3 (Có công chức bị kỷ luật)",
+        "KTM.D1.X1": "Tiêu chí A1: 38 → 32 (Thẩm định lại kế hoạch)",
+        "KTM.D1.X2": "Tiêu chí B1: 18 → 10 (Tiếp dân chưa đầy đủ)",
     }
-    missing = [r[0] for r in list(wb["Chưa nộp"].iter_rows(values_only=True))[1:]]
+    missing = [r[-1] for r in list(wb["Chưa nộp"].iter_rows(values_only=True))[2:]]
     assert missing == ["KTM.D1.PTC", "KTM.SXD"]
     totals = list(wb["Số liệu"].iter_rows(values_only=True))[-1]
-    assert totals[1] == "Tổng cộng" and 7197 in totals
+    assert totals[0] == "Tổng cộng" and 7197 in totals
     wb.close()
 
     for code in ("KTM", "KTM.D1"):

@@ -230,7 +230,8 @@ def test_status_follows_the_time_rules(db_url: str, tmp_path: Path, cli) -> None
 
     # csv has a header and one line per expected unit
     csv = cli("status", "--cycle", "2024", "--at", "2024-11-20T08:00", "--format", "csv").stdout
-    assert csv.splitlines()[0].startswith("code,name,kind,compiler,status")
+    assert csv.startswith("\ufeff")  # the BOM: Excel reads the file as UTF-8
+    assert csv.splitlines()[0].startswith("\ufeffcode,name,kind,compiler,status")
     assert len(csv.splitlines()) == 7
 
 

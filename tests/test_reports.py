@@ -46,14 +46,14 @@ DISTRICT_FIGURES = {
 }  # fmt: skip
 # The communes' 29.264 dossiers split across three communes (sums equal the seed's cấp xã line).
 COMMUNE_ADMIN = [(10000, 7000, 9800, 9780), (10000, 7000, 9700, 9680), (9264, 6607, 8889, 8866)]
-PREVIOUS = [
-    {"petitions": {"received": 73, "in_jurisdiction": 73, "resolved": 69, "outstanding": 4},
+PREVIOUS = {
+    "DTP.TMI": {"petitions": {"received": 73, "in_jurisdiction": 73, "resolved": 69, "outstanding": 4},
      "citizen_reception": {"regular_sessions": 358, "periodic_sessions": 73},
      "mediation": {"received": 101, "successful": 89, "unsuccessful": 12}},
-]  # fmt: skip
+}  # fmt: skip
 
 
-def thap_muoi(previous: list | None = PREVIOUS) -> CompiledCycle:
+def thap_muoi(previous: dict | None = PREVIOUS) -> CompiledCycle:
     units = [
         assess_unit(unit=THAP_MUOI, criteria=CRITERIA, status="on_time", submitted_at=T0,
                     days_late=0, scores={"1": 10, "2": 85}, figures=DISTRICT_FIGURES)
@@ -105,10 +105,10 @@ def report(compiled: CompiledCycle) -> ReportData:
      "Cấp huyện tiếp nhận 3.697 hồ sơ (hồ sơ trực tuyến 3.018, đạt 81,63%)",
      "đã giải quyết 77/79 đơn, đạt 97,46%", "Số lượng đơn tăng 06 đơn so với cùng kỳ năm 2022",
      "tiếp thường xuyên 442 lượt, 448 người, 442 vụ việc", "hòa giải thành 107 vụ việc, đạt 95,53%",
-     "xếp loại Tốt: 02 đơn vị", "xếp loại Khá: 01 đơn vị", "xếp loại Yếu: 00 đơn vị",
+     "xếp loại Tốt: 02 đơn vị", "xếp loại Khá: 01 đơn vị", "không có đơn vị xếp loại Yếu",
      "Ủy ban nhân dân xã Hưng Thạnh (trễ 02 ngày)", "chưa nộp: 01 đơn vị",
      "Ủy ban nhân dân xã Trường Xuân", "xếp loại không quá Khá: Ủy ban nhân dân xã Thạnh Lợi",
-     "Ủy ban nhân dân xã Mỹ An (tiêu chí 2: Thiếu minh chứng)"],
+     "Ủy ban nhân dân xã Mỹ An (tiêu chí 2: 85 → 80 điểm, lý do: Thiếu minh chứng)"],
 )  # fmt: skip
 def test_report_prose_uses_seed_numbers(report: ReportData, expected: str) -> None:
     assert expected in report_text(report)
@@ -123,7 +123,7 @@ def test_by_kind_holds_each_levels_totals(compiled: CompiledCycle) -> None:
 
 def test_letterhead_and_dates(report: ReportData) -> None:
     lh = report.letterhead
-    assert (lh.parent_line, lh.body_line) == ("UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ")
+    assert lh.issuer_lines == ("UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ")
     assert report.number == "Số:      /BC-PNV"
     assert report.place_date == "Tháp Mười, ngày 20 tháng 11 năm 2023"
     assert lh.recipients == ("Ủy ban nhân dân huyện Tháp Mười", "Sở Nội vụ tỉnh Đồng Tháp")
@@ -134,10 +134,7 @@ def test_province_letterhead() -> None:
     compiled = compile_cycle(compiler=prov, cycle_year=2024, units=[], direct=set(),
                              previous=None, criteria_by_kind={"default": CRITERIA})  # fmt: skip
     r = build_report(compiled, on=date(2024, 11, 29))
-    assert (r.letterhead.parent_line, r.letterhead.body_line) == (
-        "UBND TỈNH QUẢNG NGÃI",
-        "SỞ NỘI VỤ",
-    )
+    assert r.letterhead.issuer_lines == ("UBND TỈNH QUẢNG NGÃI", "SỞ NỘI VỤ")
     assert r.letterhead.signature == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
     assert r.place_date == "Quảng Ngãi, ngày 29 tháng 11 năm 2024"
     assert "so với cùng kỳ" not in report_text(r)  # no previous cycle, no comparison
@@ -208,25 +205,71 @@ def test_docx_appendix_tables_have_the_seeds_columns(rendered: dict[str, Path]) 
         ["Cấp xã", "29.264", "20.607", "70,41%", "28.389", "28.326", "63", "99,77%"],
         ["Tổng cộng", "32.961", "23.625", "71,67%", "31.709", "31.632", "77", "99,75%"],
     ]
-    assert [row[0] for row in ranking] == ["Xếp hạng", "1", "2", "3"]
+    assert [row[0] for row in ranking] == ["STT", "1", "2", "3", "4"]
+    assert ranking[4][1:] == ["Ủy ban nhân dân xã Trường Xuân"] + ["Chưa nộp — không xếp loại"] * (
+        len(ranking[0]) - 2
+    )
 
 
 def test_xlsx_sheets_read_back(rendered: dict[str, Path]) -> None:
     wb = load_workbook(rendered["xlsx"])
-    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Chưa nộp"]
-    ranking = [list(r) for r in wb["Xếp hạng"].iter_rows(values_only=True)]
-    assert ranking[0][:7] == ["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Điểm tự chấm",
-                              "Điểm thẩm định", "Xếp loại"]  # fmt: skip
-    assert ranking[1][0] == 1 and ranking[1][5] == 94
-    assert wb["Xếp hạng"].freeze_panes == "A2"
+    assert wb.sheetnames == ["Xếp hạng", "Điểm chi tiết", "Số liệu", "Tổng hợp số liệu", "Chưa nộp"]
+    ws = wb["Xếp hạng"]
+    ranking = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert ranking[0][0].startswith("KẾT QUẢ CHẤM ĐIỂM")  # the title row
+    assert ranking[1][:10] == ["STT", "Tên đơn vị", "Cấp", "Nhóm I", "Nhóm II", "Điểm thưởng",
+                               "Điểm trừ", "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại"]  # fmt: skip
+    assert ranking[2][0] == 1 and ranking[2][8] == 94
+    assert ranking[-1][1] == "Ủy ban nhân dân xã Trường Xuân"
+    assert ranking[-1][9] == "Chưa nộp — không xếp loại"
+    assert (
+        ws.freeze_panes == "C3"
+        and ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{ws.max_row}"
+    )
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$2:$2"
+    assert ws["D3"].number_format == "0.00" and ws["A3"].border.left.style == "thin"
     detail = list(wb["Điểm chi tiết"].iter_rows(values_only=True))
-    assert ("DTP.TMI.X1", "Ủy ban nhân dân xã Mỹ An", "II", "2", "Kết quả", 90, 85, 80,
-            "Thiếu minh chứng") in detail  # fmt: skip
+    x1 = next(r for r in detail if r[0] == "Ủy ban nhân dân xã Mỹ An")
+    assert x1[1:3] == (10, 80) and "Tiêu chí 2: 85 → 80 (Thiếu minh chứng)" in x1[6]
+    labels = {v for r in detail[:2] for v in r if isinstance(v, str)}
+    assert not labels & {"bonus", "penalty"}
     figures = list(wb["Số liệu"].iter_rows(values_only=True))
-    received = figures[0].index("Thủ tục hành chính: Số hồ sơ tiếp nhận")
-    assert figures[-1][1] == "Tổng cộng" and figures[-1][received] == 32961
+    received = figures[1].index("Thủ tục hành chính: Số hồ sơ tiếp nhận")
+    online = figures[1].index("Tỷ lệ hồ sơ trực tuyến")
+    assert figures[-1][0] == "Tổng cộng" and figures[-1][received] == 32961
+    assert figures[-1][online] == 0.7167  # 23.625/32.961 = 71,675…%: truncated, not 71,68%
+    assert wb["Số liệu"].cell(3, received + 1).number_format == "#,##0"
+    assert wb["Số liệu"].cell(3, online + 1).number_format == "0.00%"
+    compare = list(wb["Tổng hợp số liệu"].iter_rows(values_only=True))
+    assert compare[1][2:5] == ("Năm 2023", "Năm 2022 (cùng đơn vị)", "Tăng (+), giảm (−)")
+    petitions = next(r for r in compare if r[1] == "Số đơn đã tiếp nhận")
+    assert petitions[2:5] == (79, 73, 6)
     missing = list(wb["Chưa nộp"].iter_rows(values_only=True))
-    assert missing[1] == ("DTP.TMI.X9", "Ủy ban nhân dân xã Trường Xuân", "Cấp xã")
+    assert missing[2] == (1, "Ủy ban nhân dân xã Trường Xuân", "Cấp xã", "DTP.TMI.X9")
+
+
+def test_xlsx_text_starting_with_formula_signs_stays_text(tmp_path: Path) -> None:
+    """Issue #7: a name like ``=HYPERLINK(…)`` became a live formula. Text is always text."""
+    bad = ['=HYPERLINK("http://x")', "+84 xã", "-xã", "@xã"]
+    units = [
+        assess_unit(unit=OrgUnit(f"P.U{i}", name, "commune", "P"), criteria=CRITERIA,
+                    status="on_time", submitted_at=T0, days_late=0, scores={"1": 5, "2": 50})
+        for i, name in enumerate(bad)
+    ]  # fmt: skip
+    prov = OrgUnit("P", "Ủy ban nhân dân tỉnh Thử", "province")
+    c = compile_cycle(compiler=prov, cycle_year=2024, units=units, direct={u.code for u in units},
+                      previous=None, criteria_by_kind={"default": CRITERIA})  # fmt: skip
+    write_score_workbook(c, tmp_path / "b.xlsx")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "b.xlsx") as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in sheets and "<f " not in sheets
+    wb = load_workbook(tmp_path / "b.xlsx")
+    names = {r[1] for r in wb["Xếp hạng"].iter_rows(min_row=3, values_only=True)}
+    assert names == set(bad)
+    assert all(wb["Xếp hạng"].cell(r, 2).data_type == "s" for r in range(3, 7))
 
 
 def test_chart_is_a_png_and_deterministic(rendered: dict[str, Path], tmp_path: Path) -> None:

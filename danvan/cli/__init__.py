@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
+from danvan.cli import vi
 from danvan.cli.common import (
     AT_HELP,
     JsonOrText,
@@ -19,28 +21,73 @@ from danvan.cli.common import (
     print_json,
 )
 
+vi.install()
+
+#: Commands in the order of the cycle (SPEC §1, §4); others follow in the order they were added.
+CYCLE_ORDER = ("init", "org", "plan", "template", "submit", "status", "remind", "return",
+               "export", "appraise", "compile", "approve", "publish", "reopen", "portal",
+               "demo", "serve", "bench")  # fmt: skip
+
+
+class CycleOrderGroup(TyperGroup):
+    """Lists the commands as an official meets them: set up, plan, submit, …, publish."""
+
+    def list_commands(self, ctx):  # type: ignore[no-untyped-def]  # Typer's vendored Context
+        names = super().list_commands(ctx)
+        rank = {n: i for i, n in enumerate(CYCLE_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"danvan {version('danvan')}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="danvan",
-    help="Công tác dân vận chính quyền: kế hoạch, tự đánh giá, nhắc hạn, tổng hợp, xếp loại.",
+    cls=CycleOrderGroup,
+    help="Công tác dân vận chính quyền: kế hoạch, tự đánh giá, nhắc hạn, tổng hợp, xếp loại."
+    " Mỗi lệnh có --help kèm ví dụ.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-org_app = typer.Typer(help="Cơ cấu tổ chức (org tree).", no_args_is_help=True)
-plan_app = typer.Typer(help="Kế hoạch (plan) của kỳ đánh giá.", no_args_is_help=True)
+org_app = typer.Typer(help="Cơ cấu tổ chức: nạp, cập nhật cây đơn vị.", no_args_is_help=True)
+plan_app = typer.Typer(help="Kế hoạch của kỳ đánh giá: ban hành.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(plan_app, name="plan")
 
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="In phiên bản danvan rồi thoát.", callback=_version,
+                     is_eager=True),
+    ] = False,
+) -> None:  # fmt: skip
+    """Công tác dân vận chính quyền: kế hoạch, tự đánh giá, nhắc hạn, tổng hợp, xếp loại.
+
+    Mỗi lệnh có --help kèm ví dụ. Mã thoát: 0 thành công, 1 dữ liệu bị từ chối, 2 gọi lệnh sai.
+    """
+
+
 At = Annotated[str | None, typer.Option("--at", help=AT_HELP)]
 Cycle = Annotated[int, typer.Option("--cycle", help="Năm của kỳ đánh giá, vd. 2024.")]
+Fmt = Annotated[
+    JsonOrText, typer.Option("--format", help="text: bảng dễ đọc; json: một tài liệu JSON.")
+]
 
 
 @app.command()
 @handles_rejections
 def init() -> None:
-    """Create or upgrade the database (DANVAN_DATABASE_URL, default sqlite:///./danvan.db).
+    """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.db).
 
-    Example: danvan init
+    Ví dụ: danvan init
     """
     from danvan.db import get_engine
     from danvan.models.schema import upgrade
@@ -57,13 +104,13 @@ def init() -> None:
 @org_app.command("import")
 @handles_rejections
 def org_import(
-    file: Annotated[Path, typer.Argument(help="org.yaml hoặc org.xlsx")],
+    file: Annotated[Path, typer.Argument(help="Tệp cây đơn vị (org.yaml hoặc org.xlsx).")],
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Load or update the org tree; units are matched by code and never deleted.
+    """Nạp hoặc cập nhật cây đơn vị; đơn vị khớp theo mã, không bao giờ bị xóa.
 
-    Example: danvan org import org.yaml
+    Ví dụ: danvan org import org.yaml
     """
     from danvan.tasks.org import import_org
 
@@ -80,19 +127,26 @@ def org_import(
 @plan_app.command("issue")
 @handles_rejections
 def plan_issue(
-    file: Annotated[Path, typer.Argument(help="plan.yaml")],
+    file: Annotated[Path, typer.Argument(help="Tệp kế hoạch (plan.yaml).")],
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Create the cycle from a plan, schedule its milestones, announce it to every assessed unit.
+    """Ban hành kế hoạch: tạo kỳ đánh giá, đặt các mốc, thông báo cho mọi đơn vị phải đánh giá.
 
-    Example: danvan plan issue plan.yaml --at 2024-02-17T09:00
+    Các tệp bộ tiêu chí nằm cạnh tệp kế hoạch. Cho biết đơn vị nào chưa có địa chỉ liên hệ.
+
+    Ví dụ: danvan plan issue plan.yaml --at 2024-02-17T09:00
     """
     from danvan.flows.plan import issue_plan
 
     result = issue_plan(str(file), parse_at(at))
+    from danvan.db import get_engine, reading
+    from danvan.views import units_without_contact
+
+    with reading(get_engine()) as session:
+        no_contact = units_without_contact(session, year=result["year"])
     if fmt is JsonOrText.json:
-        print_json(result)
+        print_json(result | {"no_contact": no_contact})
         return
     verb = "Đã ban hành" if result["created"] else "Đã có (không đổi)"
     typer.echo(f"{verb} kế hoạch năm {result['year']} của {result['province']}.")
@@ -101,6 +155,15 @@ def plan_issue(
     typer.echo(f"Thông báo: {len(sent) - len(failed)} đơn vị đã nhận, {len(failed)} gửi lỗi.")
     for s in failed:
         err(f"  ✗ {s['unit']}: {'; '.join(s['errors'])}")
+    if no_contact:
+        typer.echo(
+            f"Chưa có địa chỉ liên hệ: {len(no_contact)} đơn vị (không nhận được thông báo, nhắc"
+            " hạn; bổ sung 'contacts' trong tệp cây đơn vị rồi chạy lại 'danvan org import'):"
+        )
+        for u in no_contact:
+            typer.echo(f"  - {u['code']}: {u['name']}")
+    else:
+        typer.echo("Mọi đơn vị đều có địa chỉ liên hệ.")
 
 
 def main() -> None:

@@ -43,7 +43,9 @@ def parse_at(value: str | None) -> datetime:
         return parse_instant(value, get_settings().timezone)
     except (ValueError, TypeError) as exc:
         raise typer.BadParameter(
-            f"'{value}' không phải ngày giờ ISO (vd. 2024-11-10T08:00)"
+            f"'{value}' không phải ngày giờ ISO; viết như 2024-11-10T08:00 (giờ địa phương)"
+            " hoặc 2024-11-10T08:00+07:00.",
+            param_hint="'--at'",
         ) from exc
 
 
@@ -51,12 +53,36 @@ def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def print_csv(rows: list[dict], columns: list[str]) -> None:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell Excel would run as a formula (``=HYPERLINK(…)``, ``+84…``, ``@…``) gets a
+    leading apostrophe, the usual guard; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """CSV for Excel: a UTF-8 byte-order mark first (else Excel reads Vietnamese as mojibake)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(buf.getvalue())
+    writer.writerows({k: csv_cell(r.get(k)) for k in columns} for r in rows)
+    return "\ufeff" + buf.getvalue()
+
+
+def print_csv(rows: list[dict], columns: list[str]) -> None:
+    """Write :func:`csv_text` as UTF-8 bytes whatever the terminal's encoding."""
+    data = csv_text(rows, columns).encode("utf-8")
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        buffer.write(data)
+        buffer.flush()
 
 
 def err(message: str) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from danvan.cli import At, Cycle, app
+from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
     Format,
     JsonOrText,
@@ -18,29 +18,31 @@ from danvan.cli.common import (
     print_csv,
     print_json,
 )
+from danvan.rules.labels import describe_field
 
 
 @app.command()
 @handles_rejections
 def submit(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Tệp tự đánh giá (XLSX từ mẫu, YAML, JSON).")
+        list[Path] | None,
+        typer.Argument(help="Tệp tự đánh giá (XLSX từ mẫu, YAML, JSON).", metavar="TỆP"),
     ] = None,
     inbox: Annotated[
         Path | None,
         typer.Option("--inbox", help="Nhận mọi tệp mới của thư mục này (accepted/, rejected/)."),
     ] = None,
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Record self-assessments; each file on its own: accepted (version, on time / late) or rejected.
+    """Nhận báo cáo tự đánh giá; từng tệp riêng: đã nhận (phiên bản, đúng hạn/trễ) hoặc bị từ chối.
 
-    Exit 1 when any file was rejected (the others are still recorded). With --inbox DIR: every
-    new file of DIR is taken, moved to DIR/accepted/ or DIR/rejected/ with a .txt of the
-    answer beside it, and the unit is told through its contacts; safe to run again and from
-    several places at once.
+    Mã thoát 1 khi có tệp bị từ chối (các tệp khác vẫn được ghi nhận); mỗi tệp bị từ chối được
+    nêu đủ mọi lỗi cùng lúc. Với --inbox DIR: nhận mọi tệp mới của DIR, chuyển vào
+    DIR/accepted/ hoặc DIR/rejected/ kèm tệp .txt ghi câu trả lời, báo cho đơn vị qua địa chỉ
+    liên hệ; chạy lại hay chạy song song đều an toàn.
 
-    Example: danvan submit x07.xlsx x08.yaml --at 2024-11-09T15:00
+    Ví dụ: danvan submit x07.xlsx x08.yaml --at 2024-11-09T15:00
     """
     from danvan.flows.intake import submit as submit_flow
     from danvan.flows.intake import submit_inbox
@@ -75,7 +77,7 @@ def _print_file_result(r: dict) -> None:
         return
     err(f"{r['file']}: BỊ TỪ CHỐI")
     for p in r["problems"]:
-        where = f"{p['field']}: " if p["field"] else ""
+        where = f"{describe_field(p['field'])}: " if p["field"] else ""
         err(f"  - {where}{p['message']} [{p['code']}]")
 
 
@@ -88,13 +90,16 @@ def status(
         str | None, typer.Option("--unit", help="Các phiên bản và tệp của một đơn vị.")
     ] = None,
     at: At = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table: bảng; json; csv: mở bằng Excel.")
+    ] = Format.table,
 ) -> None:
-    """Who has submitted, who is late, who is missing; progress per compiler.
+    """Tình hình nộp: ai đã nộp, ai trễ, ai chưa nộp; tiến độ theo nơi tổng hợp.
 
-    With --unit: that unit's versions and the files kept with each (report, evidence).
+    Với --unit: các phiên bản của đơn vị đó và các tệp kèm theo (báo cáo, minh chứng).
+    --format csv: tệp CSV UTF-8 có BOM, mở được ngay bằng Excel.
 
-    Example: danvan status --cycle 2024 --under QNG.BSN --format json
+    Ví dụ: danvan status --cycle 2024 --under QNG.BSN --format json
     """
     from danvan.db import get_engine, reading
     from danvan.views import cycle_status
@@ -126,14 +131,13 @@ def remind(
     cycle: Cycle,
     at: At = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không gửi.")] = False,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Send the reminders due at T (before/due/overdue/escalation/digest), once each.
+    """Gửi các tin nhắc hạn đến hạn vào thời điểm T (trước hạn, đúng hạn, quá hạn, báo nơi tổng hợp).
 
-    Failed deliveries of earlier runs are retried. Running it twice at the same T sends nothing
-    the second time.
+    Tin gửi lỗi lần trước được gửi lại. Chạy hai lần cùng thời điểm T, lần sau không gửi gì.
 
-    Example: danvan remind --cycle 2024 --at 2024-11-07T08:00 --format json
+    Ví dụ: danvan remind --cycle 2024 --at 2024-11-07T08:00 --format json
     """
     from danvan.flows.remind import remind as remind_flow
 
@@ -149,13 +153,13 @@ def remind(
 @app.command()
 @handles_rejections
 def appraise(
-    file: Annotated[Path, typer.Argument(help="appraisal.yaml")],
+    file: Annotated[Path, typer.Argument(help="Tệp thẩm định (appraisal.yaml).", metavar="TỆP")],
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Record an appraisal: a compiler adjusts scores of units it compiles, each with a reason.
+    """Ghi nhận thẩm định: nơi tổng hợp điều chỉnh điểm của đơn vị mình tổng hợp, kèm lý do.
 
-    Example: danvan appraise appraisal.yaml --at 2024-11-25T10:00
+    Ví dụ: danvan appraise appraisal.yaml --at 2024-11-25T10:00
     """
     from danvan.flows.appraise import appraise as appraise_flow
 
@@ -171,11 +175,11 @@ def appraise(
 def publish(
     cycle: Cycle,
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Publish the final ranking, tell every unit its result, close the cycle to submissions.
+    """Công bố kết quả xếp loại cuối cùng, báo kết quả cho từng đơn vị, khóa kỳ đánh giá.
 
-    Example: danvan publish --cycle 2024 --at 2024-11-30T09:00
+    Ví dụ: danvan publish --cycle 2024 --at 2024-11-30T09:00
     """
     from danvan.flows.publish import publish as publish_flow
 
@@ -215,7 +219,7 @@ def return_(
 
     Ví dụ: danvan return --cycle 2024 --unit QNG.BSN.X07 --by QNG.BSN --reason "Thiếu số liệu" --at 2024-11-18T09:00
 
-    Example: danvan return tra-lai.yaml --at 2024-11-18T09:00
+    Ví dụ (nhiều đơn vị): danvan return tra-lai.yaml --at 2024-11-18T09:00
     """
     from danvan.flows.revision import return_for_revision
 
@@ -245,14 +249,14 @@ def compile_(
     unit: Annotated[str | None, typer.Option("--unit", help="Chỉ tổng hợp đơn vị này.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả.")] = None,
     at: At = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Compile bottom-up: summary.json, score workbook, chart and report per compiler.
+    """Tổng hợp từ dưới lên: báo cáo DOCX, bảng điểm XLSX, biểu đồ và summary.json.
 
-    Default: the province and every compiler under it, districts first. Output: one folder per
-    compiler code in --out (default DANVAN_OUT_DIR, ./danvan-out).
+    Mặc định: tỉnh và mọi nơi tổng hợp bên dưới, cấp huyện trước. Mỗi nơi tổng hợp một thư mục
+    trong --out (mặc định DANVAN_OUT_DIR, ./danvan-out). Trước hạn nộp, báo cáo ghi là tạm thời.
 
-    Example: danvan compile --cycle 2024 --out bao-cao --at 2024-11-29T16:00
+    Ví dụ: danvan compile --cycle 2024 --out bao-cao --at 2024-11-29T16:00
     """
     from danvan.config.settings import get_settings
     from danvan.flows.compile import compile_reports
@@ -276,12 +280,12 @@ def demo(
         bool, typer.Option("--no-prefect", help="Chạy trực tiếp, không khởi động Prefect.")
     ] = False,
 ) -> None:
-    """Run a whole simulated cycle on the bundled sample province and write its reports.
+    """Chạy thử trọn một kỳ trên tỉnh mẫu kèm theo và ghi các báo cáo.
 
-    Uses its own SQLite database in --out, delivers every message to a local HTTP endpoint it
-    starts itself, and runs the flows through Prefect (a temporary server starts once).
+    Dùng CSDL SQLite riêng trong --out, gửi mọi tin đến một hộp thư thử trên máy này, chạy các
+    luồng qua Prefect (một server tạm khởi động một lần).
 
-    Example: danvan demo --out demo-out
+    Ví dụ: danvan demo --out demo-out
     """
     from danvan.demo import run
 
@@ -301,11 +305,11 @@ def template(
     under: Annotated[
         str | None, typer.Option("--under", help="Với --all: chỉ các đơn vị thuộc mã này.")
     ] = None,
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Write each assessed unit's self-assessment workbook (SPEC §3.4.1), ready to send out.
+    """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
 
-    Example: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
+    Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """
     from danvan.reports.workbook import write_templates
 
@@ -372,13 +376,13 @@ def export(
     cycle: Cycle,
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị.")],
     out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp.")],
-    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """A unit's files back: every version as sent, its report and its evidence.
+    """Lấy lại hồ sơ của một đơn vị: mọi phiên bản như đã gửi, báo cáo và minh chứng.
 
-    Writes OUT/<code>/v<N>/ with the file as sent, bao-cao/ and minh-chung/<criterion>/.
+    Ghi vào OUT/<mã>/v<N>/: tệp như đã gửi, bao-cao/ và minh-chung/<tiêu chí>/.
 
-    Example: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
+    Ví dụ: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
     """
     from danvan.tasks.export import export_unit
 

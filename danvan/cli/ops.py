@@ -27,10 +27,10 @@ NO_API = (
 @app.command()
 @handles_rejections
 def serve() -> None:
-    """Serve the Prefect deployments of every open cycle (daily reminders at the plan's send_at).
+    """Chạy các lịch Prefect của mọi kỳ đang mở (nhắc hạn hằng ngày vào giờ send_at của kế hoạch).
 
-    Needs a running Prefect server at PREFECT_API_URL. Run that server from its own environment,
-    because prefect 3.8's scheduler creates no runs under SQLAlchemy 2.1 (danvan's):
+    Cần một Prefect server đang chạy tại PREFECT_API_URL. Chạy server đó trong môi trường riêng,
+    vì bộ lập lịch của prefect 3.8 không tạo lượt chạy với SQLAlchemy 2.1 (của danvan):
 
     python -m venv prefect-server
 
@@ -38,9 +38,9 @@ def serve() -> None:
 
     prefect-server/bin/prefect server start
 
-    Runs until interrupted; stopping it leaves the deployments active and their runs scheduled.
+    Chạy đến khi bị dừng; dừng lệnh này, các lịch vẫn còn hiệu lực.
 
-    Example: PREFECT_API_URL=http://127.0.0.1:4200/api danvan serve
+    Ví dụ: PREFECT_API_URL=http://127.0.0.1:4200/api danvan serve
     """
     from danvan.config.settings import get_settings
 
@@ -96,12 +96,12 @@ def bench(
         typer.Option("--database-url", help="CSDL trống để thử (mặc định: SQLite tạm)."),
     ] = None,
 ) -> None:
-    """Time each stage of a cycle on a synthetic province of N units (org import to compile).
+    """Đo thời gian từng bước của một kỳ trên tỉnh giả lập N đơn vị (từ nạp cây đến tổng hợp).
 
-    Uses its own database (a temporary SQLite, or an empty one given by --database-url), never
-    DANVAN_DATABASE_URL; sends nothing.
+    Dùng CSDL riêng (SQLite tạm, hoặc CSDL trống ở --database-url), không bao giờ dùng
+    DANVAN_DATABASE_URL; không gửi tin nào.
 
-    Example: danvan bench --units 1000 --database-url postgresql+psycopg://localhost/danvan_bench
+    Ví dụ: danvan bench --units 1000 --database-url postgresql+psycopg://localhost/danvan_bench
     """
     from danvan import bench as b
     from danvan.config.settings import get_settings

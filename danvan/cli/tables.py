@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -19,7 +20,29 @@ def _num(value: float | None) -> str:
     return "" if value is None else format_decimal(value)
 
 
+def _short(name: str) -> str:
+    """``Ủy ban nhân dân xã Bình Thạnh`` → ``UBND xã Bình Thạnh``: the officials' own abbreviation,
+    so a name fits a terminal line."""
+    for long in ("Ủy ban nhân dân ", "Uỷ ban nhân dân "):
+        if name.startswith(long):
+            return "UBND " + name[len(long) :]
+    return name
+
+
+def _status_text(u: dict) -> str:
+    if u["status"] == "late" and u["days_late"]:
+        return f"trễ {u['days_late']} ngày"
+    if u["status"] == "returned" and u.get("revise_by"):
+        return f"trả lại, hạn bổ sung {u['revise_by']}"
+    return STATUS_LABELS.get(u["status"], u["status"])
+
+
 def print_status(doc: dict, console: Console | None = None) -> None:
+    """Who has submitted, one table per compiler, readable at 80 columns.
+
+    Codes never wrap (they are what an official types next), names wrap; column names are
+    words, not abbreviations; the compiler heads its own table instead of taking a column.
+    """
     console = console or Console()
     s = doc["summary"]
     console.print(
@@ -29,44 +52,33 @@ def print_status(doc: dict, console: Console | None = None) -> None:
         + (f", {s['returned']} đang bổ sung" if s.get("returned") else "")
         + (" — ĐÃ CÔNG BỐ" if doc.get("published") else "")
     )
-    table = Table(show_lines=False)
-    for col in (
-        "Mã",
-        "Đơn vị",
-        "Nơi tổng hợp",
-        "Tình trạng",
-        "PB",
-        "Trễ",
-        "Tự chấm",
-        "Cuối",
-        "Xếp loại",
-    ):
-        table.add_column(col)
+    names = {u["code"]: u["name"] for u in doc["units"]}
+    by_compiler: dict[str, list[dict]] = {}
     for u in doc["units"]:
-        table.add_row(
-            u["code"],
-            u["name"],
-            u["compiler"] or "",
-            STATUS_LABELS[u["status"]] + (f" (hạn {u['revise_by']})" if u.get("revise_by") else ""),
-            str(u["version"] or ""),
-            "" if not u["days_late"] else str(u["days_late"]),
-            _num(u["self_total"]),
-            _num(u["final_total"]),
-            u["band"] or "",
-        )
-    console.print(table)
-    warned = [u for u in doc["units"] if u.get("warnings")]
-    for u in warned:
+        by_compiler.setdefault(u["compiler"] or "", []).append(u)
+    code_width = max((len(u["code"]) for u in doc["units"]), default=8)
+    for compiler, units in by_compiler.items():
+        progress = doc["compilers"].get(compiler, {})
+        title = f"Nơi tổng hợp: {compiler or 'không có'}"
+        if compiler in names:
+            title += f" — {_short(names[compiler])}"
+        if progress:
+            title += f" — đã nộp {progress['submitted']}/{progress['expected']}"
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("Mã đơn vị", no_wrap=True, min_width=min(code_width, 24))
+        table.add_column("Tên đơn vị", ratio=1, min_width=12, overflow="fold")
+        table.add_column("Tình trạng", min_width=8, max_width=10)
+        table.add_column("Phiên bản", justify="right", max_width=6)
+        table.add_column("Điểm tự chấm", justify="right", max_width=6)
+        table.add_column("Điểm cuối", justify="right", max_width=6)
+        table.add_column("Xếp loại", min_width=8, no_wrap=True)
+        for u in units:
+            table.add_row(u["code"], _short(u["name"]), _status_text(u), str(u["version"] or ""),
+                          _num(u["self_total"]), _num(u["final_total"]), u["band"] or "")  # fmt: skip
+        console.print(table)
+    for u in (u for u in doc["units"] if u.get("warnings")):
         for w in u["warnings"]:
             console.print(f"[yellow]! {u['code']}: {w}[/yellow]")
-    progress = Table(title="Tiến độ theo nơi tổng hợp")
-    for col in ("Nơi tổng hợp", "Phải nộp", "Đã nộp", "Đúng hạn", "Trễ", "Chưa nộp"):
-        progress.add_column(col)
-    for code, c in doc["compilers"].items():
-        progress.add_row(
-            code, *(str(c[k]) for k in ("expected", "submitted", "on_time", "late", "missing"))
-        )
-    console.print(progress)
     failed = doc.get("deliveries", {}).get("failed", [])
     if failed:
         console.print(

@@ -269,6 +269,28 @@ def build_summary(
     }
 
 
+def previous_year(
+    previous_by_unit: Mapping[str, FigureSource] | None,
+    submitters: Iterable[str],
+    stand_ins: Mapping[str, Sequence[str]] | None = None,
+) -> Figures | None:
+    """Last year's figures, like for like (SPEC §4.4): summed over this cycle's submitters only.
+
+    A unit that has not reported yet must never read as a fall, so only the units whose figures
+    are in this year's sums count. ``stand_ins`` maps a unit code to the codes whose previous-year
+    figures count for it (a commune merged in 2025 stands on its predecessors' figures); a unit
+    not in it stands for itself. Each previous-year unit counts once even when two successors name
+    it. None when there is no previous cycle (``previous_by_unit`` is None).
+    """
+    if previous_by_unit is None:
+        return None
+    chosen: dict[str, None] = {}
+    for code in submitters:
+        for old in (stand_ins or {}).get(code, [code]):
+            chosen.setdefault(old, None)
+    return sum_figures(previous_by_unit[c] for c in chosen if c in previous_by_unit)
+
+
 def dumps_summary(summary: Mapping[str, Any]) -> str:
     """The summary as UTF-8 JSON text: same summary, same bytes (fixed key order, indent 2, \\n).
 
@@ -290,6 +312,15 @@ class CompiledCycle:
     previous: Figures | None
     summary: dict[str, Any]
     ranked: tuple[RankedUnit, ...]
+    #: unit code → the district it belongs to (``huyện Bình Sơn``), for units under a district that
+    #: appear in a higher compiler's lists: a commune is named with its district there.
+    places: Mapping[str, str] = field(default_factory=dict)
+
+    def display_name(self, code: str) -> str:
+        """The unit's name as a list of this compiler reads it (``UBND xã X (huyện Y)``)."""
+        name = self.unit(code).name
+        place = self.places.get(code)
+        return f"{name} ({place})" if place else name
 
     def unit(self, code: str) -> UnitInput:
         return self._by_code[code]
@@ -312,11 +343,17 @@ def compile_cycle(
     cycle_year: int,
     units: Sequence[UnitInput],
     direct: Collection[str],
-    previous: Iterable[FigureSource] | None,
+    previous: Mapping[str, FigureSource] | None,
     criteria_by_kind: Mapping[str, CriteriaSet],
+    stand_ins: Mapping[str, Sequence[str]] | None = None,
+    places: Mapping[str, str] | None = None,
 ) -> CompiledCycle:
-    """build_summary plus the inputs kept together, for the report, workbook and chart renderers."""
-    prev = None if previous is None else sum_figures(previous)
+    """build_summary plus the inputs kept together, for the report, workbook and chart renderers.
+
+    ``previous`` is last year's figures per unit code (None: no previous cycle); only this
+    cycle's submitters count, through ``stand_ins`` (see :func:`previous_year`).
+    """
+    prev = previous_year(previous, (u.code for u in units if u.submitted), stand_ins)
     summary = build_summary(
         compiler=compiler,
         cycle_year=cycle_year,
@@ -334,4 +371,5 @@ def compile_cycle(
         previous=prev,
         summary=summary,
         ranked=tuple(rank_direct(units, direct, criteria_by_kind)),
+        places=dict(places or {}),
     )

@@ -171,6 +171,7 @@ class Plan:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     timezone: str = "Asia/Ho_Chi_Minh"
     revision_days: int = 5
+    request: str = ""  # optional: the request letter cited in reports (SPEC §3.3)
 
     def criteria_for(self, kind: str) -> str:
         return self.criteria.get(kind) or self.criteria["default"]

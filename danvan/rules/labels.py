@@ -60,3 +60,51 @@ STATUS_LABELS: dict[str, str] = {"on_time": "Đúng hạn", "late": "Trễ hạn
 def level_label(kind_label: str) -> str:
     """``cấp xã`` → ``Cấp xã``: a kind label at the start of a sentence."""
     return kind_label[:1].upper() + kind_label[1:]
+
+
+#: The level a unit's figures are reported at, as the seeds name them (departments and agencies
+#: with the province: *Cấp tỉnh*; a district's offices with the district: *Cấp huyện*).
+LEVEL_OF_KIND: dict[str, str] = {
+    "province": "Cấp tỉnh",
+    "department": "Cấp tỉnh",
+    "agency": "Cấp tỉnh",
+    "district": "Cấp huyện",
+    "district_office": "Cấp huyện",
+    "commune": "Cấp xã",
+}
+LEVELS: tuple[str, ...] = ("Cấp tỉnh", "Cấp huyện", "Cấp xã")
+
+#: Score columns (workbook, Phụ lục II): never the internal keys ``bonus``/``penalty``.
+TARGET_LABELS: dict[str, str] = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ"}
+
+
+def field_label(group: str, name: str | None = None) -> str:
+    """``Số hồ sơ tiếp nhận (figures.admin_procedures.received)``: the label an official reads,
+    with the key they will find in the file."""
+    key = f"figures.{group}" + (f".{name}" if name else "")
+    label = FIELD_LABELS.get(group, {}).get(name or "") if name else GROUP_LABELS.get(group)
+    return f"{label} ({key})" if label else key
+
+
+_TOP_FIELDS = {"unit": "Mã đơn vị", "year": "Năm", "bonus": "Điểm thưởng", "penalty": "Điểm trừ",
+               "report_file": "Tệp báo cáo", "submitted_by": "Người lập báo cáo",
+               "scores": "Điểm tự chấm", "figures": "Số liệu", "not_applicable": "Không áp dụng",
+               "evidence": "Minh chứng"}  # fmt: skip
+
+
+def describe_field(field: str) -> str:
+    """A problem's field as an official reads it, the key kept for finding it in the file:
+    ``figures.admin_procedures.received`` → ``Số hồ sơ tiếp nhận (figures.admin_procedures.received)``,
+    ``scores.3`` → ``Điểm tiêu chí 3 (scores.3)``."""
+    parts = field.split(".")
+    if parts[0] == "figures" and len(parts) == 3 and parts[1] in FIELD_LABELS:
+        label = FIELD_LABELS[parts[1]].get(parts[2])
+        group = GROUP_LABELS[parts[1]]
+        return f"{group}: {label} ({field})" if label else field
+    if parts[0] == "figures" and len(parts) == 2 and parts[1] in GROUP_LABELS:
+        return f"{GROUP_LABELS[parts[1]]} ({field})"
+    if parts[0] == "scores" and len(parts) >= 2:
+        return f"Điểm tiêu chí {'.'.join(parts[1:])} ({field})"
+    if field in _TOP_FIELDS:
+        return f"{_TOP_FIELDS[field]} ({field})"
+    return field

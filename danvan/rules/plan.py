@@ -28,6 +28,7 @@ _TOP = (
     "year",
     "title",
     "reference",
+    "request",
     "issued_on",
     "criteria",
     "deadlines",
@@ -61,6 +62,7 @@ class PlanDoc:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     timezone: str = DEFAULT_TZ
     revision_days: int = 5
+    request: str = ""  # the request letter reports cite (Công văn số … của Sở Nội vụ)
 
     def criteria_paths(self) -> dict[str, str]:
         """Unit kind or ``default`` → criteria file path, as written in the plan."""
@@ -78,6 +80,7 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
     year = f.year(top.get("year"), "year", p)
     title = f.text(top, "title", "title", p)
     reference = f.text(top, "reference", "reference", p, required=False) or ""
+    request = f.text(top, "request", "request", p, required=False) or ""
     issued_on = _date(top.get("issued_on"), "issued_on", p)
     criteria = _criteria(top.get("criteria"), p)
     deadlines = _deadlines(top.get("deadlines"), p)
@@ -106,6 +109,7 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
         reminders,
         tz,
         revision_days,
+        request,
     )
 
 
@@ -274,6 +278,7 @@ def plan_from_doc(plandoc: PlanDoc, criteria_codes: Mapping[str, str]) -> Plan:
         year=plandoc.year,
         title=plandoc.title,
         reference=plandoc.reference,
+        request=plandoc.request,
         issued_on=plandoc.issued_on,
         criteria=by_kind,
         deadlines=dict(plandoc.deadlines),

@@ -1,12 +1,13 @@
 """Báo cáo tổng hợp: a compiled report's content as a value, before it becomes a DOCX.
 
-Modelled on seed 001 (a district's report) and the layout of Nghị định 30/2020/NĐ-CP. The
-letterhead is derived from the compiler's name (province → Sở Nội vụ; district → Phòng Nội vụ,
-the home-affairs bodies that run the cycle) and can be replaced whole with :class:`Letterhead`.
+Modelled on seed 001 (a district's report), seed 004 (a provincial office's) and the layout of
+Nghị định 30/2020/NĐ-CP. Who issues and signs it comes from :mod:`danvan.rules.letterhead`
+(``letterhead.yaml``, today's wording by default).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,72 +15,16 @@ from danvan.rules import report_figures as fig
 from danvan.rules import report_sections as sec
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.domain import OrgUnit
-from danvan.rules.text import fold_key, format_decimal, format_place_date, normalize_text
+from danvan.rules.letterhead import Letterhead, default_letterhead, local_name
+from danvan.rules.text import (
+    count_words,
+    format_count,
+    format_date_long,
+    format_decimal,
+    format_place_date,
+)
 
-_BODY_PREFIXES = ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd ")
-_LEVELS = {"thành phố": "Thành ủy", "thị xã": "Thị ủy", "tỉnh": "Tỉnh ủy", "huyện": "Huyện ủy",
-           "quận": "Quận ủy", "xã": "Đảng ủy", "phường": "Đảng ủy", "thị trấn": "Đảng ủy"}  # fmt: skip
-
-
-def local_name(name: str) -> str:
-    """``Ủy ban nhân dân tỉnh Quảng Ngãi`` → ``tỉnh Quảng Ngãi`` (the area, with its level)."""
-    text = normalize_text(name)
-    for prefix in _BODY_PREFIXES:
-        if fold_key(text).startswith(prefix):
-            return text[len(prefix) :]
-    return text
-
-
-def _level(area: str) -> tuple[str, str]:
-    """``tỉnh Quảng Ngãi`` → (``tỉnh``, ``Quảng Ngãi``); unknown levels give ("", area)."""
-    for level in sorted(_LEVELS, key=len, reverse=True):
-        if fold_key(area).startswith(level + " "):
-            return level, area[len(level) + 1 :]
-    return "", area
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """Who issues the report: header lines, number code, place, recipients, signature."""
-
-    parent_line: str  # "UBND TỈNH QUẢNG NGÃI"
-    body_line: str  # "SỞ NỘI VỤ" (bold, underlined)
-    issuer: str  # "Sở Nội vụ tỉnh Quảng Ngãi" (in prose)
-    number_code: str  # "BC-SNV"
-    place: str  # "Quảng Ngãi"
-    recipients: tuple[str, ...]
-    signature: tuple[str, ...]  # ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
-    distribution: tuple[str, ...]
-    signer: str = ""  # left empty: the official signs and types the name
-
-
-def derive_letterhead(compiler: OrgUnit, parent: OrgUnit | None = None) -> Letterhead:
-    """A sensible default letterhead from the compiler's kind and name (override when wrong)."""
-    area = local_name(compiler.name)
-    level, place = _level(area)
-    party = _LEVELS.get(level, "cấp ủy")
-    if compiler.kind == "province":
-        return Letterhead(
-            f"UBND {area.upper()}", "SỞ NỘI VỤ", f"Sở Nội vụ {area}", "BC-SNV", place,
-            (normalize_text(compiler.name),), ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
-            ("Như trên;", f"Ban Dân vận {party};", "Lãnh đạo Sở;",
-             "Các đơn vị được đánh giá;", "Lưu: VT."),
-        )  # fmt: skip
-    above = local_name(parent.name) if parent else ""
-    if compiler.kind == "district":
-        return Letterhead(
-            f"UBND {area.upper()}", "PHÒNG NỘI VỤ", f"Phòng Nội vụ {area}", "BC-PNV", place,
-            (normalize_text(compiler.name), *((f"Sở Nội vụ {above}",) if above else ())),
-            ("KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"),
-            ("Như trên;", f"Ban Dân vận {party};", "Lãnh đạo Phòng;",
-             "Các đơn vị được đánh giá;", "Lưu: VT."),
-        )  # fmt: skip
-    return Letterhead(
-        f"UBND {above.upper()}" if above else "", normalize_text(compiler.name).upper(),
-        normalize_text(compiler.name), "BC", _level(above)[1] if above else place,
-        (normalize_text(parent.name),) if parent else ("Cơ quan cấp trên",),
-        ("THỦ TRƯỞNG ĐƠN VỊ",), ("Như trên;", "Lưu: VT."),
-    )  # fmt: skip
+__all__ = ["Letterhead", "ReportData", "build_report", "local_name"]
 
 
 @dataclass(frozen=True)
@@ -90,9 +35,19 @@ class Section:
 
 @dataclass(frozen=True)
 class Table:
+    """A table as text. A row shorter than the header spans its last cell to the right edge.
+
+    ``shares``: relative column widths (None: the renderer decides); ``align``: per column
+    ``l``/``c``/``r`` (None: text left, the rest centred); ``bold_rows``: rows in bold (totals).
+    """
+
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    shares: tuple[float, ...] | None = None
+    align: str | None = None
+    bold_rows: frozenset[int] = frozenset()
+    font_size: float = 11
 
 
 @dataclass(frozen=True)
@@ -112,33 +67,116 @@ class ReportData:
     place_date: str  # "Quảng Ngãi, ngày 29 tháng 11 năm 2024"
     title: str
     intro: tuple[str, ...]
+    provisional: str  # "" or the sentence that says the figures are not final
     sections: tuple[Section, ...]
     closing: str
     appendices: tuple[Appendix, ...]
     chart_caption: str
     file_stem: str  # "bao-cao-tong-hop-QNG-2024"
     chart_section: int = 3  # the chart follows this section (IV, the ranking)
+    year: int = 0
 
 
-def _ranking_table(c: CompiledCycle) -> Table:
-    rows = tuple(
-        (str(r.rank), r.unit, c.unit(r.unit).name,
-         format_decimal(c.unit(r.unit).self_total or 0), format_decimal(r.total), r.band)
-        for r in c.ranked
+def district_places(
+    units: Mapping[str, OrgUnit], compiler: str, tree: Iterable[str]
+) -> dict[str, str]:
+    """Units under a district other than the compiler → that district's area (``huyện Bình Sơn``),
+    so that a provincial list names a commune with its district."""
+    out = {}
+    for code in tree:
+        parent = units.get(units[code].parent or "")
+        if parent is not None and parent.code != compiler and parent.kind == "district":
+            out[code] = local_name(parent.name)
+    return out
+
+
+def ranking_table(c: CompiledCycle) -> Table:
+    """Phụ lục II as officials lay it out: STT, a wide name column, group subtotals, bonus,
+    penalty, self and appraised totals, band; units that never submitted at the end."""
+    groups: dict[str, None] = {}
+    for criteria in c.criteria_by_kind.values():
+        groups.update(dict.fromkeys(g.code for g in criteria.groups))
+    rows: list[tuple[str, ...]] = []
+    for r in c.ranked:
+        u = c.unit(r.unit)
+        cs = c.criteria_for(u.kind)
+        by_group = {g.code: [cr.code for cr in g.criteria] for g in (cs.groups if cs else ())}
+        subtotals = tuple(
+            format_decimal(sum(u.final_scores.get(k, 0) for k in by_group[g]))
+            if g in by_group else "–"
+            for g in groups
+        )  # fmt: skip
+        rows.append((str(r.rank), c.display_name(r.unit), *subtotals,
+                     format_decimal(u.final_bonus), format_decimal(u.final_penalty),
+                     format_decimal(u.self_total or 0), format_decimal(r.total), r.band))  # fmt: skip
+    missing = [code for code in c.summary["missing"] if code in c.direct]
+    for i, code in enumerate(missing, start=len(rows) + 1):
+        rows.append((str(i), c.display_name(code), "Chưa nộp — không xếp loại"))
+    header = ("STT", "Tên đơn vị", *(f"Nhóm {g}" for g in groups), "Điểm thưởng", "Điểm trừ",
+              "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại")  # fmt: skip
+    n = len(groups)
+    return Table(
+        "", header, tuple(rows),
+        shares=(0.06, 0.24, *([0.085] * n), 0.085, 0.075, 0.09, 0.095, 0.085),
+        align="cl" + "r" * (n + 4) + "c",
+        font_size=10,
     )  # fmt: skip
-    header = ("Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Điểm tự chấm", "Điểm thẩm định", "Xếp loại")
-    return Table("Kết quả chấm điểm, xếp loại", header, rows)
+
+
+def _intro(
+    c: CompiledCycle, lh: Letterhead, plan_reference: str | None, request: str | None
+) -> str:
+    """The opening sentence: the plan, the request letter when the plan names one, the issuer."""
+    y = c.year
+    plan = plan_reference or f"Kế hoạch thực hiện công tác dân vận chính quyền năm {y}"
+    basis = f"Thực hiện {plan}" + (f" và {request}" if request else "")
+    return (
+        f"{basis}, {lh.issuer} báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền"
+        f" năm {y} như sau:"
+    )
+
+
+def _provisional(c: CompiledCycle, provisional_until: date | None, on: date) -> str:
+    if provisional_until is None:
+        return ""
+    missing = len(c.summary["missing"])
+    text = (
+        f"Đây là báo cáo tổng hợp tạm thời, lập {format_date_long(on)}, trước hạn nộp báo cáo tự"
+        f" đánh giá ({format_date_long(provisional_until)}): số liệu và kết quả xếp loại sẽ còn"
+        " thay đổi"
+    )
+    if missing:
+        text += f"; hiện chưa có số liệu của {count_words(missing, 'đơn vị')} chưa nộp"
+    return text + "."
+
+
+def _figures_note(c: CompiledCycle) -> list[str]:
+    """Whose figures are in the sums: said whenever any are missing (SPEC §4.4)."""
+    s = c.summary
+    missing = len(s["missing"])
+    if not missing:
+        return []
+    text = (
+        f"Số liệu dưới đây tổng hợp từ báo cáo của {format_count(s['submitted'])}/"
+        f"{format_count(s['expected'])} đơn vị; chưa có số liệu của {format_count(missing)} đơn vị"
+        " chưa nộp (nêu tại mục V)."
+    )
+    if c.previous is not None:
+        text += (
+            " Số liệu cùng kỳ năm trước tính trên chính các đơn vị đã nộp, để so sánh tương đương."
+        )
+    return [text]
 
 
 def _warnings_appendix(c: CompiledCycle, numbered: str) -> tuple[Appendix, ...]:
     """Phụ lục III, only when some accepted file's breakdowns do not add up (SPEC §3.4)."""
     rows = tuple(
-        (w["unit"], c.unit(w["unit"]).name, w["field"], w["message"])
-        for w in c.summary.get("warnings") or ()
+        (str(i), c.display_name(w["unit"]), w["field"], w["message"])
+        for i, w in enumerate(c.summary.get("warnings") or (), start=1)
     )
     if not rows:
         return ()
-    header = ("Mã đơn vị", "Tên đơn vị", "Mục", "Nội dung")
+    header = ("STT", "Tên đơn vị", "Mục", "Nội dung")
     return (
         Appendix(
             "Phụ lục III",
@@ -156,15 +194,19 @@ def build_report(
     parent: OrgUnit | None = None,
     letterhead: Letterhead | None = None,
     plan_reference: str | None = None,
+    request: str | None = None,
+    provisional_until: date | None = None,
 ) -> ReportData:
-    """The compiled report of ``c`` dated ``on`` (the date written on it, not a clock read)."""
-    lh = letterhead or derive_letterhead(c.compiler, parent)
+    """The compiled report of ``c`` dated ``on`` (the date written on it, not a clock read).
+
+    ``provisional_until``: the self-assessment deadline when the compilation is made before it
+    (the report then says its figures are provisional).
+    """
+    lh = letterhead or default_letterhead(c.compiler, parent)
     s, y = c.summary, c.year
     prev = c.previous
-    kinds = {k: v["figures"] for k, v in s["by_kind"].items()}
-    numbered = f"Báo cáo số:      /{lh.number_code}, ngày      tháng {on.month} năm {on.year}"
-    plan = plan_reference or f"Kế hoạch thực hiện công tác dân vận chính quyền năm {y}"
-    basis = f"Thực hiện {plan}, "
+    by_level = fig.levels(c.units)
+    numbered = f"Báo cáo số:      /{lh.number_suffix}, ngày      tháng {on.month} năm {y}"
     figures = s["figures"]
     sections = (
         Section("I. TÌNH HÌNH TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", tuple(sec.submissions_section(c))),
@@ -173,7 +215,8 @@ def build_report(
             "III. KẾT QUẢ TIẾP CÔNG DÂN, GIẢI QUYẾT ĐƠN THƯ, HÒA GIẢI Ở CƠ SỞ VÀ GIẢI QUYẾT"
             " THỦ TỤC HÀNH CHÍNH",
             (
-                *fig.admin_paragraphs(figures, kinds, y, prev),
+                *_figures_note(c),
+                *fig.admin_paragraphs(figures, by_level, y, prev),
                 fig.reception_paragraph(figures, y, prev),
                 fig.petitions_paragraph(figures, y, prev),
                 fig.mediation_paragraph(figures, y, prev),
@@ -183,34 +226,46 @@ def build_report(
         ),
         Section("IV. KẾT QUẢ XẾP LOẠI", tuple(sec.ranking_section(c, "Phụ lục II"))),
         Section("V. CÁC ĐƠN VỊ CHƯA NỘP BÁO CÁO", tuple(sec.missing_section(c))),
-        Section("VI. ĐỀ XUẤT, KIẾN NGHỊ", tuple(sec.proposals_section())),
+        Section("VI. ĐÁNH GIÁ CHUNG", tuple(sec.assessment_section())),
+        Section(f"VII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {y + 1}", tuple(sec.direction_section())),
+        Section("VIII. ĐỀ XUẤT, KIẾN NGHỊ", tuple(sec.proposals_section())),
     )
     appendix_one = Appendix(
         "Phụ lục I",
         "KẾT QUẢ TIẾP CÔNG DÂN; XỬ LÝ ĐƠN THƯ VÀ GIẢI QUYẾT KHIẾU NẠI, TỐ CÁO; HÒA GIẢI Ở CƠ SỞ;"
         " GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         f"(Kèm theo {numbered})",
-        tuple(Table(*t) for t in fig.appendix_tables(figures, kinds, y, prev)),
+        tuple(
+            Table(
+                *t, bold_rows=frozenset({len(t[2]) - 1}) if t[0].startswith("4.") else frozenset()
+            )
+            for t in fig.appendix_tables(figures, by_level, y, prev)
+        ),
     )
     appendix_two = Appendix(
         "Phụ lục II",
         f"KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {y}",
         f"(Kèm theo {numbered})",
-        (_ranking_table(c),),
+        (ranking_table(c),),
+    )
+    provisional = _provisional(c, provisional_until, on)
+    ask = (
+        f"Kính báo cáo {lh.recipient} để theo dõi; báo cáo chính thức sẽ được gửi sau hạn nộp./."
+        if provisional
+        else f"Kính đề nghị {lh.recipient} xem xét, phê duyệt kết quả xếp loại nêu trên./."
     )
     return ReportData(
         letterhead=lh,
-        number=f"Số:      /{lh.number_code}",
+        number=f"Số:      /{lh.number_suffix}",
         place_date=format_place_date(lh.place, on),
         title=f"Kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm {y}",
-        intro=(
-            f"{basis}{lh.issuer} báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền"
-            f" năm {y} như sau:",
-        ),
+        intro=(_intro(c, lh, plan_reference, request),),
+        provisional=provisional,
         sections=sections,
         closing=f"Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm"
-        f" {y} của {lh.issuer}./.",
+        f" {y} của {lh.issuer}. {ask}",
         appendices=(appendix_one, appendix_two, *_warnings_appendix(c, numbered)),
         chart_caption=f"Biểu đồ: phân bố xếp loại và tổng điểm các đơn vị năm {y}",
         file_stem=f"bao-cao-tong-hop-{c.compiler.code}-{y}",
+        year=y,
     )

@@ -6,14 +6,29 @@ Year-on-year sentences appear only when a previous cycle exists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from danvan.rules.domain import KIND_LABELS, Figures
-from danvan.rules.labels import level_label
-from danvan.rules.text import compare_phrase, format_count, format_int, format_percent
+from danvan.rules.aggregate import sum_figures
+from danvan.rules.compilation import UnitInput
+from danvan.rules.domain import Figures
+from danvan.rules.labels import LEVEL_OF_KIND, LEVELS
+from danvan.rules.text import compare_phrase, count_words, format_count, format_int, format_percent
 
 Table = tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]  # title, header, rows
 _SO_SANH = "Đánh giá chung (so sánh số lượng tăng, giảm)"
+
+
+def levels(units: Sequence[UnitInput]) -> dict[str, Figures]:
+    """Figures per level (*Cấp tỉnh / Cấp huyện / Cấp xã*) over the units that submitted.
+
+    A level with no submitter is absent: it has no figures, which is not the same as zero.
+    """
+    grouped: dict[str, list[Figures]] = {}
+    for u in units:
+        if u.submitted:
+            level = LEVEL_OF_KIND.get(u.kind, "Cấp tỉnh")
+            grouped.setdefault(level, []).append(u.figures or {})
+    return {lv: sum_figures(grouped[lv]) for lv in LEVELS if lv in grouped}
 
 
 def _pct(num: int, den: int) -> str:
@@ -28,8 +43,12 @@ def _level_admin(label: str, a: Mapping[str, int]) -> str:
         f"{label} tiếp nhận {format_count(a['received'])} hồ sơ "
         f"(hồ sơ trực tuyến {format_count(a['online'])}, đạt {_pct(a['online'], a['received'])})."
         f" Số lượng hồ sơ đã giải quyết: {format_count(a['resolved'])} hồ sơ, trong đó giải quyết"
-        f" trước và đúng hạn: {format_count(a['on_time'])} hồ sơ, quá hạn:"
-        f" {format_count(a['overdue'])} hồ sơ."
+        f" trước và đúng hạn: {format_count(a['on_time'])} hồ sơ, "
+        + (
+            f"quá hạn: {format_count(a['overdue'])} hồ sơ."
+            if a["overdue"]
+            else "không có hồ sơ quá hạn."
+        )
     )
     if a["resolved"]:
         text += (
@@ -39,7 +58,7 @@ def _level_admin(label: str, a: Mapping[str, int]) -> str:
 
 
 def admin_paragraphs(
-    figures: Figures, kinds: Mapping[str, Figures], year: int, previous: Figures | None
+    figures: Figures, by_level: Mapping[str, Figures], year: int, previous: Figures | None
 ) -> list[str]:
     """Giải quyết thủ tục hành chính: the total, then one line per level when there are several."""
     a = figures["admin_procedures"]
@@ -52,11 +71,8 @@ def admin_paragraphs(
         before = previous["admin_procedures"]["received"]
         total += f" Số hồ sơ tiếp nhận {compare_phrase(a['received'], before, 'hồ sơ', year - 1)}."
     lines = [total]
-    if len(kinds) > 1:
-        lines += [
-            _level_admin(level_label(KIND_LABELS.get(k, k)), f["admin_procedures"])
-            for k, f in kinds.items()
-        ]
+    if len(by_level) > 1:
+        lines += [_level_admin(level, f["admin_procedures"]) for level, f in by_level.items()]
     return lines
 
 
@@ -91,9 +107,10 @@ def petitions_paragraph(figures: Figures, year: int, previous: Figures | None) -
     if p["in_jurisdiction"]:
         text += (
             f", đã giải quyết {format_int(p['resolved'])}/{format_int(p['in_jurisdiction'])} đơn,"
-            f" đạt {_pct(p['resolved'], p['in_jurisdiction'])}, còn tồn"
-            f" {format_count(p['outstanding'])} đơn"
-        )
+            f" đạt {_pct(p['resolved'], p['in_jurisdiction'])}, "
+            + (f"còn tồn {format_count(p['outstanding'])} đơn" if p["outstanding"]
+               else "không còn đơn tồn đọng")
+        )  # fmt: skip
     text += "."
     if previous is not None:
         before = previous["petitions"]["received"]
@@ -115,9 +132,10 @@ def mediation_paragraph(figures: Figures, year: int, previous: Figures | None) -
         return "Các Tổ hòa giải ở cơ sở không tiếp nhận vụ việc hòa giải."
     text = (
         f"Các Tổ hòa giải ở cơ sở tiếp nhận {format_count(m['received'])} vụ việc, hòa giải thành"
-        f" {format_count(m['successful'])} vụ việc, đạt {_pct(m['successful'], m['received'])},"
-        f" hòa giải không thành {format_count(m['unsuccessful'])} vụ việc."
-    )
+        f" {format_count(m['successful'])} vụ việc, đạt {_pct(m['successful'], m['received'])}, "
+        + (f"hòa giải không thành {format_count(m['unsuccessful'])} vụ việc." if m["unsuccessful"]
+           else "không có vụ việc hòa giải không thành.")
+    )  # fmt: skip
     if previous is not None:
         pm = previous["mediation"]
         before = format_percent(pm["successful"], pm["received"])
@@ -132,12 +150,12 @@ def models_paragraph(figures: Figures) -> str:
         return "Chưa có mô hình “Dân vận khéo” được đăng ký."
     return (
         f"Mô hình “Dân vận khéo”: đăng ký {format_count(mo['registered'])} mô hình,"
-        f" được công nhận {format_count(mo['recognised'])} mô hình."
+        f" được công nhận {count_words(mo['recognised'], 'mô hình')}."
     )
 
 
 def appendix_tables(
-    figures: Figures, kinds: Mapping[str, Figures], year: int, previous: Figures | None
+    figures: Figures, by_level: Mapping[str, Figures], year: int, previous: Figures | None
 ) -> list[Table]:
     """Phụ lục I: the seed's three tables (đơn thư, tiếp công dân, hòa giải) plus TTHC by level."""
     prev_year = year - 1
@@ -190,7 +208,7 @@ def appendix_tables(
             ((*_ints(m, "received", "successful", "unsuccessful"),
               _pct(m["successful"], m["received"]), note_m),),
         ),
-        admin_table(figures, kinds),
+        admin_table(figures, by_level),
     ]  # fmt: skip
 
 
@@ -198,9 +216,9 @@ def _ints(values: Mapping[str, int], *names: str) -> tuple[str, ...]:
     return tuple(format_int(values[n]) for n in names)
 
 
-def admin_table(figures: Figures, kinds: Mapping[str, Figures]) -> Table:
+def admin_table(figures: Figures, by_level: Mapping[str, Figures]) -> Table:
     """4. Giải quyết thủ tục hành chính: one row per level, then the total."""
-    rows = [(level_label(KIND_LABELS.get(k, k)), f["admin_procedures"]) for k, f in kinds.items()]
+    rows = [(level, f["admin_procedures"]) for level, f in by_level.items()]
     rows.append(("Tổng cộng", figures["admin_procedures"]))
     return (
         "4. Kết quả giải quyết thủ tục hành chính",

@@ -12,11 +12,13 @@ from datetime import date
 from danvan.rules.compilation import CompiledCycle, UnitInput
 from danvan.rules.domain import UNIT_KINDS, CriteriaSet
 from danvan.rules.text import (
+    count_words,
     fold_key,
     format_count,
     format_date_short,
     format_decimal,
     format_percent,
+    mean_half_up,
 )
 
 #: How a count of units of each kind reads in prose (``06 sở, ban, ngành``).
@@ -36,8 +38,8 @@ def _set_label(name: str) -> str:
     return name if fold_key(name).startswith(("bộ tiêu chí", "tiêu chí")) else f"Bộ tiêu chí {name}"
 
 
-def _names(units: Sequence[UnitInput]) -> str:
-    return "; ".join(u.name for u in units)
+def _names(c: CompiledCycle, units: Sequence[UnitInput]) -> str:
+    return "; ".join(c.display_name(u.code) for u in units)
 
 
 def submissions_section(c: CompiledCycle) -> list[str]:
@@ -59,46 +61,72 @@ def submissions_section(c: CompiledCycle) -> list[str]:
     text += f"; đã nộp {format_count(s['submitted'])}/{format_count(s['expected'])} đơn vị"
     text += f", đạt {rate}." if rate else "."
     late = sorted((u for u in c.units if u.status == "late"), key=lambda u: u.code)
-    lines = [
-        text,
-        f"Nộp đúng hạn: {format_count(s['on_time'])} đơn vị; nộp trễ hạn:"
-        f" {format_count(s['late'])} đơn vị; chưa nộp: {format_count(len(s['missing']))} đơn vị.",
-    ]
+    counts = (
+        f"Nộp đúng hạn: {count_words(s['on_time'], 'đơn vị')}; nộp trễ hạn:"
+        f" {count_words(s['late'], 'đơn vị')}; chưa nộp: {count_words(len(s['missing']), 'đơn vị')}."
+    )
+    lines = [text, counts]
     if late:
         lines.append(
             "Các đơn vị nộp trễ hạn: "
-            + "; ".join(f"{u.name} (trễ {format_count(u.days_late or 0)} ngày)" for u in late)
+            + "; ".join(
+                f"{c.display_name(u.code)} (trễ {format_count(u.days_late or 0)} ngày)"
+                for u in late
+            )
             + "."
         )
     return lines
 
 
 def _avg(values: Sequence[float]) -> str:
-    return format_decimal(sum(values) / len(values), 2) if values else "0"
+    mean = mean_half_up(list(values))
+    return "0" if mean is None else format_decimal(mean, 2)
+
+
+_LETTERS = "abcdefghiklmnopqrstuvxy"  # Vietnamese sub-items skip j and w
+ROUNDING_NOTE = (
+    "Điểm bình quân tính trên các đơn vị đã được chấm điểm, làm tròn đến hai chữ số thập phân"
+    " (từ 5 trở lên làm tròn lên)."
+)
 
 
 def _set_lines(criteria: CriteriaSet, units: Sequence[UnitInput]) -> list[str]:
     lines = []
-    for g in criteria.groups:
+    for i, g in enumerate(criteria.groups):
         codes = [cr.code for cr in g.criteria]
         final = [sum(u.final_scores.get(code, 0) for code in codes) for u in units]
         own = [sum(u.self_scores.get(code, 0) for code in codes) for u in units]
         top = format_decimal(sum(cr.max for cr in g.criteria), 2)
         lines.append(
-            f"{g.code}. {g.name}: điểm bình quân {_avg(final)}/{top} điểm"
-            f" (tự chấm bình quân {_avg(own)} điểm)."
+            f"{_LETTERS[i % len(_LETTERS)]}) Nhóm {g.code} – {g.name}: điểm bình quân"
+            f" {_avg(final)}/{top} điểm (tự chấm bình quân {_avg(own)} điểm)."
         )
     lines.append(
-        f"Điểm thưởng bình quân {_avg([u.final_bonus for u in units])}/"
+        f"{_LETTERS[len(criteria.groups) % len(_LETTERS)]}) Điểm thưởng bình quân {_avg([u.final_bonus for u in units])}/"
         f"{format_decimal(criteria.bonus_max)} điểm; điểm trừ bình quân"
         f" {_avg([u.final_penalty for u in units])} điểm."
     )
     return lines
 
 
-def _reason_text(target: str, reason: str) -> str:
+def changes(u: UnitInput) -> list[tuple[str, float, float, str]]:
+    """An appraisal's real changes: (target, old, new, reason); one that changed nothing is out."""
+    out = []
+    for target, reason in sorted(u.reasons.items()):
+        if target == "bonus":
+            old, new = u.self_bonus, u.final_bonus
+        elif target == "penalty":
+            old, new = u.self_penalty, u.final_penalty
+        else:
+            old, new = u.self_scores.get(target, 0), u.final_scores.get(target, 0)
+        if old != new:
+            out.append((target, old, new, reason))
+    return out
+
+
+def _change_text(target: str, old: float, new: float, reason: str) -> str:
     label = {"bonus": "điểm thưởng", "penalty": "điểm trừ"}.get(target, f"tiêu chí {target}")
-    return f"{label}: {reason}"
+    return f"{label}: {format_decimal(old)} → {format_decimal(new)} điểm, lý do: {reason}"
 
 
 def scores_section(c: CompiledCycle) -> list[str]:
@@ -119,16 +147,17 @@ def scores_section(c: CompiledCycle) -> list[str]:
     best, worst = c.ranked[0], c.ranked[-1]
     lines.append(
         f"Tổng điểm bình quân sau thẩm định: {_avg([r.total for r in c.ranked])} điểm; cao nhất:"
-        f" {c.unit(best.unit).name} ({format_decimal(best.total)} điểm); thấp nhất:"
-        f" {c.unit(worst.unit).name} ({format_decimal(worst.total)} điểm)."
+        f" {c.display_name(best.unit)} ({format_decimal(best.total)} điểm); thấp nhất:"
+        f" {c.display_name(worst.unit)} ({format_decimal(worst.total)} điểm)."
     )
-    adjusted = [u for u in ranked if u.adjusted]
+    lines.append(ROUNDING_NOTE)
+    adjusted = [(u, ch) for u in ranked if (ch := changes(u))]
     if adjusted:
         lines.append(
             f"Qua thẩm định, đã điều chỉnh điểm của {format_count(len(adjusted))} đơn vị: "
             + "; ".join(
-                f"{u.name} ({', '.join(_reason_text(t, r) for t, r in sorted(u.reasons.items()))})"
-                for u in adjusted
+                f"{c.display_name(u.code)} ({'; '.join(_change_text(*x) for x in ch)})"
+                for u, ch in adjusted
             )
             + "."
         )
@@ -138,7 +167,10 @@ def scores_section(c: CompiledCycle) -> list[str]:
 def ranking_section(c: CompiledCycle, appendix: str) -> list[str]:
     """IV. Kết quả xếp loại: band counts (``xếp loại Tốt: 05 đơn vị``) and the cap rule."""
     bands = c.summary["bands"]
-    counts = "; ".join(f"xếp loại {b}: {format_count(n)} đơn vị" for b, n in bands.items())
+    counts = "; ".join(
+        f"xếp loại {b}: {format_count(n)} đơn vị" if n else f"không có đơn vị xếp loại {b}"
+        for b, n in bands.items()
+    )
     lines = [
         f"Tổng số đơn vị được xếp loại: {format_count(len(c.ranked))} đơn vị"
         + (f", trong đó: {counts}" if counts else "")
@@ -150,7 +182,7 @@ def ranking_section(c: CompiledCycle, appendix: str) -> list[str]:
         cap = " hoặc ".join(sorted(b for b in caps if b)) or "mức quy định"
         lines.append(
             f"Có {format_count(len(capped))} đơn vị có tiêu chí bị 0 điểm nên xếp loại không quá"
-            f" {cap}: {_names(capped)}."
+            f" {cap}: {_names(c, capped)}."
         )
     return lines + band_rule_lines(c)
 
@@ -169,30 +201,34 @@ def band_rule_lines(c: CompiledCycle) -> list[str]:
     for rule, why in RULE_REASONS.items():
         hit = [r for r in c.ranked if rule in r.rules]
         if hit:
-            named = ", ".join(f"{c.unit(r.unit).name} ({r.band})" for r in hit)
+            named = ", ".join(f"{c.display_name(r.unit)} ({r.band})" for r in hit)
             lines.append(f"Có {format_count(len(hit))} đơn vị {why}: {named}.")
     unranked = [x for x in c.summary["ranking"] if "missing_band" in x["rules"]]
     if unranked:
         lines.append(
             f"Có {format_count(len(unranked))} đơn vị không nộp báo cáo: "
-            + "; ".join(f"{c.unit(x['unit']).name} ({x['band']})" for x in unranked)
+            + "; ".join(f"{c.display_name(x['unit'])} ({x['band']})" for x in unranked)
             + "."
         )
     return lines
 
 
 def missing_section(c: CompiledCycle) -> list[str]:
-    """V. Đơn vị chưa nộp báo cáo: named, in code order."""
+    """V. Đơn vị chưa nộp báo cáo: named, in code order; stated to the recipient, not to them."""
     missing = [c.unit(code) for code in c.summary["missing"]]
     revising = revising_lines(c)
     if not missing:
         return ["Tất cả các đơn vị đã nộp báo cáo tự đánh giá, chấm điểm.", *revising]
-    return [
+    ranked_here = [u for u in missing if u.code in c.direct]
+    text = (
         f"Có {format_count(len(missing))} đơn vị chưa nộp báo cáo tự đánh giá, chấm điểm:"
-        f" {_names(missing)}.",
-        "Đề nghị các đơn vị trên khẩn trương hoàn thành, gửi báo cáo về cơ quan tổng hợp.",
-        *revising,
-    ]
+        f" {_names(c, missing)}."
+    )
+    if ranked_here:
+        text += " Các đơn vị này chưa được xếp loại; số liệu của các đơn vị này chưa được tổng hợp."
+    else:
+        text += " Số liệu của các đơn vị này chưa được tổng hợp."
+    return [text, *revising]
 
 
 def revising_lines(c: CompiledCycle) -> list[str]:
@@ -204,19 +240,28 @@ def revising_lines(c: CompiledCycle) -> list[str]:
         f"Có {format_count(len(rows))} đơn vị đang bổ sung báo cáo theo yêu cầu (tổng hợp theo"
         " phiên bản đã nộp gần nhất): "
         + "; ".join(
-            f"{c.unit(r['unit']).name} (hạn bổ sung {format_date_short(date.fromisoformat(r['revise_by']))},"
-            f" lý do: {r['reason']})"
+            f"{c.display_name(r['unit'])} (hạn bổ sung"
+            f" {format_date_short(date.fromisoformat(r['revise_by']))}, lý do: {r['reason']})"
             for r in rows
         )
         + "."
     ]
 
 
+_FILL = "(Phần này do cán bộ tổng hợp bổ sung trước khi trình ký.)"
+
+
+def assessment_section() -> list[str]:
+    """Đánh giá chung: ưu điểm; hạn chế và nguyên nhân — placeholders the drafter fills in."""
+    return [_FILL, "1. Ưu điểm", _PLACEHOLDER, "2. Hạn chế và nguyên nhân",
+            "2.1. Hạn chế", _PLACEHOLDER, "2.2. Nguyên nhân", _PLACEHOLDER]  # fmt: skip
+
+
+def direction_section() -> list[str]:
+    """Phương hướng, nhiệm vụ năm sau: placeholders, like the proposals."""
+    return [_FILL, f"1. {_PLACEHOLDER}", f"2. {_PLACEHOLDER}", f"3. {_PLACEHOLDER}"]
+
+
 def proposals_section() -> list[str]:
-    """VI. Đề xuất, kiến nghị: placeholders the official completes before signing."""
-    return [
-        "(Phần này do cán bộ tổng hợp bổ sung trước khi trình ký.)",
-        f"1. {_PLACEHOLDER}",
-        f"2. {_PLACEHOLDER}",
-        f"3. {_PLACEHOLDER}",
-    ]
+    """Đề xuất, kiến nghị: placeholders the official completes before signing."""
+    return [_FILL, f"1. {_PLACEHOLDER}", f"2. {_PLACEHOLDER}", f"3. {_PLACEHOLDER}"]

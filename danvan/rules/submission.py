@@ -25,7 +25,10 @@ Decisions where SPEC is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Collection
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -326,7 +329,11 @@ def _whole(value: object, at: str, p: Problems) -> int | None:
     """A figure's value: a whole number ≥ 0 and ≤ FIGURE_LIMIT (else a problem, None)."""
     n = f.integer(value)
     if n is None:
-        p.add("figure_not_integer", at, f"Số liệu phải là số nguyên, không phải {value!r}.")
+        p.add(
+            "figure_not_integer",
+            at,
+            f"Số liệu phải là số nguyên, không phải {value!r}." + count_hint(value),
+        )
     elif n < 0:
         p.add("figure_negative", at, f"Số liệu không được âm ({n}).")
     elif n > FIGURE_LIMIT:
@@ -386,11 +393,40 @@ def _mismatch(field: str, parts: str, got: int, total: str, want: int) -> Proble
     return Problem("breakdown_mismatch", field, message)
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*(\d+),(\d+)\s*$")
+_THOUSANDS_DOT = re.compile(r"^\s*\d{1,3}(\.\d{3})+\s*$")
+
+
+def score_hint(value: object) -> str:
+    """How to write a score an official typed the Vietnamese way: ``4,5`` → ``viết 4.5``."""
+    if isinstance(value, str) and (m := _DECIMAL_COMMA.match(value)):
+        return f" Viết {m[1]}.{m[2]} (dấu chấm thập phân), không viết “{value.strip()}”."
+    return ""
+
+
+def count_hint(value: object) -> str:
+    """A count written with a thousands dot (``2.473`` read as 2,473) → ``viết 2473``."""
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, float) and not value.is_integer():
+        text = repr(value)
+        if len(text.partition(".")[2]) < 3:
+            text = f"{value:.3f}"  # 29.26 was typed 29.260
+    if text and _THOUSANDS_DOT.match(text):
+        return f" Nếu là {text.replace('.', '')}, viết {text.replace('.', '')} (không có dấu chấm)."
+    if isinstance(value, str) and _DECIMAL_COMMA.match(value):
+        return " Số liệu là số nguyên (số lượt, số hồ sơ)."
+    return ""
+
+
 def _points(value: object, most: float, field: str, p: Problems) -> None:
     what = {"bonus": "thưởng", "penalty": "trừ"}.get(field, f"tiêu chí {field[7:]}")
     n = f.number(value)
     if n is None:
-        p.add("score_not_number", field, f"Điểm {what} phải là số, không phải {value!r}.")
+        p.add(
+            "score_not_number",
+            field,
+            f"Điểm {what} phải là số, không phải {value!r}." + score_hint(value),
+        )
     elif not 0 <= n <= most:
         code = "score_out_of_range" if field.startswith("scores") else f"{field}_out_of_range"
         why = f"vượt điểm tối đa {f.num(most)}" if n > most else "không được âm"
@@ -439,13 +475,36 @@ def _figure(m: dict[str, Any], name: str, at: str, p: Problems) -> int | None:
     return _whole(m[name], at, p)
 
 
+def _fold_code(code: str) -> str:
+    """``qng.bsn.xo7`` and ``QNG.BSN.X07`` meet: no case, no diacritics, đ → d."""
+    text = unicodedata.normalize("NFKD", code.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).upper().strip()
+
+
+def close_codes(code: str, known: Collection[str]) -> list[str]:
+    """The codes a mistyped one most likely meant (case, diacritics, a slipped character)."""
+    folded = _fold_code(code)
+    same = sorted(k for k in known if _fold_code(k) == folded)
+    if same:
+        return same
+    by_fold = {_fold_code(k): k for k in known}
+    return [by_fold[m] for m in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.8)]
+
+
 def check_submission_context(
-    doc: SubmissionDoc, *, unit: OrgUnit | None, cycle_year: int, published: bool
+    doc: SubmissionDoc,
+    *,
+    unit: OrgUnit | None,
+    cycle_year: int,
+    published: bool,
+    known: Collection[str] = (),
 ) -> None:
-    """Whether this unit may submit to this cycle at all."""
+    """Whether this unit may submit to this cycle at all (``known``: codes to suggest from)."""
     p = Problems()
     if unit is None:
-        p.add("unknown_unit", "unit", f"Không có đơn vị mã “{doc.unit}”.")
+        close = close_codes(doc.unit, known)
+        hint = f" Có phải là {' hoặc '.join(f'“{c}”' for c in close)}?" if close else ""
+        p.add("unknown_unit", "unit", f"Không có đơn vị mã “{doc.unit}”.{hint}")
     elif not unit.active:
         p.add(
             "unit_inactive",

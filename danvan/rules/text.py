@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 _LEGACY = str.maketrans({"\u01a3": "ư", "\u01a2": "Ư"})
@@ -61,15 +61,28 @@ def truncate_percent(fraction: Fraction | float, places: int = 2) -> Decimal:
 def format_percent(numerator: int, denominator: int, places: int = 2) -> str | None:
     """``70,41%`` for 20607/29264, truncated; ``None`` when the denominator is 0.
 
-    Whole percentages keep their decimals (``100,00%`` would be odd in prose, so ``100%``).
+    Always with its two decimals (``100,00%``, ``95,50%``), as SPEC §4.4 writes them, so that a
+    column of rates lines up and nobody wonders whether a figure was rounded.
     """
     if denominator == 0:
         return None
     value = truncate_percent(Fraction(numerator, denominator), places)
     whole, _, frac = f"{value:f}".partition(".")
-    if frac and int(frac) == 0:
-        return format_int(int(whole)) + "%"
     return format_int(int(whole)) + ("," + frac if frac else "") + "%"
+
+
+def mean_half_up(values: list[float] | tuple[float, ...], places: int = 2) -> Decimal | None:
+    """The exact mean rounded half up (as officials count: 8,125 → 8,13), None when empty."""
+    if not values:
+        return None
+    exact = sum((Fraction(str(v)) for v in values), Fraction(0)) / len(values)
+    step = Decimal(1).scaleb(-places)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(step, ROUND_HALF_UP)
+
+
+def count_words(value: int, noun: str) -> str:
+    """``06 đơn vị``; zero in words (``không có đơn vị``), as an official writes it."""
+    return f"không có {noun}" if value == 0 else f"{format_count(value)} {noun}"
 
 
 def _pad(n: int) -> str:
