@@ -106,6 +106,24 @@ def _previous_figures(ctx: CycleContext, session: Session) -> dict[str, Figures]
     }
 
 
+def _previous_for(
+    ctx: CycleContext, tree: list[str], previous: Mapping[str, Figures]
+) -> list[Figures]:
+    """Last year's figures of the subtree, a merged unit's predecessors standing for it.
+
+    A unit merged into another counts through its successor (wherever the successor now sits),
+    never on its own, so nothing is counted twice.
+    """
+    merged = ctx.merged_units
+    return [
+        previous[s]
+        for c in tree
+        if c not in merged
+        for s in ctx.stand_ins.get(c, [c])
+        if s in previous
+    ]
+
+
 def compilers_to_compile(ctx: CycleContext, unit: str | None) -> list[str]:
     """The compilers to compile, deepest first (bottom-up): ``unit`` alone, or the province and
     every active compiler under it."""
@@ -136,7 +154,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
         tree = subtree(ctx.units, code, children)
         units = [inputs[c] for c in tree if c in inputs]
         direct = {c for c in tree if ctx.compilers.get(c) == code}
-        prev = None if previous is None else [previous[c] for c in tree if c in previous]
+        prev = None if previous is None else _previous_for(ctx, tree, previous)
         data = compile_cycle(
             compiler=ctx.units[code],
             cycle_year=year,

@@ -16,6 +16,7 @@ from danvan.cli.common import (
     err,
     handles_rejections,
     parse_at,
+    parse_day,
     print_json,
 )
 
@@ -59,15 +60,26 @@ def init() -> None:
 def org_import(
     file: Annotated[Path, typer.Argument(help="org.yaml hoặc org.xlsx")],
     at: At = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            "--effective",
+            help="Ngày các thay đổi có hiệu lực (ISO, vd. 2025-07-01: sáp nhập, đổi cấp trên). "
+            "Không ghi: sửa bản ghi hiện hành, không chạm tới kỳ đã công bố.",
+        ),
+    ] = None,
     fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
 ) -> None:
     """Load or update the org tree; units are matched by code and never deleted.
 
-    Example: danvan org import org.yaml
+    Each cycle uses the tree valid at its self-assessment deadline; --effective dates a
+    reorganisation (mergers, an abolished district's communes moved under the province).
+
+    Example: danvan org import org-2025.yaml --effective 2025-07-01
     """
     from danvan.tasks.org import import_org
 
-    result = import_org(str(file), parse_at(at))
+    result = import_org(str(file), parse_at(at), effective=parse_day(effective, "--effective"))
     if fmt is JsonOrText.json:
         print_json(result.to_dict())
         return
