@@ -356,6 +356,8 @@ def test_a_published_tree_never_changes(db_url: str, tmp_path: Path, cli) -> Non
 
     # a change dated inside the published year is refused and changes nothing
     write(tmp_path / "org-2025.yaml", org_2025(sink))
+    bad = cli("org", "import", tmp_path / "org-2025.yaml", "--effective", "1/7/2025")
+    assert bad.exit_code == 2 and "--effective" in bad.stdout + bad.stderr
     r = cli("org", "import", tmp_path / "org-2025.yaml", "--effective", "2023-07-01")
     assert r.exit_code == 1
     assert "[published_tree]" in r.stdout + r.stderr and "Kỳ 2023 đã công bố" in r.stdout + r.stderr
