@@ -372,3 +372,15 @@ def test_a_published_tree_never_changes(db_url: str, tmp_path: Path, cli) -> Non
     write(tmp_path / "plan-2025.yaml", plan(2025))
     run_ok(cli, "plan", "issue", tmp_path / "plan-2025.yaml", "--at", "2025-02-20T09:00")
     assert by_unit(status(cli, 2025, "2025-11-20T08:00")).keys() == STATUS_2025.keys()
+
+
+def test_a_cycle_needs_its_province_in_the_tree_at_its_cut_off(
+    db_url: str, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path / "criteria.yaml", CRITERIA)
+    write(tmp_path / "org.yaml", org_2023("json://127.0.0.1:9"))
+    run_ok(cli, "org", "import", tmp_path / "org.yaml", "--effective", "2025-07-01")
+    write(tmp_path / "plan-2023.yaml", plan(2023))
+    r = cli("plan", "issue", tmp_path / "plan-2023.yaml", "--at", "2023-02-20T09:00")
+    assert r.exit_code == 1 and "[unknown_province]" in r.stdout + r.stderr
+    assert "2023-11-15" in r.stdout + r.stderr
