@@ -21,25 +21,11 @@ from pathlib import Path
 
 import pytest
 from sinks import running_http_sink
+from small_province import CRITERIA  # two criteria of 50; Tốt ≥ 90, Khá ≥ 70, Yếu
 from test_compile_cycle import docx_text, figs, run_ok
 from test_cycle_status import write
 
 pytestmark = pytest.mark.slow
-
-CRITERIA = {
-    "code": "TSN-2023",
-    "name": "Bộ tiêu chí thử",
-    "groups": [
-        {
-            "code": "I",
-            "name": "Một",
-            "criteria": [{"code": str(c), "name": f"Tiêu chí {c}", "max": 50} for c in (1, 2)],
-        }
-    ],
-    "bonus_max": 5,
-    "penalty_max": 10,
-    "bands": [{"name": "Tốt", "min": 90}, {"name": "Khá", "min": 70}, {"name": "Yếu", "min": 0}],
-}
 
 
 def unit(code: str, name: str, kind: str, parent: str | None = None, **kw: object) -> dict:
