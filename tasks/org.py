@@ -115,13 +115,14 @@ def _record(
             updated.append(spec.code)
         row.contacts = list(spec.contacts)
     check_not_frozen((i, code, on, fz) for i, code, on, fz, *_ in changes)
+    new_records = []
     for _, code, on, _, row, old, record in changes:
-        if old is not None and old.valid_from == on:
+        if old is not None and old.valid_from == on:  # the same date again: amend that record
             for k, v in record.items():
                 setattr(old, k, v)
             old.recorded_at = at
         else:
-            session.add(UnitVersion(unit_id=row.id, valid_from=on, recorded_at=at, **record))
+            new_records.append({"unit_id": row.id, "valid_from": on, "recorded_at": at} | record)
         if on >= latest_from.get(row.id, on):  # the newest record: the unit row mirrors it
             for k in _MIRROR:
                 setattr(row, k, record[k])
@@ -129,6 +130,7 @@ def _record(
         if code not in created and code not in updated:
             updated.append(code)
     session.flush()
+    store.bulk_insert(session=session, model=UnitVersion, rows=new_records)
     unchanged = len(specs) - len(created) - len(updated)
     return OrgImport(file="", created=created, updated=updated, unchanged=unchanged)
 
