@@ -104,6 +104,12 @@ def unit_records(*, session: Session, on: date | None = None) -> dict[int, UnitV
     return {r.unit_id: r for r in session.exec(stmt).all()}
 
 
+def latest_record_dates(*, session: Session) -> dict[int, date]:
+    """Unit id → the date of its latest record."""
+    sub = _records_on(None)
+    return {uid: on for uid, on in session.execute(sa_select(sub.c.unit_id, sub.c.valid_from))}
+
+
 def published_cut_offs(*, session: Session) -> dict[str, Frozen]:
     """Province code → its latest published cycle (year, ``self_assessment`` deadline)."""
     stmt = (

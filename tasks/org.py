@@ -87,8 +87,12 @@ def _record(
 ) -> OrgImport:
     """Write a dated record for every unit that changed; contacts are current-only."""
     rows = {r.code: r for r in session.exec(select(Unit)).all()}
-    latest_from = {r.unit_id: r.valid_from for r in store.unit_records(session=session).values()}
     prior = store.unit_records(session=session, on=effective)
+    latest_from = (
+        {r.unit_id: r.valid_from for r in prior.values()}
+        if effective is None
+        else store.latest_record_dates(session=session)
+    )
     frozen = store.published_cut_offs(session=session)
     created = [s.code for s in specs if s.code not in rows]
     for spec in specs:
