@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -95,13 +95,28 @@ def load_org(*, session: Session, on: date | None = None) -> Org:
     return Org(units=units, ids={code: uid for uid, code in code_of.items()})
 
 
-def unit_records(*, session: Session, on: date | None = None) -> dict[int, UnitVersion]:
-    """Unit id → its record valid on ``on`` (None: its latest), as rows an import may amend."""
-    sub = _records_on(on)
-    stmt = select(UnitVersion).join(
-        sub, (UnitVersion.unit_id == sub.c.unit_id) & (UnitVersion.valid_from == sub.c.valid_from)
+def unit_records(*, session: Session, on: date | None = None) -> dict[int, dict[str, Any]]:
+    """Unit id → its record valid on ``on`` (None: its latest) as plain values (with its ``id``
+    and ``valid_from``), for an import to compare and amend in bulk."""
+    v, sub = UnitVersion, _records_on(on)
+    stmt = sa_select(*(getattr(v, c) for c in _RECORD_COLUMNS)).join(
+        sub, (v.unit_id == sub.c.unit_id) & (v.valid_from == sub.c.valid_from)
     )
-    return {r.unit_id: r for r in session.exec(stmt).all()}
+    return {row.unit_id: dict(row._mapping) for row in session.execute(stmt)}
+
+
+_RECORD_COLUMNS = (
+    "id", "unit_id", "valid_from", "name", "kind", "parent_id", "assessed", "compiles", "active",
+    "merged_into_id", "predecessors",
+)  # fmt: skip
+
+
+def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
+    """UPDATE by primary key in one executemany (each row carries its ``id``)."""
+    rows = list(rows)
+    if rows:
+        session.execute(update(model), rows)
+    return len(rows)
 
 
 def latest_record_dates(*, session: Session) -> dict[int, date]:

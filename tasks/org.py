@@ -85,80 +85,81 @@ def _record(
     effective: date | None,
     state: dict[str, OrgUnit],
 ) -> OrgImport:
-    """Write a dated record for every unit that changed; contacts are current-only."""
-    rows = {r.code: r for r in session.exec(select(Unit)).all()}
+    """Write a dated record for every unit that changed; contacts are current-only.
+
+    Set-based: new units and new records in bulk inserts, amended ones in bulk updates.
+    """
+    contacts_now = {c: list(k or []) for c, k in session.execute(select(Unit.code, Unit.contacts))}
+    created = [s.code for s in specs if s.code not in contacts_now]
+    store.bulk_insert(
+        session=session,
+        model=Unit,
+        rows=[{"code": s.code, "updated_at": at, "contacts": list(s.contacts)} | _mirror(s, None)
+              for s in specs if s.code in created],
+    )  # fmt: skip
+    ids: dict[str, int] = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
     prior = store.unit_records(session=session, on=effective)
     latest_from = (
-        {r.unit_id: r.valid_from for r in prior.values()}
+        {uid: r["valid_from"] for uid, r in prior.items()}
         if effective is None
         else store.latest_record_dates(session=session)
     )
     frozen = store.published_cut_offs(session=session)
-    created = [s.code for s in specs if s.code not in rows]
-    for spec in specs:
-        if spec.code not in rows:
-            rows[spec.code] = Unit(code=spec.code, name=spec.name, kind=spec.kind, updated_at=at)
-            session.add(rows[spec.code])
-    session.flush()  # every unit has its id: parents can now be linked
-    ids = {code: row.id for code, row in rows.items()}
-    changes, updated = [], []
+    changes, touched = [], {}
     for i, spec in enumerate(specs):
-        row = rows[spec.code]
-        assert row.id is not None
+        uid = ids[spec.code]
         record = _values(spec, ids)
-        old = prior.get(row.id)
+        old = prior.get(uid)
         fz = frozen.get(_root(spec.code, state))
         on = change_date(
             asked=effective,
-            current_from=latest_from.get(row.id),
+            current_from=latest_from.get(uid),
             frozen_until=fz.cut_off if fz else None,
         )
-        if old is None or _values_of(old) != record:
-            changes.append((i, spec.code, on, fz, row, old, record))
-        if row.contacts != list(spec.contacts) and spec.code not in created:
-            updated.append(spec.code)
-        row.contacts = list(spec.contacts)
+        if old is None or any(old[k] != v for k, v in record.items()):
+            changes.append((i, spec.code, on, fz, old, record))
+        if spec.code not in created and contacts_now[spec.code] != list(spec.contacts):
+            touched[uid] = {"id": uid, "contacts": list(spec.contacts), "updated_at": at}
     check_not_frozen((i, code, on, fz) for i, code, on, fz, *_ in changes)
-    new_records = []
-    for _, code, on, _, row, old, record in changes:
-        if old is not None and old.valid_from == on:  # the same date again: amend that record
-            for k, v in record.items():
-                setattr(old, k, v)
-            old.recorded_at = at
+    new, amended = [], []
+    for _, code, on, _, old, record in changes:
+        uid = ids[code]
+        if old is not None and old["valid_from"] == on:  # the same date again: amend it
+            amended.append({"id": old["id"], "recorded_at": at} | record)
         else:
-            new_records.append({"unit_id": row.id, "valid_from": on, "recorded_at": at} | record)
-        if on >= latest_from.get(row.id, on):  # the newest record: the unit row mirrors it
-            for k in _MIRROR:
-                setattr(row, k, record[k])
-            row.updated_at = at
-        if code not in created and code not in updated:
-            updated.append(code)
-    session.flush()
-    store.bulk_insert(session=session, model=UnitVersion, rows=new_records)
+            new.append({"unit_id": uid, "valid_from": on, "recorded_at": at} | record)
+        if on >= latest_from.get(uid, on):  # the newest record: the unit row mirrors it
+            mirror = {k: record[k] for k in _MIRROR}
+            touched[uid] = touched.get(uid, {"id": uid}) | mirror | {"updated_at": at}
+    store.bulk_insert(session=session, model=UnitVersion, rows=new)
+    store.bulk_update(session=session, model=UnitVersion, rows=amended)
+    store.bulk_update(session=session, model=Unit, rows=touched.values())
+    changed = {code for _, code, *_ in changes} | {c for c, uid in ids.items() if uid in touched}
+    updated = [s.code for s in specs if s.code not in created and s.code in changed]
     unchanged = len(specs) - len(created) - len(updated)
     return OrgImport(file="", created=created, updated=updated, unchanged=unchanged)
 
 
-#: What a dated record holds (contacts are not history: a message goes to today's address).
-_RECORD = ("name", "kind", "assessed", "compiles", "active", "parent_id", "merged_into_id")
+#: The unit row's copy of its latest record (contacts are not history: today's address counts).
 _MIRROR = ("name", "kind", "assessed", "compiles", "active", "parent_id")
 
 
-def _values(spec: UnitSpec, ids: dict[str, int | None]) -> dict:
+def _mirror(spec: UnitSpec, parent_id: int | None) -> dict:
+    return {k: getattr(spec, k) for k in _MIRROR if k != "parent_id"} | {"parent_id": parent_id}
+
+
+def _values(spec: UnitSpec, ids: dict[str, int]) -> dict:
+    """What a dated record holds."""
     return {
         "name": spec.name,
         "kind": spec.kind,
+        "parent_id": ids[spec.parent] if spec.parent else None,
         "assessed": spec.assessed,
         "compiles": spec.compiles,
         "active": spec.active,
-        "parent_id": ids[spec.parent] if spec.parent else None,
         "merged_into_id": ids[spec.merged_into] if spec.merged_into else None,
         "predecessors": list(spec.predecessors),
     }
-
-
-def _values_of(row: UnitVersion) -> dict:
-    return {k: getattr(row, k) for k in (*_RECORD, "predecessors")}
 
 
 def _root(code: str, state: dict[str, OrgUnit]) -> str:
