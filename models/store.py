@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import (
@@ -25,33 +26,24 @@ from danvan.models.tables import (
     Submission,
     SubmissionReturn,
     Unit,
+    UnitVersion,
 )
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
+from danvan.rules.org_history import Frozen
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def org_unit(row: Unit, parent_code: str | None) -> OrgUnit:
-    """The effective view of a unit row: the kind's defaults with the row's overrides."""
-    spec = UnitSpec(
-        code=row.code,
-        name=row.name,
-        kind=row.kind,
-        parent=parent_code,
-        contacts=tuple(row.contacts or ()),
-        assessed=row.assessed,
-        compiles=row.compiles,
-        active=row.active,
-    )
-    return effective_unit(spec)
-
-
 @dataclass(frozen=True)
 class Org:
-    """The whole tree in memory: units by code and the database ids."""
+    """The tree at one date in memory: units by code, and the database ids of every unit.
+
+    ``units`` holds the units that existed at that date (as they stood then); ``ids`` every unit
+    ever recorded, so that a submission or message of any unit can be named.
+    """
 
     units: dict[str, OrgUnit]
     ids: dict[str, int]
@@ -61,11 +53,90 @@ class Org:
         return {i: c for c, i in self.ids.items()}
 
 
-def load_org(*, session: Session) -> Org:
-    rows = session.exec(select(Unit)).all()
-    code_of = {r.id: r.code for r in rows}
-    units = {r.code: org_unit(r, code_of.get(r.parent_id)) for r in rows}
-    return Org(units=units, ids={r.code: r.id for r in rows})
+def _records_on(on: date | None) -> Any:
+    """Each unit's record valid on ``on`` (None: its latest): (unit_id, valid_from) subquery."""
+    newest = sa_select(UnitVersion.unit_id, func.max(UnitVersion.valid_from).label("valid_from"))
+    if on is not None:
+        newest = newest.where(col(UnitVersion.valid_from) <= on)
+    return newest.group_by(UnitVersion.unit_id).subquery()
+
+
+def load_org(*, session: Session, on: date | None = None) -> Org:
+    """The org tree valid on ``on`` (a local date; None: each unit's latest record).
+
+    Two set-based queries whatever the size: every unit's id, code and contacts, and for each
+    unit the record with the latest ``valid_from`` on or before ``on``.
+    """
+    identity = session.execute(sa_select(Unit.id, Unit.code, Unit.contacts)).all()
+    code_of = {uid: code for uid, code, _ in identity}
+    contacts = {uid: tuple(c or ()) for uid, _, c in identity}
+    v, sub = UnitVersion, _records_on(on)
+    rows = session.execute(
+        sa_select(
+            v.unit_id, v.name, v.kind, v.parent_id, v.assessed, v.compiles, v.active,
+            v.merged_into_id, v.predecessors,
+        ).join(sub, (v.unit_id == sub.c.unit_id) & (v.valid_from == sub.c.valid_from))
+    ).all()  # fmt: skip
+    units = {}
+    for uid, name, kind, parent_id, assessed, compiles, active, merged_into_id, preds in rows:
+        spec = UnitSpec(
+            code=code_of[uid],
+            name=name,
+            kind=kind,
+            parent=code_of.get(parent_id),
+            contacts=contacts[uid],
+            assessed=assessed,
+            compiles=compiles,
+            active=active,
+            merged_into=code_of.get(merged_into_id),
+            predecessors=tuple(preds or ()),
+        )
+        units[spec.code] = effective_unit(spec)
+    return Org(units=units, ids={code: uid for uid, code in code_of.items()})
+
+
+def unit_records(*, session: Session, on: date | None = None) -> dict[int, dict[str, Any]]:
+    """Unit id → its record valid on ``on`` (None: its latest) as plain values (with its ``id``
+    and ``valid_from``), for an import to compare and amend in bulk."""
+    v, sub = UnitVersion, _records_on(on)
+    stmt = sa_select(*(getattr(v, c) for c in _RECORD_COLUMNS)).join(
+        sub, (v.unit_id == sub.c.unit_id) & (v.valid_from == sub.c.valid_from)
+    )
+    return {row.unit_id: dict(row._mapping) for row in session.execute(stmt)}
+
+
+_RECORD_COLUMNS = (
+    "id", "unit_id", "valid_from", "name", "kind", "parent_id", "assessed", "compiles", "active",
+    "merged_into_id", "predecessors",
+)  # fmt: skip
+
+
+def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
+    """UPDATE by primary key in one executemany (each row carries its ``id``)."""
+    rows = list(rows)
+    if rows:
+        session.execute(update(model), rows)
+    return len(rows)
+
+
+def latest_record_dates(*, session: Session) -> dict[int, date]:
+    """Unit id → the date of its latest record."""
+    sub = _records_on(None)
+    return {uid: on for uid, on in session.execute(sa_select(sub.c.unit_id, sub.c.valid_from))}
+
+
+def published_cut_offs(*, session: Session) -> dict[str, Frozen]:
+    """Province code → its latest published cycle (year, ``self_assessment`` deadline)."""
+    stmt = (
+        select(Unit.code, Cycle.year, Cycle.self_assessment_deadline)
+        .join(Unit, Unit.id == Cycle.province_id)
+        .where(col(Cycle.published_at).is_not(None))
+    )
+    out: dict[str, Frozen] = {}
+    for code, year, cut_off in session.exec(stmt).all():
+        if code not in out or cut_off > out[code].cut_off:
+            out[code] = Frozen(year=year, cut_off=cut_off)
+    return out
 
 
 def audit(

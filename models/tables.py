@@ -13,7 +13,12 @@ from sqlmodel import Field, SQLModel
 
 
 class Unit(SQLModel, table=True):
-    """Đơn vị: a node of the org tree. ``assessed``/``compiles`` are overrides (None = by kind)."""
+    """Đơn vị: a node of the org tree. ``assessed``/``compiles`` are overrides (None = by kind).
+
+    The row is the unit's identity (code, id) and its current contacts; name, kind, parent and
+    flags mirror its latest :class:`UnitVersion`, where the dated history lives and every tree
+    is read from.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, unique=True, max_length=64)
@@ -25,6 +30,30 @@ class Unit(SQLModel, table=True):
     active: bool = True
     contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime
+
+
+class UnitVersion(SQLModel, table=True):
+    """Lịch sử đơn vị: a unit as it stands from ``valid_from`` (a local date) until its next record.
+
+    A cycle reads, for every unit, the record with the latest ``valid_from`` on or before its
+    ``self_assessment`` deadline; a unit with no such record did not exist then.
+    """
+
+    __tablename__ = "unit_version"
+    __table_args__ = (UniqueConstraint("unit_id", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    valid_from: date = Field(index=True)
+    name: str
+    kind: str = Field(max_length=32)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    assessed: bool | None = None
+    compiles: bool | None = None
+    active: bool = True
+    merged_into_id: int | None = Field(default=None, foreign_key="unit.id")
+    predecessors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime
 
 
 class CriteriaSetRow(SQLModel, table=True):

@@ -168,6 +168,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             units=units,
             direct=direct,
             previous=previous,
+            stand_ins=ctx.stand_ins,
             criteria_by_kind=kinds_sets,
             places=district_places(ctx.units, code, tree),
         )

@@ -1,5 +1,8 @@
 """What every step of a cycle needs loaded at once: the cycle, the tree, compilers, criteria sets.
 
+The tree is the one valid at the cycle's ``self_assessment`` deadline (SPEC §3.1): status,
+reminders, compilation and ranking of 2023 see the three-tier tree even after the 2025 merger.
+
 Loaded in a handful of queries and held in memory: a province is ≤ 1,000 units, the country
 ≈ 25,000, both far below what is worth paging.
 """
@@ -18,6 +21,7 @@ from danvan.rules.criteria import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.org import compilers_for, subtree
+from danvan.rules.org_history import counted_elsewhere, stand_ins
 
 
 @dataclass
@@ -46,6 +50,16 @@ class CycleContext:
     def province_units(self) -> list[str]:
         """Every unit of the cycle's province (the province included)."""
         return subtree(self.org.units, self.province)
+
+    @cached_property
+    def stand_ins(self) -> dict[str, list[str]]:
+        """Unit code → the codes whose previous-year figures count for it (itself first)."""
+        return stand_ins(self.org.units, self.province_units)
+
+    @cached_property
+    def merged_units(self) -> set[str]:
+        """Units counted through their successor (``merged_into``), never on their own."""
+        return counted_elsewhere(self.org.units)
 
     def criteria_for(self, unit: OrgUnit) -> CriteriaSet:
         mapping = self.cycle.criteria_by_kind
@@ -85,4 +99,5 @@ def load_context(
     codes = set(cycle.criteria_by_kind.values())
     rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()  # type: ignore[attr-defined]
     sets = {r.code: criteria_from_dict(r.definition) for r in rows}
-    return CycleContext(cycle=cycle, org=store.load_org(session=session), criteria_sets=sets)
+    org = store.load_org(session=session, on=cycle.self_assessment_deadline)
+    return CycleContext(cycle=cycle, org=org, criteria_sets=sets)

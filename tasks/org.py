@@ -2,22 +2,25 @@
 
 Units are matched by ``code``: re-importing updates them and never deletes one (a unit missing
 from the file simply stays; merged or abolished units are marked ``active: false`` and keep their
-history).
+history). Every change is a dated record (``unit_version``): the tree of any date can be read
+back, and a published cycle's tree is never written over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from danvan.db import get_engine, transaction
 from danvan.models import store
-from danvan.models.tables import Unit
+from danvan.models.tables import Unit, UnitVersion
+from danvan.rules.domain import OrgUnit
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
-from danvan.rules.org import UnitSpec, check_tree, parse_org
+from danvan.rules.org import UnitSpec, check_tree, effective_unit, parse_org
+from danvan.rules.org_history import change_date, check_mergers, check_not_frozen
 from danvan.tasks.files import read_input, xlsx_limits
 
 
@@ -39,17 +42,26 @@ class OrgImport:
         }
 
 
-def import_org(path: str, at: datetime, actor: str = "cli") -> OrgImport:
-    """Validate the whole file against the tree as it stands, then write it in one transaction."""
+def import_org(
+    path: str, at: datetime, actor: str = "cli", effective: date | None = None
+) -> OrgImport:
+    """Validate the whole file against the tree at its date, then write it in one transaction.
+
+    ``effective`` (``--effective``): the date the file's changes take effect; without it an
+    import corrects each unit's latest record, never reaching into a published cycle's tree
+    (:func:`danvan.rules.org_history.change_date`).
+    """
     name, data = read_input(path)
     specs = parse_org(load_document(name, data, xlsx_limits("org")), path)
     with transaction(get_engine()) as session:
-        existing = store.load_org(session=session)
+        base = store.load_org(session=session, on=effective)
         try:
-            check_tree(specs, existing.units)
+            check_tree(specs, base.units)
+            state = dict(base.units) | {s.code: effective_unit(s) for s in specs}
+            check_mergers([s.code for s in specs], state)
+            result = _record(session, specs, at, effective, state)
         except Rejected as exc:
             raise exc.with_file(path) from None
-        result = _upsert(session, specs, at)
         store.audit(
             session=session,
             at=at,
@@ -58,6 +70,7 @@ def import_org(path: str, at: datetime, actor: str = "cli") -> OrgImport:
             entity="org",
             key=name,
             sha256=store.sha256(data),
+            effective=effective.isoformat() if effective else None,
             created=result.created,
             updated=result.updated,
         )
@@ -65,34 +78,94 @@ def import_org(path: str, at: datetime, actor: str = "cli") -> OrgImport:
     return result
 
 
-_FIELDS = ("name", "kind", "assessed", "compiles", "active")
+def _record(
+    session: Session,
+    specs: list[UnitSpec],
+    at: datetime,
+    effective: date | None,
+    state: dict[str, OrgUnit],
+) -> OrgImport:
+    """Write a dated record for every unit that changed; contacts are current-only.
 
-
-def _upsert(session: Session, specs: list[UnitSpec], at: datetime) -> OrgImport:
-    rows = {r.code: r for r in session.exec(select(Unit)).all()}
-    created: list[str] = []
-    updated: list[str] = []
-    for spec in specs:
-        row = rows.get(spec.code)
-        values = {f: getattr(spec, f) for f in _FIELDS} | {"contacts": list(spec.contacts)}
-        if row is None:
-            row = Unit(code=spec.code, updated_at=at, **values)
-            session.add(row)
-            rows[spec.code] = row
-            created.append(spec.code)
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = at
-            updated.append(spec.code)
-    session.flush()  # every unit has its id: parents can now be linked
-    for spec in specs:
-        row = rows[spec.code]
-        parent_id = rows[spec.parent].id if spec.parent else None
-        if row.parent_id != parent_id:
-            row.parent_id = parent_id
-            row.updated_at = at
-            if spec.code not in created and spec.code not in updated:
-                updated.append(spec.code)
+    Set-based: new units and new records in bulk inserts, amended ones in bulk updates.
+    """
+    contacts_now = {c: list(k or []) for c, k in session.execute(select(Unit.code, Unit.contacts))}
+    created = [s.code for s in specs if s.code not in contacts_now]
+    store.bulk_insert(
+        session=session,
+        model=Unit,
+        rows=[{"code": s.code, "updated_at": at, "contacts": list(s.contacts)} | _mirror(s, None)
+              for s in specs if s.code in created],
+    )  # fmt: skip
+    ids: dict[str, int] = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
+    prior = store.unit_records(session=session, on=effective)
+    latest_from = (
+        {uid: r["valid_from"] for uid, r in prior.items()}
+        if effective is None
+        else store.latest_record_dates(session=session)
+    )
+    frozen = store.published_cut_offs(session=session)
+    changes, touched = [], {}
+    for i, spec in enumerate(specs):
+        uid = ids[spec.code]
+        record = _values(spec, ids)
+        old = prior.get(uid)
+        fz = frozen.get(_root(spec.code, state))
+        on = change_date(
+            asked=effective,
+            current_from=latest_from.get(uid),
+            frozen_until=fz.cut_off if fz else None,
+        )
+        if old is None or any(old[k] != v for k, v in record.items()):
+            changes.append((i, spec.code, on, fz, old, record))
+        if spec.code not in created and contacts_now[spec.code] != list(spec.contacts):
+            touched[uid] = {"id": uid, "contacts": list(spec.contacts), "updated_at": at}
+    check_not_frozen((i, code, on, fz) for i, code, on, fz, *_ in changes)
+    new, amended = [], []
+    for _, code, on, _, old, record in changes:
+        uid = ids[code]
+        if old is not None and old["valid_from"] == on:  # the same date again: amend it
+            amended.append({"id": old["id"], "recorded_at": at} | record)
+        else:
+            new.append({"unit_id": uid, "valid_from": on, "recorded_at": at} | record)
+        if on >= latest_from.get(uid, on):  # the newest record: the unit row mirrors it
+            mirror = {k: record[k] for k in _MIRROR}
+            touched[uid] = touched.get(uid, {"id": uid}) | mirror | {"updated_at": at}
+    store.bulk_insert(session=session, model=UnitVersion, rows=new)
+    store.bulk_update(session=session, model=UnitVersion, rows=amended)
+    store.bulk_update(session=session, model=Unit, rows=touched.values())
+    changed = {code for _, code, *_ in changes} | {c for c, uid in ids.items() if uid in touched}
+    updated = [s.code for s in specs if s.code not in created and s.code in changed]
     unchanged = len(specs) - len(created) - len(updated)
     return OrgImport(file="", created=created, updated=updated, unchanged=unchanged)
+
+
+#: The unit row's copy of its latest record (contacts are not history: today's address counts).
+_MIRROR = ("name", "kind", "assessed", "compiles", "active", "parent_id")
+
+
+def _mirror(spec: UnitSpec, parent_id: int | None) -> dict:
+    return {k: getattr(spec, k) for k in _MIRROR if k != "parent_id"} | {"parent_id": parent_id}
+
+
+def _values(spec: UnitSpec, ids: dict[str, int]) -> dict:
+    """What a dated record holds."""
+    return {
+        "name": spec.name,
+        "kind": spec.kind,
+        "parent_id": ids[spec.parent] if spec.parent else None,
+        "assessed": spec.assessed,
+        "compiles": spec.compiles,
+        "active": spec.active,
+        "merged_into_id": ids[spec.merged_into] if spec.merged_into else None,
+        "predecessors": list(spec.predecessors),
+    }
+
+
+def _root(code: str, state: dict[str, OrgUnit]) -> str:
+    """The top of ``code``'s tree (its province), walking parents at the file's date."""
+    seen = {code}
+    while (parent := state[code].parent) is not None and parent in state and parent not in seen:
+        seen.add(parent)
+        code = parent
+    return code

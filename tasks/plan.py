@@ -55,13 +55,15 @@ def record_cycle(path: str, at: datetime, actor: str = "cli") -> IssuedPlan:
     plan = plan_from_doc(doc, {ref: cs.code for ref, cs in sets.items()})
     digest = hashlib.sha256(data).hexdigest()
     with transaction(get_engine()) as session:
-        org = store.load_org(session=session)
+        cut_off = plan.deadlines["self_assessment"]
+        org = store.load_org(session=session, on=cut_off)  # the tree the cycle will use
         province = org.units.get(plan.province)
         if province is None or province.kind != "province":
             raise reject(
                 "unknown_province",
                 "province",
-                f"Không có tỉnh mã '{plan.province}' trong cơ cấu tổ chức (nhập org trước).",
+                f"Không có tỉnh mã '{plan.province}' trong cơ cấu tổ chức tại ngày "
+                f"{cut_off.isoformat()} (hạn tự đánh giá; nhập org trước).",
                 file=path,
             )
         existing = store.find_cycle(session=session, year=plan.year, province=plan.province)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from conftest import make_pg_database, pg_unavailable, use_database
 from sqlmodel import SQLModel
 
-from danvan.db import get_engine
-from danvan.models import tables  # noqa: F401  (registers the tables)
+from danvan.db import get_engine, reading
+from danvan.models import (
+    store,
+    tables,  # noqa: F401  (registers the tables)
+)
 from danvan.models.schema import alembic_config
 
 
@@ -55,5 +59,12 @@ def test_init_upgrades_an_older_database_and_keeps_its_data(
                 conn.execute(sa.text("SELECT name FROM unit")).scalar() == "Ủy ban nhân dân tỉnh Cũ"
             )
             assert conn.execute(sa.text("SELECT count(*) FROM delivery_attempt")).scalar() == 0
+            # the unit's history starts with one record valid since always (migration 0008)
+            assert conn.execute(sa.text("SELECT name FROM unit_version")).scalar() == (
+                "Ủy ban nhân dân tỉnh Cũ"
+            )
+        with reading(get_engine()) as session:
+            for on in (None, date(2023, 11, 15)):
+                assert store.load_org(session=session, on=on).units["OLD"].kind == "province"
     finally:
         drop()

@@ -18,6 +18,7 @@ from danvan.cli.common import (
     err,
     handles_rejections,
     parse_at,
+    parse_day,
     print_json,
 )
 
@@ -106,15 +107,27 @@ def init() -> None:
 def org_import(
     file: Annotated[Path, typer.Argument(help="Tệp cây đơn vị (org.yaml hoặc org.xlsx).")],
     at: At = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            "--effective",
+            help="Ngày các thay đổi có hiệu lực (ISO, vd. 2025-07-01: sáp nhập, đổi cấp trên). "
+            "Không ghi: sửa bản ghi hiện hành, không chạm tới kỳ đã công bố.",
+        ),
+    ] = None,
     fmt: Fmt = JsonOrText.text,
 ) -> None:
     """Nạp hoặc cập nhật cây đơn vị; đơn vị khớp theo mã, không bao giờ bị xóa.
 
+    Mỗi kỳ dùng cây đơn vị có hiệu lực tại hạn tự đánh giá của kỳ; --effective ghi ngày
+    hiệu lực của việc sắp xếp lại (sáp nhập, huyện giải thể và các xã chuyển về tỉnh).
+
     Ví dụ: danvan org import org.yaml
+    Ví dụ (sắp xếp lại): danvan org import org-2025.yaml --effective 2025-07-01
     """
     from danvan.tasks.org import import_org
 
-    result = import_org(str(file), parse_at(at))
+    result = import_org(str(file), parse_at(at), effective=parse_day(effective, "--effective"))
     if fmt is JsonOrText.json:
         print_json(result.to_dict())
         return

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -46,6 +46,18 @@ def parse_at(value: str | None) -> datetime:
             f"'{value}' không phải ngày giờ ISO; viết như 2024-11-10T08:00 (giờ địa phương)"
             " hoặc 2024-11-10T08:00+07:00.",
             param_hint="'--at'",
+        ) from exc
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """An ISO calendar date option (``--effective 2025-07-01``), None when not given."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{option}: '{value}' không phải ngày ISO (vd. 2025-07-01)"
         ) from exc
 
 

@@ -67,6 +67,8 @@ class OrgUnit:
     compiles: bool = False
     active: bool = True
     contacts: tuple[str, ...] = ()
+    merged_into: str | None = None  # sáp nhập: the unit this one was merged into
+    predecessors: tuple[str, ...] = ()  # the units merged to form this one
 
 
 @dataclass(frozen=True)

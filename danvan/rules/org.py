@@ -20,7 +20,18 @@ from danvan.rules.errors import Problems
 
 _CONTACT = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 _SPLIT = re.compile(r"[\n,;]+")
-_FIELDS = ("code", "name", "kind", "parent", "contacts", "assessed", "compiles", "active")
+_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "contacts",
+    "assessed",
+    "compiles",
+    "active",
+    "merged_into",
+    "predecessors",
+)
 #: Spreadsheet headers officials may write in Vietnamese.
 _ALIASES = {
     "mã": "code",
@@ -28,6 +39,8 @@ _ALIASES = {
     "loại": "kind",
     "cấp trên": "parent",
     "liên hệ": "contacts",
+    "sáp nhập vào": "merged_into",
+    "tiền thân": "predecessors",
 }
 
 
@@ -43,6 +56,8 @@ class UnitSpec:
     assessed: bool | None = None
     compiles: bool | None = None
     active: bool = True
+    merged_into: str | None = None
+    predecessors: tuple[str, ...] = ()
 
 
 class _Node(Protocol):
@@ -63,6 +78,8 @@ def effective_unit(spec: UnitSpec) -> OrgUnit:
         compiles=compiles,
         active=spec.active,
         contacts=spec.contacts,
+        merged_into=spec.merged_into,
+        predecessors=spec.predecessors,
     )
 
 
@@ -105,6 +122,8 @@ def _parse_unit(row: object, at: str, strict: bool, p: Problems) -> UnitSpec | N
         assessed=flags["assessed"],
         compiles=flags["compiles"],
         active=True if flags["active"] is None else flags["active"],
+        merged_into=f.code_field(m, "merged_into", f"{at}.merged_into", p, required=False),
+        predecessors=_codes(m.get("predecessors"), f"{at}.predecessors", p),
     )
 
 
@@ -130,6 +149,28 @@ def _contacts(value: object, field: str, p: Problems) -> tuple[str, ...]:
             p.add("invalid_contact", f"{field}[{i}]", "Địa chỉ liên hệ phải là chuỗi chữ.")
         elif item.strip():
             out.append(item.strip())
+    return tuple(out)
+
+
+def _codes(value: object, field: str, p: Problems) -> tuple[str, ...]:
+    """A list of unit codes (a spreadsheet cell may hold them comma-separated)."""
+    if value is None or value == "":
+        return ()
+    items = _SPLIT.split(value) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        p.add("not_a_list", field, f"Cần danh sách mã đơn vị, không phải {f.kind_of(value)}.")
+        return ()
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) and not item.strip():
+            continue
+        code = f.code(item.strip() if isinstance(item, str) else item)
+        if code is None:
+            p.add(
+                "not_text", f"{field}[{i}]", f"Mã phải là chuỗi chữ, không phải {f.kind_of(item)}."
+            )
+        else:
+            out.append(code)
     return tuple(out)
 
 
