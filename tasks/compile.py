@@ -30,6 +30,7 @@ from danvan.rules.errors import reject
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report
 from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.files import safe_join
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def write_outputs(
     written = []
     for c in compiled:
         code, year = c.data.compiler.code, c.data.year
+        safe_join(out_dir, code)  # a stored code can never lead outside --out
         folder = Path(out_dir) / code
         folder.mkdir(parents=True, exist_ok=True)
         summary = folder / "summary.json"

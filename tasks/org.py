@@ -18,7 +18,8 @@ from danvan.models.tables import Unit
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
 from danvan.rules.org import UnitSpec, check_tree, parse_org
-from danvan.tasks.files import read_input, xlsx_limits
+from danvan.tasks.files import limits, read_input, xlsx_limits
+from danvan.tasks.guard import guarded
 
 
 @dataclass
@@ -41,8 +42,14 @@ class OrgImport:
 
 def import_org(path: str, at: datetime, actor: str = "cli") -> OrgImport:
     """Validate the whole file against the tree as it stands, then write it in one transaction."""
+    return guarded(path, lambda: _import_org(path, at, actor))
+
+
+def _import_org(path: str, at: datetime, actor: str) -> OrgImport:
     name, data = read_input(path)
-    specs = parse_org(load_document(name, data, xlsx_limits("org")), path)
+    bounds = limits()
+    doc = load_document(name, data, xlsx_limits("org"), limits=bounds, rows=bounds.max_org_rows)
+    specs = parse_org(doc, path)
     with transaction(get_engine()) as session:
         existing = store.load_org(session=session)
         try:

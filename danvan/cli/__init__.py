@@ -13,6 +13,7 @@ import typer
 from danvan.cli.common import (
     AT_HELP,
     JsonOrText,
+    check_cycle,
     err,
     handles_rejections,
     parse_at,
@@ -32,7 +33,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(plan_app, name="plan")
 
 At = Annotated[str | None, typer.Option("--at", help=AT_HELP)]
-Cycle = Annotated[int, typer.Option("--cycle", help="Năm của kỳ đánh giá, vd. 2024.")]
+Cycle = Annotated[
+    int, typer.Option("--cycle", help="Năm của kỳ đánh giá, vd. 2024.", callback=check_cycle)
+]
 
 
 @app.command()
