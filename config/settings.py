@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from danvan.rules.limits import DEFAULT_LIMITS, Limits
+
+_L = DEFAULT_LIMITS
+
 
 class Settings(BaseSettings):
     """``DANVAN_*`` variables (and ``PREFECT_API_URL``). Nothing here is required."""
@@ -29,12 +33,31 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = 10.0
     notify_retries: int = 2
     notify_concurrency: int = 16
-    #: SPEC §4.7 limits of what users hand in (a workbook, its content, its sheets, evidence).
-    max_upload_bytes: int = 20 * 1024 * 1024
-    max_uncompressed_bytes: int = 100 * 1024 * 1024
-    max_submission_rows: int = 5_000
-    max_org_rows: int = 100_000
-    max_evidence_bytes: int = 50 * 1024 * 1024
+    #: SPEC §4.7 limits of what users hand in; every reader takes them from :meth:`limits`.
+    #: A submission, workbook, org tree, plan, criteria or appraisal file.
+    max_upload_bytes: int = Field(default=_L.max_file_bytes, gt=0)
+    #: The uncompressed content of a workbook.
+    max_uncompressed_bytes: int = Field(default=_L.max_uncompressed_bytes, gt=0)
+    max_submission_rows: int = Field(default=_L.max_submission_rows, gt=0)
+    max_org_rows: int = Field(default=_L.max_org_rows, gt=0)
+    #: A report or evidence file.
+    max_evidence_bytes: int = Field(default=_L.max_attachment_bytes, gt=0)
+    #: Any text value of an input file, and any number's magnitude.
+    max_text_chars: int = Field(default=_L.max_text_chars, gt=0)
+    max_number: int = Field(default=_L.max_number, gt=0)
+
+    def limits(self) -> Limits:
+        """The input limits as the pure rules take them."""
+        return Limits(
+            max_file_bytes=self.max_upload_bytes,
+            max_uncompressed_bytes=self.max_uncompressed_bytes,
+            max_submission_rows=self.max_submission_rows,
+            max_org_rows=self.max_org_rows,
+            max_attachment_bytes=self.max_evidence_bytes,
+            max_text_chars=self.max_text_chars,
+            max_number=self.max_number,
+        )
+
     #: Zalo Official Account (``zalo://USER_ID`` contacts): the OA's access token (never printed)
     #: and the API's base URL (tests point it at a local endpoint).
     zalo_access_token: SecretStr | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from danvan.notify import redact
 from danvan.runtime import flow, log, scheduled_instant, task
 from danvan.tasks.outbox import deliver_pending, enqueue
 from danvan.tasks.remind import DayPlan, plan_day
@@ -33,9 +34,10 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
     plan = plan_day_step(year, at)
     doc: dict = {"cycle": year, "at": plan.at_local, "day": plan.day.isoformat()}
     doc["skipped_no_contact"] = plan.skipped_no_contact
-    if dry_run:
+    if dry_run:  # contact URLs in Apprise's privacy form: a dry run is read on screens and logs
         doc["would_send"] = [
-            {**asdict(q), "day": q.day.isoformat(), "to": list(q.to), "about": list(q.about)}
+            {**asdict(q), "day": q.day.isoformat(), "to": [redact(u) for u in q.to]}
+            | {"about": list(q.about)}
             for q in plan.queued
         ]
         return doc

@@ -15,12 +15,21 @@ from danvan.rules.appraisal import check_appraisal, parse_appraisal
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.formats import load_document
 from danvan.tasks.context import load_context
-from danvan.tasks.files import read_input
+from danvan.tasks.files import limits, read_input
+from danvan.tasks.guard import guarded
 
 
 def record_appraisal(path: str, at: datetime, actor: str = "cli") -> dict:
+    """Check the whole file, then append its adjustments in one transaction."""
+    return guarded(path, lambda: _record_appraisal(path, at, actor))
+
+
+def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
     name, data = read_input(path)
-    appraisal = parse_appraisal(load_document(name, data), path)
+    bounds = limits()
+    appraisal = parse_appraisal(
+        load_document(name, data, limits=bounds, rows=bounds.max_submission_rows), path
+    )
     with transaction(get_engine()) as session:
         try:
             ctx = load_context(session=session, year=appraisal.year, field="year")

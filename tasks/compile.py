@@ -32,6 +32,7 @@ from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.files import safe_join
 from danvan.tasks.revision import load_returns
 
 
@@ -192,6 +193,7 @@ def write_outputs(
     written = []
     for c in compiled:
         code, year = c.data.compiler.code, c.data.year
+        safe_join(out_dir, code)  # a stored code can never lead outside --out
         folder = Path(out_dir) / code
         folder.mkdir(parents=True, exist_ok=True)
         summary = folder / "summary.json"

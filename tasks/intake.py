@@ -21,7 +21,7 @@ from danvan.models.tables import Cycle, Submission, SubmissionFile, Unit
 from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
-from danvan.rules.formats import load_document, xlsx_rows
+from danvan.rules.formats import bounded, load_document, xlsx_rows
 from danvan.rules.submission import (
     breakdown_warnings,
     check_submission,
@@ -40,7 +40,8 @@ from danvan.rules.workbook import (
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime import task
 from danvan.tasks.context import CycleContext, load_context
-from danvan.tasks.files import read_attachment, read_input, xlsx_limits
+from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
+from danvan.tasks.guard import PASS_THROUGH, internal_error
 from danvan.tasks.revision import timeliness_of
 
 
@@ -114,28 +115,38 @@ def record_one(
         except Rejected as exc:
             raise _located(exc, sheet).with_file(path) from None
     except Rejected as exc:
-        problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
-        claimed = (doc.unit, doc.year) if doc is not None else (None, None)
-        return FileResult(
-            file=path, accepted=False, unit=claimed[0], year=claimed[1], problems=problems
-        )
+        return _rejected(path, exc, doc)
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:  # the last resort: this file is answered, the batch goes on
+        return _rejected(path, internal_error(exc, path), doc)
+
+
+def _rejected(path: str, exc: Rejected, doc: SubmissionDoc | None) -> FileResult:
+    problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
+    claimed = (doc.unit, doc.year) if doc is not None else (None, None)
+    return FileResult(
+        file=path, accepted=False, unit=claimed[0], year=claimed[1], problems=problems
+    )
 
 
 def read_submission(name: str, data: bytes) -> tuple[SubmissionDoc, WorkbookRead | None]:
     """A YAML/JSON file, or a workbook from ``danvan template`` (with the cell of every value)."""
-    limits = xlsx_limits("submission")
+    xlimits, bounds = xlsx_limits("submission"), limits()
+    rows_allowed = bounds.max_submission_rows
     if not name.lower().endswith(".xlsx"):
-        return parse_submission(load_document(name, data, limits), name), None
-    book = read_xlsx(name, data, limits)
+        doc = load_document(name, data, xlimits, limits=bounds, rows=rows_allowed)
+        return parse_submission(doc, name), None
+    book = read_xlsx(name, data, xlimits)
     if not is_template(list(book.sheets)):  # a sheet of ``key | value`` rows
         rows = [
             {k: normalize_text(v) if isinstance(v, str) else v for k, v in r.items()}
             for r in xlsx_rows(book.sheets)
         ]
-        return parse_submission(rows, name), None
+        return parse_submission(bounded(name, rows, bounds, rows_allowed), name), None
     sheet = read_workbook(book.sheets, no_value=book.no_value)
     try:
-        doc = parse_submission(clean_doc(sheet), name)
+        doc = parse_submission(bounded(name, clean_doc(sheet), bounds, rows_allowed), name)
     except Rejected as exc:
         raise Rejected(locate(exc.problems, sheet), file=name) from None
     return doc, sheet
@@ -169,7 +180,7 @@ def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
         field = "report_file" if role == "report" else f"evidence.{criterion}"
         label = "tệp báo cáo" if role == "report" else "tệp minh chứng"
         try:
-            data = read_attachment(base / rel, field=field, label=label, limit=limit)
+            data = read_attachment(base / rel, field=field, label=label, limit=limit, base=base)
             out.append(Attachment(role, criterion, rel, data))
         except Rejected as exc:
             p.items.extend(exc.problems)

@@ -21,7 +21,8 @@ from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
 from danvan.rules.org import UnitSpec, check_tree, effective_unit, parse_org
 from danvan.rules.org_history import change_date, check_mergers, check_not_frozen
-from danvan.tasks.files import read_input, xlsx_limits
+from danvan.tasks.files import limits, read_input, xlsx_limits
+from danvan.tasks.guard import guarded
 
 
 @dataclass
@@ -51,8 +52,14 @@ def import_org(
     import corrects each unit's latest record, never reaching into a published cycle's tree
     (:func:`danvan.rules.org_history.change_date`).
     """
+    return guarded(path, lambda: _import_org(path, at, actor, effective))
+
+
+def _import_org(path: str, at: datetime, actor: str, effective: date | None) -> OrgImport:
     name, data = read_input(path)
-    specs = parse_org(load_document(name, data, xlsx_limits("org")), path)
+    bounds = limits()
+    doc = load_document(name, data, xlsx_limits("org"), limits=bounds, rows=bounds.max_org_rows)
+    specs = parse_org(doc, path)
     with transaction(get_engine()) as session:
         base = store.load_org(session=session, on=effective)
         try:

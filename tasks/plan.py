@@ -23,7 +23,8 @@ from danvan.rules.domain import CriteriaSet
 from danvan.rules.errors import reject
 from danvan.rules.formats import load_document
 from danvan.rules.plan import PlanDoc, parse_plan, plan_from_doc
-from danvan.tasks.files import read_input
+from danvan.tasks.files import limits, read_input
+from danvan.tasks.guard import guarded
 
 
 @dataclass
@@ -39,18 +40,31 @@ class IssuedPlan:
 
 def load_plan(path: str) -> tuple[PlanDoc, dict[str, CriteriaSet], bytes]:
     """Read the plan and every criteria file it names (paths relative to the plan)."""
+    return guarded(path, lambda: _load_plan(path))
+
+
+def _load_plan(path: str) -> tuple[PlanDoc, dict[str, CriteriaSet], bytes]:
     name, data = read_input(path)
-    doc = parse_plan(load_document(name, data), path)
+    bounds = limits()
+    doc = parse_plan(
+        load_document(name, data, limits=bounds, rows=bounds.max_submission_rows), path
+    )
     sets: dict[str, CriteriaSet] = {}
     for ref in sorted(set(doc.criteria_paths().values())):
         cpath = str(Path(path).parent / ref)
         cname, cdata = read_input(cpath)
-        sets[ref] = parse_criteria(load_document(cname, cdata), cpath)
+        criteria_doc = load_document(cname, cdata, limits=bounds, rows=bounds.max_submission_rows)
+        sets[ref] = parse_criteria(criteria_doc, cpath)
         data += b"\0" + cdata  # the plan's checksum covers its criteria too
     return doc, sets, data
 
 
 def record_cycle(path: str, at: datetime, actor: str = "cli") -> IssuedPlan:
+    """Create the cycle of the plan at ``path`` (once; the same plan again changes nothing)."""
+    return guarded(path, lambda: _record_cycle(path, at, actor))
+
+
+def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
     doc, sets, data = load_plan(path)
     plan = plan_from_doc(doc, {ref: cs.code for ref, cs in sets.items()})
     digest = hashlib.sha256(data).hexdigest()

@@ -41,16 +41,23 @@ def at(value: str) -> datetime:
     return parse_instant(value, "Asia/Ho_Chi_Minh")
 
 
-def write_province(folder: Path, contact: str | None = None, send_at: str = "08:00") -> None:
-    """``org.yaml``, ``criteria.yaml`` and ``plan.yaml`` in ``folder``."""
+def org_doc(contacts: dict[str, list[str]] | None = None) -> dict:
+    """The org tree of :data:`UNITS` as a document; ``contacts`` by unit code."""
     units = []
     for code, name, kind, parent in UNITS:
         unit: dict = {"code": code, "name": name, "kind": kind}
         if parent:
             unit["parent"] = parent
-        if contact:
-            unit["contacts"] = [f"{contact}/{code}"]
+        if contacts and code in contacts:
+            unit["contacts"] = list(contacts[code])
         units.append(unit)
+    return {"units": units}
+
+
+def write_province(folder: Path, contact: str | None = None, send_at: str = "08:00") -> None:
+    """``org.yaml``, ``criteria.yaml`` and ``plan.yaml`` in ``folder``."""
+    contacts = {code: [f"{contact}/{code}"] for code, *_ in UNITS} if contact else {}
+    units = org_doc(contacts)["units"]
     plan = {
         "province": "TST",
         "year": YEAR,

@@ -80,7 +80,7 @@ USAGE_ERRORS = [
     (["status", "--cycle", "abc"], "Giá trị không hợp lệ cho '--cycle': phải là một số nguyên"),
     (["status"], "Thiếu tùy chọn '--cycle'"),
     (["appraise"], "Thiếu tham số 'TỆP'"),
-    (["status", "--cycle", "2024", "--at", "hôm qua"], "Giá trị không hợp lệ cho '--at'"),
+    (["status", "--cycle", "2024", "--at", "hôm qua"], "--at: “hôm qua” không phải ngày giờ ISO"),
     (["status", "--cycle", "2024", "--format", "xml"], "'xml' không có; chọn một trong"),
     (["status", "--cycle"], "Tùy chọn '--cycle' cần một giá trị"),
     (["statu"], "Không có lệnh 'statu'. Có phải ý bạn là 'status'?"),

@@ -15,6 +15,7 @@ from danvan.cli import vi
 from danvan.cli.common import (
     AT_HELP,
     JsonOrText,
+    check_cycle,
     err,
     handles_rejections,
     parse_at,
@@ -77,7 +78,9 @@ def _root(
 
 
 At = Annotated[str | None, typer.Option("--at", help=AT_HELP)]
-Cycle = Annotated[int, typer.Option("--cycle", help="Năm của kỳ đánh giá, vd. 2024.")]
+Cycle = Annotated[
+    int, typer.Option("--cycle", help="Năm của kỳ đánh giá, vd. 2024.", callback=check_cycle)
+]
 Fmt = Annotated[
     JsonOrText, typer.Option("--format", help="text: bảng dễ đọc; json: một tài liệu JSON.")
 ]

@@ -6,11 +6,13 @@ import csv
 import functools
 import io
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -40,13 +42,53 @@ def parse_at(value: str | None) -> datetime:
     if value is None:
         return pendulum.now("UTC")
     try:
-        return parse_instant(value, get_settings().timezone)
-    except (ValueError, TypeError) as exc:
-        raise typer.BadParameter(
-            f"'{value}' không phải ngày giờ ISO; viết như 2024-11-10T08:00 (giờ địa phương)"
-            " hoặc 2024-11-10T08:00+07:00.",
-            param_hint="'--at'",
-        ) from exc
+        at = parse_instant(value, get_settings().timezone)
+    except OverflowError:  # 0001-01-01 local is before the first UTC instant
+        usage_error(f"--at: “{value[:40]}” ngoài khoảng {YEARS[0]}–{YEARS[1]}.", "bad_at")
+    except (ValueError, TypeError):
+        usage_error(
+            f"--at: “{value[:40]}” không phải ngày giờ ISO (vd. 2024-11-10T08:00).", "bad_at"
+        )
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        usage_error(f"--at: năm {at.year} ngoài khoảng {YEARS[0]}–{YEARS[1]}.", "bad_at")
+    return at
+
+
+#: The years a cycle (and an instant a command acts at) may have: the plan's own bounds.
+YEARS = (2000, 2100)
+
+
+def usage_error(message: str, code: str) -> NoReturn:
+    """A wrong argument: one Vietnamese line with its code on stderr, exit 2 (SPEC §4)."""
+    from typer._click.exceptions import UsageError
+    from typer._click.globals import get_current_context
+
+    # A UsageError (not a bare exit) so that it reads like every other usage error: the
+    # command's usage line and the Vietnamese "Lỗi" panel of danvan/cli/vi.py.
+    raise UsageError(f"{message} [{code}]", ctx=get_current_context(silent=True))
+
+
+def check_cycle(value: int | None) -> int | None:
+    """``--cycle``: a year the plan could have (a 20-digit number never reaches the database)."""
+    if value is not None and not YEARS[0] <= value <= YEARS[1]:
+        usage_error(f"--cycle: năm {value} ngoài khoảng {YEARS[0]}–{YEARS[1]}.", "bad_cycle")
+    return value
+
+
+def check_code_option(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> str | None:
+    """``--unit``/``--under``/``--by``: a unit code of SPEC §3.1's alphabet, NFC."""
+    from danvan.rules.limits import code_problem, shown
+    from danvan.rules.text import normalize_text
+
+    if value is None:
+        return None
+    code = normalize_text(value)
+    problem = code_problem(code)
+    if problem is not None:
+        usage_error(f"{param.opts[0]}: “{shown(code)}”: {problem}", "invalid_code")
+    return code
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -106,8 +148,10 @@ def handles_rejections(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import click
         from pydantic import ValidationError
         from sqlalchemy.exc import OperationalError, ProgrammingError
+        from typer._click.exceptions import ClickException as TyperClickException
 
         from danvan.rules.errors import Rejected
 
@@ -128,6 +172,20 @@ def handles_rejections(fn: F) -> F:
                 )
                 raise typer.Exit(1) from None
             err(f"Không kết nối được cơ sở dữ liệu: {exc.orig!s}. [db_unavailable]")
+            raise typer.Exit(1) from None
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except TyperClickException:  # a usage error raised inside a command (usage_error)
+            raise
+        except OSError as exc:  # the machine, not the input: a full disk, a vanished folder
+            reason = exc.strerror or type(exc).__name__
+            err(f"Lỗi đọc/ghi tệp: {reason}. [io_error]")
+            raise typer.Exit(1) from None
+        except Exception as exc:  # never a traceback; the text may carry data, so only the type
+            if os.environ.get("DANVAN_TRACEBACKS"):  # a developer chasing a bug asks for it
+                raise
+            logging.getLogger("danvan.cli").error("internal_error: %s", type(exc).__name__)
+            err("Lỗi nội bộ; lệnh không hoàn tất. Hãy báo cho quản trị hệ thống. [internal_error]")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
     Format,
     JsonOrText,
+    check_code_option,
     err,
     handles_rejections,
     parse_at,
@@ -85,9 +86,15 @@ def _print_file_result(r: dict) -> None:
 @handles_rejections
 def status(
     cycle: Cycle,
-    under: Annotated[str | None, typer.Option("--under", help="Chỉ đơn vị thuộc mã này.")] = None,
+    under: Annotated[
+        str | None,
+        typer.Option("--under", help="Chỉ đơn vị thuộc mã này.", callback=check_code_option),
+    ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", help="Các phiên bản và tệp của một đơn vị.")
+        str | None,
+        typer.Option(
+            "--unit", help="Các phiên bản và tệp của một đơn vị.", callback=check_code_option
+        ),
     ] = None,
     at: At = None,
     fmt: Annotated[
@@ -246,7 +253,10 @@ def return_(
 @handles_rejections
 def compile_(
     cycle: Cycle,
-    unit: Annotated[str | None, typer.Option("--unit", help="Chỉ tổng hợp đơn vị này.")] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="Chỉ tổng hợp đơn vị này.", callback=check_code_option),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả.")] = None,
     at: At = None,
     fmt: Fmt = JsonOrText.text,
@@ -260,8 +270,10 @@ def compile_(
     """
     from danvan.config.settings import get_settings
     from danvan.flows.compile import compile_reports
+    from danvan.tasks.files import prepare_out_dir
 
     out_dir = str(out or get_settings().out_dir)
+    prepare_out_dir(out_dir)
     doc = compile_reports(cycle, parse_at(at), out_dir, unit)
     if fmt is JsonOrText.json:
         print_json(doc)

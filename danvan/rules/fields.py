@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from danvan.rules.errors import Problems
+from danvan.rules.limits import code_problem
 from danvan.rules.text import format_decimal
 
 _TYPE_NAMES = {
@@ -103,7 +104,22 @@ def code_field(
     result = code(value)
     if result is None:
         p.add("not_text", field, f"Mã phải là chuỗi chữ, không phải {kind_of(value)}.")
-    return result
+        return None
+    return valid_code(result, field, p)
+
+
+def valid_code(value: str, field: str, p: Problems) -> str | None:
+    """``value`` when it is a code of SPEC §3.1's alphabet, else ``None`` and the reason recorded.
+
+    Every code a file brings in (units, parents, criteria, sets, the plan's province, an
+    appraisal's ``by``) passes here, so a path, a space or a look-alike letter never becomes a
+    unit, a folder name or a key.
+    """
+    problem = code_problem(value)
+    if problem is None:
+        return value
+    p.add("invalid_code", field, problem)
+    return None
 
 
 def number(value: object) -> float | None:

@@ -176,7 +176,7 @@ def _codes(value: object, field: str, p: Problems) -> tuple[str, ...]:
 
 def _check_spec(spec: UnitSpec, at: str, p: Problems) -> None:
     """What one unit must satisfy on its own, whatever the rest of the tree."""
-    if not spec.code:
+    if not spec.code and not any(x.field == f"{at}.code" for x in p.items):
         p.add("missing_field", f"{at}.code", "Thiếu mã đơn vị.")
     if not spec.name:
         p.add("missing_field", f"{at}.name", "Thiếu tên đơn vị.")
@@ -191,7 +191,8 @@ def _check_spec(spec: UnitSpec, at: str, p: Problems) -> None:
             p.add(
                 "invalid_contact",
                 f"{at}.contacts[{i}]",
-                f"Địa chỉ liên hệ “{contact}” không đúng dạng giao thức://… (vd. mailto://…).",
+                f"Địa chỉ liên hệ thứ {i + 1} không đúng dạng giao thức://… (vd. mailto://…); "
+                "địa chỉ không được in lại vì có thể chứa mật khẩu.",
             )
 
 

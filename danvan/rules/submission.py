@@ -186,6 +186,8 @@ def _scores(value: object, p: Problems) -> dict[str, Any] | None:
         criterion = f.code(key)
         if criterion is None:
             p.add("unknown_criterion", f"scores.{key}", f"Mã tiêu chí không hợp lệ: {key!r}.")
+        elif f.valid_code(criterion, f"scores.{criterion}", p) is None:
+            pass
         elif criterion in out:
             p.add(
                 "criterion_duplicated",
