@@ -88,9 +88,12 @@ def plan_issue(
 
     Example: danvan plan issue plan.yaml --at 2024-02-17T09:00
     """
+    from danvan.cli.prefect_report import report
     from danvan.flows.plan import issue_plan
 
-    result = issue_plan(str(file), parse_at(at))
+    when = parse_at(at)
+    result = issue_plan(str(file), when)
+    report("plan", when, [result["year"]])
     if fmt is JsonOrText.json:
         print_json(result)
         return
