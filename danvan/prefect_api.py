@@ -142,15 +142,16 @@ class PrefectRest:
         deployment = self.deployment_id(spec.flow, spec.deployment)
         if deployment is None:
             return None
+        details: dict[str, str] = {}
+        if spec.scheduled is not None:
+            details["scheduled_time"] = spec.scheduled.isoformat()
         body = {
             "name": spec.name,
             "parameters": spec.parameters,
             "tags": list(spec.tags),
             "idempotency_key": spec.key,
-            "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": {}},
+            "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": details},
         }
-        if spec.scheduled is not None:
-            body["state"]["state_details"]["scheduled_time"] = spec.scheduled.isoformat()
         return self._call("POST", f"/deployments/{deployment}/create_flow_run", json=body)
 
     def runs(self, tags: list[str], states: list[str] | None = None) -> list[dict]:

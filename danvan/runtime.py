@@ -217,3 +217,37 @@ def artifact_table(key: str, rows: list[dict]) -> None:
         from prefect.artifacts import create_table_artifact
 
         create_table_artifact(key=key, table=rows)
+
+
+def current_api_url() -> str | None:
+    """The Prefect API this run reports to (for REST calls made from inside a served run)."""
+    if not _under_prefect.get():
+        return None
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def decision_instant() -> datetime | None:
+    """When this run last changed state (a resumed sign-off: the moment it was answered)."""
+    if not _under_prefect.get():
+        return None
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    state = ctx.flow_run.state if ctx and ctx.flow_run else None
+    if state is None or state.timestamp is None:
+        return None
+    return datetime.fromtimestamp(state.timestamp.timestamp(), tz=UTC)
+
+
+def wait_for_input(form: type, key: str) -> Any:
+    """Suspend this run until someone answers ``form`` in the Prefect UI (or by the API).
+
+    Suspended, not paused: the process exits and the run resumes days later if need be (a pause
+    times out after an hour); on resume the flow runs again from the top and this call returns
+    the answer given.
+    """
+    from prefect.flow_runs import suspend_flow_run
+
+    return suspend_flow_run(wait_for_input=form, key=key, timeout=None)

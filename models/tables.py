@@ -188,6 +188,7 @@ class Delivery(SQLModel, table=True):
     subject: str
     body: str
     about: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachment: str | None = None  # a file sent with the message (the compiled report)
     status: str = Field(
         default="pending", max_length=16, index=True
     )  # pending|sending|sent|failed|cancelled

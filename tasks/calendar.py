@@ -74,6 +74,19 @@ def planned_runs(year: int) -> tuple[str, list[PlannedRun]]:
     return dates.label, cycle_runs(dates, below)
 
 
+def run_spec(
+    kind: str,
+    name: str,
+    key: str,
+    scheduled: datetime | None,
+    parameters: dict,
+    tags: tuple[str, ...],
+) -> RunSpec:
+    """A run of the deployment that serves ``kind`` (nhac-viec, tong-hop, xep-loai, theo-doi)."""
+    flow, deployment = DEPLOYMENTS[kind]
+    return RunSpec(flow, deployment, name, key, scheduled, parameters, tags)
+
+
 def spec_of(run: PlannedRun) -> RunSpec:
     flow, deployment = DEPLOYMENTS[run.kind]
     return RunSpec(flow, deployment, run.name, run.key, run.at, run.parameters, run.tags)
@@ -86,11 +99,11 @@ def sync_calendar(rest: PrefectRest, year: int) -> CalendarSync:
     existing = rest.runs(["danvan", label])
     keys = {r.get("idempotency_key") for r in existing}
     wanted_keys = {w.key for w in wanted}
-    for run in existing:
-        state = (run.get("state") or {}).get("type")
-        calendar_run = str(run.get("idempotency_key") or "").startswith(f"danvan:{label}:")
-        if state == "SCHEDULED" and calendar_run and run["idempotency_key"] not in wanted_keys:
-            rest.delete_run(run["id"])
+    for found in existing:
+        state = (found.get("state") or {}).get("type")
+        calendar_run = str(found.get("idempotency_key") or "").startswith(f"danvan:{label}:")
+        if state == "SCHEDULED" and calendar_run and found["idempotency_key"] not in wanted_keys:
+            rest.delete_run(found["id"])
             result.removed += 1
     for run in wanted:
         if run.key in keys:
@@ -111,8 +124,8 @@ def follow_up(rest: PrefectRest, year: int, at: datetime, why: str) -> bool:
     Keyed by the instant and the reason, so the same command at the same instant asks once.
     """
     label = planned_runs_label(year)
-    spec = RunSpec(
-        *DEPLOYMENTS["theo-doi"],
+    spec = run_spec(
+        "theo-doi",
         name=f"theo-doi-{label}",
         key=f"danvan:{label}:theo-doi:{why}:{at:%Y%m%dT%H%M%SZ}",
         scheduled=None,  # soon (the server's now), whatever the simulated T

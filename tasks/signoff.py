@@ -95,9 +95,7 @@ def latest_sign_off(year: int) -> Decision | None:
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         row = session.exec(
-            select(SignOff)
-            .where(SignOff.cycle_id == ctx.cycle.id)
-            .order_by(col(SignOff.at).desc(), col(SignOff.id).desc())
+            select(SignOff).where(SignOff.cycle_id == ctx.cycle.id).order_by(col(SignOff.id).desc())
         ).first()
     if row is None:
         return None

@@ -16,70 +16,128 @@ from danvan.cli.common import err, handles_rejections
 if TYPE_CHECKING:
     from danvan.bench import BenchRun
 
-NO_API = (
-    "Chưa cấu hình Prefect server: 'danvan serve' cần một Prefect server chạy thật, vì máy chủ "
-    "tạm (ephemeral) không bao giờ tạo lượt chạy theo lịch. Hãy chạy 'prefect server start' "
-    "(một cửa sổ khác hoặc một dịch vụ), rồi đặt PREFECT_API_URL=http://127.0.0.1:4200/api "
-    "và chạy lại 'danvan serve'. Cách dựng server: 'danvan serve --help'. [prefect_api_missing]"
-)
-
 
 @app.command()
 @handles_rejections
-def serve() -> None:
-    """Serve the Prefect deployments of every open cycle (daily reminders at the plan's send_at).
+def serve(
+    port: Annotated[
+        int,
+        typer.Option("--port", help="Cổng của Prefect server tự khởi động (khi chưa cấu hình)."),
+    ] = 4200,
+) -> None:
+    """Run the cycle on Prefect: reminders, compilations, sign-off and publication, on schedule.
 
-    Needs a running Prefect server at PREFECT_API_URL. Run that server from its own environment,
-    because prefect 3.8's scheduler creates no runs under SQLAlchemy 2.1 (danvan's):
+    With PREFECT_API_URL set (environment, or 'prefect config set PREFECT_API_URL=…'), uses that
+    Prefect server. With no setting, starts a local one itself (SQLite under danvan's data folder,
+    beside the database) and prints the UI address. Serves four deployments (nhac-viec, tong-hop,
+    xep-loai, theo-doi); each cycle's calendar is runs on them, created when its plan is issued
+    and kept in step every ten minutes. Runs until interrupted; the calendar stays scheduled.
 
-    python -m venv prefect-server
-
-    prefect-server/bin/pip install "prefect==3.8.8" "sqlalchemy<2.1" "fastapi<0.155"
-
-    prefect-server/bin/prefect server start
-
-    Runs until interrupted; stopping it leaves the deployments active and their runs scheduled.
-
-    Example: PREFECT_API_URL=http://127.0.0.1:4200/api danvan serve
+    Example: danvan serve
     """
-    from danvan.config.settings import get_settings
+    from danvan.prefect_api import configured_api_url, reachable, redacted
 
-    api_url = get_settings().prefect_api_url
-    if not api_url:
-        err(NO_API)
-        raise typer.Exit(1)
-    _check_reachable(api_url)
-    os.environ.setdefault("PREFECT_API_URL", api_url)  # DANVAN_PREFECT_API_URL alone counts too
+    url = configured_api_url()
+    with ExitStack() as stack:
+        if url is None:
+            url = stack.enter_context(_local_server(port))
+            typer.echo(f"Prefect UI: {url.removesuffix('/api')}  (máy chủ Prefect cục bộ, SQLite)")
+        elif not reachable(url):
+            err(
+                f"Không kết nối được Prefect server tại {redacted(url)}: hãy kiểm tra "
+                "'prefect server start' đang chạy. [prefect_unavailable]"
+            )
+            raise typer.Exit(1)
+        else:
+            typer.echo(f"Prefect UI: {redacted(url).removesuffix('/api')}")
+        os.environ["PREFECT_API_URL"] = url  # the profile's or danvan's setting, for Prefect too
 
-    from danvan.db import get_engine, reading
-    from danvan.deployments.serve import all_deployments, serve_all
+        from danvan.deployments.serve import all_deployments, serve_all
 
-    with reading(get_engine()) as session:
-        deployments = all_deployments(session)
-    if not deployments:
-        err(
-            "Không có kỳ đánh giá nào đang mở (mọi kỳ đã công bố hoặc chưa ban hành kế hoạch): "
-            "không có gì để chạy. [no_open_cycle]"
-        )
-        raise typer.Exit(1)
-    for d in deployments:
-        schedule = d.schedules[0].schedule
-        typer.echo(f"{d.name}: cron '{schedule.cron}' ({schedule.timezone}), {d.parameters}")
-    serve_all(deployments)
+        deployments = all_deployments()
+        for d in deployments:
+            typer.echo(f"deployment {d.flow_name}/{d.name}")
+        _follow_now()
+        serve_all(deployments)
 
 
-def _check_reachable(api_url: str) -> None:
-    """Fail in seconds with a clear message, not after Prefect's retries with a traceback."""
+def _follow_now() -> None:
+    """Ask ``theo-doi`` to run as soon as the deployments are served (the calendar, now)."""
+    import threading
+
+    def later() -> None:
+        import time
+
+        from danvan.prefect_api import PrefectRest, PrefectUnavailable, configured_api_url
+        from danvan.tasks.calendar import run_spec
+
+        url = configured_api_url()
+        for _ in range(30):
+            time.sleep(1)
+            try:
+                with PrefectRest(url or "") as rest:
+                    spec = run_spec(
+                        "theo-doi",
+                        "theo-doi",
+                        f"danvan:serve:{os.getpid()}:{time.time():.0f}",
+                        None,
+                        {},
+                        ("danvan", "theo-doi"),
+                    )
+                    if rest.create_run(spec) is not None:
+                        return
+            except PrefectUnavailable:
+                continue
+
+    threading.Thread(target=later, daemon=True).start()
+
+
+def _local_server(port: int):  # type: ignore[no-untyped-def]
+    """``prefect server start`` on SQLite under danvan's data folder, for as long as we serve."""
+    import contextlib
+    import subprocess
+    import sys
+    import time
+
     import httpx
 
-    try:
-        httpx.get(api_url.rstrip("/") + "/health", timeout=5)
-    except httpx.HTTPError as exc:
-        err(
-            f"Không kết nối được Prefect server tại {api_url} ({exc.__class__.__name__}): "
-            "hãy kiểm tra 'prefect server start' đang chạy. [prefect_unavailable]"
-        )
-        raise typer.Exit(1) from None
+    from danvan.config.settings import get_settings
+
+    @contextlib.contextmanager
+    def running():  # type: ignore[no-untyped-def]
+        db = get_settings().database_url
+        data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
+        home = (data / "prefect").absolute()
+        home.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        log = (home / "server.log").open("ab")
+        prefect = Path(sys.executable).parent / "prefect"
+        proc = subprocess.Popen(
+            [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}/api"
+        try:
+            for _ in range(120):
+                if proc.poll() is not None:
+                    err(
+                        f"Prefect server không khởi động được; xem {home / 'server.log'}. [prefect_unavailable]"
+                    )
+                    raise typer.Exit(1)
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(url + "/health", timeout=1).status_code == 200:
+                        break
+                time.sleep(0.5)
+            os.environ["PREFECT_HOME"] = str(home)
+            yield url
+        finally:
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=20)
+            log.close()
+
+    return running()
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""sign off: the province's approval of the final ranking
+"""sign off: the province's approval of the final ranking; attachments of messages
 
 Revision ID: 0006
 Revises: 0004
@@ -33,9 +33,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sign_off', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_off_cycle_id'), ['cycle_id'], unique=False)
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachment', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_column('attachment')
     with op.batch_alter_table('sign_off', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sign_off_cycle_id'))
     op.drop_table('sign_off')
