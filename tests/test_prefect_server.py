@@ -1,0 +1,268 @@
+"""The cycle runs itself on a real Prefect server on PostgreSQL (issue #8's "Done when").
+
+One ``prefect server start`` for the module (its own PostgreSQL database, a random port,
+PREFECT_HOME in a temporary folder), danvan on PostgreSQL too, ``danvan serve`` serving the
+deployments. Time is driven by the runs' own instants: the plan is for 2027, so its calendar stays
+scheduled in the future and is read back at the expected local times; the steps under test are
+runs created now with the instant they act at.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pendulum
+import pytest
+import yaml
+from conftest import PG_ADMIN_URL, make_pg_database, pg_unavailable
+from sinks import HttpSink, free_port, running_http_sink
+from small_province import write_province
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.postgres]
+
+BIN = Path(sys.executable).parent
+YEAR = 2027
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def _wait(check, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[HttpSink]:
+    with running_http_sink() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    if pg_unavailable():
+        pytest.skip(pg_unavailable() or "")
+    import sqlalchemy as sa
+
+    tmp = tmp_path_factory.mktemp("prefect-world")
+    prefect_db = f"prefect_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{prefect_db}"'))
+    danvan_url, drop_danvan = make_pg_database()
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DANVAN_"))}
+    prefect_env = base | {
+        "PREFECT_HOME": str(tmp / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": (
+            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{prefect_db}"
+        ),
+    }
+    server_log = (tmp / "server.log").open("wb")
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=prefect_env, stdout=server_log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    env = base | {
+        "PREFECT_HOME": str(tmp / "client-home"),
+        "PREFECT_API_URL": api,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DANVAN_DATABASE_URL": danvan_url,
+        "DANVAN_OUT_DIR": str(tmp / "out"),
+    }
+    serving = None
+    try:
+        _wait(lambda: _healthy(api), 120, "the Prefect server")
+        run(env, "init")
+        write_province(tmp, sink.url("w"))
+        plan = yaml.safe_load((tmp / "plan.yaml").read_text("utf-8"))
+        plan |= {"year": YEAR, "issued_on": f"{YEAR}-02-17"}
+        plan["deadlines"] = {m: d.replace("2024", str(YEAR)) for m, d in plan["deadlines"].items()}
+        (tmp / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), "utf-8")
+        run(env, "org", "import", str(tmp / "org.yaml"))
+        serve_log = (tmp / "serve.log").open("wb")
+        serving = subprocess.Popen(
+            [str(BIN / "danvan"), "serve"], env=env, stdout=serve_log, stderr=subprocess.STDOUT
+        )
+        rest = httpx.Client(base_url=api, timeout=10)
+        _wait(lambda: rest.get("/deployments/name/follow-cycle/theo-doi").status_code == 200,
+              90, "danvan serve to register its deployments")  # fmt: skip
+        yield {"env": env, "tmp": tmp, "api": rest, "db": danvan_url}
+    finally:
+        if serving is not None:
+            serving.send_signal(signal.SIGINT)
+            try:
+                serving.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                serving.kill()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server_log.close()
+        drop_danvan()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(api + "/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def run(env: dict, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(BIN / "danvan"), *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def runs(api: httpx.Client, *tags: str) -> list[dict]:
+    body = {"flow_runs": {"tags": {"all_": ["danvan", *tags]}}, "limit": 200}
+    return api.post("/flow_runs/filter", json=body).json()
+
+
+def local(run: dict) -> str:
+    at = pendulum.parse(run["next_scheduled_start_time"] or run["expected_start_time"])
+    return at.in_timezone(TZ).format("YYYY-MM-DD HH:mm")
+
+
+def state(run: dict) -> str:
+    return run["state"]["type"]
+
+
+def test_the_plan_becomes_scheduled_runs_at_the_expected_instants(world):
+    api = world["api"]
+    run(
+        world["env"],
+        "plan",
+        "issue",
+        str(world["tmp"] / "plan.yaml"),
+        "--at",
+        f"{YEAR}-02-17T09:00",
+    )
+    got = runs(api, f"TST-{YEAR}")
+    milestones = sorted((r["name"], local(r)) for r in got if "nhac-viec" not in r["tags"])
+    assert milestones == [
+        (f"tong-hop-TST-{YEAR}", f"{YEAR}-11-21 08:00"),
+        (f"tong-hop-TST.H01-{YEAR}", f"{YEAR}-11-11 08:00"),
+        (f"tong-hop-TST.H01-{YEAR}", f"{YEAR}-11-20 08:00"),
+        (f"xep-loai-TST-{YEAR}", f"{YEAR}-11-21 09:00"),
+    ]
+    reminders = [r for r in got if "nhac-viec" in r["tags"]]
+    assert reminders and all(local(r).endswith("08:00") for r in reminders)
+    assert {state(r) for r in got} == {"SCHEDULED"}
+    # issuing again changes nothing on the server: the same keys, no duplicate
+    run(
+        world["env"],
+        "plan",
+        "issue",
+        str(world["tmp"] / "plan.yaml"),
+        "--at",
+        f"{YEAR}-02-17T09:00",
+    )
+    assert len(runs(api, f"TST-{YEAR}")) == len(got)
+    for r in got:
+        assert "://" not in str(r["parameters"])
+
+
+def test_the_last_submission_starts_the_compilation_and_its_artifact(world):
+    from small_province import write_submission
+
+    api, tmp = world["api"], world["tmp"]
+    paths = []
+    for unit in ("TST.H01.PNV", "TST.H01.X01", "TST.H01.X02"):
+        path = write_submission(tmp, unit)
+        path.write_text(path.read_text("utf-8").replace("year: 2024", f"year: {YEAR}"), "utf-8")
+        paths.append(str(path))
+    run(world["env"], "submit", *paths, "--at", f"{YEAR}-11-05T10:00")
+
+    def early_done() -> list[dict]:
+        found = [r for r in runs(api, f"TST-{YEAR}", "TST.H01")
+                 if ":tong-hop-som:" in (r["idempotency_key"] or "")]  # fmt: skip
+        return [r for r in found if state(r) == "COMPLETED"]
+
+    [done] = _wait(early_done, 150, "the early compilation of TST.H01")
+    assert done["name"] == f"tong-hop-TST.H01-{YEAR}"
+    keys = ["compile-2027-tst-h01", "tien-do-tst-2027"]
+    found = api.post("/artifacts/filter", json={"artifacts": {"key": {"any_": keys}}}).json()
+    assert {a["key"] for a in found} == set(keys)
+    assert (Path(world["env"]["DANVAN_OUT_DIR"]) / "TST.H01").is_dir()
+
+
+def test_sign_off_in_prefect_then_publication_delivers_results(world, sink):
+    api = world["api"]
+    deployment = api.get("/deployments/name/sign-off-and-publish/xep-loai").json()
+    created = api.post(
+        f"/deployments/{deployment['id']}/create_flow_run",
+        json={"name": f"xep-loai-TST-{YEAR}", "tags": ["danvan", f"TST-{YEAR}", "xep-loai"],
+              "parameters": {"year": YEAR, "at": f"{YEAR}-11-28T09:00:00+07:00"}},
+    ).json()  # fmt: skip
+
+    def read() -> dict:
+        return api.get(f"/flow_runs/{created['id']}").json()
+
+    _wait(lambda: state(read()) == "PAUSED", 120, "the publication run to wait for sign-off")
+    before = len(sink.requests)
+    answer = api.post(
+        f"/flow_runs/{created['id']}/resume",
+        json={"run_input": {"approve": True, "note": "Đồng ý kết quả"}},
+    )
+    assert answer.status_code < 300, answer.text
+    _wait(lambda: state(read()) == "COMPLETED", 150, "publication after the sign-off")
+    results = sink.wait_for(before + 1, timeout=10)[before:]
+    assert results, "no result was delivered"
+    status = run(world["env"], "status", "--cycle", str(YEAR), "--format", "json")
+    assert '"published": true' in status.stdout
+    # what was left of the calendar is gone
+    left = [r for r in runs(api, f"TST-{YEAR}") if state(r) == "SCHEDULED"]
+    assert left == []
+
+
+def test_a_reminder_run_after_a_two_day_outage_sends_nothing_late(world):
+    """A day's run that only starts two days later (serve was down) records it skipped."""
+    import sqlalchemy as sa
+
+    api = world["api"]
+    deployment = api.get("/deployments/name/remind/nhac-viec").json()
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    created = api.post(
+        f"/deployments/{deployment['id']}/create_flow_run",
+        json={"name": "nhac-viec-outage", "parameters": {"year": YEAR},
+              "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": two_days_ago.isoformat()}}},
+    ).json()  # fmt: skip
+    _wait(
+        lambda: state(api.get(f"/flow_runs/{created['id']}").json()) == "COMPLETED",
+        120,
+        "the late reminder run",
+    )
+    engine = sa.create_engine(world["db"].replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        skipped = conn.execute(
+            sa.text("SELECT count(*) FROM audit_log WHERE action = 'remind_skipped'")
+        ).scalar()
+        sent_that_day = conn.execute(
+            sa.text("SELECT count(*) FROM delivery WHERE day = :d AND kind <> 'result'"),
+            {"d": pendulum.instance(two_days_ago).in_timezone(TZ).date()},
+        ).scalar()
+    engine.dispose()
+    assert skipped == 1 and sent_that_day == 0
