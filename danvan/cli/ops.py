@@ -129,8 +129,15 @@ def _local_server(port: int):  # type: ignore[no-untyped-def]
                     if httpx.get(url + "/health", timeout=1).status_code == 200:
                         break
                 time.sleep(0.5)
-            os.environ["PREFECT_HOME"] = str(home)
-            yield url
+            previous = os.environ.get("PREFECT_HOME")
+            os.environ["PREFECT_HOME"] = str(home)  # this process's own client state, beside it
+            try:
+                yield url
+            finally:
+                if previous is None:
+                    os.environ.pop("PREFECT_HOME", None)
+                else:
+                    os.environ["PREFECT_HOME"] = previous
         finally:
             proc.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
