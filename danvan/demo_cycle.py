@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from danvan.demo import APPRAISALS, _write, at, submissions
+from danvan.demo_data import APPRAISALS, at, submissions, write_yaml
 from danvan.rules.text import format_decimal
 
 
@@ -92,7 +92,7 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
     )
 
     for name, doc in APPRAISALS.items():
-        r = appraise(str(_write(files / name, doc)), at("2024-11-25T10:00"))
+        r = appraise(str(write_yaml(files / name, doc)), at("2024-11-25T10:00"))
         say(f"7. Thẩm định của {r['by']}: {r['adjustments']} điều chỉnh.")
 
     result = compile_reports(2024, at("2024-11-29T16:00"), str(out / "bao-cao"))

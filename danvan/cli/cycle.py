@@ -287,18 +287,31 @@ def demo(
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Chạy trực tiếp, không khởi động Prefect.")
     ] = False,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep", help="Giữ Prefect server của bản chạy thử để xem lại các lượt chạy."
+        ),
+    ] = False,
 ) -> None:
     """Run a whole simulated cycle on the bundled sample province and write its reports.
 
     Uses its own SQLite database in --out, delivers every message to a local HTTP endpoint it
-    starts itself, and runs the flows through Prefect (a temporary server starts once).
+    starts itself, and runs the flows through Prefect (a temporary server starts once; its log
+    lines go to --out/prefect.log). With --keep, the demo's own Prefect server stays up
+    afterwards so the runs can be browsed in its UI.
 
     Example: danvan demo --out demo-out
     """
     from danvan.demo import run
 
-    run(out, use_prefect=not no_prefect, say=typer.echo)
+    kept = run(out, use_prefect=not no_prefect, say=typer.echo, keep=keep and not no_prefect)
     typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
+    if kept is not None:
+        typer.echo(
+            f"Prefect server vẫn chạy: xem các lượt chạy tại {kept.ui} (dữ liệu trong "
+            f"{kept.home}; dừng: kill {kept.process.pid})."
+        )
 
 
 @app.command()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -92,59 +93,29 @@ def _follow_now() -> None:
     threading.Thread(target=later, daemon=True).start()
 
 
-def _local_server(port: int):  # type: ignore[no-untyped-def]
-    """``prefect server start`` on SQLite under danvan's data folder, for as long as we serve."""
-    import contextlib
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
+@contextmanager
+def _local_server(port: int) -> Iterator[str]:
+    """A Prefect server on SQLite beside danvan's database, for as long as we serve."""
+    from danvan import prefect_local
     from danvan.config.settings import get_settings
 
-    @contextlib.contextmanager
-    def running():  # type: ignore[no-untyped-def]
-        db = get_settings().database_url
-        data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
-        home = (data / "prefect").absolute()
-        home.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        env.pop("PREFECT_API_URL", None)
-        log = (home / "server.log").open("ab")
-        prefect = Path(sys.executable).parent / "prefect"
-        proc = subprocess.Popen(
-            [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/api"
-        try:
-            for _ in range(120):
-                if proc.poll() is not None:
-                    err(
-                        f"Prefect server không khởi động được; xem {home / 'server.log'}. [prefect_unavailable]"
-                    )
-                    raise typer.Exit(1)
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(url + "/health", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.5)
-            previous = os.environ.get("PREFECT_HOME")
-            os.environ["PREFECT_HOME"] = str(home)  # this process's own client state, beside it
-            try:
-                yield url
-            finally:
-                if previous is None:
-                    os.environ.pop("PREFECT_HOME", None)
-                else:
-                    os.environ["PREFECT_HOME"] = previous
-        finally:
-            proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=20)
-            log.close()
-
-    return running()
+    db = get_settings().database_url
+    data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
+    try:
+        server = prefect_local.start(data / "prefect", port)
+    except prefect_local.LocalServerFailed as exc:
+        err(f"Prefect server không khởi động được; xem {exc}. [prefect_unavailable]")
+        raise typer.Exit(1) from None
+    previous = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(server.home)  # this process's own client state, beside it
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("PREFECT_HOME", None)
+        else:
+            os.environ["PREFECT_HOME"] = previous
 
 
 @app.command()
