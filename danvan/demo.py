@@ -13,7 +13,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, redirect_stderr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -67,6 +67,8 @@ def run(  # type: ignore[no-untyped-def]
     if use_prefect:
         os.environ["DANVAN_USE_PREFECT"] = "1"
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        # the temporary server's 20 s start budget is not enough on a busy machine
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         if keep:
             from danvan import prefect_local
 
@@ -78,7 +80,12 @@ def run(  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
     from danvan.demo_cycle import play
 
-    with local_inbox() as (inbox, received):
+    with ExitStack() as stack:
+        if use_prefect:  # handlers Prefect creates later write to sys.stderr: the log file too
+            # left open: Prefect logs "Stopping temporary server" at exit, after the story ends
+            log = (out / "prefect.log").open("a", encoding="utf-8")
+            stack.enter_context(redirect_stderr(log))
+        inbox, received = stack.enter_context(local_inbox())
         org = prepare_files(out, inbox)
         say(f"Tỉnh mẫu: {len(org['units'])} đơn vị; cơ sở dữ liệu {db}; hộp thư thử {inbox}")
         if server is not None:

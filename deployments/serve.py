@@ -8,6 +8,7 @@ process stops, so a restart of the service would silently wipe the cycle's calen
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from danvan.deployments.cycle import cycle_deployments
@@ -26,3 +27,24 @@ def serve_all(deployments: list[RunnerDeployment] | None = None) -> None:
     from prefect import serve
 
     serve(*(deployments or all_deployments()), pause_on_shutdown=False)
+
+
+def deploy_to_pool(pool: str) -> list[str]:
+    """Register the deployments on a *process* work pool (created if missing), for workers.
+
+    The production alternative to ``serve``: ``prefect worker start --pool POOL`` (any number,
+    on any machine with danvan installed and the same settings) runs the flow runs. Returns the
+    deployments' full names.
+    """
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    names = []
+    for d in all_deployments():
+        d.apply(work_pool_name=pool)
+        names.append(f"{d.flow_name}/{d.name}")
+    return names

@@ -1,8 +1,8 @@
 """The cycle runs itself on a real Prefect server on PostgreSQL (issue #8's "Done when").
 
-One ``prefect server start`` for the module (its own PostgreSQL database, a random port,
-PREFECT_HOME in a temporary folder), danvan on PostgreSQL too, ``danvan serve`` serving the
-deployments. Time is driven by the runs' own instants: the plan is for 2027, so its calendar stays
+The README's production block, run verbatim for the module (ports and databases substituted):
+``prefect server start`` on its own PostgreSQL database, danvan on PostgreSQL too, the profile
+pointing at the server, the deployments on a process work pool and a worker running them. Time is driven by the runs' own instants: the plan is for 2027, so its calendar stays
 scheduled in the future and is read back at the expected local times; the steps under test are
 runs created now with the instant they act at.
 """
@@ -50,8 +50,53 @@ def sink() -> Iterator[HttpSink]:
         yield s
 
 
+README = Path(__file__).parent.parent / "README.md"
+#: Commands of the README's production block that run as services (in the background).
+SERVICES = ("prefect server start", "prefect worker start", "danvan serve")
+
+
+def production_block() -> list[str]:
+    """The fenced commands of the README's production section, as written there."""
+    text = README.read_text("utf-8")
+    section = text[text.index("(production)") :]
+    block = section[section.index("```sh\n") + 6 : section.index("\n```", section.index("```sh"))]
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def run_block(lines: list[str], subs: dict[str, str], env: dict, cwd: Path, logs: Path) -> list:
+    """Run the README's lines with ``subs`` applied (ports, databases); services in background."""
+    import shlex
+
+    services = []
+    for line in lines:
+        for old, new in subs.items():
+            line = line.replace(old, new)
+        words = shlex.split(line)
+        if words[0] == "export":
+            key, _, value = words[1].partition("=")
+            env[key] = value
+            continue
+        extra = {}
+        while "=" in words[0] and not words[0].startswith("-"):
+            key, _, value = words.pop(0).partition("=")
+            extra[key] = value
+        words[0] = str(BIN / words[0])
+        if any(svc in line for svc in SERVICES):
+            log = (logs / f"{len(services)}.log").open("wb")
+            services.append(subprocess.Popen(words, env=env | extra, cwd=cwd, stdout=log,
+                                             stderr=subprocess.STDOUT))  # fmt: skip
+            if "prefect server start" in line:
+                api = subs["http://127.0.0.1:4200/api"]
+                _wait(lambda: _healthy(api), 150, "the Prefect server")  # noqa: B023
+            continue
+        done = subprocess.run(words, env=env | extra, cwd=cwd, capture_output=True, text=True)
+        assert done.returncode == 0, (line, done.stderr)
+    return services
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """The README's production block, verbatim but for ports and databases."""
     if pg_unavailable():
         pytest.skip(pg_unavailable() or "")
     import sqlalchemy as sa
@@ -64,58 +109,44 @@ def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-
     danvan_url, drop_danvan = make_pg_database()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DANVAN_"))}
-    prefect_env = base | {
-        "PREFECT_HOME": str(tmp / "prefect-home"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": (
+    subs = {
+        "http://127.0.0.1:4200/api": api,
+        "postgresql+psycopg://danvan:…@db/danvan": danvan_url.replace(
+            "postgresql://", "postgresql+psycopg://"
+        ),
+        "postgresql+asyncpg://prefect:…@db/prefect": (
             f"postgresql+asyncpg://postgres@127.0.0.1:5432/{prefect_db}"
         ),
+        "--pool danvan": f"--pool danvan-{port}",
     }
-    server_log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=prefect_env, stdout=server_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    env = base | {
-        "PREFECT_HOME": str(tmp / "client-home"),
-        "PREFECT_API_URL": api,
-        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DANVAN_"))} | {
+        "PREFECT_HOME": str(tmp / "prefect-home"),
+        "PREFECT_SERVER_API_PORT": str(port),  # the README's `prefect server start`, on our port
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DANVAN_DATABASE_URL": danvan_url,
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
         "DANVAN_OUT_DIR": str(tmp / "out"),
     }
-    serving = None
+    write_province(tmp, sink.url("w"))
+    plan = yaml.safe_load((tmp / "plan.yaml").read_text("utf-8"))
+    plan |= {"year": YEAR, "issued_on": f"{YEAR}-02-17"}
+    plan["deadlines"] = {m: d.replace("2024", str(YEAR)) for m, d in plan["deadlines"].items()}
+    (tmp / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), "utf-8")
+    services: list = []
     try:
-        _wait(lambda: _healthy(api), 120, "the Prefect server")
-        run(env, "init")
-        write_province(tmp, sink.url("w"))
-        plan = yaml.safe_load((tmp / "plan.yaml").read_text("utf-8"))
-        plan |= {"year": YEAR, "issued_on": f"{YEAR}-02-17"}
-        plan["deadlines"] = {m: d.replace("2024", str(YEAR)) for m, d in plan["deadlines"].items()}
-        (tmp / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), "utf-8")
-        run(env, "org", "import", str(tmp / "org.yaml"))
-        serve_log = (tmp / "serve.log").open("wb")
-        serving = subprocess.Popen(
-            [str(BIN / "danvan"), "serve"], env=env, stdout=serve_log, stderr=subprocess.STDOUT
-        )
+        services = run_block(production_block(), subs, env, tmp, tmp)
         rest = httpx.Client(base_url=api, timeout=10)
         _wait(lambda: rest.get("/deployments/name/follow-cycle/theo-doi").status_code == 200,
-              90, "danvan serve to register its deployments")  # fmt: skip
+              90, "the deployments")  # fmt: skip
+        assert "PREFECT_API_URL" not in env  # danvan found the server through the profile
         yield {"env": env, "tmp": tmp, "api": rest, "db": danvan_url}
     finally:
-        if serving is not None:
-            serving.send_signal(signal.SIGINT)
+        for service in reversed(services):
+            service.send_signal(signal.SIGINT)
             try:
-                serving.wait(timeout=20)
+                service.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                serving.kill()
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        server_log.close()
+                service.kill()
         drop_danvan()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)'))

@@ -62,33 +62,63 @@ def serve(
         serve_all(deployments)
 
 
+@app.command()
+@handles_rejections
+def deploy(
+    pool: Annotated[str, typer.Option("--pool", help="Tên work pool (kiểu process).")] = "danvan",
+) -> None:
+    """Register the cycle's deployments on a process work pool, for 'prefect worker start'.
+
+    The production alternative to 'danvan serve': workers (any number, with danvan installed
+    and the same DANVAN_* settings) run the flow runs. Needs a Prefect server (PREFECT_API_URL
+    in the environment or the active profile).
+
+    Example: danvan deploy --pool danvan && prefect worker start --pool danvan
+    """
+    from danvan.prefect_api import configured_api_url, reachable, redacted
+
+    url = configured_api_url()
+    if not url or not reachable(url):
+        err(
+            f"Không kết nối được Prefect server{' tại ' + redacted(url) if url else ''}: đặt "
+            "PREFECT_API_URL (hoặc 'prefect config set PREFECT_API_URL=…'). [prefect_unavailable]"
+        )
+        raise typer.Exit(1)
+    os.environ["PREFECT_API_URL"] = url
+    from danvan.deployments.serve import deploy_to_pool
+
+    for name in deploy_to_pool(pool):
+        typer.echo(f"deployment {name} → work pool '{pool}'")
+    typer.echo(f"Chạy worker: prefect worker start --pool {pool}")
+    _ask_follow()
+
+
+def _ask_follow() -> bool:
+    """One ``theo-doi`` run now: the calendar of every open cycle, created or brought in step."""
+    import time
+
+    from danvan.prefect_api import PrefectRest, PrefectUnavailable, configured_api_url
+    from danvan.tasks.calendar import run_spec
+
+    key = f"danvan:start:{os.getpid()}:{time.time():.0f}"
+    try:
+        with PrefectRest(configured_api_url() or "") as rest:
+            spec = run_spec("theo-doi", "theo-doi", key, None, {}, ("danvan", "theo-doi"))
+            return rest.create_run(spec) is not None
+    except PrefectUnavailable:
+        return False
+
+
 def _follow_now() -> None:
-    """Ask ``theo-doi`` to run as soon as the deployments are served (the calendar, now)."""
+    """Ask for ``theo-doi`` as soon as ``serve`` has registered the deployments."""
     import threading
+    import time
 
     def later() -> None:
-        import time
-
-        from danvan.prefect_api import PrefectRest, PrefectUnavailable, configured_api_url
-        from danvan.tasks.calendar import run_spec
-
-        url = configured_api_url()
-        for _ in range(30):
+        for _ in range(60):
             time.sleep(1)
-            try:
-                with PrefectRest(url or "") as rest:
-                    spec = run_spec(
-                        "theo-doi",
-                        "theo-doi",
-                        f"danvan:serve:{os.getpid()}:{time.time():.0f}",
-                        None,
-                        {},
-                        ("danvan", "theo-doi"),
-                    )
-                    if rest.create_run(spec) is not None:
-                        return
-            except PrefectUnavailable:
-                continue
+            if _ask_follow():
+                return
 
     threading.Thread(target=later, daemon=True).start()
 
