@@ -139,7 +139,7 @@ def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-
         _wait(lambda: rest.get("/deployments/name/follow-cycle/theo-doi").status_code == 200,
               90, "the deployments")  # fmt: skip
         assert "PREFECT_API_URL" not in env  # danvan found the server through the profile
-        yield {"env": env, "tmp": tmp, "api": rest, "db": danvan_url}
+        yield {"env": env, "tmp": tmp, "api": rest, "db": danvan_url, "services": services}
     finally:
         for service in reversed(services):
             service.send_signal(signal.SIGINT)
@@ -269,31 +269,48 @@ def test_sign_off_in_prefect_then_publication_delivers_results(world, sink):
     assert left == []
 
 
-def test_a_reminder_run_after_a_two_day_outage_sends_nothing_late(world):
-    """A day's run that only starts two days later (serve was down) records it skipped."""
+def test_after_the_worker_is_killed_and_two_days_pass_no_past_reminder_goes_out(world):
+    """The worker dies (SIGKILL, as in a crash); the two days' reminder runs go Late meanwhile;
+    a new worker runs them: each records its own day skipped (once), nothing is sent for those
+    days."""
     import sqlalchemy as sa
 
-    api = world["api"]
+    api, services = world["api"], world["services"]
+    worker = services[-1]
+    args = worker.args
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
     deployment = api.get("/deployments/name/remind/nhac-viec").json()
-    two_days_ago = datetime.now(UTC) - timedelta(days=2)
-    created = api.post(
-        f"/deployments/{deployment['id']}/create_flow_run",
-        json={"name": "nhac-viec-outage", "parameters": {"year": YEAR},
-              "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": two_days_ago.isoformat()}}},
-    ).json()  # fmt: skip
-    _wait(
-        lambda: state(api.get(f"/flow_runs/{created['id']}").json()) == "COMPLETED",
-        120,
-        "the late reminder run",
-    )
+    now = datetime.now(UTC)
+    created = []
+    for days in (2, 1):
+        when = (now - timedelta(days=days)).isoformat()
+        created.append(api.post(
+            f"/deployments/{deployment['id']}/create_flow_run",
+            json={"name": f"nhac-viec-outage-{days}", "parameters": {"year": YEAR},
+                  "tags": ["danvan", f"TST-{YEAR}", "nhac-viec"],
+                  "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": when}}},
+        ).json())  # fmt: skip
+    log = (world["tmp"] / "worker-2.log").open("wb")
+    services.append(subprocess.Popen(args, env=world["env"], cwd=world["tmp"], stdout=log,
+                                     stderr=subprocess.STDOUT))  # fmt: skip
+    for run_ in created:
+        _wait(
+            lambda r=run_: state(api.get(f"/flow_runs/{r['id']}").json()) == "COMPLETED",
+            150,
+            "a late reminder run",
+        )
     engine = sa.create_engine(world["db"].replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
         skipped = conn.execute(
-            sa.text("SELECT count(*) FROM audit_log WHERE action = 'remind_skipped'")
-        ).scalar()
-        sent_that_day = conn.execute(
-            sa.text("SELECT count(*) FROM delivery WHERE day = :d AND kind <> 'result'"),
-            {"d": pendulum.instance(two_days_ago).in_timezone(TZ).date()},
+            sa.text("SELECT detail FROM audit_log WHERE action = 'remind_skipped'")
+        ).all()
+        days = [pendulum.instance(now - timedelta(days=d)).in_timezone(TZ).date() for d in (2, 1)]
+        sent = conn.execute(
+            sa.text("SELECT count(*) FROM delivery WHERE day IN (:a, :b)"),
+            {"a": days[0], "b": days[1]},
         ).scalar()
     engine.dispose()
-    assert skipped == 1 and sent_that_day == 0
+    skipped_days = sorted(row[0]["day"] for row in skipped)
+    assert skipped_days == sorted({d.isoformat() for d in days}), skipped_days
+    assert sent == 0
