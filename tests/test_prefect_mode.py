@@ -246,3 +246,23 @@ def test_compile_publishes_its_summary_and_ranking_as_artifacts(
     for key, code in zip(keys, compilers, strict=True):
         assert by_key[key].type == "markdown" and code in str(by_key[key].data)
         assert by_key[key + "-ranking"].type == "table"
+
+
+def test_runs_that_failed_their_purpose_end_in_a_named_state(prefect_api, tmp_path, monkeypatch):
+    """Every delivery failed, every file rejected: the UI shows it (not plain Completed)."""
+    fresh_database(tmp_path / "f", monkeypatch)
+    write_province(tmp_path / "f", "json://127.0.0.1:1")  # a closed port: a certain failure
+    import_org(str(tmp_path / "f" / "org.yaml"), at(ISSUE_AT))
+    issue_plan.fn(str(tmp_path / "f" / "plan.yaml"), at(ISSUE_AT))
+    monkeypatch.setenv("DANVAN_NOTIFY_RETRIES", "0")
+    from danvan.config.settings import get_settings
+
+    get_settings.cache_clear()
+    reminded = remind.prefect(YEAR, at(REMIND_AT), return_state=True)
+    assert reminded.name == "Gửi lỗi" and reminded.is_completed()
+    assert reminded.result()["sent"] and not any(s["ok"] for s in reminded.result()["sent"])
+    bad = tmp_path / "f" / "bad.yaml"
+    bad.write_text("unit: TST.NOPE\n", "utf-8")
+    rejected = submit.prefect([str(bad)], at(SUBMIT_AT), return_state=True)
+    assert rejected.name == "Bị từ chối"
+    assert not rejected.result()[0]["accepted"]
