@@ -252,14 +252,18 @@ def test_sign_off_in_prefect_then_publication_delivers_results(world, sink):
     def read() -> dict:
         return api.get(f"/flow_runs/{created['id']}").json()
 
-    _wait(lambda: state(read()) == "PAUSED", 120, "the publication run to wait for sign-off")
+    _wait(lambda: state(read()) == "PAUSED", 240, "the publication run to wait for sign-off")
     before = len(sink.requests)
     answer = api.post(
         f"/flow_runs/{created['id']}/resume",
         json={"run_input": {"approve": True, "note": "Đồng ý kết quả"}},
     )
     assert answer.status_code < 300, answer.text
-    _wait(lambda: state(read()) == "COMPLETED", 150, "publication after the sign-off")
+    _wait(
+        lambda: state(read()) == "COMPLETED",
+        300,
+        f"publication after the sign-off ({read()['state']})",
+    )
     results = sink.wait_for(before + 1, timeout=10)[before:]
     assert results, "no result was delivered"
     status = run(world["env"], "status", "--cycle", str(YEAR), "--format", "json")
