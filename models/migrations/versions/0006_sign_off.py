@@ -1,7 +1,7 @@
 """sign off: the province's approval of the final ranking; attachments of messages
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-22 20:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
