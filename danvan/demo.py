@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import ExitStack, contextmanager, redirect_stderr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import yaml
-
-from danvan.rules.criteria import parse_criteria
-from danvan.rules.domain import CriteriaSet
-from danvan.rules.formats import load_document
-from danvan.rules.timing import parse_instant
-from danvan.sample import sample_dir
-
-#: The story of 2024: who submits when (local time); units not listed never submit.
-LATE = {"QNG.STH.X05": "2024-11-12T09:30", "QNG.SGDDT": "2024-11-14T15:00"}
-MISSING = {"QNG.BSN.X09", "QNG.STP", "QNG.STH.X02"}
-RESUBMITTED = "QNG.BSN.TT01"
+from danvan.demo_data import prepare_files
+from danvan.prefect_local import LocalServer
 
 
 @contextmanager
@@ -64,159 +52,77 @@ def local_inbox() -> Iterator[tuple[str, list[dict]]]:
         server.server_close()
 
 
-def _criteria() -> dict[str, CriteriaSet]:
-    out = {}
-    for name in ("criteria.yaml", "criteria-xa.yaml"):
-        path = sample_dir() / name
-        out[name] = parse_criteria(load_document(name, path.read_bytes()), str(path))
-    return out
-
-
-def _scores(cs: CriteriaSet, rng: random.Random, zero: bool) -> dict[str, float]:
-    scores = {
-        c.code: max(0.0, c.max - rng.choice([0, 0, 0.25, 0.5, 1, 1.5, 2, 3])) for c in cs.criteria
-    }
-    if zero:
-        scores[cs.criteria[-1].code] = 0.0
-    return scores
-
-
-def _figures(rng: random.Random, kind: str, scale: float) -> dict:
-    n = int((3000 if kind in ("district", "department") else 2500) * scale * rng.uniform(0.6, 1.4))
-    resolved = int(n * rng.uniform(0.9, 0.97))
-    overdue = rng.randint(0, max(1, resolved // 200))
-    received = rng.randint(10, 90)
-    in_j = received - rng.randint(0, 3)
-    res_p = in_j - rng.randint(0, 2)
-    med = rng.randint(5, 60)
-    ok = med - rng.randint(0, 4)
-    return {
-        "citizen_reception": {
-            "regular_sessions": received * 4,
-            "regular_people": received * 4 + 5,
-            "periodic_sessions": 12,
-            "periodic_people": 14,
-            "cases": received * 3,
-            "group_cases": rng.randint(0, 2),
-        },
-        "petitions": {
-            "received": received,
-            "in_jurisdiction": in_j,
-            "resolved": res_p,
-            "outstanding": in_j - res_p,
-        },
-        "staff_complaints": {"received": 0, "in_jurisdiction": 0, "resolved": 0, "outstanding": 0},
-        "mediation": {"received": med, "successful": ok, "unsuccessful": med - ok},
-        "admin_procedures": {
-            "received": n,
-            "online": int(n * rng.uniform(0.5, 0.85)),
-            "resolved": resolved,
-            "on_time": resolved - overdue,
-            "overdue": overdue,
-        },
-        "models": {"registered": rng.randint(1, 3), "recognised": 1},
-    }
-
-
-def _write(path: Path, doc: dict) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def prepare_files(out: Path, inbox: str) -> dict:
-    """The sample province with its contacts pointed at the local inbox, plans for 2023 and 2024."""
-    src = sample_dir()
-    org = yaml.safe_load((src / "org.yaml").read_text(encoding="utf-8"))
-    for u in org["units"]:
-        if u.get("contacts") and u["code"] != "QNG.STH.X05":  # one commune gave no contact
-            u["contacts"] = [f"{inbox}/{u['code']}"]
-        else:
-            u["contacts"] = []
-    files = out / "input"
-    _write(files / "org.yaml", org)
-    for name in ("criteria.yaml", "criteria-xa.yaml"):
-        (files / name).write_bytes((src / name).read_bytes())
-    plan = yaml.safe_load((src / "plan.yaml").read_text(encoding="utf-8"))
-    _write(files / "plan-2024.yaml", plan)
-    old = dict(plan, year=2023, title=plan["title"].replace("2024", "2023"), issued_on="2023-02-20",
-               reference="Kế hoạch số 28/KH-UBND ngày 20/02/2023 của UBND tỉnh Quảng Ngãi",
-               deadlines={"self_assessment": "2023-11-10", "district_compilation": "2023-11-20", "province_scoring": "2023-11-29"})  # fmt: skip
-    _write(files / "plan-2023.yaml", old)
-    return org
-
-
-def submissions(out: Path, org: dict, year: int, rng: random.Random) -> list[tuple[str, Path]]:
-    """(local instant, file) for every unit that submits in ``year``, in time order."""
-    sets = _criteria()
-    todo = []
-    units = [
-        u
-        for u in org["units"]
-        if u["kind"] != "province" and u.get("active", True) and u.get("assessed", True)
-    ]
-    for i, u in enumerate(units):
-        code = u["code"]
-        if year == 2024 and code in MISSING:
-            continue
-        cs = sets["criteria-xa.yaml" if u["kind"] == "commune" else "criteria.yaml"]
-        doc = {
-            "unit": code, "year": year, "submitted_by": "Văn phòng " + u["name"],
-            "scores": _scores(cs, rng, zero=(year == 2024 and code == "QNG.STC")),
-            "bonus": rng.choice([0, 0.5, 1, 2]), "penalty": rng.choice([0, 0, 0, 1]),
-            "figures": _figures(rng, u["kind"], 0.9 if year == 2023 else 1.0),
-        }  # fmt: skip
-        at = f"{year}-11-{5 + i % 4:02d}T{8 + i % 4:02d}:15"  # four batches, on time
-        if year == 2024 and code in LATE:
-            at = LATE[code]
-        todo.append((at, _write(out / "submissions" / str(year) / f"{code}.yaml", doc)))
-        if year == 2024 and code == RESUBMITTED:
-            doc = dict(doc, bonus=2, submitted_by="Chủ tịch UBND thị trấn (bản sửa)")
-            todo.append(
-                ("2024-11-09T16:40", _write(out / "submissions" / "2024" / f"{code}-v2.yaml", doc))
-            )
-    return sorted(todo, key=lambda t: t[0])
-
-
-APPRAISALS = {
-    "thamdinh-binhson.yaml": {"year": 2024, "by": "QNG.BSN", "adjustments": [
-        {"unit": "QNG.BSN.TT01", "criterion": "1", "score": 3, "reason": "Kế hoạch ban hành chậm so với yêu cầu"}]},
-    "thamdinh-tinh.yaml": {"year": 2024, "by": "QNG", "adjustments": [
-        {"unit": "QNG.SNV", "penalty": 1, "reason": "Có công chức bị kỷ luật khiển trách trong năm"},
-        {"unit": "QNG.STH", "bonus": 2, "reason": "Mô hình Dân vận khéo được tỉnh công nhận"}]},
-}  # fmt: skip
-
-
-def run(out: Path, use_prefect: bool, say) -> None:  # type: ignore[no-untyped-def]
-    """The whole cycle, narrated through ``say`` (one line at a time)."""
+def run(  # type: ignore[no-untyped-def]
+    out: Path, use_prefect: bool, say, keep: bool = False, port: int | None = None
+) -> LocalServer | None:
+    """The whole cycle, narrated through ``say`` (one line at a time), Prefect's own log lines
+    in ``out/prefect.log``. With ``keep``, the flow runs go to a Prefect server of the demo's own
+    (SQLite in ``out/prefect``) that stays up afterwards: returns it."""
     out.mkdir(parents=True, exist_ok=True)
     db = out / "danvan.db"
     for f in out.glob("danvan.db*"):
         f.unlink()
-    os.environ["DANVAN_DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ["DANVAN_DATABASE_URL"] = f"sqlite:///{db.absolute()}"
+    server = None
     if use_prefect:
         os.environ["DANVAN_USE_PREFECT"] = "1"
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        # the temporary server's 20 s start budget is not enough on a busy machine
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+        if keep:
+            from danvan import prefect_local
+
+            server = prefect_local.start(out / "prefect", port or prefect_local.free_port())
+            os.environ["PREFECT_API_URL"] = server.url
+        _prefect_logs_to(out / "prefect.log")
     from danvan.config.settings import get_settings
 
     get_settings.cache_clear()
     from danvan.demo_cycle import play
 
-    with local_inbox() as (inbox, received):
+    with ExitStack() as stack:
+        if use_prefect:  # handlers Prefect creates later write to sys.stderr: the log file too
+            # left open: Prefect logs "Stopping temporary server" at exit, after the story ends
+            log = (out / "prefect.log").open("a", encoding="utf-8")
+            stack.enter_context(redirect_stderr(log))
+        inbox, received = stack.enter_context(local_inbox())
         org = prepare_files(out, inbox)
         say(f"Tỉnh mẫu: {len(org['units'])} đơn vị; cơ sở dữ liệu {db}; hộp thư thử {inbox}")
-        say(
-            "Chạy qua Prefect (máy chủ tạm khởi động một lần, ~10 giây)…"
-            if use_prefect
-            else "Chạy trực tiếp (không qua Prefect)."
-        )
+        if server is not None:
+            say(
+                f"Chạy qua Prefect server của bản chạy thử ({server.ui}); nhật ký Prefect: {out / 'prefect.log'}"
+            )
+        elif use_prefect:
+            say(f"Chạy qua Prefect (máy chủ tạm, ~10 giây); nhật ký Prefect: {out / 'prefect.log'}")
+        else:
+            say("Chạy trực tiếp (không qua Prefect).")
         play(out, org, received, say)
         by_kind = Counter(r["title"].split("]")[0].strip("[") for r in received)
         say(
             f"Hộp thư thử đã nhận {len(received)} tin: "
             + ", ".join(f"{k}: {n}" for k, n in sorted(by_kind.items()))
         )
+    return server
 
 
-def at(text: str) -> datetime:
-    return parse_instant(text)
+def _prefect_logs_to(path: Path) -> None:
+    """Prefect's console lines go to a file: the terminal tells the cycle's story, not the
+    engine's (the runs are in the Prefect UI, or in this file)."""
+    import logging
+
+    import prefect  # noqa: F401  (sets up Prefect's logging, which is then redirected)
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    names = ["", *list(logging.Logger.manager.loggerDict)]
+    for name in names:
+        logger = logging.getLogger(name)
+        consoles = [
+            h
+            for h in logger.handlers
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+        ]
+        for h in consoles:
+            logger.removeHandler(h)
+        if consoles:
+            logger.addHandler(handler)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from danvan.demo import APPRAISALS, _write, at, submissions
+from danvan.demo_data import APPRAISALS, at, submissions, write_yaml
 from danvan.rules.text import format_decimal
 
 
@@ -92,7 +92,7 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
     )
 
     for name, doc in APPRAISALS.items():
-        r = appraise(str(_write(files / name, doc)), at("2024-11-25T10:00"))
+        r = appraise(str(write_yaml(files / name, doc)), at("2024-11-25T10:00"))
         say(f"7. Thẩm định của {r['by']}: {r['adjustments']} điều chỉnh.")
 
     result = compile_reports(2024, at("2024-11-29T16:00"), str(out / "bao-cao"))
@@ -102,10 +102,14 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
     for c in result["compiled"]:
         say(f"    {c['folder']}/: {', '.join(c['files'])}")
 
+    from danvan.tasks.signoff import record_sign_off
+
+    signed = record_sign_off(2024, "QNG", at("2024-11-30T08:30"), note="Đồng ý kết quả xếp loại")
+    say(f"9. UBND tỉnh (QNG) phê duyệt kết quả xếp loại lúc {signed.at[11:16]} ngày 30/11/2024.")
     pub = publish(2024, at("2024-11-30T09:00"))
     ranked = [r for r in pub["results"] if r["rank"] is not None and r["compiler"] == "QNG"]
     say(
-        f"9. Công bố kết quả; {sum(x['ok'] for x in pub['sent'])} đơn vị nhận thông báo. Xếp hạng trực thuộc tỉnh:"
+        f"10. Công bố kết quả; {sum(x['ok'] for x in pub['sent'])} đơn vị nhận thông báo. Xếp hạng trực thuộc tỉnh:"
     )
     for r in ranked[:5]:
         say(

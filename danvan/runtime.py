@@ -5,9 +5,9 @@ server another 7–14 s (PLATFORM.md), while an official's ``danvan submit`` sho
 second. So flows and tasks are declared with the decorators below. They keep the plain function
 (``.fn``) and build the real ``prefect.flow`` / ``prefect.task`` objects only when asked:
 
-* with ``PREFECT_API_URL`` set (a ``prefect server`` or Prefect Cloud), or inside ``danvan demo``
-  and ``danvan serve``, calling a flow runs it as a Prefect flow run and every step inside it as a
-  Prefect task run, recorded in the UI;
+* inside ``danvan demo`` (``DANVAN_USE_PREFECT=1``) and in runs that ``danvan serve`` executes,
+  calling a flow runs it as a Prefect flow run and every step inside it as a Prefect task run,
+  recorded in the UI;
 * otherwise the very same functions run in-process, in the same order, with the same
   transactions: the database, not Prefect, holds the cycle's state.
 
@@ -35,12 +35,23 @@ FORCE_ENV = "DANVAN_USE_PREFECT"
 
 
 def prefect_enabled() -> bool:
-    """Flows go through Prefect when an API is configured or the caller forces it."""
-    if os.environ.get(FORCE_ENV, "").lower() in {"1", "true", "yes"}:
-        return True
-    from danvan.config.settings import get_settings
+    """Flows go through Prefect only when asked (``danvan demo``, ``DANVAN_USE_PREFECT=1``).
 
-    return bool(get_settings().prefect_api_url)
+    An official's command with a Prefect API configured still runs in-process: it records its
+    step in the database first and then reports to Prefect over REST (``danvan.prefect_api``), so
+    it answers in about a second and never depends on Prefect being up. Asked to use a
+    configured server that is down, the flow runs in-process after one line on stderr.
+    """
+    if os.environ.get(FORCE_ENV, "").lower() not in {"1", "true", "yes"}:
+        return False
+    from danvan.prefect_api import configured_api_url, reachable, say_unreachable
+
+    url = configured_api_url()
+    if url and not reachable(url):
+        say_unreachable(url)
+        os.environ[FORCE_ENV] = "0"  # said once; the rest of the process runs in-process
+        return False
+    return True
 
 
 class _Lazy(Generic[P, R]):
@@ -153,6 +164,45 @@ def scheduled_instant() -> datetime:
     return datetime.fromtimestamp(scheduled.timestamp(), tz=UTC)
 
 
+def run_started_late(tz: str) -> bool:
+    """Did this scheduled run start on a later local day than the one it was scheduled for?
+
+    Compares the run's scheduled time with its own recorded start (read from the API), never
+    the clock: after an outage Prefect runs every missed run, and a reminder of a past day must
+    not go out late (SPEC §4.1).
+    """
+    if not _under_prefect.get():
+        return False
+    from prefect.context import FlowRunContext
+
+    from danvan.rules.calendar import started_too_late
+
+    ctx = FlowRunContext.get()
+    if ctx is None or ctx.flow_run is None:
+        return False
+    run = ctx.flow_run
+    started = run.start_time
+    if started is None:
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            started = client.read_flow_run(run.id).start_time
+    if started is None or run.expected_start_time is None:
+        return False
+    return started_too_late(run.expected_start_time, started, tz)
+
+
+def outcome(doc: Any, problem: str | None, state_name: str = "Có lỗi") -> Any:
+    """The flow's return value; under Prefect, a run with a ``problem`` ends in a named state
+    (``Có lỗi``: type Completed, so callers still get ``doc``) that operators see in the UI,
+    never a plain Completed."""
+    if problem is None or not _under_prefect.get():
+        return doc
+    from prefect.states import Completed
+
+    return Completed(name=state_name, message=problem, data=doc)
+
+
 def artifact_markdown(key: str, markdown: str) -> None:
     """A markdown artifact in the Prefect UI (only under Prefect; keys: lowercase, digits, -)."""
     if _under_prefect.get():
@@ -167,3 +217,37 @@ def artifact_table(key: str, rows: list[dict]) -> None:
         from prefect.artifacts import create_table_artifact
 
         create_table_artifact(key=key, table=rows)
+
+
+def current_api_url() -> str | None:
+    """The Prefect API this run reports to (for REST calls made from inside a served run)."""
+    if not _under_prefect.get():
+        return None
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def decision_instant() -> datetime | None:
+    """When this run last changed state (a resumed sign-off: the moment it was answered)."""
+    if not _under_prefect.get():
+        return None
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    state = ctx.flow_run.state if ctx and ctx.flow_run else None
+    if state is None or state.timestamp is None:
+        return None
+    return datetime.fromtimestamp(state.timestamp.timestamp(), tz=UTC)
+
+
+def wait_for_input(form: type, key: str) -> Any:
+    """Suspend this run until someone answers ``form`` in the Prefect UI (or by the API).
+
+    Suspended, not paused: the process exits and the run resumes days later if need be (a pause
+    times out after an hour); on resume the flow runs again from the top and this call returns
+    the answer given.
+    """
+    from prefect.flow_runs import suspend_flow_run
+
+    return suspend_flow_run(wait_for_input=form, key=key, timeout=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log, task
+from danvan.runtime import flow, log, outcome, task
 from danvan.tasks.intake import record_submissions
 
 
@@ -14,7 +14,8 @@ def submit(paths: list[str], at: datetime, actor: str = "cli") -> list[dict]:
     results = record_submissions(paths, at, actor)
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")
-    return results
+    rejected = bool(results) and not accepted
+    return outcome(results, "Mọi tệp đều bị từ chối" if rejected else None, "Bị từ chối")
 
 
 @task(name="take-inbox")

@@ -6,12 +6,48 @@ from dataclasses import asdict
 from datetime import datetime
 
 from danvan.notify import redact
-from danvan.runtime import flow, log, scheduled_instant, task
+from danvan.runtime import (
+    artifact_markdown,
+    artifact_table,
+    flow,
+    log,
+    outcome,
+    run_started_late,
+    scheduled_instant,
+    task,
+)
 from danvan.tasks.outbox import deliver_pending, enqueue
 from danvan.tasks.remind import DayPlan, plan_day
 
 plan_day_step = task(name="plan-reminders")(plan_day)
 deliver_step = task(name="deliver-messages")(deliver_pending)
+
+
+@task(name="record-skipped-day")
+def skipped_step(year: int, at: datetime) -> str:
+    """A day's run that started after its day: nothing sent late, and the log says so."""
+    from danvan.db import get_engine, transaction
+    from danvan.models import store
+    from danvan.rules.timing import local_date
+    from danvan.tasks.context import load_context
+
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        day = local_date(at, ctx.tz).isoformat()
+        store.audit(
+            session=session, at=at, actor="prefect", action="remind_skipped", entity="cycle",
+            key=f"{ctx.province}/{year}", day=day, reason="started after its day",
+        )  # fmt: skip
+    return day
+
+
+@task(name="progress")
+def progress_step(year: int, at: datetime) -> None:
+    from danvan.tasks.progress import progress
+
+    key, markdown, rows = progress(year, at)
+    artifact_markdown(key, markdown)
+    artifact_table(f"{key}-bang", rows)
 
 
 @task(name="enqueue-reminders")
@@ -30,7 +66,12 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
 
     ``at`` defaults to the scheduled time of the flow run (deployments); the CLI always passes it.
     """
+    scheduled = at is None
     at = at or scheduled_instant()
+    if scheduled and run_started_late(_zone(year)):
+        day = skipped_step(year, at)
+        log(f"run for {day} started after its day: its reminders are not sent late")
+        return {"cycle": year, "day": day, "skipped": "started_after_its_day", "sent": []}
     plan = plan_day_step(year, at)
     doc: dict = {"cycle": year, "at": plan.at_local, "day": plan.day.isoformat()}
     doc["skipped_no_contact"] = plan.skipped_no_contact
@@ -46,5 +87,18 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
         return doc
     new = enqueue_step(plan, at)
     doc["sent"] = deliver_step(plan.cycle_id, at, None, plan.settled)
+    failed = [s for s in doc["sent"] if not s["ok"]]
     log(f"{new} new messages queued; {len(doc['sent'])} delivered or attempted")
-    return doc
+    for s in failed:
+        log(f"failed: {s['unit']} {s['kind']} ({'; '.join(s.get('errors', []))})")
+    progress_step(year, at)
+    all_failed = bool(doc["sent"]) and len(failed) == len(doc["sent"])
+    return outcome(doc, f"{len(failed)} tin gửi lỗi" if all_failed else None, "Gửi lỗi")
+
+
+def _zone(year: int) -> str:
+    from danvan.db import get_engine, reading
+    from danvan.tasks.context import load_context
+
+    with reading(get_engine()) as session:
+        return load_context(session=session, year=year).tz

@@ -218,6 +218,7 @@ class Delivery(SQLModel, table=True):
     subject: str
     body: str
     about: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachment: str | None = None  # a file sent with the message (the compiled report)
     status: str = Field(
         default="pending", max_length=16, index=True
     )  # pending|sending|sent|failed|cancelled
@@ -269,3 +270,22 @@ class SubmissionFile(SQLModel, table=True):
     file_name: str
     sha256: str = Field(foreign_key="stored_file.sha256", max_length=64)
     size: int
+
+
+class SignOff(SQLModel, table=True):
+    """Phê duyệt: the province's decision on the final ranking before publication.
+
+    ``approved`` lets publication go ahead; ``returned`` (with a note) sends it back for another
+    look. From the CLI (``danvan approve``), the portal or the Prefect UI's input form; the latest
+    decision counts, every decision is kept.
+    """
+
+    __tablename__ = "sign_off"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    by_unit_id: int = Field(foreign_key="unit.id")
+    decision: str = Field(max_length=16)  # approved | returned
+    note: str = ""
+    at: datetime
+    actor: str = Field(max_length=64)

@@ -46,3 +46,14 @@ def workbook_attachments(
             continue
         out[row.id] = ((file_name(unit.code, cycle.year), stamps.drawn(unit).for_unit(unit)),)
     return out
+
+
+def file_attachment(path: str | None) -> tuple[Attachment, ...]:
+    """A file named by the message itself (a compiled report), read at send time; nothing when
+    it is gone (the text still says where the report is)."""
+    if not path:
+        return ()
+    from pathlib import Path
+
+    file = Path(path)
+    return ((file.name, file.read_bytes()),) if file.is_file() else ()

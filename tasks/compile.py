@@ -282,3 +282,33 @@ def summary_markdown(c: Compiled) -> str:
 
 def ranking_rows(c: Compiled) -> list[dict]:
     return [dict(r) for r in c.data.summary["ranking"]]
+
+
+def compiled_messages(year: int, written: list[dict], at: datetime) -> tuple[int, list]:
+    """Tell each compiler its compilation is ready, with the report attached (kind ``compiled``).
+
+    At most one such message per compiler and day (the outbox's key), however often it compiles.
+    """
+    from danvan.tasks.outbox import Queued
+
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+    assert ctx.cycle.id is not None
+    day = timing.local_date(at, ctx.tz)
+    shown = timing.to_local(at, ctx.tz).strftime("%H:%M ngày %d/%m/%Y")
+    queued = []
+    for w in written:
+        unit = ctx.units[w["compiler"]]
+        report = next((f for f in w["files"] if f.startswith("bao-cao-tong-hop-")), None)
+        if not unit.contacts or report is None:
+            continue
+        milestone = "province_scoring" if unit.code == ctx.province else "district_compilation"
+        subject = f"Đã tổng hợp kết quả tự đánh giá năm {year} của {unit.name}"
+        body = (
+            f"Kính gửi {unit.name},\n\nHệ thống đã tổng hợp, xếp loại các đơn vị thuộc "
+            f"{unit.name} lúc {shown}. Báo cáo tổng hợp gửi kèm ({report}).\n"
+        )
+        attach = str(Path(w["folder"]) / report)
+        queued.append(Queued(unit.code, milestone, "compiled", day, subject, body,
+                             tuple(unit.contacts), attach=attach))  # fmt: skip
+    return ctx.cycle.id, queued

@@ -22,7 +22,7 @@ from danvan.db import get_engine, transaction
 from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
-from danvan.tasks.attachments import workbook_attachments
+from danvan.tasks.attachments import file_attachment, workbook_attachments
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
 STALE_CLAIM = timedelta(minutes=15)
@@ -42,6 +42,7 @@ class Queued:
     body: str
     to: tuple[str, ...]
     about: tuple[str, ...] = ()
+    attach: str | None = None  # a file path sent along where the channel takes attachments
 
 
 def recipient_key(url: str) -> str:
@@ -87,6 +88,7 @@ def enqueue(
                     "subject": q.subject,
                     "body": q.body,
                     "about": list(q.about),
+                    "attachment": q.attach,
                     "status": "pending",
                     "attempts": 0,
                     "created_at": at,
@@ -120,7 +122,13 @@ def deliver_pending(
     files = workbook_attachments(cycle_id, todo)
     outcomes = (notifier or default_notifier()).send(
         [
-            Outgoing(row.id, row.url, row.subject, row.body, files.get(row.id or 0, ()))
+            Outgoing(
+                row.id,
+                row.url,
+                row.subject,
+                row.body,
+                files.get(row.id or 0, ()) + file_attachment(row.attachment),
+            )
             for row in todo
         ]
     )

@@ -1,94 +1,90 @@
-"""Every deployment definition loads (SPEC §4 ``serve``), without starting any Prefect server.
-
-Builds the deployments for a database holding an issued cycle, as ``danvan serve`` does, and
-checks what a Prefect server would be told: schedule, time zone, parameters, entrypoint.
-"""
+"""Every deployment definition loads (SPEC §5 ``serve``), without starting any Prefect server,
+and every cycle's calendar is what the plan says (read as local times of Asia/Ho_Chi_Minh)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from datetime import date, time
 
+import pendulum
 import pytest
-from small_province import issue_small_cycle
 
-from danvan.db import get_engine, reading, transaction
-from danvan.deployments.reminders import REMIND_ENTRYPOINT, daily_cron, reminder_deployments
 from danvan.deployments.serve import all_deployments
-from danvan.models.tables import Cycle
+from danvan.rules.calendar import CycleDates, cycle_runs, started_too_late
 
-SECRET_MARKERS = ("://", "@", "password", "pass", "token", "secret", "key")
-
-
-@pytest.fixture
-def issued(db_url: str, tmp_path: Path) -> str:
-    issue_small_cycle(tmp_path, send_at="07:30")
-    return db_url
+SECRET_MARKERS = ("://", "@", "password", "pass", "token", "secret")
 
 
-def _deployments() -> list:
-    with reading(get_engine()) as session:
-        return all_deployments(session)
-
-
-def test_one_daily_reminder_deployment_per_open_cycle(issued):
-    [d] = _deployments()
-    assert d.name == "remind-2024"
-    [schedule] = d.schedules
-    assert schedule.schedule.cron == "30 7 * * *"
+def test_four_fixed_deployments_one_concurrent_run_each():
+    deployments = {d.name: d for d in all_deployments()}
+    assert set(deployments) == {"nhac-viec", "tong-hop", "xep-loai", "theo-doi"}
+    [schedule] = deployments["theo-doi"].schedules
     assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
-    assert schedule.active
-    assert d.parameters == {"year": 2024}  # at=None: the flow acts at its scheduled time
-    assert d.entrypoint == REMIND_ENTRYPOINT
+    for d in deployments.values():
+        assert "danvan" in d.tags
+        assert d.concurrency_limit == 1 or d.concurrency_options is not None
+        assert not json.dumps(d.parameters).count("://")
 
 
-def test_entrypoint_loads_the_real_prefect_flow(issued):
+def test_entrypoints_load_the_real_prefect_flows():
     from prefect.flows import Flow, load_flow_from_entrypoint
 
-    [d] = _deployments()
-    flow = load_flow_from_entrypoint(d.entrypoint)
-    assert isinstance(flow, Flow)
-    assert flow.name == "remind"
+    for d in all_deployments():
+        flow = load_flow_from_entrypoint(d.entrypoint)
+        assert isinstance(flow, Flow) and flow.name == d.flow_name
 
 
-def test_no_secrets_in_parameters(issued):
-    for d in _deployments():
-        text = json.dumps(d.parameters).lower()
-        assert not any(marker in text for marker in SECRET_MARKERS), d.parameters
-        assert set(d.parameters) <= {"year"}
+DATES = CycleDates(
+    province="QNG", year=2024, timezone="Asia/Ho_Chi_Minh", issued_on=date(2024, 2, 17),
+    self_assessment=date(2024, 11, 10), district_compilation=date(2024, 11, 20),
+    province_scoring=date(2024, 11, 29), send_at=time(8, 0), before_days=(14, 7, 3, 1),
+)  # fmt: skip
 
 
-def test_published_cycles_get_no_deployment(issued):
-    from datetime import UTC, datetime
-
-    with transaction(get_engine()) as session:
-        cycle = session.query(Cycle).one()
-        cycle.published_at = datetime(2024, 12, 1, tzinfo=UTC)
-    assert _deployments() == []
+def _local(run) -> str:  # type: ignore[no-untyped-def]
+    return pendulum.instance(run.at).in_timezone("Asia/Ho_Chi_Minh").format("YYYY-MM-DD HH:mm")
 
 
-def test_built_from_given_cycles_too(issued):
-    with reading(get_engine()) as session:
-        cycles = list(session.query(Cycle).all())
-    [d] = reminder_deployments(cycles)
-    assert d.name == "remind-2024"
+def test_the_calendar_of_a_cycle():
+    runs = cycle_runs(DATES, ["QNG.BSN", "QNG.STH"])
+    milestones = [(r.name, _local(r)) for r in runs if r.kind != "nhac-viec"]
+    assert milestones == [
+        ("tong-hop-QNG.BSN-2024", "2024-11-11 08:00"),
+        ("tong-hop-QNG.STH-2024", "2024-11-11 08:00"),
+        ("tong-hop-QNG.BSN-2024", "2024-11-20 08:00"),
+        ("tong-hop-QNG.STH-2024", "2024-11-20 08:00"),
+        ("tong-hop-QNG-2024", "2024-11-21 08:00"),
+        ("xep-loai-QNG-2024", "2024-11-21 09:00"),
+    ]
+    reminders = [r for r in runs if r.kind == "nhac-viec"]
+    assert reminders[0].name == "nhac-viec-QNG-2024-2024-10-24"
+    assert _local(reminders[-1]) == "2024-12-13 08:00"
+    assert len({r.key for r in runs}) == len(runs)  # one key per run: never a duplicate
+    for r in runs:
+        assert {"danvan", "2024", "QNG-2024", r.kind} <= set(r.tags)
+        assert not any(m in json.dumps(r.parameters).lower() for m in SECRET_MARKERS)
+
+
+def test_a_moved_deadline_moves_its_runs_and_only_them():
+    before = {r.key for r in cycle_runs(DATES, ["QNG.BSN"])}
+    moved = CycleDates(**{**DATES.__dict__, "district_compilation": date(2024, 11, 22)})
+    after = {r.key for r in cycle_runs(moved, ["QNG.BSN"])}
+    assert before != after
+    assert {k for k in before - after if ":tong-hop:" in k or ":xep-loai:" in k}
+    assert cycle_runs(DATES, ["QNG.BSN"]) == cycle_runs(DATES, ["QNG.BSN"])
 
 
 @pytest.mark.parametrize(
-    ("send_at", "cron"), [("08:00", "0 8 * * *"), ("07:30", "30 7 * * *"), ("0:05", "5 0 * * *")]
+    ("scheduled", "started", "late"),
+    [
+        ("2024-11-07T01:00:00Z", "2024-11-07T01:00:05Z", False),
+        ("2024-11-07T01:00:00Z", "2024-11-07T16:59:00Z", False),  # 23:59 the same local day
+        ("2024-11-07T01:00:00Z", "2024-11-07T17:00:00Z", True),  # 00:00 the next local day
+        ("2024-11-07T01:00:00Z", "2024-11-09T01:00:00Z", True),  # after a two-day outage
+    ],
 )
-def test_daily_cron(send_at, cron):
-    assert daily_cron(send_at) == cron
-
-
-def test_the_prefect_flows_can_be_pickled():
-    """Prefect pickles a flow to run it in a subprocess (``run_flow_in_subprocess``, ``Flow.serve``)."""
-    import cloudpickle
-
-    from danvan.flows.intake import submit
-    from danvan.flows.plan import issue_plan
-    from danvan.flows.remind import remind
-
-    for lazy in (remind, submit, issue_plan):
-        flow = cloudpickle.loads(cloudpickle.dumps(lazy.prefect))
-        assert flow.name == lazy.prefect.name
+def test_a_run_that_starts_after_its_day_is_late(scheduled, started, late):
+    assert (
+        started_too_late(pendulum.parse(scheduled), pendulum.parse(started), "Asia/Ho_Chi_Minh")
+        is late
+    )

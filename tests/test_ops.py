@@ -57,18 +57,29 @@ def test_bench_refuses_a_database_that_is_not_empty(cli, tmp_path):
     assert "database_not_empty" in again.stderr
 
 
-def test_serve_without_a_prefect_server_says_what_to_do(cli, monkeypatch):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.delenv("DANVAN_PREFECT_API_URL", raising=False)
-    from danvan.config.settings import get_settings
+def test_serve_help_is_current(cli):
+    """No separate environment, no FastAPI pin to copy: danvan's own environment serves."""
+    r = cli("serve", "--help")
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert "fastapi" not in text.lower() and "prefect-server/bin" not in text
+    assert "tự khởi động một server cục bộ" in text
+    assert "Ví dụ: danvan serve" in text
 
-    get_settings.cache_clear()
-    r = cli("serve")
-    assert r.exit_code == 1
-    assert "prefect server start" in r.stderr
-    assert "PREFECT_API_URL" in r.stderr
-    assert "[prefect_api_missing]" in r.stderr
-    assert r.stdout == ""
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_serve_without_a_setting_starts_a_local_prefect_server(sqlite_url, tmp_path):
+    """The server ``danvan serve`` starts when nothing is configured: SQLite beside danvan.db."""
+    import httpx
+    from sinks import free_port
+
+    from danvan.cli.ops import _local_server
+
+    with _local_server(free_port()) as url:
+        assert httpx.get(url + "/health", timeout=5).status_code == 200
+        assert (tmp_path / "prefect").is_dir()
+    assert any((tmp_path / "prefect").glob("*.db"))
 
 
 def test_serve_with_an_unreachable_server_fails_fast(cli, monkeypatch):

@@ -5,7 +5,7 @@ sync flow run costs ≈1 s otherwise). Checks:
 
 * ``plan issue`` → ``submit`` → ``remind`` as Prefect flow runs: every run COMPLETED, the same
   return values and the same database (status, deliveries) as the very same steps in-process;
-* a *scheduled* run of the ``remind-<year>`` deployment, executed the way ``serve()`` executes it
+* a *scheduled* run of the ``nhac-viec`` deployment, executed the way ``serve()`` executes it
   (``python -m prefect.engine`` loading the deployment's entrypoint), acts at its scheduled time;
 * ``danvan … --format json`` under Prefect keeps stdout pure JSON (Prefect logs go to stderr).
 """
@@ -51,7 +51,7 @@ def prefect_api() -> Iterator[str]:
 
     with (
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(),
+        prefect_test_harness(server_startup_timeout=180),  # a loaded machine needs > 30 s
     ):
         yield str(PREFECT_API_URL.value())
 
@@ -131,9 +131,10 @@ def test_flows_through_prefect_match_in_process(prefect_api, sink, tmp_path, mon
 
 def test_the_lazy_flow_goes_through_prefect_when_asked(prefect_api, sink, tmp_path, monkeypatch):
     """``DANVAN_USE_PREFECT=1``: the CLI's own call path creates a Prefect flow run."""
-    from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
     from prefect.client.schemas.sorting import FlowRunSort
+
+    from prefect import get_client
 
     fresh_database(tmp_path / "c", monkeypatch)
     monkeypatch.setenv("DANVAN_USE_PREFECT", "1")
@@ -151,28 +152,28 @@ def test_the_lazy_flow_goes_through_prefect_when_asked(prefect_api, sink, tmp_pa
     assert {r.state.type.value for r in runs} == {"COMPLETED"}
 
 
-def test_a_scheduled_remind_run_acts_at_its_scheduled_time(
+def test_a_scheduled_remind_run_that_starts_after_its_day_sends_nothing_late(
     prefect_api, sink, tmp_path, monkeypatch
 ):
-    """The deployment's run, executed as ``serve()`` does, uses the scheduled time as T."""
-    from prefect import get_client
+    """The deployment's run, executed as ``serve()`` does, acts at its scheduled day only:
+    scheduled for 7 November 2024 and started today, it records the day as skipped (SPEC §4.1)."""
     from prefect.states import Scheduled
     from sqlmodel import select
 
-    from danvan.deployments.reminders import reminder_deployments
-    from danvan.models.tables import Delivery
+    from danvan.deployments.cycle import cycle_deployments
+    from danvan.models.tables import AuditEntry, Delivery
+    from prefect import get_client
 
     url = fresh_database(tmp_path / "d", monkeypatch)
     write_province(tmp_path / "d", sink.url("d"))
     import_org(str(tmp_path / "d" / "org.yaml"), at(ISSUE_AT))
     issue_plan.fn(str(tmp_path / "d" / "plan.yaml"), at(ISSUE_AT))
-    with reading(get_engine()) as session:
-        [deployment] = reminder_deployments(session)
+    [deployment] = [d for d in cycle_deployments() if d.name == "nhac-viec"]
     deployment_id = deployment.apply()
     scheduled = datetime(2024, 11, 7, 1, 30, tzinfo=UTC)  # 08:30 in Hà Nội
     with get_client(sync_client=True) as client:
         run = client.create_flow_run_from_deployment(
-            deployment_id, state=Scheduled(scheduled_time=scheduled)
+            deployment_id, state=Scheduled(scheduled_time=scheduled), parameters={"year": YEAR}
         )
     env = {
         **os.environ,
@@ -187,13 +188,12 @@ def test_a_scheduled_remind_run_acts_at_its_scheduled_time(
     with get_client(sync_client=True) as client:
         finished = client.read_flow_run(run.id)
     assert finished.state.is_completed(), finished.state
-    assert finished.name == "remind-2024"
     with reading(get_engine()) as session:
         rows = session.exec(select(Delivery).where(Delivery.kind != "announcement")).all()
-    assert rows, "the scheduled run sent nothing"
-    assert {r.day for r in rows} == {date(2024, 11, 7)}  # the scheduled day, not today
-    assert {r.kind for r in rows} == {"before", "digest"}
-    assert all(r.status == "sent" for r in rows)
+    assert rows == []  # nothing sent late
+    with reading(get_engine()) as session:
+        [skip] = session.exec(select(AuditEntry).where(AuditEntry.action == "remind_skipped")).all()
+    assert skip.detail["day"] == date(2024, 11, 7).isoformat()  # the scheduled day, not today
 
 
 def test_json_output_stays_pure_under_prefect(sink, tmp_path, monkeypatch):
@@ -207,6 +207,7 @@ def test_json_output_stays_pure_under_prefect(sink, tmp_path, monkeypatch):
         "DANVAN_DATABASE_URL": url,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     args = ["remind", "--cycle", str(YEAR), "--at", REMIND_AT, "--format", "json"]
     done = subprocess.run(
@@ -223,10 +224,10 @@ def test_compile_publishes_its_summary_and_ranking_as_artifacts(
     prefect_api, sink, tmp_path, monkeypatch
 ):
     """The Prefect UI shows each compilation: a markdown summary and a ranking table."""
-    from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from danvan.flows.compile import compile_reports
+    from prefect import get_client
 
     fresh_database(tmp_path / "d", monkeypatch)
     run_cycle(tmp_path / "d", sink.url("d"), lambda flow, *args: flow.fn(*args))
@@ -245,3 +246,23 @@ def test_compile_publishes_its_summary_and_ranking_as_artifacts(
     for key, code in zip(keys, compilers, strict=True):
         assert by_key[key].type == "markdown" and code in str(by_key[key].data)
         assert by_key[key + "-ranking"].type == "table"
+
+
+def test_runs_that_failed_their_purpose_end_in_a_named_state(prefect_api, tmp_path, monkeypatch):
+    """Every delivery failed, every file rejected: the UI shows it (not plain Completed)."""
+    fresh_database(tmp_path / "f", monkeypatch)
+    write_province(tmp_path / "f", "json://127.0.0.1:1")  # a closed port: a certain failure
+    import_org(str(tmp_path / "f" / "org.yaml"), at(ISSUE_AT))
+    issue_plan.fn(str(tmp_path / "f" / "plan.yaml"), at(ISSUE_AT))
+    monkeypatch.setenv("DANVAN_NOTIFY_RETRIES", "0")
+    from danvan.config.settings import get_settings
+
+    get_settings.cache_clear()
+    reminded = remind.prefect(YEAR, at(REMIND_AT), return_state=True)
+    assert reminded.name == "Gửi lỗi" and reminded.is_completed()
+    assert reminded.result()["sent"] and not any(s["ok"] for s in reminded.result()["sent"])
+    bad = tmp_path / "f" / "bad.yaml"
+    bad.write_text("unit: TST.NOPE\n", "utf-8")
+    rejected = submit.prefect([str(bad)], at(SUBMIT_AT), return_state=True)
+    assert rejected.name == "Bị từ chối"
+    assert not rejected.result()[0]["accepted"]

@@ -153,9 +153,12 @@ def plan_issue(
 
     Ví dụ: danvan plan issue plan.yaml --at 2024-02-17T09:00
     """
+    from danvan.cli.prefect_report import report
     from danvan.flows.plan import issue_plan
 
-    result = issue_plan(str(file), parse_at(at))
+    when = parse_at(at)
+    result = issue_plan(str(file), when)
+    report("plan", when, [result["year"]])
     from danvan.db import get_engine, reading
     from danvan.views import units_without_contact
 

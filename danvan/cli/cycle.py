@@ -19,6 +19,7 @@ from danvan.cli.common import (
     print_csv,
     print_json,
 )
+from danvan.cli.prefect_report import check_reachable, report, resume_sign_off
 from danvan.rules.labels import describe_field
 
 
@@ -51,12 +52,15 @@ def submit(
     if bool(files) == bool(inbox):
         err("Cần tệp tự đánh giá hoặc --inbox DIR (không dùng cả hai).")
         raise typer.Exit(2)
+    when = parse_at(at)
     if inbox:
-        doc = submit_inbox(str(inbox), parse_at(at))
+        doc = submit_inbox(str(inbox), when)
         results = doc["files"]
     else:
-        results = submit_flow([str(f) for f in files or []], parse_at(at))
+        results = submit_flow([str(f) for f in files or []], when)
         doc = {"files": results}
+    if any(r["accepted"] and not r.get("duplicate") for r in results):
+        report("submit", when)
     if fmt is JsonOrText.json:
         print_json(doc)
     else:
@@ -116,6 +120,7 @@ def status(
         return
     with reading(get_engine()) as session:
         doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
+    check_reachable()
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
@@ -148,7 +153,10 @@ def remind(
     """
     from danvan.flows.remind import remind as remind_flow
 
-    doc = remind_flow(cycle, parse_at(at), dry_run)
+    when = parse_at(at)
+    doc = remind_flow(cycle, when, dry_run)
+    if not dry_run:
+        report("remind", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
         return
@@ -170,7 +178,9 @@ def appraise(
     """
     from danvan.flows.appraise import appraise as appraise_flow
 
-    result = appraise_flow(str(file), parse_at(at))
+    when = parse_at(at)
+    result = appraise_flow(str(file), when)
+    report("appraise", when, [result["year"]])
     if fmt is JsonOrText.json:
         print_json(result)
         return
@@ -190,7 +200,9 @@ def publish(
     """
     from danvan.flows.publish import publish as publish_flow
 
-    doc = publish_flow(cycle, parse_at(at))
+    when = parse_at(at)
+    doc = publish_flow(cycle, when)
+    report("publish", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
         return
@@ -291,18 +303,31 @@ def demo(
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Chạy trực tiếp, không khởi động Prefect.")
     ] = False,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep", help="Giữ Prefect server của bản chạy thử để xem lại các lượt chạy."
+        ),
+    ] = False,
 ) -> None:
     """Chạy thử trọn một kỳ trên tỉnh mẫu kèm theo và ghi các báo cáo.
 
     Dùng CSDL SQLite riêng trong --out, gửi mọi tin đến một hộp thư thử trên máy này, chạy các
-    luồng qua Prefect (một server tạm khởi động một lần).
+    luồng qua Prefect (một server tạm khởi động một lần; nhật ký của Prefect ghi vào
+    --out/prefect.log). Với --keep, server Prefect của bản chạy thử được giữ lại để xem các
+    lượt chạy trên giao diện của nó.
 
     Ví dụ: danvan demo --out demo-out
     """
     from danvan.demo import run
 
-    run(out, use_prefect=not no_prefect, say=typer.echo)
+    kept = run(out, use_prefect=not no_prefect, say=typer.echo, keep=keep and not no_prefect)
     typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
+    if kept is not None:
+        typer.echo(
+            f"Prefect server vẫn chạy: xem các lượt chạy tại {kept.ui} (dữ liệu trong "
+            f"{kept.home}; dừng: kill {kept.process.pid})."
+        )
 
 
 @app.command()
@@ -403,3 +428,37 @@ def export(
         print_json({"files": [str(p) for p in paths]})
         return
     typer.echo(f"Đã ghi {len(paths)} tệp của {unit} vào {out / unit}/")
+
+
+@app.command()
+@handles_rejections
+def approve(
+    cycle: Cycle,
+    by: Annotated[str, typer.Option("--by", help="Mã của tỉnh phê duyệt, vd. QNG.")],
+    note: Annotated[str, typer.Option("--note", help="Ghi chú kèm phê duyệt.")] = "",
+    return_: Annotated[
+        bool, typer.Option("--return", help="Trả lại (không phê duyệt), --note ghi lý do.")
+    ] = False,
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Tỉnh phê duyệt kết quả xếp loại cuối cùng; việc công bố chờ phê duyệt (cũng là biểu mẫu Prefect).
+
+    Ghi vào CSDL của danvan (có nhật ký), nên chạy được cả khi không có Prefect; khi có, lượt
+    công bố đang chờ phê duyệt sẽ tiếp tục.
+
+    Ví dụ: danvan approve --cycle 2024 --by QNG --note "Đồng ý kết quả"
+    """
+    from danvan.tasks.signoff import record_sign_off
+
+    decision = record_sign_off(
+        cycle, by, parse_at(at), "returned" if return_ else "approved", note, actor=f"cli:{by}"
+    )
+    resumed = resume_sign_off(cycle, {"approve": decision.approved, "note": decision.note})
+    if fmt is JsonOrText.json:
+        print_json(decision.to_dict() | {"resumed_prefect_run": resumed})
+        return
+    verb = "Đã phê duyệt" if decision.approved else "Đã trả lại"
+    typer.echo(f"{verb} kết quả xếp loại kỳ {cycle} ({by}, {decision.at}).")
+    if resumed:
+        typer.echo("Lượt chạy công bố trên Prefect đang chờ đã được tiếp tục.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,70 +17,135 @@ from danvan.cli.common import err, handles_rejections
 if TYPE_CHECKING:
     from danvan.bench import BenchRun
 
-NO_API = (
-    "Chưa cấu hình Prefect server: 'danvan serve' cần một Prefect server chạy thật, vì máy chủ "
-    "tạm (ephemeral) không bao giờ tạo lượt chạy theo lịch. Hãy chạy 'prefect server start' "
-    "(một cửa sổ khác hoặc một dịch vụ), rồi đặt PREFECT_API_URL=http://127.0.0.1:4200/api "
-    "và chạy lại 'danvan serve'. Cách dựng server: 'danvan serve --help'. [prefect_api_missing]"
-)
+
+@app.command()
+@handles_rejections
+def serve(
+    port: Annotated[
+        int,
+        typer.Option("--port", help="Cổng của Prefect server tự khởi động (khi chưa cấu hình)."),
+    ] = 4200,
+) -> None:
+    """Chạy chu trình trên Prefect: nhắc hạn, tổng hợp, phê duyệt và công bố đúng lịch.
+
+    Có PREFECT_API_URL (biến môi trường, hoặc 'prefect config set PREFECT_API_URL=…'): dùng
+    Prefect server đó. Chưa cấu hình: tự khởi động một server cục bộ (SQLite, trong thư mục dữ
+    liệu của danvan, cạnh CSDL) và in địa chỉ giao diện. Phục vụ bốn deployment (nhac-viec,
+    tong-hop, xep-loai, theo-doi); lịch của mỗi kỳ là các lượt chạy trên chúng, tạo khi ban hành
+    kế hoạch và được cập nhật mười phút một lần. Chạy đến khi bị dừng; lịch vẫn còn nguyên.
+
+    Ví dụ: danvan serve
+    """
+    from danvan.prefect_api import configured_api_url, reachable, redacted
+
+    url = configured_api_url()
+    with ExitStack() as stack:
+        if url is None:
+            url = stack.enter_context(_local_server(port))
+            typer.echo(f"Prefect UI: {url.removesuffix('/api')}  (máy chủ Prefect cục bộ, SQLite)")
+        elif not reachable(url):
+            err(
+                f"Không kết nối được Prefect server tại {redacted(url)}: hãy kiểm tra "
+                "'prefect server start' đang chạy. [prefect_unavailable]"
+            )
+            raise typer.Exit(1)
+        else:
+            typer.echo(f"Prefect UI: {redacted(url).removesuffix('/api')}")
+        os.environ["PREFECT_API_URL"] = url  # the profile's or danvan's setting, for Prefect too
+
+        from danvan.deployments.serve import all_deployments, serve_all
+
+        deployments = all_deployments()
+        for d in deployments:
+            typer.echo(f"deployment {d.flow_name}/{d.name}")
+        _follow_now()
+        serve_all(deployments)
 
 
 @app.command()
 @handles_rejections
-def serve() -> None:
-    """Chạy các lịch Prefect của mọi kỳ đang mở (nhắc hạn hằng ngày vào giờ send_at của kế hoạch).
+def deploy(
+    pool: Annotated[str, typer.Option("--pool", help="Tên work pool (kiểu process).")] = "danvan",
+) -> None:
+    """Đăng ký các deployment của chu trình lên một work pool (kiểu process) cho 'prefect worker'.
 
-    Cần một Prefect server đang chạy tại PREFECT_API_URL. Chạy server đó trong môi trường riêng,
-    vì bộ lập lịch của prefect 3.8 không tạo lượt chạy với SQLAlchemy 2.1 (của danvan):
+    Cách chạy cho môi trường thật thay cho 'danvan serve': các worker (bao nhiêu cũng được, đã cài
+    danvan và cùng các thiết lập DANVAN_*) chạy các lượt. Cần Prefect server (PREFECT_API_URL
+    trong biến môi trường hoặc trong profile đang dùng).
 
-    python -m venv prefect-server
-
-    prefect-server/bin/pip install "prefect==3.8.8" "sqlalchemy<2.1" "fastapi<0.155"
-
-    prefect-server/bin/prefect server start
-
-    Chạy đến khi bị dừng; dừng lệnh này, các lịch vẫn còn hiệu lực.
-
-    Ví dụ: PREFECT_API_URL=http://127.0.0.1:4200/api danvan serve
+    Ví dụ: danvan deploy --pool danvan && prefect worker start --pool danvan
     """
+    from danvan.prefect_api import configured_api_url, reachable, redacted
+
+    url = configured_api_url()
+    if not url or not reachable(url):
+        err(
+            f"Không kết nối được Prefect server{' tại ' + redacted(url) if url else ''}: đặt "
+            "PREFECT_API_URL (hoặc 'prefect config set PREFECT_API_URL=…'). [prefect_unavailable]"
+        )
+        raise typer.Exit(1)
+    os.environ["PREFECT_API_URL"] = url
+    from danvan.deployments.serve import deploy_to_pool
+
+    for name in deploy_to_pool(pool):
+        typer.echo(f"deployment {name} → work pool '{pool}'")
+    typer.echo(f"Chạy worker: prefect worker start --pool {pool}")
+    _ask_follow()
+
+
+def _ask_follow() -> bool:
+    """One ``theo-doi`` run now: the calendar of every open cycle, created or brought in step."""
+    import time
+
+    from danvan.prefect_api import PrefectRest, PrefectUnavailable, configured_api_url
+    from danvan.tasks.calendar import run_spec
+
+    key = f"danvan:start:{os.getpid()}:{time.time():.0f}"
+    try:
+        with PrefectRest(configured_api_url() or "") as rest:
+            spec = run_spec("theo-doi", "theo-doi", key, None, {}, ("danvan", "theo-doi"))
+            return rest.create_run(spec) is not None
+    except PrefectUnavailable:
+        return False
+
+
+def _follow_now() -> None:
+    """Ask for ``theo-doi`` as soon as ``serve`` has registered the deployments."""
+    import threading
+    import time
+
+    def later() -> None:
+        for _ in range(60):
+            time.sleep(1)
+            if _ask_follow():
+                return
+
+    threading.Thread(target=later, daemon=True).start()
+
+
+@contextmanager
+def _local_server(port: int) -> Iterator[str]:
+    """A Prefect server on SQLite beside danvan's database, for as long as we serve."""
+    from danvan import prefect_local
     from danvan.config.settings import get_settings
 
-    api_url = get_settings().prefect_api_url
-    if not api_url:
-        err(NO_API)
-        raise typer.Exit(1)
-    _check_reachable(api_url)
-    os.environ.setdefault("PREFECT_API_URL", api_url)  # DANVAN_PREFECT_API_URL alone counts too
-
-    from danvan.db import get_engine, reading
-    from danvan.deployments.serve import all_deployments, serve_all
-
-    with reading(get_engine()) as session:
-        deployments = all_deployments(session)
-    if not deployments:
-        err(
-            "Không có kỳ đánh giá nào đang mở (mọi kỳ đã công bố hoặc chưa ban hành kế hoạch): "
-            "không có gì để chạy. [no_open_cycle]"
-        )
-        raise typer.Exit(1)
-    for d in deployments:
-        schedule = d.schedules[0].schedule
-        typer.echo(f"{d.name}: cron '{schedule.cron}' ({schedule.timezone}), {d.parameters}")
-    serve_all(deployments)
-
-
-def _check_reachable(api_url: str) -> None:
-    """Fail in seconds with a clear message, not after Prefect's retries with a traceback."""
-    import httpx
-
+    db = get_settings().database_url
+    data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
     try:
-        httpx.get(api_url.rstrip("/") + "/health", timeout=5)
-    except httpx.HTTPError as exc:
-        err(
-            f"Không kết nối được Prefect server tại {api_url} ({exc.__class__.__name__}): "
-            "hãy kiểm tra 'prefect server start' đang chạy. [prefect_unavailable]"
-        )
+        server = prefect_local.start(data / "prefect", port)
+    except prefect_local.LocalServerFailed as exc:
+        err(f"Prefect server không khởi động được; xem {exc}. [prefect_unavailable]")
         raise typer.Exit(1) from None
+    previous = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(server.home)  # this process's own client state, beside it
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("PREFECT_HOME", None)
+        else:
+            os.environ["PREFECT_HOME"] = previous
 
 
 @app.command()

@@ -1,0 +1,192 @@
+"""Talking to a Prefect server without importing Prefect (the CLI's edge to the operators' console).
+
+Why: ``import prefect`` costs ≈1 s and a flow run through the API another ≈2 s, while an
+official's ``danvan submit`` must answer in about a second and must never depend on Prefect being
+up. So the acting commands record their step in danvan's database first, in-process, and then
+*report* to Prefect over a few plain REST calls (httpx): create or move the cycle's scheduled
+runs, trigger a follow-up run. When the server is down that report is one line on stderr and
+nothing else; the next run of ``theo-doi`` (every few minutes under ``danvan serve``) catches up
+from the database, which is the truth.
+
+Where the API is: ``PREFECT_API_URL`` (or ``DANVAN_PREFECT_API_URL``) in the environment, else
+the active profile of ``prefect config set PREFECT_API_URL=…`` (``$PREFECT_HOME/profiles.toml``),
+read as a TOML file, the way Prefect itself reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+UNREACHABLE_CODE = "prefect_unreachable"
+
+
+def profile_api_url(env: dict[str, str] | None = None) -> str | None:
+    """``PREFECT_API_URL`` of the active Prefect profile, if one is set there."""
+    env = dict(os.environ) if env is None else env
+    home = Path(env.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(env.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = env.get("PREFECT_PROFILE") or doc.get("active") or "ephemeral"
+    value = doc.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
+    return str(value) if value else None
+
+
+def configured_api_url() -> str | None:
+    """Where Prefect's API is, by the environment, danvan's settings or the active profile."""
+    from danvan.config.settings import get_settings
+
+    return get_settings().prefect_api_url or profile_api_url()
+
+
+def redacted(url: str) -> str:
+    """The URL without any user:password (a basic-auth string must never be printed)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+_reachable: dict[str, bool] = {}
+
+
+def reachable(url: str, timeout: float = 1.5) -> bool:
+    """Is the server answering? Asked once per process (a refused port answers at once)."""
+    if url not in _reachable:
+        import httpx
+
+        try:
+            ok = httpx.get(url.rstrip("/") + "/health", timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        _reachable[url] = ok
+    return _reachable[url]
+
+
+def say_unreachable(url: str) -> None:
+    """The one line an official sees when Prefect is down (the step itself is recorded)."""
+    sys.stderr.write(
+        f"Prefect không truy cập được tại {redacted(url)}: đã ghi vào cơ sở dữ liệu, "
+        f"Prefect sẽ cập nhật khi hoạt động lại. [{UNREACHABLE_CODE}]\n"
+    )
+
+
+class PrefectUnavailable(Exception):
+    """The API is not configured, not answering, or refused a request."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A flow run to exist on the Prefect server: which deployment, when, with what."""
+
+    flow: str
+    deployment: str
+    name: str
+    key: str  # idempotency key: the same key is the same run, never a second one
+    scheduled: datetime | None  # aware; None: as soon as a runner is free (the server's now)
+    parameters: dict[str, Any]
+    tags: tuple[str, ...]
+
+
+class PrefectRest:
+    """A handful of REST calls to Prefect's API (the subset of its client danvan needs)."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        import httpx
+
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        self._deployments: dict[tuple[str, str], str | None] = {}
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PrefectRest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise PrefectUnavailable(f"{exc.__class__.__name__} ({redacted(self.url)})") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise PrefectUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        return response.json() if response.content else None
+
+    def deployment_id(self, flow: str, deployment: str) -> str | None:
+        """The id of ``flow/deployment``, or None when ``danvan serve`` has not registered it."""
+        if (flow, deployment) not in self._deployments:
+            found = self._call("GET", f"/deployments/name/{flow}/{deployment}")
+            self._deployments[(flow, deployment)] = found["id"] if found else None
+        return self._deployments[(flow, deployment)]
+
+    def create_run(self, spec: RunSpec) -> dict | None:
+        """Create ``spec`` as a scheduled run (the same key returns the existing run unchanged)."""
+        deployment = self.deployment_id(spec.flow, spec.deployment)
+        if deployment is None:
+            return None
+        details: dict[str, str] = {}
+        if spec.scheduled is not None:
+            details["scheduled_time"] = spec.scheduled.isoformat()
+        body = {
+            "name": spec.name,
+            "parameters": spec.parameters,
+            "tags": list(spec.tags),
+            "idempotency_key": spec.key,
+            "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": details},
+        }
+        return self._call("POST", f"/deployments/{deployment}/create_flow_run", json=body)
+
+    def runs(self, tags: list[str], states: list[str] | None = None) -> list[dict]:
+        """Flow runs carrying every tag in ``tags`` (optionally only in state types ``states``)."""
+        flow_runs: dict[str, Any] = {"tags": {"all_": tags}}
+        if states:
+            flow_runs["state"] = {"type": {"any_": states}}
+        out: list[dict] = []
+        while True:
+            page = self._call(
+                "POST",
+                "/flow_runs/filter",
+                json={"flow_runs": flow_runs, "limit": 200, "offset": len(out), "sort": "ID_DESC"},
+            )
+            out.extend(page or [])
+            if not page or len(page) < 200:
+                return out
+
+    def delete_run(self, run_id: str) -> None:
+        self._call("DELETE", f"/flow_runs/{run_id}")
+
+    def read_run(self, run_id: str) -> dict | None:
+        return self._call("GET", f"/flow_runs/{run_id}")
+
+    def resume(self, run_id: str, run_input: dict[str, Any]) -> dict | None:
+        """Answer a run waiting for input (a suspended sign-off) with ``run_input``."""
+        return self._call("POST", f"/flow_runs/{run_id}/resume", json={"run_input": run_input})
+
+
+def connect() -> PrefectRest | None:
+    """A client for the configured, answering API; None (after one line on stderr) otherwise."""
+    url = configured_api_url()
+    if not url:
+        return None
+    if not reachable(url):
+        say_unreachable(url)
+        return None
+    return PrefectRest(url)

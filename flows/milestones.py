@@ -1,0 +1,22 @@
+"""Flow ``compile-milestone``: tổng hợp theo lịch — one compiler's compilation, at a milestone or
+as soon as all its units have submitted (SPEC §5). Runs of the ``tong-hop`` deployment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from danvan.config.settings import get_settings
+from danvan.flows.compile import compile_reports
+from danvan.runtime import flow, log, outcome, scheduled_instant
+
+
+@flow(name="compile-milestone", flow_run_name="tong-hop-{unit}-{year}")
+def compile_milestone(year: int, unit: str, at: datetime | None = None) -> dict:
+    """Compile ``unit`` as of ``at`` (default: the run's scheduled time) into the output folder;
+    the compiler is told, with its report attached where its channel takes attachments."""
+    at = at or scheduled_instant()
+    doc = compile_reports(year, at, str(get_settings().out_dir), unit, notify=True)
+    told = doc.get("told", [])
+    log(f"{unit}: compiled; {sum(t['ok'] for t in told)}/{len(told)} messages delivered")
+    failed = told and not any(t["ok"] for t in told)
+    return outcome(doc, "Mọi tin báo tổng hợp đều gửi lỗi" if failed else None, "Gửi lỗi")

@@ -1,0 +1,110 @@
+"""Phê duyệt kết quả: the province signs off the final ranking before it is published (SPEC §4).
+
+The decision lives in danvan's own table (``sign_off``), not in Prefect: ``danvan approve`` works
+with no Prefect at all, a sign-off can take days (Prefect's pause times out after an hour), and the
+portal calls :func:`record_sign_off` the same way. The publication run (``xep-loai``) reads it; the
+Prefect UI's input form, when answered, records through this same function. Every decision is kept
+and audited; the latest counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from danvan.db import get_engine, reading, transaction
+from danvan.models import store
+from danvan.models.tables import SignOff
+from danvan.rules import timing
+from danvan.rules.errors import reject
+from danvan.tasks.context import load_context
+
+DECISIONS = ("approved", "returned")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The latest sign-off of a cycle, as the CLI, the portal and the publication run read it."""
+
+    cycle: int
+    by: str
+    decision: str  # approved | returned
+    note: str
+    at: str  # local ISO
+    actor: str
+
+    @property
+    def approved(self) -> bool:
+        return self.decision == "approved"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def record_sign_off(
+    year: int, by: str, at: datetime, decision: str = "approved", note: str = "", actor: str = "cli"
+) -> Decision:
+    """Record the province's decision (one transaction, audited). Only the province signs off,
+    only before publication; returning the ranking needs a note saying why."""
+    if decision not in DECISIONS:
+        raise reject(
+            "invalid_decision", "decision", f"Quyết định phải là {' hoặc '.join(DECISIONS)}."
+        )
+    note = note.strip()
+    if decision == "returned" and not note:
+        raise reject("note_required", "--note", "Trả lại kết quả cần ghi rõ lý do.")
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        if by != ctx.province:
+            raise reject(
+                "not_province",
+                "--by",
+                f"Chỉ tỉnh ({ctx.province}) phê duyệt kết quả xếp loại; '{by}' không phải là tỉnh.",
+            )
+        if ctx.published:
+            raise reject(
+                "cycle_published", "--cycle", f"Kỳ {year} đã công bố; không phê duyệt lại."
+            )
+        assert ctx.cycle.id is not None
+        session.add(
+            SignOff(
+                cycle_id=ctx.cycle.id,
+                by_unit_id=ctx.org.ids[by],
+                decision=decision,
+                note=note,
+                at=at,
+                actor=actor,
+            )
+        )
+        store.audit(
+            session=session,
+            at=at,
+            actor=actor,
+            action=f"sign_off_{decision}",
+            entity="cycle",
+            key=f"{ctx.province}/{year}",
+            note=note,
+        )
+    return Decision(year, by, decision, note, timing.iso_local(at, ctx.tz) or "", actor)
+
+
+def latest_sign_off(year: int) -> Decision | None:
+    """The decision that counts (the latest), or None while the province has not decided."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        row = session.exec(
+            select(SignOff).where(SignOff.cycle_id == ctx.cycle.id).order_by(col(SignOff.id).desc())
+        ).first()
+    if row is None:
+        return None
+    codes = ctx.org.codes_by_id
+    return Decision(
+        year,
+        codes[row.by_unit_id],
+        row.decision,
+        row.note,
+        timing.iso_local(row.at, ctx.tz) or "",
+        row.actor,
+    )
