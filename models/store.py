@@ -2,17 +2,25 @@
 
 Reads are set-based (one query for all units of a cycle), so that a 25,000-unit country costs a
 handful of queries, not one per unit.
+
+Concurrency is designed here, in three helpers every write path uses (README, "How it is built"):
+``lock_cycle`` (the cycle row: shared by intake and appraisal, exclusive for ``publish``),
+``lock_unit`` (one unit's versions: a transaction-scoped advisory lock) and ``insert_ignore``
+(content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On SQLite a write
+transaction already holds the database's write lock from its start (``danvan.db``), so the two
+locks are no-ops there and only ``insert_ignore`` matters.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import (
@@ -77,12 +85,67 @@ def audit(
     )
 
 
+#: First key of the two-key advisory locks taken per unit (a namespace of our own).
+_UNIT_LOCK = 0x64760001
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> Cycle | None:
+    """The cycle row, read fresh and locked until the transaction ends.
+
+    Intake and appraisal take it shared (``FOR SHARE``: they run side by side); ``publish`` takes
+    it exclusive (``FOR NO KEY UPDATE``), so it waits for every intake already under way, and an
+    intake that comes after reads ``published_at`` set. This is what makes publication atomic
+    with respect to intake: a file answered "accepted" committed before the results were frozen.
+    """
+    stmt = select(Cycle).where(Cycle.id == cycle_id).execution_options(populate_existing=True)
+    if _dialect(session) == "postgresql":
+        stmt = stmt.with_for_update(read=not exclusive, key_share=exclusive)
+    return session.exec(stmt).first()
+
+
+def lock_unit(*, session: Session, unit_id: int) -> None:
+    """Serialise writers of one unit's versions (held until commit or rollback).
+
+    Without it two submissions of one unit both read version N and both write N + 1: one fails
+    on the unique (cycle, unit, version) key. Statements after the lock see every version
+    committed before it (READ COMMITTED), so versions come out 1..N with no gap.
+    """
+    if _dialect(session) == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :unit)"), {"ns": _UNIT_LOCK, "unit": unit_id}
+        )
+
+
+def insert_ignore(
+    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: Sequence[str]
+) -> int:
+    """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
+    the database waits for a concurrent inserter and then skips). Returns how many were new."""
+    if not rows:
+        return 0
+    make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    new = 0
+    for i in range(0, len(rows), 500):  # SQLite caps the parameters of one statement
+        stmt = make(model).values(rows[i : i + 500])
+        result = session.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
+        new += int(getattr(result, "rowcount", 0) or 0)
+    return new
+
+
 def store_file(*, session: Session, data: bytes, at: datetime) -> str:
-    """Keep the original bytes once, addressed by their sha256. Returns the checksum."""
+    """Keep the original bytes once, addressed by their sha256. Returns the checksum.
+
+    Two submissions carrying byte-identical files at once both succeed: the second insert is
+    skipped, not an error.
+    """
     digest = sha256(data)
     if session.get(StoredFile, digest) is None:
-        session.add(StoredFile(sha256=digest, size=len(data), content=data, first_seen_at=at))
-        session.flush()
+        row = {"sha256": digest, "size": len(data), "content": data, "first_seen_at": at}
+        insert_ignore(session=session, model=StoredFile, rows=[row], keys=["sha256"])
     return digest
 
 
