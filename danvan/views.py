@@ -18,9 +18,10 @@ from danvan.tasks.revision import load_returns
 
 
 def unit_results(
-    ctx: CycleContext, session: Session, at: datetime, within: list[str] | None = None
+    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
 ) -> list[UnitResult]:
-    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored)."""
+    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
+    ``None``: everything recorded)."""
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     codes = ctx.org.codes_by_id

@@ -14,7 +14,7 @@ locks are no-ops there and only ``insert_ignore`` matters.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,7 +121,7 @@ def lock_unit(*, session: Session, unit_id: int) -> None:
 
 
 def insert_ignore(
-    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: Sequence[str]
+    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: list[str]
 ) -> int:
     """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
     the database waits for a concurrent inserter and then skips). Returns how many were new."""
@@ -130,9 +130,8 @@ def insert_ignore(
     make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     new = 0
     for i in range(0, len(rows), 500):  # SQLite caps the parameters of one statement
-        stmt = make(model).values(rows[i : i + 500])
-        result = session.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
-        new += int(getattr(result, "rowcount", 0) or 0)
+        stmt = make(model).values(rows[i : i + 500]).on_conflict_do_nothing(index_elements=keys)
+        new += len(session.execute(stmt.returning(getattr(model, keys[0]))).all())
     return new
 
 
