@@ -1,8 +1,9 @@
 """Writing compiled files so that no reader ever sees half of one (SPEC §4.1, §4.4).
 
-Every file is written under a temporary name of its own in the target folder (the writer's
-process id and a random part: two compiles into one folder never share one) and moved into place
-with ``os.replace``, which is atomic within a folder. A folder's ``.complete`` marker is removed
+Every file is first written, under its final name, into a staging folder of its own inside the
+target folder (named by the writer's process id and a random part: two compiles into one folder
+never share one), then moved into place with ``os.replace``, which is atomic on one file system.
+Files keep their real names while staged, so the report embeds the chart as ``bieu-do-….png``. A folder's ``.complete`` marker is removed
 before its files are replaced and written last, holding the sha256 of the ``summary.json`` it
 belongs to: a reader that finds the marker and a matching summary has a finished compilation.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -23,20 +25,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 MARKER = ".complete"
-_TMP = re.compile(r"^\..+\.(\d+)-[0-9a-f]{12}\.tmp$")
+_STAGING = re.compile(r"^\.staging-(\d+)-[0-9a-f]{12}$")
 
 
-def temp_path(final: Path) -> Path:
-    """A temporary name beside ``final``, unique to this process and call."""
-    return final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+def staging_dir(folder: Path) -> Path:
+    """A new staging folder inside ``folder``, unique to this process and call."""
+    path = folder / f".staging-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    path.mkdir()
+    return path
 
 
 def remove_orphans(folder: Path) -> None:
-    """Temporary files of writers that died (killed mid-write); live writers' files are kept."""
+    """Staging folders of writers that died (killed mid-write); live writers' are kept."""
     for p in folder.iterdir():
-        m = _TMP.match(p.name)
+        m = _STAGING.match(p.name)
         if m and not _alive(int(m.group(1))):
-            p.unlink(missing_ok=True)
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -49,15 +53,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def write_bytes(final: Path, data: bytes) -> None:
-    tmp = temp_path(final)
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def normalise_zip(path: Path, at: datetime) -> None:
@@ -85,39 +80,41 @@ def normalise_zip(path: Path, at: datetime) -> None:
 
 
 class FolderWriter:
-    """Stage a compiler folder's files under temporary names, then move them all into place."""
+    """Stage a compiler folder's files, then move them all into place, the marker last."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.staged: list[tuple[Path, Path]] = []
+        self.staging: Path | None = None
+        self.staged: list[str] = []
 
     def __enter__(self) -> FolderWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         remove_orphans(self.folder)
         (self.folder / MARKER).unlink(missing_ok=True)
+        self.staging = staging_dir(self.folder)
         return self
 
     def stage(self, name: str, write: Callable[[Path], None]) -> Path:
-        """Write one file under a temporary name (``write`` gets the path); returns that path,
+        """Write one file into the staging folder (``write`` gets the path); returns that path,
         which later files may read (the report embeds the chart)."""
-        final = self.folder / name
-        tmp = temp_path(final)
-        self.staged.append((tmp, final))
-        write(tmp)
-        return tmp
+        assert self.staging is not None
+        path = self.staging / name
+        write(path)
+        self.staged.append(name)
+        return path
 
     def commit(self, summary: bytes) -> None:
         """Move every staged file into place, the summary last, then write the marker."""
-        for tmp, final in self.staged:
-            os.replace(tmp, final)
-        self.staged = []
-        write_bytes(self.folder / "summary.json", summary)
+        assert self.staging is not None
+        (self.staging / "summary.json").write_bytes(summary)
         digest = hashlib.sha256(summary).hexdigest()
-        write_bytes(self.folder / MARKER, f"{digest}\n".encode())
+        (self.staging / MARKER).write_text(f"{digest}\n")
+        for name in [*self.staged, "summary.json", MARKER]:
+            os.replace(self.staging / name, self.folder / name)
 
     def __exit__(self, *_exc: object) -> None:
-        for tmp, _final in self.staged:  # not committed: leave nothing behind
-            tmp.unlink(missing_ok=True)
+        if self.staging is not None:  # whatever was not moved: leave nothing behind
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def is_complete(folder: Path) -> bool:
