@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, text
@@ -29,11 +29,13 @@ from danvan.models.tables import (
     Compilation,
     CriteriaSetRow,
     Cycle,
+    Reopening,
     StoredFile,
     Submission,
     SubmissionReturn,
     Unit,
 )
+from danvan.rules.appraisal import Recorded, effective
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
 
@@ -238,15 +240,54 @@ def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> date
 def latest_adjustments(
     *, session: Session, cycle_id: int, until: datetime | None = None
 ) -> dict[int, dict[str, Adjustment]]:
-    """unit id → target (criterion code, ``bonus``, ``penalty``) → its latest adjustment."""
+    """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
+    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``)."""
     stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
     if until is not None:
         stmt = stmt.where(Adjustment.recorded_at <= until)
-    stmt = stmt.order_by(col(Adjustment.recorded_at), col(Adjustment.id))
+    rows = session.exec(stmt).all()
+    if not rows:
+        return {}
+    level = _levels(session)
+    by_unit: dict[int, list[Adjustment]] = {}
+    for adj in rows:
+        by_unit.setdefault(adj.unit_id, []).append(adj)
     out: dict[int, dict[str, Adjustment]] = {}
-    for adj in session.exec(stmt):
-        out.setdefault(adj.unit_id, {})[adj.target] = adj
+    for unit_id, adjs in by_unit.items():
+        by_id = {a.id: a for a in adjs}
+        records = [
+            Recorded(a.target, a.value, a.reason, level[a.by_unit_id], a.recorded_at, a.id or 0)
+            for a in adjs
+        ]
+        out[unit_id] = {t: by_id[r.seq] for t, r in effective(records).items()}
     return out
+
+
+def _levels(session: Session) -> dict[int, int]:
+    """Every unit's depth in the tree (0: a root, the province)."""
+    parent = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
+    levels: dict[int, int] = {}
+
+    def depth(uid: int, seen: frozenset[int] = frozenset()) -> int:
+        if uid not in levels:
+            up = parent.get(uid)
+            levels[uid] = 0 if up is None or up in seen else depth(up, seen | {uid}) + 1
+        return levels[uid]
+
+    for uid in parent:
+        depth(uid)
+    return levels
+
+
+def reopened_until(*, session: Session, cycle_id: int, unit_id: int) -> date | None:
+    """The date the province last reopened a compiler's appraisal to, if it did."""
+    stmt = (
+        select(Reopening.until)
+        .where(Reopening.cycle_id == cycle_id, Reopening.unit_id == unit_id)
+        .order_by(col(Reopening.recorded_at).desc(), col(Reopening.id).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
 
 
 def compiled_compilers(
