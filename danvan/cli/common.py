@@ -72,7 +72,6 @@ def handles_rejections(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from click.exceptions import ClickException, Exit
         from pydantic import ValidationError
 
         from danvan.rules.errors import Rejected
@@ -87,8 +86,8 @@ def handles_rejections(fn: F) -> F:
                 name = "DANVAN_" + "_".join(str(x) for x in e["loc"]).upper()
                 err(f"Cấu hình sai: {name}: {e['msg']} [invalid_settings]")
             raise typer.Exit(1) from None
-        except (Exit, ClickException):  # usage errors and exits keep Typer's own handling
-            raise
+        except (typer.Exit, typer.BadParameter, typer.exceptions.TyperException):
+            raise  # usage errors and exits keep Typer's own handling
         except Exception as exc:
             message, code = failure_line(exc)
             _LOG.error("%s: %s", code, redacted_context(exc))
