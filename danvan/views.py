@@ -88,10 +88,11 @@ def result_json(r: UnitResult, tz: str) -> dict:
 
 
 def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
-    """Messages whose last delivery failed (shown until the next ``remind`` delivers them)."""
+    """Messages whose last delivery failed (shown until the next ``remind`` delivers them), and
+    those whose fate is ``unknown`` (timed out or interrupted: never resent by themselves)."""
     rows = session.exec(
         select(Delivery)
-        .where(Delivery.cycle_id == cycle_id, Delivery.status == "failed")
+        .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("failed", "unknown")))
         .order_by(col(Delivery.day), col(Delivery.id))
     ).all()
     codes = {r.unit_id for r in rows}
@@ -104,6 +105,7 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
             "day": r.day.isoformat(),
             "to": r.url_redacted,
             "attempts": r.attempts,
+            "status": r.status,
             "error": r.last_error,
         }
         for r in rows
