@@ -27,17 +27,12 @@ for the next run, so a hanging endpoint costs one timeout, not minutes.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import IO
 
-from sqlalchemy import text, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
@@ -46,6 +41,7 @@ from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outcome, Outgoing, redact
 from danvan.tasks.attachments import workbook_attachments
+from danvan.tasks.lease import RunLease, run_alive
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")
@@ -104,75 +100,6 @@ def enqueue(
             )
     keys = ["cycle_id", "recipient_key", "milestone", "kind", "day"]
     return store.insert_ignore(session=session, model=Delivery, rows=list(rows.values()), keys=keys)
-
-
-class RunLease:
-    """Proof that a delivering run is alive, which the system drops when its process dies.
-
-    PostgreSQL: a session-level advisory lock on the run's key, held by a connection of its own.
-    SQLite: an exclusive ``flock`` on a file named by the token, beside the database.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.token = uuid.uuid4().hex
-        self._conn: Connection | None = None
-        self._file: IO[bytes] | None = None
-
-    def __enter__(self) -> RunLease:
-        if self.engine.dialect.name == "postgresql":
-            self._conn = self.engine.connect()
-            self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _key(self.token)})
-            self._conn.commit()
-        else:
-            import fcntl
-
-            path = _lease_dir(self.engine) / self.token
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(path, "wb")  # held open for the run
-            fcntl.flock(self._file, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._conn is not None:
-            self._conn.close()  # the server releases the session lock
-        if self._file is not None:
-            Path(self._file.name).unlink(missing_ok=True)
-            self._file.close()
-
-
-def run_alive(session: Session, token: str) -> bool:
-    """Whether the run that claimed rows with ``token`` still holds its lease."""
-    engine = session.get_bind()
-    if engine.dialect.name == "postgresql":
-        got = session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _key(token)}
-        ).scalar()
-        return not got
-    import fcntl
-
-    path = _lease_dir(engine) / token  # type: ignore[arg-type]
-    try:
-        with open(path, "rb") as f:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except FileNotFoundError:
-        return False
-    except BlockingIOError:
-        return True
-    path.unlink(missing_ok=True)  # its owner died without cleaning up
-    return False
-
-
-def _key(token: str) -> int:
-    return int(token[:15], 16)  # 60 bits: a positive bigint
-
-
-def _lease_dir(engine: Engine) -> Path:
-    db = engine.url.database
-    if db and db != ":memory:":
-        p = Path(db).resolve()
-        return p.parent / f".{p.name}.runs"
-    return Path(tempfile.gettempdir()) / "danvan-runs"
 
 
 def settle_dead_claims(session: Session, cycle_id: int, at: datetime) -> int:
