@@ -1,7 +1,7 @@
 """outbox claims and reopenings
 
 Revision ID: 0003
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-22 20:06:33.498640
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0003'
-down_revision: str | None = '0004'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
