@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     #: and the API's base URL (tests point it at a local endpoint).
     zalo_access_token: SecretStr | None = None
     zalo_api_url: str = "https://openapi.zalo.me"
+    #: a run stops claiming new messages after this long; the rest wait for the next run
+    notify_budget_seconds: float = 60.0
 
     @field_validator("database_url")
     @classmethod

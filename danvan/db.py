@@ -1,4 +1,15 @@
-"""Engine and transactions. SQLite is the embedded default; PostgreSQL runs the same code."""
+"""Engine and transactions. SQLite is the embedded default; PostgreSQL runs the same code.
+
+Writes and reads are told apart on purpose. A write (``transaction``) on SQLite holds the write
+lock from its first statement (``BEGIN IMMEDIATE``): read-then-write transactions of several
+processes then queue instead of failing. A read (``reading``) starts a deferred transaction,
+which WAL lets run beside a writer: ``status`` never waits for a ``submit``. On PostgreSQL both
+are ordinary READ COMMITTED transactions; the write paths take the row and advisory locks they
+need themselves (``danvan.models.store``: ``lock_cycle``, ``lock_unit``, ``insert_ignore``).
+
+Engines are created with ``hide_parameters``: an error's text never carries the values of a
+statement (contact URLs hold passwords).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +21,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 _engines: dict[str, Engine] = {}
+#: Execution option marking a read-only session (see ``reading``).
+READ_ONLY = "danvan_read_only"
 
 
 def make_engine(url: str) -> Engine:
     """A new engine. SQLite gets WAL and a busy timeout so several processes can write."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -28,13 +41,15 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+        def _begin(conn):  # type: ignore[no-untyped-def]
             # Read-then-write transactions must hold the write lock from the start, or concurrent
             # writers fail with "database is locked" (measured: ~65% failures under 8 writers).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads stay deferred: in WAL mode they see the last commit and never wait.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -57,8 +72,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A read-only session (still one consistent transaction)."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A read-only session (still one consistent transaction); never waits for a writer."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
         session.expunge_all()  # keep what was loaded usable after the session ends
         session.rollback()

@@ -84,10 +84,14 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Outcome:
+    """``unknown``: no answer came within the timeout, so the message may have arrived; it is
+    not retried (a retry could deliver it twice)."""
+
     key: Hashable
     ok: bool
     error: str | None = None
     attempts: int = 1
+    unknown: bool = False
 
 
 def _mask_params(url: str) -> str:
@@ -194,14 +198,23 @@ def _mimetype(name: str) -> str:
 
 
 def _deliver_one(item: Outgoing, timeout: float, retries: int) -> Outcome:
+    """Retry what surely did not arrive (refused, unreachable); never what timed out.
+
+    A failure that took the whole timeout is a request without an answer: the endpoint may have
+    it. Sending it again is how one reminder became three, so it comes back ``unknown``.
+    """
     error: str | None = None
     for attempt in range(1, retries + 2):
+        began = time.monotonic()
         ok, error = _attempt(item, timeout)
         if ok:
             return Outcome(item.key, True, None, attempt)
         if error is None:
             invalid = f"URL không hợp lệ hoặc dịch vụ không hỗ trợ: {redact(item.url)}"
             return Outcome(item.key, False, invalid, attempt)
+        if time.monotonic() - began >= timeout * 0.9:
+            waited = f"không có trả lời sau {timeout:g} giây: chưa rõ đã nhận hay chưa"
+            return Outcome(item.key, False, waited, attempt, unknown=True)
         if attempt <= retries:
             time.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
     return Outcome(item.key, False, _SCRUBBER.scrub(error or "?"), retries + 1)

@@ -18,9 +18,10 @@ from danvan.tasks.revision import load_returns
 
 
 def unit_results(
-    ctx: CycleContext, session: Session, at: datetime, within: list[str] | None = None
+    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
 ) -> list[UnitResult]:
-    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored)."""
+    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
+    ``None``: everything recorded)."""
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     codes = ctx.org.codes_by_id
@@ -87,10 +88,11 @@ def result_json(r: UnitResult, tz: str) -> dict:
 
 
 def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
-    """Messages whose last delivery failed (shown until the next ``remind`` delivers them)."""
+    """Messages whose last delivery failed (shown until the next ``remind`` delivers them), and
+    those whose fate is ``unknown`` (timed out or interrupted: never resent by themselves)."""
     rows = session.exec(
         select(Delivery)
-        .where(Delivery.cycle_id == cycle_id, Delivery.status == "failed")
+        .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("failed", "unknown")))
         .order_by(col(Delivery.day), col(Delivery.id))
     ).all()
     codes = {r.unit_id for r in rows}
@@ -103,6 +105,7 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
             "day": r.day.isoformat(),
             "to": r.url_redacted,
             "attempts": r.attempts,
+            "status": r.status,
             "error": r.last_error,
         }
         for r in rows

@@ -2,6 +2,13 @@
 
 Reads are set-based (one query for all units of a cycle), so that a 25,000-unit country costs a
 handful of queries, not one per unit.
+
+Concurrency is designed here, in three helpers every write path uses (README, "How it is built"):
+``lock_cycle`` (the cycle row: shared by intake and appraisal, exclusive for ``publish``),
+``lock_unit`` (one unit's versions: a transaction-scoped advisory lock) and ``insert_ignore``
+(content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On SQLite a write
+transaction already holds the database's write lock from its start (``danvan.db``), so the two
+locks are no-ops there and only ``insert_ignore`` matters.
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, text, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import (
@@ -22,12 +30,14 @@ from danvan.models.tables import (
     Compilation,
     CriteriaSetRow,
     Cycle,
+    Reopening,
     StoredFile,
     Submission,
     SubmissionReturn,
     Unit,
     UnitVersion,
 )
+from danvan.rules.appraisal import Recorded, effective
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
 from danvan.rules.org_history import Frozen
@@ -148,12 +158,66 @@ def audit(
     )
 
 
+#: First key of the two-key advisory locks taken per unit (a namespace of our own).
+_UNIT_LOCK = 0x64760001
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> Cycle | None:
+    """The cycle row, read fresh and locked until the transaction ends.
+
+    Intake and appraisal take it shared (``FOR SHARE``: they run side by side); ``publish`` takes
+    it exclusive (``FOR NO KEY UPDATE``), so it waits for every intake already under way, and an
+    intake that comes after reads ``published_at`` set. This is what makes publication atomic
+    with respect to intake: a file answered "accepted" committed before the results were frozen.
+    """
+    stmt = select(Cycle).where(Cycle.id == cycle_id).execution_options(populate_existing=True)
+    if _dialect(session) == "postgresql":
+        stmt = stmt.with_for_update(read=not exclusive, key_share=exclusive)
+    return session.exec(stmt).first()
+
+
+def lock_unit(*, session: Session, unit_id: int) -> None:
+    """Serialise writers of one unit's versions (held until commit or rollback).
+
+    Without it two submissions of one unit both read version N and both write N + 1: one fails
+    on the unique (cycle, unit, version) key. Statements after the lock see every version
+    committed before it (READ COMMITTED), so versions come out 1..N with no gap.
+    """
+    if _dialect(session) == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :unit)"), {"ns": _UNIT_LOCK, "unit": unit_id}
+        )
+
+
+def insert_ignore(
+    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: list[str]
+) -> int:
+    """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
+    the database waits for a concurrent inserter and then skips). Returns how many were new."""
+    if not rows:
+        return 0
+    make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    new = 0
+    for i in range(0, len(rows), 500):  # SQLite caps the parameters of one statement
+        stmt = make(model).values(rows[i : i + 500]).on_conflict_do_nothing(index_elements=keys)
+        new += len(session.execute(stmt.returning(getattr(model, keys[0]))).all())
+    return new
+
+
 def store_file(*, session: Session, data: bytes, at: datetime) -> str:
-    """Keep the original bytes once, addressed by their sha256. Returns the checksum."""
+    """Keep the original bytes once, addressed by their sha256. Returns the checksum.
+
+    Two submissions carrying byte-identical files at once both succeed: the second insert is
+    skipped, not an error.
+    """
     digest = sha256(data)
     if session.get(StoredFile, digest) is None:
-        session.add(StoredFile(sha256=digest, size=len(data), content=data, first_seen_at=at))
-        session.flush()
+        row = {"sha256": digest, "size": len(data), "content": data, "first_seen_at": at}
+        insert_ignore(session=session, model=StoredFile, rows=[row], keys=["sha256"])
     return digest
 
 
@@ -247,15 +311,54 @@ def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> date
 def latest_adjustments(
     *, session: Session, cycle_id: int, until: datetime | None = None
 ) -> dict[int, dict[str, Adjustment]]:
-    """unit id → target (criterion code, ``bonus``, ``penalty``) → its latest adjustment."""
+    """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
+    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``)."""
     stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
     if until is not None:
         stmt = stmt.where(Adjustment.recorded_at <= until)
-    stmt = stmt.order_by(col(Adjustment.recorded_at), col(Adjustment.id))
+    rows = session.exec(stmt).all()
+    if not rows:
+        return {}
+    level = _levels(session)
+    by_unit: dict[int, list[Adjustment]] = {}
+    for adj in rows:
+        by_unit.setdefault(adj.unit_id, []).append(adj)
     out: dict[int, dict[str, Adjustment]] = {}
-    for adj in session.exec(stmt):
-        out.setdefault(adj.unit_id, {})[adj.target] = adj
+    for unit_id, adjs in by_unit.items():
+        by_id = {a.id: a for a in adjs}
+        records = [
+            Recorded(a.target, a.value, a.reason, level[a.by_unit_id], a.recorded_at, a.id or 0)
+            for a in adjs
+        ]
+        out[unit_id] = {t: by_id[r.seq] for t, r in effective(records).items()}
     return out
+
+
+def _levels(session: Session) -> dict[int, int]:
+    """Every unit's depth in the tree (0: a root, the province)."""
+    parent = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
+    levels: dict[int, int] = {}
+
+    def depth(uid: int, seen: frozenset[int] = frozenset()) -> int:
+        if uid not in levels:
+            up = parent.get(uid)
+            levels[uid] = 0 if up is None or up in seen else depth(up, seen | {uid}) + 1
+        return levels[uid]
+
+    for uid in parent:
+        depth(uid)
+    return levels
+
+
+def reopened_until(*, session: Session, cycle_id: int, unit_id: int) -> date | None:
+    """The date the province last reopened a compiler's appraisal to, if it did."""
+    stmt = (
+        select(Reopening.until)
+        .where(Reopening.cycle_id == cycle_id, Reopening.unit_id == unit_id)
+        .order_by(col(Reopening.recorded_at).desc(), col(Reopening.id).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
 
 
 def compiled_compilers(

@@ -198,10 +198,13 @@ class Result(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One message to one contact URL: the outbox and the record of every attempt.
+    """One message to one contact URL of one unit: the outbox and the record of every attempt.
 
-    Unique per (cycle, recipient, milestone, kind, day): a message delivered once is never sent
-    again, a failed one stays ``failed`` and the next ``remind`` retries it.
+    Unique per (cycle, recipient, milestone, kind, day), the recipient being the unit *and* the
+    URL (units sharing a URL each get their own message): a message delivered once is never sent
+    again, a failed one stays ``failed`` and the next ``remind`` retries it. ``sending`` rows
+    belong to the run named in ``claimed_by`` while it lives; ``unknown`` means the message may
+    or may not have arrived (a read timeout, a run killed in flight) and is never sent again.
     """
 
     __table_args__ = (UniqueConstraint("cycle_id", "recipient_key", "milestone", "kind", "day"),)
@@ -209,7 +212,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)  # the unit the message is for
-    recipient_key: str = Field(max_length=64)  # sha256 of the URL: the URL may hold secrets
+    recipient_key: str = Field(max_length=64)  # sha256 of unit id and URL (the URL has secrets)
     url: str  # needed to retry; never printed (see ``url_redacted``)
     url_redacted: str
     milestone: str = Field(max_length=32)
@@ -221,7 +224,8 @@ class Delivery(SQLModel, table=True):
     attachment: str | None = None  # a file sent with the message (the compiled report)
     status: str = Field(
         default="pending", max_length=16, index=True
-    )  # pending|sending|sent|failed|cancelled
+    )  # pending|sending|sent|failed|cancelled|unknown
+    claimed_by: str | None = Field(default=None, max_length=32)  # the sending run's token
     attempts: int = 0
     last_error: str | None = None
     created_at: datetime
@@ -289,3 +293,19 @@ class SignOff(SQLModel, table=True):
     note: str = ""
     at: datetime
     actor: str = Field(max_length=64)
+
+
+class Reopening(SQLModel, table=True):
+    """Gia hạn thẩm định: the province lets a compiler appraise again until a date (SPEC §3.5).
+
+    A compiler acts until its own deadline; the latest reopening of it (by the province) moves
+    that deadline to the end of ``until``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")  # the compiler reopened
+    until: date
+    by_unit_id: int = Field(foreign_key="unit.id")
+    reason: str = ""
+    recorded_at: datetime

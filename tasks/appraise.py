@@ -1,20 +1,26 @@
 """Thẩm định: record a compiler's adjustments, each with who, when and why (SPEC §3.5).
 
 The whole file is checked before anything is written: one bad line rejects the file, and a
-rejected file changes nothing. Adjustments are appended, never edited: the latest counts.
+rejected file changes nothing. Adjustments are appended, never edited; which one counts is the
+rule's (``danvan.rules.appraisal.effective``: the highest level's, the latest at that level).
+A compiler appraises until its own deadline; ``reopen`` lets the province extend it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+
+from sqlmodel import Session
 
 from danvan.db import get_engine, transaction
 from danvan.models import store
-from danvan.models.tables import Adjustment
-from danvan.rules.appraisal import check_appraisal, parse_appraisal
+from danvan.models.tables import Adjustment, Reopening
+from danvan.rules import timing
+from danvan.rules.appraisal import acts_until, check_appraisal, parse_appraisal
+from danvan.rules.domain import OrgUnit
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.formats import load_document
-from danvan.tasks.context import load_context
+from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import limits, read_input
 from danvan.tasks.guard import guarded
 
@@ -35,6 +41,9 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
             ctx = load_context(session=session, year=appraisal.year, field="year")
         except Rejected as exc:
             raise exc.with_file(path) from None
+        assert ctx.cycle.id is not None
+        # shared, like intake: a publication waits for this appraisal, or this one sees it
+        store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
         if ctx.published:
             raise reject(
                 "cycle_published",
@@ -43,17 +52,19 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
                 file=path,
             )
         units = {c: ctx.units[c] for c in ctx.province_units}
+        by_unit = units.get(appraisal.by)
         try:
             check_appraisal(
                 appraisal,
-                by_unit=units.get(appraisal.by),
+                by_unit=by_unit,
                 units=units,
                 criteria_for_unit=lambda code: ctx.criteria_for(ctx.units[code]),
+                on=timing.local_date(at, ctx.tz),
+                until=_acts_until(session, ctx, by_unit) if by_unit else None,
             )
         except Rejected as exc:
             raise exc.with_file(path) from None
         digest = store.store_file(session=session, data=data, at=at)
-        assert ctx.cycle.id is not None
         rows = [
             {
                 "cycle_id": ctx.cycle.id,
@@ -80,3 +91,58 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
             adjustments=len(rows),
         )
     return {"file": path, "year": appraisal.year, "by": appraisal.by, "adjustments": len(rows)}
+
+
+def _acts_until(session: Session, ctx: CycleContext, by_unit: OrgUnit) -> date | None:
+    assert ctx.cycle.id is not None
+    reopened = store.reopened_until(
+        session=session, cycle_id=ctx.cycle.id, unit_id=ctx.org.ids[by_unit.code]
+    )
+    return acts_until(
+        by_unit,
+        district_deadline=ctx.deadline("district_compilation"),
+        reopened_until=reopened,
+    )
+
+
+def reopen(year: int, unit: str, until: date, by: str, reason: str, at: datetime) -> dict:
+    """Gia hạn: the province lets a compiler appraise until the end of ``until``."""
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        assert ctx.cycle.id is not None
+        store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
+        if ctx.published:
+            raise reject("cycle_published", "--cycle", f"Kỳ {year} đã công bố kết quả.")
+        if by != ctx.province:
+            raise reject(
+                "not_province", "--by", f"Chỉ UBND tỉnh ({ctx.province}) được gia hạn thẩm định."
+            )
+        target = ctx.units.get(unit) if unit in ctx.province_units else None
+        if target is None or not target.compiles or not target.active or unit == by:
+            raise reject(
+                "not_a_compiler", "--unit", f"'{unit}' không phải đơn vị tổng hợp của kỳ này."
+            )
+        if until < timing.local_date(at, ctx.tz):
+            raise reject("until_in_past", "--until", f"Ngày {until.isoformat()} đã qua.")
+        session.add(
+            Reopening(
+                cycle_id=ctx.cycle.id,
+                unit_id=ctx.org.ids[unit],
+                until=until,
+                by_unit_id=ctx.org.ids[by],
+                reason=reason,
+                recorded_at=at,
+            )
+        )
+        store.audit(
+            session=session,
+            at=at,
+            actor="cli",
+            action="reopen",
+            entity="compiler",
+            key=f"{year}/{unit}",
+            until=until.isoformat(),
+            by=by,
+            reason=reason,
+        )
+    return {"cycle": year, "unit": unit, "until": until.isoformat(), "by": by}

@@ -7,9 +7,10 @@ then a pure computation over the units of its subtree (danvan.rules.compilation)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlmodel import Session
@@ -33,6 +34,7 @@ from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import safe_join
+from danvan.tasks.outputs import FolderWriter, normalise_zip
 from danvan.tasks.revision import load_returns
 
 
@@ -185,7 +187,11 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
 def write_outputs(
     compiled: list[Compiled], out_dir: str, units_by_code: Mapping | None = None
 ) -> list[dict]:
-    """Each compiler's folder: summary.json, the score workbook, the chart and the report."""
+    """Each compiler's folder: summary.json, the score workbook, the chart and the report.
+
+    Written atomically (``danvan.tasks.outputs``): a reader, a second compile into the same
+    folder or a kill at any point never leaves a half-written file under a final name.
+    """
     from danvan.reports.chart import write_chart_png
     from danvan.reports.docx import write_report_docx
     from danvan.reports.xlsx import write_score_workbook
@@ -195,27 +201,35 @@ def write_outputs(
         code, year = c.data.compiler.code, c.data.year
         safe_join(out_dir, code)  # a stored code can never lead outside --out
         folder = Path(out_dir) / code
-        folder.mkdir(parents=True, exist_ok=True)
-        summary = folder / "summary.json"
-        summary.write_text(dumps_summary(c.data.summary), encoding="utf-8")
-        chart = folder / f"bieu-do-{code}-{year}.png"
-        write_chart_png(c.data, chart)
-        write_score_workbook(c.data, folder / f"bang-diem-{code}-{year}.xlsx")
         report = build_report(
             c.data, on=c.on, parent=c.parent, letterhead=c.letterhead,
             plan_reference=c.reference or None, request=c.request or None,
             provisional_until=c.provisional_until,
         )  # fmt: skip
-        docx = folder / f"bao-cao-tong-hop-{code}-{year}.docx"
-        write_report_docx(report, docx, chart, created=c.at)
-        written.append(
-            {
-                "compiler": code,
-                "folder": str(folder),
-                "files": sorted(p.name for p in folder.iterdir()),
-            }
-        )
+        assert c.at is not None  # prepare() always stamps the compile instant
+        names = [f"bieu-do-{code}-{year}.png", f"bang-diem-{code}-{year}.xlsx"]
+        names.append(f"bao-cao-tong-hop-{code}-{year}.docx")
+        docx = partial(write_report_docx, created=c.at)
+        with FolderWriter(folder) as out:
+            chart = out.stage(names[0], partial(write_chart_png, c.data))
+            out.stage(names[1], _office(write_score_workbook, c.at, c.data))
+            out.stage(names[2], _office(docx, c.at, report, chart))
+            out.commit(dumps_summary(c.data.summary).encode("utf-8"))
+        files = sorted([*names, "summary.json"])
+        written.append({"compiler": code, "folder": str(folder), "files": files})
     return written
+
+
+def _office(
+    write: Callable[..., None], at: datetime, value: object, *more: object
+) -> Callable[[Path], None]:
+    """A writer of an office file (``write(value, path, *more)``) stamped with ``at``."""
+
+    def run(path: Path) -> None:
+        write(value, path, *more)
+        normalise_zip(path, at)
+
+    return run
 
 
 def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli") -> int:
@@ -228,6 +242,7 @@ def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli"
         for c in compiled:
             digest = store.sha256(dumps_summary(c.data.summary).encode())
             compiler_id = ctx.org.ids[c.data.compiler.code]
+            store.lock_unit(session=session, unit_id=compiler_id)  # two compiles: one row
             exists = session.exec(
                 select(Compilation).where(
                     Compilation.cycle_id == ctx.cycle.id,

@@ -12,12 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import select
-
 from danvan.config.settings import get_settings
 from danvan.db import get_engine, reading, transaction
 from danvan.models import store
-from danvan.models.tables import Cycle, Submission, SubmissionFile, Unit
+from danvan.models.tables import Submission, SubmissionFile
 from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
@@ -191,7 +189,8 @@ def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
 def _record(
     session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit, pending=()
 ) -> FileResult:  # type: ignore[no-untyped-def]
-    cycle = session.get(Cycle, ctx.cycle.id)  # fresh: it may have been published meanwhile
+    # Fresh and locked (shared): a publication waits for this file, or this file sees it.
+    cycle = store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
     unit = ctx.units.get(doc.unit)
     try:
         check_submission_context(
@@ -230,10 +229,7 @@ def _record(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     digest = store.sha256(data)
-    # Two intakes of one unit at once (inbox runs, portal, CLI) must not both take version N:
-    # PostgreSQL serialises them on the unit's row; SQLite's BEGIN IMMEDIATE already does.
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Unit.id).where(Unit.id == unit_id).with_for_update()).one()
+    store.lock_unit(session=session, unit_id=unit_id)  # versions of one unit: one writer at a time
     latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
     if latest is not None and latest.submission.file_sha256 == digest:
         first = latest.first_submitted_at

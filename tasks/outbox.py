@@ -1,33 +1,51 @@
 """Hộp thư đi: every message goes through the ``delivery`` table before it goes out.
 
-1. ``enqueue`` inserts one row per (recipient URL, milestone, kind, day) that does not exist yet,
-   in one transaction: a second run on the same day inserts nothing.
-2. ``deliver_pending`` sends every row still ``pending`` or ``failed`` (outside any transaction:
-   the network is slow), then records each outcome. A failed row is retried by the next run;
-   a delivered row is never sent again.
+1. ``enqueue`` inserts one row per (unit, contact URL, milestone, kind, day) that does not exist
+   yet (``INSERT … ON CONFLICT DO NOTHING``): a second run on the same day, even at the same
+   instant, inserts nothing. Units sharing a URL each get their own row (SPEC §4.1).
+2. ``deliver_pending`` sends the rows still ``pending`` or ``failed`` chunk by chunk. Each chunk is
+   claimed in its own transaction (``sending``, with the run's token), sent outside any
+   transaction (the network is slow), then its outcomes are recorded. A second run at the same
+   moment skips claimed rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer).
+
+What a message's state means, and why nothing is sent twice:
+- ``sent``: the endpoint accepted it. Never sent again.
+- ``failed``: the endpoint refused it or could not be reached: it did not get it. Retried by the
+  next run (Apprise retries inside the run too).
+- ``unknown``: it may have arrived. A read timeout (the request went out, no answer came) or a
+  run that died while the chunk was on the wire. Retrying could deliver it twice, so it is never
+  sent again automatically; ``status`` lists it for an official to check with the unit.
+- ``sending``: claimed by a run that is still alive. Each run holds a lease while it delivers
+  (``RunLease``: a PostgreSQL session advisory lock, or an ``flock`` on a file beside the SQLite
+  database). The operating system or the server drops the lease when the process dies, however
+  it dies, so the next run sees at once that the claimer is gone and settles its rows as
+  ``unknown``: a killed run leaves at most one chunk in doubt, never rows "sending" for minutes.
+A run also stops claiming new chunks after ``notify_budget_seconds``: what is left stays pending
+for the next run, so a hanging endpoint costs one timeout, not minutes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
 from danvan.db import get_engine, transaction
 from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
-from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
+from danvan.notify import AppriseNotifier, Notifier, Outcome, Outgoing, redact
 from danvan.tasks.attachments import file_attachment, workbook_attachments
+from danvan.tasks.lease import RunLease, run_alive
 
-#: A claim older than this belongs to a run that died: its rows are sent again.
-STALE_CLAIM = timedelta(minutes=15)
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")
+UNKNOWN_DIED = "lần gửi bị gián đoạn (tiến trình dừng giữa chừng): chưa rõ đơn vị đã nhận hay chưa"
 
 
 @dataclass(frozen=True)
@@ -45,8 +63,9 @@ class Queued:
     attach: str | None = None  # a file path sent along where the channel takes attachments
 
 
-def recipient_key(url: str) -> str:
-    return hashlib.sha256(url.encode()).hexdigest()
+def recipient_key(unit_id: int, url: str) -> str:
+    """The recipient of a row: the unit and the URL (hashed: the URL may hold secrets)."""
+    return hashlib.sha256(f"{unit_id}\n{url}".encode()).hexdigest()
 
 
 def default_notifier() -> Notifier:
@@ -57,25 +76,12 @@ def enqueue(
     *, session: Session, cycle_id: int, ids: dict[str, int], items: Iterable[Queued], at: datetime
 ) -> int:
     """Insert the rows not yet in the outbox; returns how many were new."""
-    items = list(items)
-    if not items:
-        return 0
-    days = {q.day for q in items}
-    existing = set(
-        session.exec(
-            select(Delivery.recipient_key, Delivery.milestone, Delivery.kind, Delivery.day).where(
-                Delivery.cycle_id == cycle_id, col(Delivery.day).in_(days)
-            )
-        ).all()
-    )
-    rows = []
+    rows: dict[tuple, dict] = {}
     for q in items:
-        for url in dict.fromkeys(q.to):
-            key = (recipient_key(url), q.milestone, q.kind, q.day)
-            if key in existing:
-                continue
-            existing.add(key)
-            rows.append(
+        for url in q.to:
+            key = (recipient_key(ids[q.unit], url), q.milestone, q.kind, q.day)
+            rows.setdefault(
+                key,
                 {
                     "cycle_id": cycle_id,
                     "unit_id": ids[q.unit],
@@ -92,9 +98,115 @@ def enqueue(
                     "status": "pending",
                     "attempts": 0,
                     "created_at": at,
-                }
+                },
             )
-    return store.bulk_insert(session=session, model=Delivery, rows=rows)
+    keys = ["cycle_id", "recipient_key", "milestone", "kind", "day"]
+    return store.insert_ignore(session=session, model=Delivery, rows=list(rows.values()), keys=keys)
+
+
+def settle_dead_claims(session: Session, cycle_id: int, at: datetime) -> int:
+    """Rows left ``sending`` by runs that no longer live become ``unknown`` (never resent)."""
+    tokens = set(
+        session.exec(
+            select(Delivery.claimed_by).where(
+                Delivery.cycle_id == cycle_id, Delivery.status == "sending"
+            )
+        ).all()
+    )
+    dead = [t for t in tokens if t is None or not run_alive(session, t)]
+    settled = 0
+    for token in dead:
+        owner = (
+            col(Delivery.claimed_by).is_(None) if token is None else Delivery.claimed_by == token
+        )
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.cycle_id == cycle_id, Delivery.status == "sending", owner)  # type: ignore[arg-type]
+            .values(status="unknown", claimed_by=None, last_error=UNKNOWN_DIED)
+        )
+        settled += int(getattr(result, "rowcount", 0) or 0)
+    return settled
+
+
+def _cancel_settled(
+    session: Session, cycle_id: int, settled: set[tuple[str, str]], codes: dict[int, str]
+) -> None:
+    """A unit's own reminders are dropped once it has done what they were about."""
+    if not settled:
+        return
+    rows = session.exec(
+        select(Delivery.id, Delivery.unit_id, Delivery.milestone).where(
+            Delivery.cycle_id == cycle_id,
+            col(Delivery.status).in_(("pending", "failed")),
+            col(Delivery.kind).in_(OWN_REMINDERS),
+        )
+    ).all()
+    ids = [i for i, unit_id, m in rows if (codes.get(unit_id), m) in settled]
+    if ids:
+        session.execute(
+            update(Delivery).where(col(Delivery.id).in_(ids)).values(status="cancelled")
+        )
+
+
+def _claim(session: Session, cycle_id: int, token: str, after: int, limit: int) -> list[Delivery]:
+    """Take the next ``limit`` rows to send (ids above ``after``) for this run."""
+    stmt = (
+        select(Delivery)
+        .where(
+            Delivery.cycle_id == cycle_id,
+            col(Delivery.status).in_(("pending", "failed")),
+            col(Delivery.id) > after,
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.exec(stmt).all())
+    if rows:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_([r.id for r in rows]))
+            .values(status="sending", claimed_by=token)
+        )
+    return rows
+
+
+def _record(session: Session, rows: Sequence[Delivery], by_id: dict, at: datetime) -> None:
+    """Each outcome in one bulk UPDATE by primary key, and one attempt row each."""
+
+    def state(o: Outcome) -> str:
+        return "sent" if o.ok else ("unknown" if o.unknown else "failed")
+
+    session.execute(
+        update(Delivery),
+        [
+            {
+                "id": row.id,
+                "attempts": row.attempts + by_id[row.id].attempts,
+                "last_attempt_at": at,
+                "status": state(by_id[row.id]),
+                "claimed_by": None,
+                "last_error": by_id[row.id].error,
+                "sent_at": at if by_id[row.id].ok else None,
+            }
+            for row in rows
+        ],
+    )
+    store.bulk_insert(
+        session=session,
+        model=DeliveryAttempt,
+        rows=[
+            {
+                "delivery_id": row.id,
+                "at": at,
+                "ok": by_id[row.id].ok,
+                "tries": by_id[row.id].attempts,
+                "error": by_id[row.id].error,
+            }
+            for row in rows
+        ],
+    )
 
 
 def deliver_pending(
@@ -108,79 +220,43 @@ def deliver_pending(
     Returns one entry per message (unit, milestone, kind, day) with its redacted URLs and ``ok``.
     """
     engine = get_engine()
-    settled = set(settled)
-    with transaction(engine) as session:
-        rows = _claim(session, cycle_id, at)
-        codes = store.load_org(session=session).codes_by_id if rows else {}
-        todo: list[Delivery] = []
-        for row in rows:
-            if row.kind in OWN_REMINDERS and (codes[row.unit_id], row.milestone) in settled:
-                row.status = "cancelled"
-            else:
-                row.status, row.last_attempt_at = "sending", at
-                todo.append(row)
-    files = workbook_attachments(cycle_id, todo)
-    outcomes = (notifier or default_notifier()).send(
-        [
-            Outgoing(
-                row.id,
-                row.url,
-                row.subject,
-                row.body,
-                files.get(row.id or 0, ()) + file_attachment(row.attachment),
-            )
-            for row in todo
-        ]
-    )
-    by_id = {o.key: o for o in outcomes}
-    with transaction(engine) as session:
-        if todo:  # one bulk UPDATE by primary key, not one round trip per message
-            session.execute(
-                update(Delivery),
+    settings = get_settings()
+    notifier = notifier or default_notifier()
+    chunk = max(1, settings.notify_concurrency)
+    stop_at = time.monotonic() + settings.notify_budget_seconds
+    done: list[Delivery] = []
+    by_id: dict = {}
+    with RunLease(engine) as lease:
+        with transaction(engine) as session:
+            settle_dead_claims(session, cycle_id, at)
+            codes = store.load_org(session=session).codes_by_id
+            _cancel_settled(session, cycle_id, set(settled), codes)
+        after = 0
+        while time.monotonic() < stop_at:
+            with transaction(engine) as session:
+                rows = _claim(session, cycle_id, lease.token, after, chunk)
+            if not rows:
+                break
+            after = max(r.id for r in rows if r.id is not None)
+            files = workbook_attachments(cycle_id, rows)
+            outcomes = notifier.send(
                 [
-                    {
-                        "id": row.id,
-                        "attempts": row.attempts + by_id[row.id].attempts,
-                        "last_attempt_at": at,
-                        "status": "sent" if by_id[row.id].ok else "failed",
-                        "last_error": by_id[row.id].error,
-                        "sent_at": at if by_id[row.id].ok else None,
-                    }
-                    for row in todo
-                ],
+                    Outgoing(
+                        r.id,
+                        r.url,
+                        r.subject,
+                        r.body,
+                        files.get(r.id or 0, ()) + file_attachment(r.attachment),
+                    )
+                    for r in rows
+                ]
             )
-        store.bulk_insert(
-            session=session,
-            model=DeliveryAttempt,
-            rows=[
-                {
-                    "delivery_id": row.id,
-                    "at": at,
-                    "ok": by_id[row.id].ok,
-                    "tries": by_id[row.id].attempts,
-                    "error": by_id[row.id].error,
-                }
-                for row in todo
-            ],
-        )
-    return _entries(todo, by_id, codes)
-
-
-def _claim(session: Session, cycle_id: int, at: datetime) -> Sequence[Delivery]:
-    """Take the rows to send, so that a second ``remind`` running at the same moment skips them.
-
-    Rows left ``sending`` by a run that died are taken again once they are older than
-    ``STALE_CLAIM``. PostgreSQL skips rows another transaction holds; SQLite's write lock
-    (``BEGIN IMMEDIATE``) already lets one claimer in at a time.
-    """
-    stale = or_(
-        col(Delivery.status).in_(("pending", "failed")),
-        (col(Delivery.status) == "sending") & (col(Delivery.last_attempt_at) < at - STALE_CLAIM),
-    )
-    stmt = select(Delivery).where(Delivery.cycle_id == cycle_id, stale).order_by(col(Delivery.id))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.exec(stmt).all()
+            chunk_by_id = {o.key: o for o in outcomes}
+            with transaction(engine) as session:
+                _record(session, rows, chunk_by_id, at)
+            done += rows
+            by_id.update(chunk_by_id)
+    return _entries(done, by_id, codes)
 
 
 def dispatch(

@@ -1,7 +1,9 @@
 """Công bố kết quả: freeze the final ranking, close the cycle, tell every unit its result.
 
 Publishing is done once: the ``Result`` rows and ``published_at`` are written in one
-transaction; publishing again changes nothing and only retries messages that failed.
+transaction that holds the cycle row exclusively (``store.lock_cycle``), so intake either
+committed before it (and is in the results) or sees the cycle published (and is rejected).
+Publishing again changes nothing and only retries messages that failed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from danvan.db import get_engine, transaction
+from danvan.db import get_engine, reading, transaction
 from danvan.messages import ResultInfo, default_renderer
 from danvan.models import store
 from danvan.models.tables import Result
@@ -28,9 +30,16 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
         ctx = load_context(session=session, year=year)
         cycle_id = ctx.cycle.id
         assert cycle_id is not None
+        # Exclusive: waits for every intake and appraisal under way, and a second publish waits
+        # for this one, then finds the cycle published and only retries messages.
+        locked = store.lock_cycle(session=session, cycle_id=cycle_id, exclusive=True)
+        assert locked is not None
+        ctx.cycle = locked
         created = not ctx.published
         if created:
-            results = unit_results(ctx, session, at)
+            # Everything committed before this point counts, whatever its own ``--at``: a file
+            # answered "accepted" before publication is in the published results.
+            results = unit_results(ctx, session, None)
             ranks = rank_within_compilers(results)
             store.bulk_insert(
                 session=session,
@@ -87,7 +96,7 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
 
 
 def results_json(year: int) -> list[dict]:
-    with transaction(get_engine()) as session:
+    with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         rows = session.exec(select(Result).where(Result.cycle_id == ctx.cycle.id)).all()
     codes = ctx.org.codes_by_id

@@ -36,6 +36,7 @@ class HttpSink:
     host: str
     port: int
     requests: list[HttpRequest] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait after recording a request before answering it
 
     def url(self, path: str = "notify", **params: str) -> str:
         """An Apprise URL posting to this sink."""
@@ -106,6 +107,8 @@ def running_http_sink(port: int = 0) -> Iterator[HttpSink]:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             sink.requests.append(HttpRequest(self.path, dict(self.headers), body))
+            if sink.delay:  # received, but the answer is late (or never comes in time)
+                time.sleep(sink.delay)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()

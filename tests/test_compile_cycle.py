@@ -391,6 +391,7 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     for code in ("KTM", "KTM.D1"):
         assert sorted(p.name for p in (out / code).iterdir()) == sorted(
             [
+                ".complete",  # written last: the compilation finished
                 "summary.json",
                 f"bao-cao-tong-hop-{code}-2024.docx",
                 f"bang-diem-{code}-2024.xlsx",
@@ -407,9 +408,8 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     # the same T again: the same bytes
     run_ok(cli, "compile", "--cycle", "2024", "--out", again, "--at", T)
     for code in ("KTM", "KTM.D1"):
-        assert (out / code / "summary.json").read_bytes() == (
-            again / code / "summary.json"
-        ).read_bytes()
+        for f in (out / code).iterdir():  # every file, the workbook and report included
+            assert f.read_bytes() == (again / code / f.name).read_bytes(), f.name
 
     # status agrees with the ranking's totals and bands
     st = cli("status", "--cycle", "2024", "--at", T, "--format", "json").json()

@@ -126,7 +126,8 @@ def test_appraise_and_publish(db_url: str, tmp_path: Path, cli) -> None:  # type
                 tmp_path / f"appraisal-{name}.yaml",
                 {"year": 2024, "by": by, "adjustments": [good_line, line]},
             )
-            r = cli("appraise", path, "--at", "2024-11-25T10:00")
+            # before the districts' deadline (22/11), so that each case meets its own rule
+            r = cli("appraise", path, "--at", "2024-11-20T10:00")
             assert r.exit_code == 1, (name, r.stdout)
             assert str(path) in r.stderr and field in r.stderr and f"[{code}]" in r.stderr, (
                 name,

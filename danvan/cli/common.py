@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -144,13 +145,14 @@ def err(message: str) -> None:
 
 
 def handles_rejections(fn: F) -> F:
-    """Rejected input → its messages on stderr and exit 1; a database not set up → say so."""
+    """The CLI's edge: rejected input → its messages on stderr and exit 1; every other failure
+    (database, files, a bug) → one Vietnamese line with an English code and exit 1, never a
+    traceback. Nothing of a statement's parameters or a URL's password reaches the line."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
         from pydantic import ValidationError
-        from sqlalchemy.exc import OperationalError, ProgrammingError
         from typer._click.exceptions import ClickException as TyperClickException
 
         from danvan.rules.errors import Rejected
@@ -165,27 +167,70 @@ def handles_rejections(fn: F) -> F:
                 name = "DANVAN_" + "_".join(str(x) for x in e["loc"]).upper()
                 err(f"Cấu hình sai: {name}: {e['msg']} [invalid_settings]")
             raise typer.Exit(1) from None
-        except (OperationalError, ProgrammingError) as exc:
-            if "no such table" in str(exc) or "does not exist" in str(exc):
-                err(
-                    "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'danvan init'. [db_not_initialised]"
-                )
-                raise typer.Exit(1) from None
-            err(f"Không kết nối được cơ sở dữ liệu: {exc.orig!s}. [db_unavailable]")
-            raise typer.Exit(1) from None
         except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except TyperClickException:  # a usage error raised inside a command (usage_error)
+        except TyperClickException:  # usage errors, also those raised inside a command
             raise
-        except OSError as exc:  # the machine, not the input: a full disk, a vanished folder
-            reason = exc.strerror or type(exc).__name__
-            err(f"Lỗi đọc/ghi tệp: {reason}. [io_error]")
-            raise typer.Exit(1) from None
-        except Exception as exc:  # never a traceback; the text may carry data, so only the type
+        except Exception as exc:  # never a traceback; the text may carry data (see failure_line)
             if os.environ.get("DANVAN_TRACEBACKS"):  # a developer chasing a bug asks for it
                 raise
-            logging.getLogger("danvan.cli").error("internal_error: %s", type(exc).__name__)
-            err("Lỗi nội bộ; lệnh không hoàn tất. Hãy báo cho quản trị hệ thống. [internal_error]")
+            message, code = failure_line(exc)
+            _LOG.error("%s: %s", code, redacted_context(exc))
+            err(f"{message} [{code}]")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+_LOG = logging.getLogger("danvan.cli")
+_LOG.addHandler(logging.NullHandler())  # only handlers an operator configured see the context
+
+
+def failure_line(exc: BaseException) -> tuple[str, str]:
+    """A sentence for an official and a code for whoever reads the logs."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+
+    text = str(getattr(exc, "orig", None) or "")
+    if isinstance(exc, OperationalError | ProgrammingError) and (
+        "no such table" in text or "does not exist" in text
+    ):
+        return "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'danvan init'.", "db_not_initialised"
+    if isinstance(exc, IntegrityError):
+        return "Dữ liệu vừa bị thay đổi đồng thời; hãy chạy lại lệnh.", "db_conflict"
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if sqlstate in ("40001", "40P01") or "database is locked" in text:
+        return "Cơ sở dữ liệu đang bận; hãy chạy lại lệnh.", "db_busy"
+    if isinstance(exc, OperationalError):
+        reason = _first_line(redact_text(text))
+        return f"Không kết nối được cơ sở dữ liệu: {reason}.", "db_unavailable"
+    if isinstance(exc, DBAPIError):
+        return "Cơ sở dữ liệu báo lỗi; không có gì được ghi.", "db_error"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or type(exc).__name__
+        return f"Không đọc/ghi được tệp{where}: {reason}.", "os_error"
+    return "Lỗi nội bộ; không có gì được ghi thêm. Hãy báo cho quản trị.", "internal_error"
+
+
+def redacted_context(exc: BaseException) -> str:
+    """What a log may keep: the exception's class, the database's error code, the statement's
+    first words; never parameters (engines hide them too) nor a password."""
+    orig = getattr(exc, "orig", None)
+    parts = [type(exc).__name__]
+    if orig is not None:
+        parts.append(type(orig).__name__)
+        if getattr(orig, "sqlstate", None):
+            parts.append(f"sqlstate={orig.sqlstate}")
+    statement = getattr(exc, "statement", None)
+    if statement:
+        parts.append(" ".join(str(statement).split()[:3]))
+    return " ".join(parts)
+
+
+def redact_text(text: str) -> str:
+    """Mask ``user:password@`` in any URL of ``text``."""
+    return re.sub(r"(://[^/\s:@]*):[^@\s/]*@", r"\1:****@", text)
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["?"])[0][:200]

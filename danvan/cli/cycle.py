@@ -189,6 +189,38 @@ def appraise(
 
 @app.command()
 @handles_rejections
+def reopen(
+    cycle: Cycle,
+    unit: Annotated[str, typer.Option("--unit", help="Đơn vị tổng hợp được gia hạn.")],
+    until: Annotated[str, typer.Option("--until", help="Thẩm định đến hết ngày này (ISO).")],
+    by: Annotated[str, typer.Option("--by", help="Mã UBND tỉnh (chỉ tỉnh được gia hạn).")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do gia hạn.")] = "",
+    at: At = None,
+    fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+) -> None:
+    """Gia hạn thẩm định: cho một đơn vị tổng hợp thẩm định lại sau hạn, đến hết ngày --until.
+
+    Chỉ UBND tỉnh được gia hạn; gia hạn không bao giờ rút ngắn hạn đã có.
+
+    Ví dụ: danvan reopen --cycle 2024 --unit QNG.BSN --until 2024-11-25 --by QNG
+    """
+    from datetime import date
+
+    from danvan.tasks.appraise import reopen as reopen_task
+
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        raise typer.BadParameter(f"'{until}' không phải ngày ISO (vd. 2024-11-25)") from None
+    result = reopen_task(cycle, unit, day, by, reason, parse_at(at))
+    if fmt is JsonOrText.json:
+        print_json(result)
+        return
+    typer.echo(f"{unit} được thẩm định kỳ {cycle} đến hết ngày {day.strftime('%d/%m/%Y')}.")
+
+
+@app.command()
+@handles_rejections
 def publish(
     cycle: Cycle,
     at: At = None,

@@ -79,13 +79,20 @@ def print_status(doc: dict, console: Console | None = None) -> None:
     for u in (u for u in doc["units"] if u.get("warnings")):
         for w in u["warnings"]:
             console.print(f"[yellow]! {u['code']}: {w}[/yellow]")
-    failed = doc.get("deliveries", {}).get("failed", [])
+    problems = doc.get("deliveries", {}).get("failed", [])
+    failed = [f for f in problems if f.get("status") != "unknown"]
+    unknown = [f for f in problems if f.get("status") == "unknown"]
     if failed:
         console.print(
             f"[red]{len(failed)} tin nhắn gửi không thành công[/red] (sẽ gửi lại ở lần nhắc sau):"
         )
-        for f in failed:
-            console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
+    if unknown:
+        console.print(
+            f"[yellow]{len(unknown)} tin nhắn chưa rõ đã đến hay chưa[/yellow] "
+            "(không tự gửi lại; hãy kiểm tra với đơn vị):"
+        )
+    for f in failed + unknown:
+        console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
 
 
 KIND_LABELS = {

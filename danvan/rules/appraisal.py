@@ -1,20 +1,28 @@
 """Thẩm định: a compiler's adjustment of its units' scores (SPEC §3.5).
 
 Each line changes one thing — a criterion's score, the bonus or the penalty — and must say why:
-the reason is what the unit will read. A compiler may adjust only the units it compiles,
-directly or below (its subtree without itself); the province may adjust any unit. The same
-target written twice for one unit in one file is refused: which line should win is not obvious.
+the reason is what the unit will read. Who may act: an active compiler, on the active units it
+compiles, directly or below (its subtree without itself), until its own deadline — a district
+until ``district_compilation`` (or the date the province reopened it to), the province until
+publication. The same target written twice for one unit in one file is refused: which line
+should win is not obvious.
+
+Which adjustment counts (``effective``): the one of the highest level — the province's word
+stands over a district's, whenever each was written — and the latest at that level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from danvan.rules import fields as f
 from danvan.rules.domain import Adjustment, Appraisal, CriteriaSet, OrgUnit
 from danvan.rules.errors import Problems
 from danvan.rules.org import is_below
+from danvan.rules.text import format_date_short
 
 _LINE = ("unit", "reason", "criterion", "score", "bonus", "penalty")
 
@@ -76,6 +84,47 @@ def _value(m: Mapping[str, Any], key: str, field: str, p: Problems) -> float | N
     return n
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """An adjustment as kept: its target, value, who made it (``level``: the depth of the
+    appraising compiler in the tree, 0 for the province) and its place in time."""
+
+    target: str
+    value: float
+    reason: str
+    level: int
+    recorded_at: datetime
+    seq: int = 0  # the order of recording, for two adjustments at one instant
+
+
+def effective(records: Iterable[Recorded]) -> dict[str, Recorded]:
+    """Per target, the adjustment that counts: the highest level's, the latest at that level.
+
+    A district's appraisal written after the province's does not undo the province's.
+    """
+    best: dict[str, Recorded] = {}
+    for r in records:
+        cur = best.get(r.target)
+        if cur is None or _rank(r) > _rank(cur):
+            best[r.target] = r
+    return best
+
+
+def _rank(r: Recorded) -> tuple[int, datetime, int]:
+    return (-r.level, r.recorded_at, r.seq)
+
+
+def acts_until(
+    by_unit: OrgUnit, *, district_deadline: date, reopened_until: date | None = None
+) -> date | None:
+    """The last day a compiler may appraise; ``None``: until publication (the province)."""
+    if by_unit.kind == "province":
+        return None
+    if reopened_until is not None and reopened_until > district_deadline:
+        return reopened_until
+    return district_deadline
+
+
 def check_appraisal(
     appraisal: Appraisal,
     *,
@@ -83,15 +132,33 @@ def check_appraisal(
     units: Mapping[str, OrgUnit],
     criteria_for_unit: Callable[[str], CriteriaSet],
     cycle_year: int | None = None,
+    on: date | None = None,
+    until: date | None = None,
 ) -> None:
-    """Who may adjust what, and whether each new value fits the unit's criteria set."""
+    """Who may adjust what, and whether each new value fits the unit's criteria set.
+
+    ``on`` is the local date of the appraisal and ``until`` the appraising compiler's last day
+    (``acts_until``); without ``on`` no deadline is checked.
+    """
     p = Problems()
     if cycle_year is not None and appraisal.year != cycle_year:
         p.add("wrong_year", "year", f"Năm {appraisal.year} không phải năm của kỳ ({cycle_year}).")
+    may_act = False
     if by_unit is None:
         p.add("unknown_unit", "by", f"Không có đơn vị mã “{appraisal.by}”.")
     elif not by_unit.compiles:
         p.add("not_a_compiler", "by", f"“{by_unit.name}” không phải đơn vị tổng hợp, xếp loại.")
+    elif not by_unit.active:
+        p.add("unit_inactive", "by", f"“{by_unit.name}” không còn hoạt động.")
+    elif on is not None and until is not None and on > until:
+        p.add(
+            "appraisal_closed",
+            "by",
+            f"“{by_unit.name}” chỉ được thẩm định đến hết {format_date_short(until)}; "
+            "cần UBND tỉnh gia hạn (danvan reopen).",
+        )
+    else:
+        may_act = True
     seen: set[tuple[str, str]] = set()
     for i, adj in enumerate(appraisal.adjustments):
         at = f"adjustments[{i}]"
@@ -99,7 +166,10 @@ def check_appraisal(
         if unit is None:
             p.add("unknown_unit", f"{at}.unit", f"Không có đơn vị mã “{adj.unit}”.")
             continue
-        if by_unit is not None and by_unit.compiles and not _in_scope(by_unit, adj.unit, units):
+        if not unit.active:
+            p.add("unit_inactive", f"{at}.unit", f"“{unit.name}” không còn hoạt động.")
+            continue
+        if may_act and by_unit is not None and not is_below(units, adj.unit, by_unit.code):
             p.add(
                 "outside_scope",
                 f"{at}.unit",
@@ -113,10 +183,6 @@ def check_appraisal(
         seen.add((adj.unit, adj.target))
         _check_value(adj, criteria_for_unit(adj.unit), at, p)
     p.raise_if_any()
-
-
-def _in_scope(by_unit: OrgUnit, code: str, units: Mapping[str, OrgUnit]) -> bool:
-    return by_unit.kind == "province" or is_below(units, code, by_unit.code)
 
 
 def _check_value(adj: Adjustment, cs: CriteriaSet, at: str, p: Problems) -> None:

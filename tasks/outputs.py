@@ -1,0 +1,127 @@
+"""Writing compiled files so that no reader ever sees half of one (SPEC §4.1, §4.4).
+
+Every file is first written, under its final name, into a staging folder of its own inside the
+target folder (named by the writer's process id and a random part: two compiles into one folder
+never share one), then moved into place with ``os.replace``, which is atomic on one file system.
+Files keep their real names while staged, so the report embeds the chart as ``bieu-do-….png``. A folder's ``.complete`` marker is removed
+before its files are replaced and written last, holding the sha256 of the ``summary.json`` it
+belongs to: a reader that finds the marker and a matching summary has a finished compilation.
+
+Office files are zip archives that carry the writing time (entry dates, ``docProps/core.xml``);
+``normalise_zip`` pins both to the compilation's instant, so compiling again at the same ``--at``
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import uuid
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+MARKER = ".complete"
+_STAGING = re.compile(r"^\.staging-(\d+)-[0-9a-f]{12}$")
+
+
+def staging_dir(folder: Path) -> Path:
+    """A new staging folder inside ``folder``, unique to this process and call."""
+    path = folder / f".staging-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    path.mkdir()
+    return path
+
+
+def remove_orphans(folder: Path) -> None:
+    """Staging folders of writers that died (killed mid-write); live writers' are kept."""
+    for p in folder.iterdir():
+        m = _STAGING.match(p.name)
+        if m and not _alive(int(m.group(1))):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def normalise_zip(path: Path, at: datetime) -> None:
+    """Rewrite the zip at ``path`` with every entry dated ``at`` and the document's created and
+    modified times set to ``at`` (same content, same order)."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = max(at.astimezone(UTC).timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w") as dst:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                for tag in ("created", "modified"):
+                    text = re.sub(
+                        rf"(<dcterms:{tag}[^>]*>)[^<]*(</dcterms:{tag}>)",
+                        rf"\g<1>{stamp}\g<2>",
+                        text,
+                    )
+                data = text.encode("utf-8")
+            fixed = zipfile.ZipInfo(info.filename, date_time=when)  # type: ignore[arg-type]
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+
+
+class FolderWriter:
+    """Stage a compiler folder's files, then move them all into place, the marker last."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.staging: Path | None = None
+        self.staged: list[str] = []
+
+    def __enter__(self) -> FolderWriter:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        remove_orphans(self.folder)
+        (self.folder / MARKER).unlink(missing_ok=True)
+        self.staging = staging_dir(self.folder)
+        return self
+
+    def stage(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write one file into the staging folder (``write`` gets the path); returns that path,
+        which later files may read (the report embeds the chart)."""
+        assert self.staging is not None
+        path = self.staging / name
+        write(path)
+        self.staged.append(name)
+        return path
+
+    def commit(self, summary: bytes) -> None:
+        """Move every staged file into place, the summary last, then write the marker."""
+        assert self.staging is not None
+        (self.staging / "summary.json").write_bytes(summary)
+        digest = hashlib.sha256(summary).hexdigest()
+        (self.staging / MARKER).write_text(f"{digest}\n")
+        for name in [*self.staged, "summary.json", MARKER]:
+            os.replace(self.staging / name, self.folder / name)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.staging is not None:  # whatever was not moved: leave nothing behind
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished compilation (its marker matches its summary)."""
+    try:
+        marker = (folder / MARKER).read_text().strip()
+        summary = (folder / "summary.json").read_bytes()
+    except OSError:
+        return False
+    return marker == hashlib.sha256(summary).hexdigest()
