@@ -23,6 +23,7 @@ from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
 from danvan.tasks.attachments import workbook_attachments
+from danvan.portal.links import LINK_PLACEHOLDER, links_for_delivery
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
 STALE_CLAIM = timedelta(minutes=15)
@@ -117,10 +118,13 @@ def deliver_pending(
             else:
                 row.status, row.last_attempt_at = "sending", at
                 todo.append(row)
+        links = _portal_links(session, cycle_id, todo, at)
     files = workbook_attachments(cycle_id, todo)
     outcomes = (notifier or default_notifier()).send(
         [
-            Outgoing(row.id, row.url, row.subject, row.body, files.get(row.id or 0, ()))
+            Outgoing(
+                row.id, row.url, row.subject, _with_link(row, links), files.get(row.id or 0, ())
+            )
             for row in todo
         ]
     )
@@ -156,6 +160,31 @@ def deliver_pending(
             ],
         )
     return _entries(todo, by_id, codes)
+
+
+def _portal_links(
+    session: Session, cycle_id: int, rows: Sequence[Delivery], at: datetime
+) -> dict[int, str]:
+    """A fresh personal link for each recipient unit whose message has a place for one.
+
+    Minted in the claiming transaction, so the token lives only in the message that leaves;
+    the stored body keeps the placeholder (see ``danvan.portal.links``).
+    """
+    units = [row.unit_id for row in rows if LINK_PLACEHOLDER in row.body]
+    if not units:
+        return {}
+    return links_for_delivery(
+        session=session, cycle_id=cycle_id, unit_ids=units, purpose="message", at=at
+    )
+
+
+def _with_link(row: Delivery, links: dict[int, str]) -> str:
+    if LINK_PLACEHOLDER not in row.body:
+        return row.body
+    link = links.get(row.unit_id)
+    if link is None:  # the portal's address was unset since the message was built
+        return "\n".join(line for line in row.body.split("\n") if LINK_PLACEHOLDER not in line)
+    return row.body.replace(LINK_PLACEHOLDER, link)
 
 
 def _claim(session: Session, cycle_id: int, at: datetime) -> Sequence[Delivery]:
