@@ -60,6 +60,7 @@ class UnitView:
     result: Result | None = None
     published: bool = False
     criteria: CriteriaSet | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # the latest version's self-scores
 
 
 @dataclass
@@ -139,6 +140,7 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         result=result if ctx.published else None,
         published=ctx.published,
         criteria=ctx.criteria_for(unit) if unit.assessed else None,
+        scores=dict(subs[0].scores) if subs else {},
     )
 
 

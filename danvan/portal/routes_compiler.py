@@ -45,7 +45,8 @@ def compiler_page(
     trang_thai: str | None = None,
     sap_xep: str = "code",
 ) -> Response:
-    compiler_scope(v)
+    ctx = compiler_scope(v)
+    assert ctx.cycle.id is not None
     portal = portal_of(request)
     with reading(get_engine()) as session:
         view = pages.compiler_view(
@@ -57,18 +58,12 @@ def compiler_page(
             status_filter=trang_thai,
             sort=sap_xep,
         )
-        approval = approved(session, _cycle_id(v)) if view.is_province else None
+        approval = approved(session, ctx.cycle.id) if view.is_province else None
     return page(
         request,
         "compiler.html",
         {"c": view, "labels": pages.STATUS_LABELS, "approval": approval, "tz": view.tz},
     )
-
-
-def _cycle_id(v: Viewer) -> int:
-    cid = scope(v).cycle.id
-    assert cid is not None
-    return cid
 
 
 @router.get("/tong-hop/don-vi/{code}")

@@ -90,30 +90,32 @@ class TooLarge(Exception):
     """Raised inside the request body stream when the upload passes the cap."""
 
 
-def limit_body(app: ASGIApp, max_bytes: int, too_large: ASGIApp) -> ASGIApp:
+class BodyLimit:
     """Refuse a request whose declared length passes ``max_bytes`` before reading it, and stop
     reading one whose streamed body passes it (no Content-Length, or a lying one)."""
 
-    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, too_large: ASGIApp) -> None:
+        self.app, self.max_bytes, self.too_large = app, max_bytes, too_large
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            await too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.too_large(scope, receive, send)
             return
         seen = 0
+        started = False
 
         async def counting() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > max_bytes:
+                if seen > self.max_bytes:
                     raise TooLarge
             return message
-
-        started = False
 
         async def tracking(message: Message) -> None:
             nonlocal started
@@ -121,12 +123,10 @@ def limit_body(app: ASGIApp, max_bytes: int, too_large: ASGIApp) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, counting, tracking)
+            await self.app(scope, counting, tracking)
         except TooLarge:
             if not started:
-                await too_large(scope, receive, send)
-
-    return guarded
+                await self.too_large(scope, receive, send)
 
 
 CSP = (
@@ -142,12 +142,15 @@ SECURITY_HEADERS = [
 ]
 
 
-def secure_headers(app: ASGIApp) -> ASGIApp:
+class SecureHeaders:
     """Security headers on every response; ``no-store`` on all but the static files."""
 
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
         private = not scope.get("path", "").startswith("/static/")
 
@@ -164,9 +167,7 @@ def secure_headers(app: ASGIApp) -> ASGIApp:
                 message["headers"] = headers
             await send(message)
 
-        await app(scope, receive, add)
-
-    return wrapped
+        await self.app(scope, receive, add)
 
 
 _TOKEN_IN_PATH = re.compile(r"/l/[^\s\"?]+")
