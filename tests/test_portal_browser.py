@@ -329,7 +329,7 @@ def test_screenshots_of_every_page(browser: Any, site: Site, tmp_path: Path) -> 
         ctx = browser.new_context(viewport=size)
         page = ctx.new_page()
 
-        def shot(label: str) -> None:
+        def shot(label: str, page: Any = page, name: str = name) -> None:
             target = out / f"{label}-{name}.png"
             page.screenshot(path=str(target), full_page=True)
             small_png(target)

@@ -148,7 +148,7 @@ def route_table() -> list[tuple[str, str]]:
         for router in routers()
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     )
 
 
