@@ -6,6 +6,7 @@ Every function is scoped by the caller to the units its link may see (``rules.ac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -13,10 +14,11 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import Adjustment, Result, StoredFile, Submission
-from danvan.rules import timing
+from danvan.portal.context import cycle_context
+from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.org import subtree
-from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.context import CycleContext
 from danvan.views import unit_results
 
 STATUS_LABELS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa nộp"}
@@ -89,13 +91,12 @@ def local_text(instant: datetime | None, tz: str) -> str:
 
 
 def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitView:
-    ctx = load_context(session=session, year=year)
+    ctx = cycle_context(session, year)
     unit = ctx.units[code]
     assert ctx.cycle.id is not None
     uid = ctx.org.ids[code]
     deadline = ctx.deadline("self_assessment")
     today = timing.local_date(at, ctx.tz)
-    standing = unit_results(ctx, session, at, [code]) if unit.assessed else []
     subs = session.exec(
         select(Submission)
         .where(Submission.cycle_id == ctx.cycle.id, Submission.unit_id == uid)
@@ -108,6 +109,7 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
     ).all()
     codes = ctx.org.codes_by_id
+    own = _own_standing(ctx, code, subs, adjustments, at) if unit.assessed else None
     result = session.exec(
         select(Result).where(Result.cycle_id == ctx.cycle.id, Result.unit_id == uid)
     ).first()
@@ -120,7 +122,7 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         deadline=deadline,
         days_left=(deadline - today).days,
         tz=ctx.tz,
-        status=standing[0] if standing else None,
+        status=own,
         versions=[
             Version(
                 s.version,
@@ -144,6 +146,42 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
     )
 
 
+def _own_standing(
+    ctx: CycleContext,
+    code: str,
+    subs: Sequence[Submission],
+    adjustments: Sequence[Adjustment],
+    at: datetime,
+) -> UnitResult:
+    """The unit's line of ``status`` from its own rows only (the same rules, no other unit read)."""
+    facts = {}
+    if subs:
+        latest = subs[0]
+        facts[code] = standing.SubmissionFacts(
+            version=latest.version,
+            submitted_at=latest.submitted_at,
+            first_submitted_at=min(s.submitted_at for s in subs),
+            scores=latest.scores,
+            bonus=latest.bonus,
+            penalty=latest.penalty,
+            self_total=latest.self_total,
+        )
+    latest_adj: dict[str, float] = {}
+    for a in sorted(adjustments, key=lambda a: (a.recorded_at, a.id or 0)):
+        if a.recorded_at <= at:
+            latest_adj[a.target] = a.value
+    return standing.standings(
+        ctx.units,
+        [code],
+        compilers=ctx.compilers,
+        facts=facts,
+        adjustments={code: latest_adj} if latest_adj else {},
+        criteria_for=ctx.criteria_for,
+        deadline=ctx.deadline("self_assessment"),
+        tz=ctx.tz,
+    )[0]
+
+
 def compiler_view(
     session: Session,
     *,
@@ -154,12 +192,10 @@ def compiler_view(
     status_filter: str | None = None,
     sort: str = "code",
 ) -> CompilerView:
-    ctx = load_context(session=session, year=year)
+    ctx = cycle_context(session, year)
     within = [c for c in subtree(ctx.units, code) if c != code]
     results = unit_results(ctx, session, at, within)
-    from danvan.rules.standing import summarize
-
-    summary = summarize(results)
+    summary = standing.summarize(results)
     if status_filter in STATUS_LABELS:
         results = [r for r in results if r.status == status_filter]
     else:

@@ -14,8 +14,9 @@ from starlette.datastructures import UploadFile
 from danvan.db import get_engine, reading
 from danvan.portal import pages
 from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
+from danvan.portal.context import PortalContexts, cycle_context
 from danvan.portal.workbook import unit_workbook
-from danvan.tasks.context import CycleContext, load_context
+from danvan.tasks.context import CycleContext
 
 router = APIRouter()
 
@@ -26,7 +27,7 @@ _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 def scope(v: Viewer) -> CycleContext:
     with reading(get_engine()) as session:
-        return load_context(session=session, year=v.year)
+        return cycle_context(session, v.year)
 
 
 def assessed_only(v: Viewer) -> CycleContext:
@@ -100,7 +101,7 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             from danvan.tasks.intake import record_one
 
             result = await run_in_threadpool(
-                record_one, str(path), portal.now(), actor(v), None, expected_unit=v.code
+                record_one, str(path), portal.now(), actor(v), PortalContexts(), expected_unit=v.code
             )
     finally:
         await form.close()
