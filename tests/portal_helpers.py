@@ -25,8 +25,9 @@ def at(value: str) -> datetime:
     return parse_instant(value, "Asia/Ho_Chi_Minh")
 
 
-def set_up_province(folder: Path) -> None:
-    """Org (no contacts: nothing is sent), criteria and the 2024 plan, issued on 17/02/2024."""
+def set_up_province(folder: Path, contacts: dict[str, str] | None = None) -> dict:
+    """Org (no contacts but ``contacts``: nothing else is sent), criteria and the 2024 plan,
+    issued on 17/02/2024. Returns what ``issue-plan`` answered."""
     from danvan.flows.plan import issue_plan
     from danvan.sample import __file__ as sample_init
     from danvan.tasks.org import import_org
@@ -36,11 +37,13 @@ def set_up_province(folder: Path) -> None:
     org = yaml.safe_load((sample / "org.yaml").read_text(encoding="utf-8"))
     for unit in org["units"]:
         unit.pop("contacts", None)
+        if contacts and unit["code"] in contacts:
+            unit["contacts"] = [contacts[unit["code"]]]
     (folder / "org.yaml").write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     for name in ("plan.yaml", "criteria.yaml", "criteria-xa.yaml"):
         shutil.copy(sample / name, folder / name)
     import_org(str(folder / "org.yaml"), at("2024-01-05T08:00"))
-    issue_plan.fn(str(folder / "plan.yaml"), at("2024-02-17T09:00"))
+    return issue_plan.fn(str(folder / "plan.yaml"), at("2024-02-17T09:00"))
 
 
 def criteria_codes(code: str) -> list[tuple[str, float]]:
