@@ -213,3 +213,73 @@ def test_the_access_log_never_prints_a_token() -> None:
     )
     HideLinkTokens().filter(record)
     assert "SECRET" not in record.getMessage() and "/l/…" in record.getMessage()
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def test_a_district_compiles_now_and_the_province_publishes(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from danvan.config.settings import get_settings
+    from danvan.db import get_engine, reading
+    from danvan.flows.intake import submit
+    from danvan.models.tables import AuditEntry, Result
+    from danvan.portal.server import running
+
+    monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
+    get_settings.cache_clear()
+    h.set_up_province(tmp_path / "p")
+    submit.fn(
+        [str(h.write_json(tmp_path / "x07.json", h.submission(h.UNIT)))], h.at("2024-11-08T09:00")
+    )
+    links = h.mint_links([h.DISTRICT, h.PROVINCE])
+    clock = [h.at("2024-11-21T09:00")]
+    with running(now=lambda: clock[0]) as url:
+        district = _open(url, links[h.DISTRICT])
+        page = district.get("/tong-hop").text
+        assert "Chưa tổng hợp lần nào" in page
+        r = district.post("/tong-hop/bien-soan", data={"csrf": _csrf(page)})
+        assert r.status_code == 303
+        page = district.get("/tong-hop").text
+        report = f"bao-cao-tong-hop-{h.DISTRICT}-2024.docx"
+        assert report in page
+        assert district.get(f"/tong-hop/bao-cao/{report}").content.startswith(b"PK")
+        assert district.get("/tong-hop/bao-cao/..%2F..%2Fetc%2Fpasswd").status_code == 404
+        assert (
+            district.post(
+                "/tong-hop/cong-bo", data={"csrf": _csrf(page), "xac_nhan": "1"}
+            ).status_code
+            == 404
+        )
+
+        province = _open(url, links[h.PROVINCE])
+        page = province.get("/tong-hop").text
+        assert "Công bố kết quả" in page
+        unconfirmed = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
+        assert unconfirmed.status_code == 403 and "[not_approved]" in unconfirmed.text
+        clock[0] = h.at("2024-11-30T09:00")
+        done = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page), "xac_nhan": "1"})
+        assert done.status_code == 200 and "Đã công bố" in done.text
+        assert province.get("/tong-hop").status_code == 401  # links end with publication
+    with reading(get_engine()) as session:
+        assert session.exec(select(Result)).all()
+        actors = {(a.actor, a.action) for a in session.exec(select(AuditEntry)).all()}
+    assert ("portal:QNG.BSN", "portal_compile") in actors
+    assert any(a == "portal:QNG" and act != "portal_open" for a, act in actors)  # publication
+
+
+def test_leaving_ends_the_session(sqlite_url: str, tmp_path: Path) -> None:
+    from danvan.portal.server import running
+
+    h.set_up_province(tmp_path / "p")
+    links = h.mint_links([h.UNIT])
+    with running(now=lambda: h.at("2024-11-08T10:00")) as url:
+        client = _open(url, links[h.UNIT])
+        page = client.get("/don-vi").text
+        r = client.post("/dang-xuat", data={"csrf": _csrf(page)})
+        assert r.status_code == 200 and "Đã thoát" in r.text and h.UNIT not in r.text
+        assert client.get("/don-vi").status_code == 401

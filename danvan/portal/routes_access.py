@@ -80,6 +80,7 @@ def home(request: Request) -> Response:
 async def logout(request: Request, v: Viewer = Depends(viewer)) -> Response:
     form = await request.form()
     check_csrf(request, v, form.get("csrf"))
+    request.state.viewer = None  # the page after leaving shows no one
     response = page(
         request,
         "message.html",

@@ -62,7 +62,13 @@ def compiler_page(
     return page(
         request,
         "compiler.html",
-        {"c": view, "labels": pages.STATUS_LABELS, "approval": approval, "tz": view.tz},
+        {
+            "c": view,
+            "labels": pages.STATUS_LABELS,
+            "approval": approval,
+            "tz": view.tz,
+            "assessed": ctx.units[v.code].assessed,
+        },
     )
 
 

@@ -39,10 +39,14 @@ def assessed_only(v: Viewer) -> CycleContext:
 
 @router.get("/don-vi")
 def unit_page(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    assessed_only(v)
+    ctx = assessed_only(v)
     with reading(get_engine()) as session:
         view = pages.unit_view(session, year=v.year, code=v.code, at=portal_of(request).now())
-    return page(request, "unit.html", {"u": view, "labels": pages.STATUS_LABELS})
+    return page(
+        request,
+        "unit.html",
+        {"u": view, "labels": pages.STATUS_LABELS, "compiles": ctx.units[v.code].compiles},
+    )
 
 
 @router.get("/don-vi/mau-bieu")
