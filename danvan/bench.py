@@ -309,23 +309,9 @@ def _ms(seconds: float | None) -> str:
 
 
 def _bench_links(codes: list[str], at: datetime) -> dict[str, str]:
-    from danvan.db import get_engine, transaction
-    from danvan.models import store
-    from danvan.portal.links import LINK_PREFIX, mint
+    from danvan.portal.links import link_paths
 
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        cycle = store.find_cycle(session=session, year=YEAR)
-        assert cycle is not None and cycle.id is not None
-        tokens = mint(
-            session=session,
-            cycle_id=cycle.id,
-            unit_ids=[ids[c] for c in codes],
-            purpose="bench",
-            at=at,
-        )
-    code_of = {ids[c]: c for c in codes}
-    return {code_of[uid]: LINK_PREFIX + tok for uid, tok in tokens.items()}
+    return link_paths(YEAR, codes, at, "bench")
 
 
 def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> None:

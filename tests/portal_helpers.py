@@ -80,20 +80,6 @@ def write_json(path: Path, doc: dict) -> Path:
 
 def mint_links(codes: list[str], when: str = "2024-11-01T08:00") -> dict[str, str]:
     """code → the link path (``/l/<token>``) for each unit, minted as ``portal links`` does."""
-    from danvan.db import get_engine, transaction
-    from danvan.models import store
-    from danvan.portal.links import mint
+    from danvan.portal.links import link_paths
 
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        cycle = store.find_cycle(session=session, year=YEAR)
-        assert cycle is not None and cycle.id is not None
-        tokens = mint(
-            session=session,
-            cycle_id=cycle.id,
-            unit_ids=[ids[c] for c in codes],
-            purpose="test",
-            at=at(when),
-        )
-    by_id = {ids[c]: c for c in codes}
-    return {by_id[uid]: f"/l/{tok}" for uid, tok in tokens.items()}
+    return link_paths(YEAR, codes, at(when), "test")

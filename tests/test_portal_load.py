@@ -61,20 +61,6 @@ def test_200_concurrent_uploads_lose_none_and_record_each_once(db_url: str, tmp_
 
 
 def _links(codes: list[str]) -> dict[str, str]:
-    from danvan.db import get_engine, transaction
-    from danvan.models import store
-    from danvan.portal.links import mint
+    from danvan.portal.links import link_paths
 
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        cycle = store.find_cycle(session=session, year=bench.YEAR)
-        assert cycle is not None and cycle.id is not None
-        tokens = mint(
-            session=session,
-            cycle_id=cycle.id,
-            unit_ids=[ids[c] for c in codes],
-            purpose="test",
-            at=parse_instant(bench.ISSUE_AT, bench.TZ),
-        )
-    code_of = {ids[c]: c for c in codes}
-    return {code_of[uid]: f"/l/{tok}" for uid, tok in tokens.items()}
+    return link_paths(bench.YEAR, codes, parse_instant(bench.ISSUE_AT, bench.TZ), "test")

@@ -248,3 +248,23 @@ def revoke_unit(code: str, at: datetime) -> int:
             links=n,
         )
     return n
+
+
+def link_paths(year: int, codes: list[str], at: datetime, purpose: str) -> dict[str, str]:
+    """code → ``/l/<token>`` for each unit: new links for tests and the benchmark, which drive
+    the portal as the units would."""
+    from danvan.db import get_engine, transaction
+
+    with transaction(get_engine()) as session:
+        ids = store.load_org(session=session).ids
+        cycle = store.find_cycle(session=session, year=year)
+        assert cycle is not None and cycle.id is not None
+        tokens = mint(
+            session=session,
+            cycle_id=cycle.id,
+            unit_ids=[ids[c] for c in codes],
+            purpose=purpose,
+            at=at,
+        )
+    code_of = {ids[c]: c for c in codes}
+    return {code_of[uid]: LINK_PREFIX + tok for uid, tok in tokens.items()}
