@@ -22,8 +22,8 @@ from danvan.db import get_engine, transaction
 from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outgoing, redact
-from danvan.tasks.attachments import workbook_attachments
 from danvan.portal.links import LINK_PLACEHOLDER, links_for_delivery
+from danvan.tasks.attachments import workbook_attachments
 
 #: A claim older than this belongs to a run that died: its rows are sent again.
 STALE_CLAIM = timedelta(minutes=15)

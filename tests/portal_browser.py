@@ -59,6 +59,8 @@ def fill_workbook(data: bytes, doc: dict) -> bytes:
     head, cols = _header(figures, ("Nhóm", "Mã", "Số liệu"))
     for row in figures.iter_rows(min_row=head + 1):
         group, key = row[cols["Nhóm"] - 1].value, row[cols["Mã"] - 1].value
+        if group is None or key is None:
+            continue  # a group's title row, not a figure
         value = doc["figures"].get(str(group), {}).get(str(key))
         row[cols["Số liệu"] - 1].value = value if value is not None else 0
     guide = book["Hướng dẫn"]

@@ -105,7 +105,12 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             from danvan.tasks.intake import record_one
 
             result = await run_in_threadpool(
-                record_one, str(path), portal.now(), actor(v), PortalContexts(), expected_unit=v.code
+                record_one,
+                str(path),
+                portal.now(),
+                actor(v),
+                PortalContexts(),
+                expected_unit=v.code,
             )
     finally:
         await form.close()

@@ -37,6 +37,9 @@ def server(
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=5,
+        # Phones on slow networks (and a load test's clients waiting for each other) keep a
+        # connection idle for a while between a page and its form: uvicorn's 5 s is short.
+        timeout_keep_alive=30,
     )
     hide_tokens_in_access_log()  # after Config: uvicorn has configured its loggers by now
     return uvicorn.Server(config)
