@@ -81,26 +81,6 @@ def _header(ws: Any, names: tuple[str, ...]) -> tuple[int, dict[str, int]]:
     raise AssertionError(f"no header {names} in sheet {ws.title}")
 
 
-def key_value_workbook(doc: dict) -> bytes:
-    """Where this installation has no workbook template: the ``key | value`` XLSX the reader
-    accepts (SPEC §3.4's shape, one dotted key per row)."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.append(["key", "value"])
-    for key in ("unit", "year", "submitted_by", "bonus", "penalty"):
-        ws.append([key, doc[key]])
-    for code, score in doc["scores"].items():
-        ws.append([f"scores.{code}", score])
-    for group, fields in doc["figures"].items():
-        for name, value in fields.items():
-            ws.append([f"figures.{group}.{name}", value])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def small_png(path: Path) -> None:
     """Keep a committed screenshot small: a 64-colour palette PNG."""
     from PIL import Image

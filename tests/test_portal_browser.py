@@ -18,7 +18,6 @@ from portal_browser import (
     PHONE,
     browser_or_skip,
     fill_workbook,
-    key_value_workbook,
     small_png,
 )
 
@@ -62,28 +61,13 @@ def send(page: Any, path: Path) -> None:
 
 
 def the_workbook(page: Any, tmp_path: Path, doc: dict) -> Path:
-    """Download the unit's workbook from its page and fill it (or, where no template exists in
-    this installation, see the page say so and fill a key|value workbook)."""
-    target = tmp_path / f"{doc['unit']}-tu-danh-gia-2024.xlsx"
-    if _has_template():
-        with page.expect_download() as info:
-            page.click("text=Tải mẫu bảng tính của đơn vị")
-        data = Path(info.value.path()).read_bytes()
-        target.write_bytes(fill_workbook(data, doc))
-    else:
+    """Download the unit's workbook from its page and fill it as the official would."""
+    with page.expect_download() as info:
         page.click("text=Tải mẫu bảng tính của đơn vị")
-        assert "Chưa có mẫu" in page.inner_text("h1")
-        page.go_back()
-        target.write_bytes(key_value_workbook(doc))
+    assert info.value.suggested_filename == f"{doc['unit']}-tu-danh-gia-2024.xlsx"
+    target = tmp_path / info.value.suggested_filename
+    target.write_bytes(fill_workbook(Path(info.value.path()).read_bytes(), doc))
     return target
-
-
-def _has_template() -> bool:
-    try:
-        import danvan.reports.workbook  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def test_a_unit_sends_its_workbook_and_sees_the_answer(
@@ -111,11 +95,8 @@ def test_a_unit_sends_its_workbook_and_sees_the_answer(
     assert "[score_out_of_range]" in answer or "[score_above_max]" in answer or "999" in answer
     assert "[figure_inconsistent]" in answer
     cells = page.locator("table.problems td.cell").all_inner_texts()
-    if _has_template():
-        assert any(c.startswith("Số liệu!") for c in cells), cells  # sheet!cell
-        assert any(c.startswith("Chấm điểm!") for c in cells), cells
-    else:
-        assert any("petitions" in c for c in cells), cells
+    assert any(c.startswith("Số liệu!") for c in cells), cells  # sheet!cell
+    assert any(c.startswith("Chấm điểm!") for c in cells), cells
 
     page.goto(site.url + "/don-vi")
     assert "Phiên bản 1 · đúng hạn" in page.inner_text("main")
@@ -124,18 +105,13 @@ def test_a_unit_sends_its_workbook_and_sees_the_answer(
 
 
 def _wrong(tmp_path: Path, doc: dict) -> Path:
+    from danvan.portal.workbook import unit_workbook
+
     folder = tmp_path / "wrong"
     folder.mkdir(parents=True, exist_ok=True)
-    if _has_template():
-        from danvan.portal.workbook import unit_workbook
-
-        found = unit_workbook(2024, doc["unit"])
-        assert found is not None
-        path = folder / found[0]
-        path.write_bytes(fill_workbook(found[1], doc))
-        return path
-    path = folder / "sai.xlsx"
-    path.write_bytes(key_value_workbook(doc))
+    name, data = unit_workbook(2024, doc["unit"])
+    path = folder / name
+    path.write_bytes(fill_workbook(data, doc))
     return path
 
 

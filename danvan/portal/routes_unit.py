@@ -53,18 +53,6 @@ def unit_page(request: Request, v: Viewer = Depends(viewer)) -> Response:
 def workbook(request: Request, v: Viewer = Depends(viewer)) -> Response:
     assessed_only(v)
     found = unit_workbook(v.year, v.code)
-    if found is None:
-        return page(
-            request,
-            "message.html",
-            {
-                "title": "Chưa có mẫu",
-                "text": "Hệ thống chưa có mẫu bảng tính cho đơn vị. Đơn vị có thể gửi tệp YAML "
-                "hoặc JSON theo hướng dẫn của Sở Nội vụ. [no_workbook]",
-                "back": "/don-vi",
-            },
-            status=404,
-        )
     audit(request, v, "portal_download", "workbook", f"{v.year}/{v.code}")
     return download(*found)
 
