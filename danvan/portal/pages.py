@@ -6,7 +6,6 @@ Every function is scoped by the caller to the units its link may see (``rules.ac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,8 +20,13 @@ from danvan.rules.org import subtree
 from danvan.tasks.context import CycleContext
 from danvan.views import unit_results
 
-STATUS_LABELS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa nộp"}
-STATUS_ORDER = ("missing", "late", "on_time")
+STATUS_LABELS = {
+    "on_time": "Đúng hạn",
+    "late": "Trễ hạn",
+    "missing": "Chưa nộp",
+    "returned": "Trả lại để bổ sung",
+}
+STATUS_ORDER = ("missing", "returned", "late", "on_time")
 SORTS = ("code", "status", "submitted_at", "self_total")
 
 
@@ -109,7 +113,8 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
     ).all()
     codes = ctx.org.codes_by_id
-    own = _own_standing(ctx, code, subs, adjustments, at) if unit.assessed else None
+    # the same standing as ``status`` (returns, N/A, the band quota over the compiler's units)
+    own = unit_results(ctx, session, at, [code])[0] if unit.assessed else None
     result = session.exec(
         select(Result).where(Result.cycle_id == ctx.cycle.id, Result.unit_id == uid)
     ).first()
@@ -144,42 +149,6 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         criteria=ctx.criteria_for(unit) if unit.assessed else None,
         scores=dict(subs[0].scores) if subs else {},
     )
-
-
-def _own_standing(
-    ctx: CycleContext,
-    code: str,
-    subs: Sequence[Submission],
-    adjustments: Sequence[Adjustment],
-    at: datetime,
-) -> UnitResult:
-    """The unit's line of ``status`` from its own rows only (the same rules, no other unit read)."""
-    facts = {}
-    if subs:
-        latest = subs[0]
-        facts[code] = standing.SubmissionFacts(
-            version=latest.version,
-            submitted_at=latest.submitted_at,
-            first_submitted_at=min(s.submitted_at for s in subs),
-            scores=latest.scores,
-            bonus=latest.bonus,
-            penalty=latest.penalty,
-            self_total=latest.self_total,
-        )
-    latest_adj: dict[str, float] = {}
-    for a in sorted(adjustments, key=lambda a: (a.recorded_at, a.id or 0)):
-        if a.recorded_at <= at:
-            latest_adj[a.target] = a.value
-    return standing.standings(
-        ctx.units,
-        [code],
-        compilers=ctx.compilers,
-        facts=facts,
-        adjustments={code: latest_adj} if latest_adj else {},
-        criteria_for=ctx.criteria_for,
-        deadline=ctx.deadline("self_assessment"),
-        tz=ctx.tz,
-    )[0]
 
 
 def compiler_view(
