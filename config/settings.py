@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     zalo_api_url: str = "https://openapi.zalo.me"
     #: a run stops claiming new messages after this long; the rest wait for the next run
     notify_budget_seconds: float = 60.0
+    #: The portal's public address (``https://danvan.example.gov.vn``). Set: the plan's
+    #: announcement and every reminder carry the recipient unit's personal link.
+    portal_url: str | None = None
+    #: Key that signs the portal's session cookies. Unset: a random key per process (sessions
+    #: end when the portal restarts; links keep working). Set it when running several workers.
+    portal_secret: str | None = None
+    #: Addresses of the reverse proxies whose X-Forwarded-Proto/-For are believed.
+    portal_trusted_proxies: str = "127.0.0.1"
+    #: Largest upload (a workbook with its report and evidence files), refused while streaming.
+    portal_max_upload_mb: int = 50
+    #: Requests a link may make in a burst, and per minute after it (token bucket per link).
+    portal_rate_burst: int = 60
+    portal_rate_per_minute: int = 120
 
     @field_validator("database_url")
     @classmethod

@@ -239,6 +239,7 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
         day = plan_day(YEAR, at(REMIND_AT))
         s.note = f"{len(day.queued)} tin nhắn dựng (không gửi)"
     _compile_stage(run, workdir, at(COMPILE_AT), len(assessed))
+    _portal_stages(run, org, at(PORTAL_AT))
     return run
 
 
@@ -259,6 +260,58 @@ def _template_stages(run: BenchRun, out: Path, units: int) -> None:
             book = read_xlsx(path.name, path.read_bytes(), limits)
             rows += len(read_workbook(book.sheets, no_value=book.no_value).cells)
         s.note = f"{rows} ô được định vị"
+
+
+#: How many units the portal stages sample (pages read, files sent) and how many at once.
+PORTAL_SAMPLE = 100
+PORTAL_CONCURRENCY = 8
+PORTAL_AT = "2024-11-12T09:00"
+
+
+def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> None:
+    """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
+    units read their page, a district and the province read theirs, then the sample sends new
+    versions ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
+    from danvan.portal.load import Timings, read_pages, upload_all
+    from danvan.portal.server import running
+
+    assessed = [u["code"] for u in org if u["kind"] != "province"]
+    step = max(1, len(assessed) // PORTAL_SAMPLE)
+    sample = assessed[::step][:PORTAL_SAMPLE]
+    district = next(u["code"] for u in org if u["kind"] == "district")
+    links = _bench_links([*sample, district, PROVINCE], at)
+    files = {
+        code: (f"{code}.json", json.dumps(submission(code, i + 1)).encode())
+        for i, code in enumerate(sample)
+    }
+    with running(now=lambda: at, rate_burst=10_000, open_burst=10_000) as url:
+        with run.stage("portal pages", len(sample) + 40) as s:
+            pages: list[float] = []
+            for code in sample:
+                pages += read_pages(url, links[code], ["/don-vi"], 1)
+            district_pages = read_pages(url, links[district], ["/tong-hop"], 20)
+            province_pages = read_pages(url, links[PROVINCE], ["/tong-hop"], 20)
+            s.note = (
+                f"p95 đơn vị {_ms(Timings.p(pages, 0.95))}, "
+                f"huyện {_ms(Timings.p(district_pages, 0.95))}, "
+                f"tỉnh ({len(assessed)} đơn vị) {_ms(Timings.p(province_pages, 0.95))}"
+            )
+        with run.stage("portal uploads", len(sample)) as s:
+            t = upload_all(url, {c: links[c] for c in sample}, files, PORTAL_CONCURRENCY)
+            s.note = (
+                f"{t.accepted}/{len(sample)} nhận, {PORTAL_CONCURRENCY} cùng lúc: "
+                f"p50 {_ms(Timings.p(t.upload, 0.5))}, p95 {_ms(Timings.p(t.upload, 0.95))}"
+            )
+
+
+def _ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _bench_links(codes: list[str], at: datetime) -> dict[str, str]:
+    from danvan.portal.links import link_paths
+
+    return link_paths(YEAR, codes, at, "bench")
 
 
 def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> None:

@@ -115,12 +115,16 @@ class Renderer:
         body = "".join(template.blocks["body"](ctx))
         return Message(subject=" ".join(subject.split()), body=body.strip() + "\n")
 
-    def reminder(self, reminder: Reminder, cycle: CycleInfo) -> Message:
-        """before | due | overdue to the unit; escalation | digest to its compiler."""
+    def reminder(self, reminder: Reminder, cycle: CycleInfo, link: str | None = None) -> Message:
+        """before | due | overdue to the unit; escalation | digest to its compiler.
+
+        ``link``: the recipient's portal link, or (as stored in the outbox) ``LINK_PLACEHOLDER``.
+        """
         return self.render(
             reminder.kind,
             {
                 "cycle": cycle,
+                "link": link,
                 "recipient_name": reminder.recipient_name,
                 "milestone": reminder.milestone,
                 "label": MILESTONE_LABELS[reminder.milestone],
@@ -132,13 +136,16 @@ class Renderer:
             },
         )
 
-    def announcement(self, recipient_name: str, cycle: CycleInfo) -> Message:
+    def announcement(
+        self, recipient_name: str, cycle: CycleInfo, link: str | None = None
+    ) -> Message:
         """Ban hành kế hoạch: the plan and its deadlines, sent to every assessed unit."""
         deadlines = [(m, cycle.deadlines[m]) for m in MILESTONES if m in cycle.deadlines]
         return self.render(
             "announcement",
             {
                 "cycle": cycle,
+                "link": link,
                 "recipient_name": recipient_name,
                 "deadlines": deadlines,
                 "labels": MILESTONE_LABELS,
@@ -151,6 +158,7 @@ class Renderer:
             "result",
             {
                 "cycle": cycle,
+                "link": None,  # links end with publication: a result carries none
                 "recipient_name": recipient_name,
                 "total": result.total,
                 "band": result.band,
@@ -200,12 +208,12 @@ def default_renderer() -> Renderer:
     return _default
 
 
-def render_reminder(reminder: Reminder, cycle: CycleInfo) -> Message:
-    return default_renderer().reminder(reminder, cycle)
+def render_reminder(reminder: Reminder, cycle: CycleInfo, link: str | None = None) -> Message:
+    return default_renderer().reminder(reminder, cycle, link)
 
 
-def render_announcement(recipient_name: str, cycle: CycleInfo) -> Message:
-    return default_renderer().announcement(recipient_name, cycle)
+def render_announcement(recipient_name: str, cycle: CycleInfo, link: str | None = None) -> Message:
+    return default_renderer().announcement(recipient_name, cycle, link)
 
 
 def render_result(recipient_name: str, cycle: CycleInfo, result: ResultInfo) -> Message:

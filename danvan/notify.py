@@ -28,6 +28,8 @@ _APPRISE_LOGGER = logging.getLogger("apprise")
 #: Query parameters whose values are secrets whatever the service (headers of json:// etc.).
 _SECRET_PARAM = re.compile(r"^[+]|pass|secret|token|key|auth|sig|pwd", re.IGNORECASE)
 _MASK = "****"
+#: A portal link's token (``…/l/<token>``): a message body may carry one, a log line never.
+_PORTAL_TOKEN = re.compile(r"(/l/)[A-Za-z0-9_-]{16,}")
 
 
 class _Scrubber(logging.Filter):
@@ -52,6 +54,7 @@ class _Scrubber(logging.Filter):
 
     def scrub(self, text: str) -> str:
         pattern = self.pattern
+        text = _PORTAL_TOKEN.sub(r"\1" + _MASK, text)
         return pattern.sub(_MASK, text) if pattern is not None else text
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -309,3 +309,23 @@ class Reopening(SQLModel, table=True):
     by_unit_id: int = Field(foreign_key="unit.id")
     reason: str = ""
     recorded_at: datetime
+
+
+class PortalLink(SQLModel, table=True):
+    """Đường dẫn riêng: one personal secret link to the portal for one unit in one cycle.
+
+    Only the sha256 of the token is kept: the token itself exists in the message or the list it
+    was printed in, never in the database. A link works until it is revoked and, unless renewed
+    (``valid_until``), until its cycle is published.
+    """
+
+    __tablename__ = "portal_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=32)  # list | announcement | before | … (where it was sent)
+    created_at: datetime
+    valid_until: datetime | None = None  # set by a renewal: works after publication until then
+    revoked_at: datetime | None = None

@@ -40,6 +40,7 @@ from danvan.db import get_engine, transaction
 from danvan.models import store
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify import AppriseNotifier, Notifier, Outcome, Outgoing, redact
+from danvan.portal.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.tasks.attachments import file_attachment, workbook_attachments
 from danvan.tasks.lease import RunLease, run_alive
 
@@ -235,6 +236,7 @@ def deliver_pending(
         while time.monotonic() < stop_at:
             with transaction(engine) as session:
                 rows = _claim(session, cycle_id, lease.token, after, chunk)
+                links = _portal_links(session, cycle_id, rows, at)
             if not rows:
                 break
             after = max(r.id for r in rows if r.id is not None)
@@ -245,7 +247,7 @@ def deliver_pending(
                         r.id,
                         r.url,
                         r.subject,
-                        r.body,
+                        _with_link(r, links),
                         files.get(r.id or 0, ()) + file_attachment(r.attachment),
                     )
                     for r in rows
@@ -257,6 +259,31 @@ def deliver_pending(
             done += rows
             by_id.update(chunk_by_id)
     return _entries(done, by_id, codes)
+
+
+def _portal_links(
+    session: Session, cycle_id: int, rows: Sequence[Delivery], at: datetime
+) -> dict[int, str]:
+    """A fresh personal link for each recipient unit whose message has a place for one.
+
+    Minted in the claiming transaction, so the token lives only in the message that leaves;
+    the stored body keeps the placeholder (see ``danvan.portal.links``).
+    """
+    units = [row.unit_id for row in rows if LINK_PLACEHOLDER in row.body]
+    if not units:
+        return {}
+    return links_for_delivery(
+        session=session, cycle_id=cycle_id, unit_ids=units, purpose="message", at=at
+    )
+
+
+def _with_link(row: Delivery, links: dict[int, str]) -> str:
+    if LINK_PLACEHOLDER not in row.body:
+        return row.body
+    link = links.get(row.unit_id)
+    if link is None:  # the portal's address was unset since the message was built
+        return "\n".join(line for line in row.body.split("\n") if LINK_PLACEHOLDER not in line)
+    return row.body.replace(LINK_PLACEHOLDER, link)
 
 
 def dispatch(

@@ -52,6 +52,14 @@ def work_calendar() -> WorkCalendar:
     return WorkCalendar.from_strings(s.extra_holidays, s.extra_working_days)
 
 
+def portal_link() -> str | None:
+    """What a message says where the recipient's link goes: the placeholder the outbox fills in
+    when it sends (see ``danvan.portal.links``), or nothing when no portal is configured."""
+    from danvan.portal.links import LINK_PLACEHOLDER
+
+    return LINK_PLACEHOLDER if get_settings().portal_url else None
+
+
 def cycle_info(ctx: CycleContext) -> CycleInfo:
     c = ctx.cycle
     return CycleInfo(
@@ -98,6 +106,7 @@ def plan_day(year: int, at: datetime) -> DayPlan:
         published=ctx.published,
     )
     calendar, info, renderer = work_calendar(), cycle_info(ctx), default_renderer()
+    link = portal_link()
     for milestone in MILESTONES:
         batch = reminders_for_day(
             policy,
@@ -111,7 +120,7 @@ def plan_day(year: int, at: datetime) -> DayPlan:
             calendar=calendar,
         )
         for r in batch:
-            msg = renderer.reminder(r, info)
+            msg = renderer.reminder(r, info, link)
             plan.queued.append(
                 Queued(
                     r.recipient, milestone, r.kind, plan.day, msg.subject, msg.body, r.to, r.about
@@ -166,12 +175,12 @@ def announcements(year: int, at: datetime) -> tuple[int, list[Queued]]:
         ctx = load_context(session=session, year=year)
     assert ctx.cycle.id is not None
     day = timing.local_date(at, ctx.tz)
-    info, renderer = cycle_info(ctx), default_renderer()
+    info, renderer, link = cycle_info(ctx), default_renderer(), portal_link()
     queued = []
     for code in expected_units(ctx.units, ctx.province_units):
         unit = ctx.units[code]
         if unit.contacts:
-            msg = renderer.announcement(unit.name, info)
+            msg = renderer.announcement(unit.name, info, link)
             queued.append(
                 Queued(code, "plan", "announcement", day, msg.subject, msg.body, unit.contacts)
             )

@@ -192,3 +192,4 @@ def main() -> None:
 # Commands defined in their own modules register themselves on `app` when imported.
 from danvan.cli import cycle as _cycle  # noqa: E402, F401
 from danvan.cli import ops as _ops  # noqa: E402, F401
+from danvan.cli import portal as _portal  # noqa: E402, F401

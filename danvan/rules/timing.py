@@ -8,21 +8,32 @@ deadline's date to that submission's local date.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import pendulum
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 
+@lru_cache(maxsize=1024)
 def deadline_instant(day: date, tz: str = DEFAULT_TZ) -> datetime:
-    """The last second of ``day`` in ``tz``, as an aware UTC datetime."""
+    """The last second of ``day`` in ``tz``, as an aware UTC datetime.
+
+    Cached: building a zone costs ~0.5 ms, and a province's status asks for the same few
+    deadlines once per unit (a 1,000-unit page spent most of its time here).
+    """
     local = pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=tz)
     return local.in_timezone("UTC")
 
 
 def local_date(instant: datetime, tz: str = DEFAULT_TZ) -> date:
     """The calendar date of an aware instant in ``tz``."""
-    return pendulum.instance(instant).in_timezone(tz).date()
+    return pendulum.instance(instant).in_timezone(_zone(tz)).date()
+
+
+@lru_cache(maxsize=64)
+def _zone(tz: str) -> pendulum.Timezone:
+    return pendulum.timezone(tz)  # type: ignore[return-value]
 
 
 def days_late(first_submitted_at: datetime, deadline: date, tz: str = DEFAULT_TZ) -> int:

@@ -1,0 +1,262 @@
+"""The portal's composition root: settings, clock, guards and routes in one ``create_app``.
+
+Routes are thin: they check who is asking (``Viewer``), call the same library functions the CLI
+calls (intake, appraisal, compilation, publication) and render a template. The clock is injected
+(``now``) so tests and the benchmark can run the portal at any instant of a cycle.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from danvan.config.settings import Settings, get_settings
+from danvan.db import get_engine, reading, transaction
+from danvan.models import store
+from danvan.portal import links
+from danvan.portal.security import (
+    SESSION_COOKIE,
+    BodyLimit,
+    RateLimiter,
+    SecureHeaders,
+    Signer,
+)
+from danvan.rules.errors import Rejected
+from danvan.rules.text import format_decimal, format_int
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Portal:
+    """What every route shares: the signer, the rate limits, the clock and where reports are."""
+
+    signer: Signer
+    limiter: RateLimiter
+    opening: RateLimiter  # opening links, per client address
+    now: Callable[[], datetime]
+    out_dir: Path
+    max_upload_bytes: int
+    templates: Jinja2Templates
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: the unit of the session's link, and the form token of that session."""
+
+    link_id: int
+    code: str
+    year: int
+    csrf: str
+    cookie: str
+
+
+def _vn_number(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    if float(value).is_integer():
+        return format_int(int(value))
+    return format_decimal(value)
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    from danvan.portal.pages import local_text
+
+    templates.env.filters.update(num=_vn_number, localtime=local_text)
+    return templates
+
+
+def create_app(
+    settings: Settings | None = None,
+    now: Callable[[], datetime] | None = None,
+    rate_burst: int | None = None,
+    open_burst: int = 100,
+) -> FastAPI:
+    """The application: routes behind the upload cap, inside the security headers.
+
+    ``rate_burst``/``open_burst`` override the per-link and per-address buckets (the load test
+    and the benchmark open hundreds of links from one address).
+    """
+    s = settings or get_settings()
+    secret = (s.portal_secret or "").encode() or secrets.token_bytes(32)
+    portal = Portal(
+        signer=Signer(secret),
+        limiter=RateLimiter(rate_burst or s.portal_rate_burst, s.portal_rate_per_minute),
+        opening=RateLimiter(open_burst, 300),
+        now=now or (lambda: datetime.now(UTC)),
+        out_dir=Path(s.out_dir),
+        max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024,
+        templates=_templates(),
+    )
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = portal
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    for router in routers():
+        app.include_router(router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return page(
+            request,
+            "message.html",
+            {"title": _ERROR_TITLES.get(exc.status_code, "Lỗi"), "text": exc.detail},
+            status=exc.status_code,
+        )
+
+    @app.exception_handler(Rejected)
+    async def _rejected(request: Request, exc: Rejected) -> Response:
+        return page(
+            request,
+            "message.html",
+            {"title": "Không thực hiện được", "problems": exc.problems},
+            status=422,
+        )
+
+    app.add_middleware(
+        BodyLimit, max_bytes=portal.max_upload_bytes, too_large=_too_large_app(portal)
+    )
+    app.add_middleware(SecureHeaders)  # added last: outermost, so every answer carries them
+    return app
+
+
+def routers() -> list[Any]:
+    """The portal's routers, by audience: opening links, a unit's pages, a compiler's pages."""
+    from danvan.portal import routes_access, routes_compiler, routes_unit
+
+    return [routes_access.router, routes_unit.router, routes_compiler.router]
+
+
+def route_table() -> list[tuple[str, str]]:
+    """(method, path) of every route the portal serves (the isolation test walks all of them)."""
+    from fastapi.routing import APIRoute
+
+    return sorted(
+        (method, route.path)
+        for router in routers()
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    )
+
+
+_ERROR_TITLES = {
+    401: "Cần mở đường dẫn riêng",
+    403: "Không được phép",
+    404: "Không tìm thấy",
+    413: "Tệp quá lớn",
+    429: "Quá nhiều yêu cầu",
+}
+
+
+def _too_large_app(portal: Portal) -> Any:
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        mb = portal.max_upload_bytes // (1024 * 1024)
+        body = (
+            "<!doctype html><meta charset=utf-8><title>Tệp quá lớn</title>"
+            '<link rel="stylesheet" href="/static/portal.css"><main class="wrap">'
+            f"<h1>Tệp quá lớn</h1><p>Mỗi lần gửi tối đa {mb} MB. [upload_too_large]</p>"
+            '<p><a href="/">Quay lại</a></p></main>'
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return answer
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal  # type: ignore[no-any-return]
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    viewer = getattr(request.state, "viewer", None)
+    return portal_of(request).templates.TemplateResponse(
+        request, name, {"viewer": viewer, **context}, status_code=status
+    )
+
+
+def viewer(request: Request) -> Viewer:
+    """The session's viewer, or 401; every request re-checks the link (revocation is instant)."""
+    portal = portal_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    link_id = portal.signer.session_link(cookie, time.time())
+    if link_id is None or cookie is None:
+        raise HTTPException(401, "Hãy mở đường dẫn riêng của đơn vị (trong thông báo đã nhận).")
+    if not portal.limiter.allow(link_id):
+        raise HTTPException(429, "Quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau ít phút.")
+    with reading(get_engine()) as session:
+        live = links.get_live(session=session, link_id=link_id, at=portal.now())
+    if live is None:
+        raise HTTPException(401, "Đường dẫn đã hết hiệu lực hoặc bị thu hồi. [link_expired]")
+    v = Viewer(live.id, live.unit_code, live.year, portal.signer.csrf(cookie), cookie)
+    request.state.viewer = v
+    return v
+
+
+def check_csrf(request: Request, v: Viewer, token: object) -> None:
+    if not portal_of(request).signer.csrf_ok(v.cookie, token):
+        raise HTTPException(403, "Biểu mẫu không hợp lệ hoặc đã cũ; hãy tải lại trang. [csrf]")
+
+
+def audit(request: Request, v: Viewer, action: str, entity: str, key: str, **detail: Any) -> None:
+    """Every portal action is in the audit trail, the link's unit as the actor."""
+    with transaction(get_engine()) as session:
+        store.audit(
+            session=session,
+            at=portal_of(request).now(),
+            actor=actor(v),
+            action=action,
+            entity=entity,
+            key=key,
+            link=v.link_id,
+            **detail,
+        )
+
+
+def actor(v: Viewer) -> str:
+    return f"portal:{v.code}"
+
+
+def download(name: str, data: bytes) -> Response:
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        media_type=_media_type(name),
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+def _media_type(name: str) -> str:
+    kinds = {
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".json": "application/json",
+        ".png": "image/png",
+        ".yaml": "text/plain; charset=utf-8",
+        ".yml": "text/plain; charset=utf-8",
+        ".pdf": "application/pdf",
+    }
+    return kinds.get(Path(name).suffix.lower(), "application/octet-stream")

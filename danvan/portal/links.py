@@ -1,0 +1,270 @@
+"""Đường dẫn riêng: personal secret links to the portal, minted, found, revoked and renewed.
+
+A token is ``secrets.token_urlsafe(32)`` (256 bits); only its sha256 is stored, so the database
+alone never lets anyone in. A token is shown exactly once: in the list ``danvan portal links``
+prints, or in the message that carries it. Messages are stored in the outbox with
+``LINK_PLACEHOLDER`` where the link goes, and the outbox mints a fresh link for the recipient at
+the moment it sends (``links_for_delivery``): the token exists in memory and in the message
+that left, never in a table, a log or a Prefect parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from danvan.models import store
+from danvan.models.tables import Cycle, PortalLink
+from danvan.rules.access import link_is_live
+
+#: Stands for the recipient's link in a stored message body; replaced when the message is sent.
+LINK_PLACEHOLDER = "[đường dẫn riêng của đơn vị]"
+#: Path prefix of a link (the only URL that ever holds a token).
+LINK_PREFIX = "/l/"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{LINK_PREFIX}{token}"
+
+
+@dataclass(frozen=True)
+class LiveLink:
+    """A link that may open a session now: whose it is and for which cycle."""
+
+    id: int
+    unit_id: int
+    unit_code: str
+    cycle_id: int
+    year: int
+
+
+def mint(
+    *, session: Session, cycle_id: int, unit_ids: Iterable[int], purpose: str, at: datetime
+) -> dict[int, str]:
+    """One new link per unit (unit id → token); only the hashes are written."""
+    tokens = {uid: new_token() for uid in dict.fromkeys(unit_ids)}
+    store.bulk_insert(
+        session=session,
+        model=PortalLink,
+        rows=[
+            {
+                "cycle_id": cycle_id,
+                "unit_id": uid,
+                "token_sha256": token_hash(tok),
+                "purpose": purpose,
+                "created_at": at,
+            }
+            for uid, tok in tokens.items()
+        ],
+    )
+    return tokens
+
+
+def find_live(*, session: Session, token: str, at: datetime) -> LiveLink | None:
+    """The link behind ``token`` if it works at ``at`` (one indexed lookup)."""
+    row = session.exec(
+        select(PortalLink, Cycle)
+        .join(Cycle, col(Cycle.id) == PortalLink.cycle_id)
+        .where(PortalLink.token_sha256 == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    return _live(session, row[0], row[1], at)
+
+
+def get_live(*, session: Session, link_id: int, at: datetime) -> LiveLink | None:
+    """The same check for a session's link, on every request: a revocation ends it at once."""
+    row = session.exec(
+        select(PortalLink, Cycle)
+        .join(Cycle, col(Cycle.id) == PortalLink.cycle_id)
+        .where(PortalLink.id == link_id)
+    ).first()
+    if row is None:
+        return None
+    return _live(session, row[0], row[1], at)
+
+
+def _live(session: Session, link: PortalLink, cycle: Cycle, at: datetime) -> LiveLink | None:
+    if not link_is_live(
+        revoked_at=link.revoked_at,
+        valid_until=link.valid_until,
+        published_at=cycle.published_at,
+        at=at,
+    ):
+        return None
+    from danvan.models.tables import Unit
+
+    unit = session.get(Unit, link.unit_id)
+    assert unit is not None and link.id is not None
+    return LiveLink(link.id, link.unit_id, unit.code, link.cycle_id, cycle.year)
+
+
+def revoke(*, session: Session, unit_id: int, at: datetime, cycle_id: int | None = None) -> int:
+    """Revoke every live link of a unit (of one cycle, or all). Returns how many."""
+    stmt = update(PortalLink).where(
+        col(PortalLink.unit_id) == unit_id, col(PortalLink.revoked_at).is_(None)
+    )
+    if cycle_id is not None:
+        stmt = stmt.where(col(PortalLink.cycle_id) == cycle_id)
+    return session.execute(stmt.values(revoked_at=at)).rowcount  # type: ignore[attr-defined]
+
+
+def renew(*, session: Session, cycle_id: int, unit_ids: Iterable[int], until: datetime) -> int:
+    """Let the units' unrevoked links work until ``until``, publication or not."""
+    stmt = (
+        update(PortalLink)
+        .where(
+            col(PortalLink.cycle_id) == cycle_id,
+            col(PortalLink.unit_id).in_(list(unit_ids)),
+            col(PortalLink.revoked_at).is_(None),
+        )
+        .values(valid_until=until)
+    )
+    return session.execute(stmt).rowcount  # type: ignore[attr-defined]
+
+
+def links_for_delivery(
+    *, session: Session, cycle_id: int, unit_ids: Iterable[int], purpose: str, at: datetime
+) -> dict[int, str]:
+    """Unit id → the full link to put in place of ``LINK_PLACEHOLDER`` (empty: no portal URL).
+
+    Called by the outbox inside the transaction that claims the messages, so a link exists in
+    the database exactly when a message carrying it is about to leave.
+    """
+    from danvan.config.settings import get_settings
+
+    base = get_settings().portal_url
+    if not base:
+        return {}
+    tokens = mint(session=session, cycle_id=cycle_id, unit_ids=unit_ids, purpose=purpose, at=at)
+    return {uid: link_url(base, tok) for uid, tok in tokens.items()}
+
+
+# --- what the operator's commands do (``danvan portal links`` / ``revoke``) ----------------------
+
+
+def portal_audience(year: int, under: str | None = None) -> tuple[int, list[tuple[str, str, int]]]:
+    """The cycle id and every unit that gets a link: the assessed units and the compilers of the
+    province (or of ``under``'s subtree), as (code, name, unit id), sorted by code."""
+    from danvan.db import get_engine, reading
+    from danvan.rules.errors import reject
+    from danvan.rules.org import subtree
+    from danvan.tasks.context import load_context
+
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+    if under is not None and under not in ctx.province_units:
+        raise reject("unknown_unit", "--under", f"Không có đơn vị mã '{under}' trong tỉnh.")
+    pool = subtree(ctx.units, under) if under else ctx.province_units
+    codes = sorted(
+        c for c in pool if ctx.units[c].active and (ctx.units[c].assessed or ctx.units[c].compiles)
+    )
+    assert ctx.cycle.id is not None
+    return ctx.cycle.id, [(c, ctx.units[c].name, ctx.org.ids[c]) for c in codes]
+
+
+def issue_links(year: int, at: datetime, base_url: str, under: str | None = None) -> list[dict]:
+    """Mint one new link per unit and compiler; earlier links keep working until revoked."""
+    from danvan.db import get_engine, transaction
+
+    cycle_id, audience = portal_audience(year, under)
+    with transaction(get_engine()) as session:
+        tokens = mint(
+            session=session,
+            cycle_id=cycle_id,
+            unit_ids=[uid for _, _, uid in audience],
+            purpose="list",
+            at=at,
+        )
+        store.audit(
+            session=session,
+            at=at,
+            actor="cli",
+            action="portal_links",
+            entity="cycle",
+            key=str(year),
+            units=len(tokens),
+            under=under,
+        )
+    return [
+        {"unit": code, "name": name, "link": link_url(base_url, tokens[uid])}
+        for code, name, uid in audience
+    ]
+
+
+def renew_links(year: int, at: datetime, until: datetime, under: str | None = None) -> int:
+    """Keep the links of the units (under ``under``) working until ``until``."""
+    from danvan.db import get_engine, transaction
+
+    cycle_id, audience = portal_audience(year, under)
+    with transaction(get_engine()) as session:
+        n = renew(
+            session=session, cycle_id=cycle_id, unit_ids=[u for *_, u in audience], until=until
+        )
+        store.audit(
+            session=session,
+            at=at,
+            actor="cli",
+            action="portal_renew",
+            entity="cycle",
+            key=str(year),
+            links=n,
+            until=until.isoformat(),
+        )
+    return n
+
+
+def revoke_unit(code: str, at: datetime) -> int:
+    """End every link of the unit ``code`` at once (its open sessions end with them)."""
+    from danvan.db import get_engine, transaction
+    from danvan.rules.errors import reject
+
+    with transaction(get_engine()) as session:
+        ids = store.load_org(session=session).ids
+        if code not in ids:
+            raise reject("unknown_unit", "CODE", f"Không có đơn vị mã '{code}'.")
+        n = revoke(session=session, unit_id=ids[code], at=at)
+        store.audit(
+            session=session,
+            at=at,
+            actor="cli",
+            action="portal_revoke",
+            entity="unit",
+            key=code,
+            links=n,
+        )
+    return n
+
+
+def link_paths(year: int, codes: list[str], at: datetime, purpose: str) -> dict[str, str]:
+    """code → ``/l/<token>`` for each unit: new links for tests and the benchmark, which drive
+    the portal as the units would."""
+    from danvan.db import get_engine, transaction
+
+    with transaction(get_engine()) as session:
+        ids = store.load_org(session=session).ids
+        cycle = store.find_cycle(session=session, year=year)
+        assert cycle is not None and cycle.id is not None
+        tokens = mint(
+            session=session,
+            cycle_id=cycle.id,
+            unit_ids=[ids[c] for c in codes],
+            purpose=purpose,
+            at=at,
+        )
+    code_of = {ids[c]: c for c in codes}
+    return {code_of[uid]: LINK_PREFIX + tok for uid, tok in tokens.items()}

@@ -1,0 +1,110 @@
+"""Driving a running portal as many units at once: the load test and ``danvan bench`` use it.
+
+Each simulated official opens the unit's link (a session), reads the unit's page and sends one
+file through the upload form, as a browser would (cookie and CSRF token included). Everything
+is bounded: a fixed number of requests, each with a timeout, so a run always ends by itself.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+@dataclass
+class Timings:
+    """Seconds per request, by kind (``page`` / ``upload``), and the answers that went wrong."""
+
+    page: list[float] = field(default_factory=list)
+    upload: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    accepted: int = 0
+
+    @staticmethod
+    def p(samples: list[float], q: float) -> float | None:
+        if not samples:
+            return None
+        ordered = sorted(samples)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def visit(client: httpx.Client, link: str, timings: Timings, lock: threading.Lock) -> str:
+    """Open a link (one redirect to the clean page) and return the page's CSRF token."""
+    start = time.perf_counter()
+    r = client.get(link, follow_redirects=True)
+    with lock:
+        timings.page.append(time.perf_counter() - start)
+    match = _CSRF.search(r.text)
+    if r.status_code != 200 or match is None:
+        raise RuntimeError(f"{r.status_code} opening a link")
+    return match.group(1)
+
+
+def send_file(
+    base_url: str,
+    link: str,
+    name: str,
+    data: bytes,
+    timings: Timings,
+    lock: threading.Lock,
+    start_together: threading.Barrier | None = None,
+) -> None:
+    """One official: open the link, then send ``data`` as the file ``name``."""
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        try:
+            csrf = visit(client, link, timings, lock)
+            if start_together is not None:
+                start_together.wait(timeout=120)
+            start = time.perf_counter()
+            r = client.post("/don-vi/nop", data={"csrf": csrf}, files={"tep": (name, data)})
+            took = time.perf_counter() - start
+            with lock:
+                timings.upload.append(took)
+                if r.status_code == 200 and "Đã nhận" in r.text:
+                    timings.accepted += 1
+                else:
+                    timings.failures.append(f"{name}: HTTP {r.status_code}")
+        except (httpx.HTTPError, RuntimeError, threading.BrokenBarrierError) as exc:
+            with lock:
+                timings.failures.append(f"{name}: {exc.__class__.__name__}: {exc}")
+
+
+def upload_all(
+    base_url: str,
+    links: Mapping[str, str],
+    files: Mapping[str, tuple[str, bytes]],
+    concurrency: int,
+    together: bool = False,
+) -> Timings:
+    """Every unit of ``links`` sends its file, ``concurrency`` at a time (``together``: all
+    requests released at the same instant, after every session is open)."""
+    timings, lock = Timings(), threading.Lock()
+    barrier = threading.Barrier(len(links)) if together else None
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for code, link in links.items():
+            name, data = files[code]
+            pool.submit(send_file, base_url, link, name, data, timings, lock, barrier)
+    return timings
+
+
+def read_pages(base_url: str, link: str, paths: list[str], times: int) -> list[float]:
+    """Open ``link`` once, then read each of ``paths`` ``times`` times; seconds per page."""
+    samples: list[float] = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        client.get(link, follow_redirects=True)
+        for _ in range(times):
+            for path in paths:
+                start = time.perf_counter()
+                r = client.get(path)
+                samples.append(time.perf_counter() - start)
+                if r.status_code != 200:
+                    raise RuntimeError(f"{path}: HTTP {r.status_code}")
+    return samples

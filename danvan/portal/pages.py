@@ -1,0 +1,227 @@
+"""What each portal page shows, read in one session (no writes, no Prefect).
+
+Pages get values, not rows: a route calls one function here and hands its result to a template.
+Every function is scoped by the caller to the units its link may see (``rules.access``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from danvan.models.tables import Adjustment, Result, StoredFile, Submission
+from danvan.portal.context import cycle_context
+from danvan.rules import standing, timing
+from danvan.rules.domain import CriteriaSet, UnitResult
+from danvan.rules.org import subtree
+from danvan.tasks.context import CycleContext
+from danvan.views import unit_results
+
+STATUS_LABELS = {
+    "on_time": "Đúng hạn",
+    "late": "Trễ hạn",
+    "missing": "Chưa nộp",
+    "returned": "Trả lại để bổ sung",
+}
+STATUS_ORDER = ("missing", "returned", "late", "on_time")
+SORTS = ("code", "status", "submitted_at", "self_total")
+
+
+@dataclass
+class Version:
+    version: int
+    submitted_at: str
+    file_name: str
+    self_total: float
+    submitted_by: str
+
+
+@dataclass
+class AdjustmentLine:
+    by: str
+    target: str
+    value: float
+    reason: str
+    at: str
+
+
+@dataclass
+class UnitView:
+    """A unit's page: its standing, its versions, appraisals and published result."""
+
+    year: int
+    title: str
+    code: str
+    name: str
+    assessed: bool
+    deadline: date
+    days_left: int
+    tz: str
+    status: UnitResult | None
+    versions: list[Version] = field(default_factory=list)
+    adjustments: list[AdjustmentLine] = field(default_factory=list)
+    result: Result | None = None
+    published: bool = False
+    criteria: CriteriaSet | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # the latest version's self-scores
+
+
+@dataclass
+class CompilerView:
+    """A compiler's page: its subtree's counts and units, filtered and sorted."""
+
+    year: int
+    title: str
+    code: str
+    name: str
+    is_province: bool
+    summary: dict[str, int]
+    units: list[UnitResult]
+    status_filter: str | None
+    sort: str
+    reports: list[str]
+    published: bool
+    tz: str
+
+
+def local_text(instant: datetime | None, tz: str) -> str:
+    """``20/11/2024 14:05`` in the cycle's zone (what officials read)."""
+    if instant is None:
+        return ""
+    return timing.to_local(instant, tz).strftime("%d/%m/%Y %H:%M")
+
+
+def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitView:
+    ctx = cycle_context(session, year)
+    unit = ctx.units[code]
+    assert ctx.cycle.id is not None
+    uid = ctx.org.ids[code]
+    deadline = ctx.deadline("self_assessment")
+    today = timing.local_date(at, ctx.tz)
+    subs = session.exec(
+        select(Submission)
+        .where(Submission.cycle_id == ctx.cycle.id, Submission.unit_id == uid)
+        .where(Submission.submitted_at <= at)
+        .order_by(col(Submission.version).desc())
+    ).all()
+    adjustments = session.exec(
+        select(Adjustment)
+        .where(Adjustment.cycle_id == ctx.cycle.id, Adjustment.unit_id == uid)
+        .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
+    ).all()
+    codes = ctx.org.codes_by_id
+    # the same standing as ``status`` (returns, N/A, the band quota over the compiler's units)
+    own = unit_results(ctx, session, at, [code])[0] if unit.assessed else None
+    result = session.exec(
+        select(Result).where(Result.cycle_id == ctx.cycle.id, Result.unit_id == uid)
+    ).first()
+    return UnitView(
+        year=year,
+        title=ctx.cycle.title,
+        code=code,
+        name=unit.name,
+        assessed=unit.assessed,
+        deadline=deadline,
+        days_left=(deadline - today).days,
+        tz=ctx.tz,
+        status=own,
+        versions=[
+            Version(
+                s.version,
+                local_text(s.submitted_at, ctx.tz),
+                s.file_name,
+                s.self_total,
+                s.submitted_by,
+            )
+            for s in subs
+        ],
+        adjustments=[
+            AdjustmentLine(
+                codes[a.by_unit_id], a.target, a.value, a.reason, local_text(a.recorded_at, ctx.tz)
+            )
+            for a in adjustments
+        ],
+        result=result if ctx.published else None,
+        published=ctx.published,
+        criteria=ctx.criteria_for(unit) if unit.assessed else None,
+        scores=dict(subs[0].scores) if subs else {},
+    )
+
+
+def compiler_view(
+    session: Session,
+    *,
+    year: int,
+    code: str,
+    at: datetime,
+    out_dir: Path,
+    status_filter: str | None = None,
+    sort: str = "code",
+) -> CompilerView:
+    ctx = cycle_context(session, year)
+    within = [c for c in subtree(ctx.units, code) if c != code]
+    results = unit_results(ctx, session, at, within)
+    summary = standing.summarize(results)
+    if status_filter in STATUS_LABELS:
+        results = [r for r in results if r.status == status_filter]
+    else:
+        status_filter = None
+    results = sorted(results, key=_sort_key(sort if sort in SORTS else "code"))
+    return CompilerView(
+        year=year,
+        title=ctx.cycle.title,
+        code=code,
+        name=ctx.units[code].name,
+        is_province=code == ctx.province,
+        summary=summary,
+        units=results,
+        status_filter=status_filter,
+        sort=sort if sort in SORTS else "code",
+        reports=compiled_reports(out_dir, code),
+        published=ctx.published,
+        tz=ctx.tz,
+    )
+
+
+def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+    far = datetime.max.replace(tzinfo=None)
+    if sort == "status":
+        return lambda r: (STATUS_ORDER.index(r.status), r.code)
+    if sort == "submitted_at":
+        return lambda r: (
+            r.submitted_at is None,
+            r.submitted_at.replace(tzinfo=None) if r.submitted_at else far,
+            r.code,
+        )
+    if sort == "self_total":
+        return lambda r: (r.self_total is None, -(r.self_total or 0), r.code)
+    return lambda r: r.code
+
+
+def compiled_reports(out_dir: Path, code: str) -> list[str]:
+    """The files ``compile`` wrote for ``code`` (its folder in the output directory)."""
+    folder = out_dir / code
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+
+
+def submission_file(
+    session: Session, *, ctx: CycleContext, code: str, version: int | None
+) -> tuple[str, bytes] | None:
+    """A unit's submitted file (the latest version when ``version`` is None)."""
+    assert ctx.cycle.id is not None
+    stmt = select(Submission).where(
+        Submission.cycle_id == ctx.cycle.id, Submission.unit_id == ctx.org.ids[code]
+    )
+    if version is not None:
+        stmt = stmt.where(Submission.version == version)
+    sub = session.exec(stmt.order_by(col(Submission.version).desc())).first()
+    if sub is None:
+        return None
+    stored = session.get(StoredFile, sub.file_sha256)
+    assert stored is not None
+    return f"{code}-v{sub.version}-{sub.file_name}", stored.content

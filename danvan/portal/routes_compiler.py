@@ -1,0 +1,212 @@
+"""A compiler's pages: its subtree's progress, each unit's file, appraisal, compiling, and (the
+province) publication. A compiler sees only the units below it (``rules.access.may_view``)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from danvan.db import get_engine, reading
+from danvan.portal import pages
+from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
+from danvan.portal.approval import approved
+from danvan.portal.routes_unit import scope
+from danvan.rules.access import may_view
+from danvan.rules.errors import Rejected
+from danvan.tasks.context import CycleContext
+
+router = APIRouter()
+
+
+def compiler_scope(v: Viewer) -> CycleContext:
+    ctx = scope(v)
+    if not ctx.units[v.code].compiles:
+        raise HTTPException(404, "Trang tổng hợp chỉ dành cho đơn vị tổng hợp.")
+    return ctx
+
+
+def below(v: Viewer, code: str) -> CycleContext:
+    """The context, when ``code`` is a unit the viewer compiles (404 otherwise: no hint)."""
+    ctx = compiler_scope(v)
+    if code == v.code or not may_view(ctx.units, v.code, code):
+        raise HTTPException(404, "Không tìm thấy đơn vị này trong phạm vi của bạn.")
+    return ctx
+
+
+@router.get("/tong-hop")
+def compiler_page(
+    request: Request,
+    v: Viewer = Depends(viewer),
+    trang_thai: str | None = None,
+    sap_xep: str = "code",
+) -> Response:
+    ctx = compiler_scope(v)
+    assert ctx.cycle.id is not None
+    portal = portal_of(request)
+    with reading(get_engine()) as session:
+        view = pages.compiler_view(
+            session,
+            year=v.year,
+            code=v.code,
+            at=portal.now(),
+            out_dir=portal.out_dir,
+            status_filter=trang_thai,
+            sort=sap_xep,
+        )
+        approval = approved(session, ctx.cycle.id) if view.is_province else None
+    return page(
+        request,
+        "compiler.html",
+        {
+            "c": view,
+            "labels": pages.STATUS_LABELS,
+            "approval": approval,
+            "tz": view.tz,
+            "assessed": ctx.units[v.code].assessed,
+        },
+    )
+
+
+@router.get("/tong-hop/don-vi/{code}")
+def unit_detail(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    below(v, code)
+    with reading(get_engine()) as session:
+        view = pages.unit_view(session, year=v.year, code=code, at=portal_of(request).now())
+    return page(
+        request, "unit_detail.html", {"u": view, "labels": pages.STATUS_LABELS, "problems": []}
+    )
+
+
+@router.get("/tong-hop/don-vi/{code}/tep")
+def unit_file(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    ctx = below(v, code)
+    with reading(get_engine()) as session:
+        found = pages.submission_file(session, ctx=ctx, code=code, version=None)
+    if found is None:
+        raise HTTPException(404, "Đơn vị chưa nộp tệp nào.")
+    audit(request, v, "portal_download", "submission", f"{v.year}/{code}/latest")
+    return download(*found)
+
+
+@router.post("/tong-hop/don-vi/{code}/tham-dinh")
+async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """Score per criterion, bonus, penalty, each with its reason: the file ``danvan appraise``
+    reads, built from the form and checked by the same rules."""
+    ctx = await run_in_threadpool(below, v, code)
+    form = await request.form(max_fields=500)
+    check_csrf(request, v, form.get("csrf"))
+    unit = ctx.units[code]
+    if not unit.assessed:
+        raise HTTPException(404, "Đơn vị này không tự đánh giá trong kỳ này.")
+    criteria = ctx.criteria_for(unit)
+    lines = []
+    for c in criteria.criteria:
+        if (value := str(form.get(f"diem_{c.code}") or "").strip()) != "":
+            lines.append(
+                {
+                    "unit": code,
+                    "criterion": c.code,
+                    "score": _number(value),
+                    "reason": str(form.get(f"ly_do_{c.code}") or ""),
+                }
+            )
+    for target in ("bonus", "penalty"):
+        if (value := str(form.get(target) or "").strip()) != "":
+            lines.append(
+                {
+                    "unit": code,
+                    target: _number(value),
+                    "reason": str(form.get(f"ly_do_{target}") or ""),
+                }
+            )
+    doc = {"year": v.year, "by": v.code, "adjustments": lines}
+    problems: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
+        path = Path(tmp) / f"tham-dinh-{v.code}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        from danvan.flows.appraise import appraise as appraise_flow
+
+        try:
+            await run_in_threadpool(appraise_flow, str(path), portal_of(request).now(), actor(v))
+        except Rejected as exc:
+            problems = [
+                {"field": p.field, "message": p.message, "code": p.code} for p in exc.problems
+            ]
+    if problems:
+        with reading(get_engine()) as session:
+            view = pages.unit_view(session, year=v.year, code=code, at=portal_of(request).now())
+        return page(
+            request,
+            "unit_detail.html",
+            {"u": view, "labels": pages.STATUS_LABELS, "problems": problems, "form": dict(form)},
+            status=422,
+        )
+    return RedirectResponse(f"/tong-hop/don-vi/{code}?da_luu=1", status_code=303)
+
+
+def _number(text: str) -> float | str:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return text  # the appraisal rules say why it is not a score
+
+
+@router.post("/tong-hop/bien-soan")
+async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """Compile this compiler now (the ``compile`` flow for ``--unit`` its code)."""
+    await run_in_threadpool(compiler_scope, v)
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    portal = portal_of(request)
+    from danvan.flows.compile import compile_reports
+
+    await run_in_threadpool(compile_reports, v.year, portal.now(), str(portal.out_dir), v.code)
+    audit(request, v, "portal_compile", "compilation", f"{v.year}/{v.code}")
+    return RedirectResponse("/tong-hop?da_tong_hop=1", status_code=303)
+
+
+@router.get("/tong-hop/bao-cao/{name}")
+def report_file(name: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    compiler_scope(v)
+    portal = portal_of(request)
+    if name not in pages.compiled_reports(portal.out_dir, v.code):
+        raise HTTPException(404, "Chưa có báo cáo này.")
+    audit(request, v, "portal_download", "report", f"{v.year}/{v.code}/{name}")
+    return download(name, (portal.out_dir / v.code / name).read_bytes())
+
+
+@router.post("/tong-hop/cong-bo")
+async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """The province publishes the final ranking once it is approved (or, where approvals are
+    not recorded, once the operator confirms on the page)."""
+    ctx = await run_in_threadpool(compiler_scope, v)
+    if v.code != ctx.province:
+        raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    with reading(get_engine()) as session:
+        assert ctx.cycle.id is not None
+        ok = approved(session, ctx.cycle.id)
+    if ok is False or (ok is None and form.get("xac_nhan") != "1"):
+        raise HTTPException(
+            403,
+            "Chưa có phê duyệt kết quả cuối cùng: cần phê duyệt (danvan approve) hoặc đánh dấu "
+            "xác nhận trước khi công bố. [not_approved]",
+        )
+    from danvan.flows.publish import publish as publish_flow
+
+    await run_in_threadpool(publish_flow, v.year, portal_of(request).now(), actor(v))
+    return page(
+        request,
+        "message.html",
+        {
+            "title": "Đã công bố kết quả",
+            "text": f"Kết quả kỳ {v.year} đã được công bố và gửi đến các đơn vị. Các đường dẫn "
+            "riêng của kỳ này hết hiệu lực (trừ khi được gia hạn).",
+        },
+    )

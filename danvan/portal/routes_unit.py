@@ -1,0 +1,121 @@
+"""A unit's own pages: its standing, its workbook, sending a file, its versions and result."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from danvan.db import get_engine, reading
+from danvan.portal import pages
+from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
+from danvan.portal.context import PortalContexts, cycle_context
+from danvan.portal.workbook import unit_workbook
+from danvan.tasks.context import CycleContext
+
+router = APIRouter()
+
+#: Files a single upload may carry: the submission and its report and evidence files.
+MAX_FILES = 20
+_SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+def scope(v: Viewer) -> CycleContext:
+    with reading(get_engine()) as session:
+        return cycle_context(session, v.year)
+
+
+def assessed_only(v: Viewer) -> CycleContext:
+    ctx = scope(v)
+    if not ctx.units[v.code].assessed:
+        raise HTTPException(404, "Đơn vị này không tự đánh giá trong kỳ này.")
+    return ctx
+
+
+@router.get("/don-vi")
+def unit_page(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    ctx = assessed_only(v)
+    with reading(get_engine()) as session:
+        view = pages.unit_view(session, year=v.year, code=v.code, at=portal_of(request).now())
+    return page(
+        request,
+        "unit.html",
+        {"u": view, "labels": pages.STATUS_LABELS, "compiles": ctx.units[v.code].compiles},
+    )
+
+
+@router.get("/don-vi/mau-bieu")
+def workbook(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    assessed_only(v)
+    found = unit_workbook(v.year, v.code)
+    audit(request, v, "portal_download", "workbook", f"{v.year}/{v.code}")
+    return download(*found)
+
+
+@router.get("/don-vi/phien-ban/{version}")
+def own_file(version: int, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    ctx = assessed_only(v)
+    with reading(get_engine()) as session:
+        found = pages.submission_file(session, ctx=ctx, code=v.code, version=version)
+    if found is None:
+        raise HTTPException(404, "Không có phiên bản này.")
+    audit(request, v, "portal_download", "submission", f"{v.year}/{v.code}/v{version}")
+    return download(*found)
+
+
+@router.post("/don-vi/nop")
+async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """The filled workbook (or YAML/JSON) and any report or evidence files, through the very
+    intake ``danvan submit`` uses; the answer is the next page."""
+    portal = portal_of(request)
+    await run_in_threadpool(assessed_only, v)
+    form = await request.form(max_files=MAX_FILES, max_fields=20)
+    try:
+        check_csrf(request, v, form.get("csrf"))
+        main = form.get("tep")
+        extras = [f for f in form.getlist("kem_theo") if isinstance(f, UploadFile) and f.filename]
+        if not isinstance(main, UploadFile) or not main.filename:
+            return page(
+                request,
+                "answer.html",
+                {"file": "", "r": None, "missing": True},
+                status=400,
+            )
+        with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
+            path = await _save(main, Path(tmp))
+            for extra in extras:
+                await _save(extra, Path(tmp))
+            from danvan.tasks.intake import record_one
+
+            result = await run_in_threadpool(
+                record_one,
+                str(path),
+                portal.now(),
+                actor(v),
+                PortalContexts(),
+                expected_unit=v.code,
+            )
+    finally:
+        await form.close()
+    return page(
+        request,
+        "answer.html",
+        {"file": path.name, "r": result, "missing": False},
+        status=200 if result.accepted else 422,
+    )
+
+
+async def _save(upload: UploadFile, folder: Path) -> Path:
+    """Keep the sender's file name (without any folder part) so the intake sees what they sent."""
+    name = _SAFE_NAME.sub("_", Path((upload.filename or "tep").replace("\\", "/")).name)
+    name = name.strip(". ") or "tep"
+    target = folder / name
+    with target.open("wb") as out:
+        while chunk := await upload.read(1024 * 1024):
+            out.write(chunk)
+    return target
