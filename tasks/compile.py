@@ -102,16 +102,20 @@ def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str,
     return inputs
 
 
-def _previous_figures(ctx: CycleContext, session: Session) -> dict[str, Figures] | None:
-    """Last year's figures per unit code (the latest version of each unit), None without a cycle."""
+def _previous_figures(
+    ctx: CycleContext, session: Session
+) -> tuple[dict[str, Figures] | None, int | None]:
+    """The previous cycle's figures per unit code (each unit's latest version) and its year;
+    (None, None) without a previous cycle."""
     prev = store.previous_cycle(session=session, cycle=ctx.cycle)
     if prev is None or prev.id is None:
-        return None
+        return None, None
     codes = ctx.org.codes_by_id
-    return {
+    figures = {
         codes[u]: lt.submission.figures
         for u, lt in store.latest_submissions(session=session, cycle_id=prev.id).items()
     }
+    return figures, prev.year
 
 
 def load_letterhead_config() -> LetterheadConfig:
@@ -151,7 +155,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         inputs = _unit_inputs(ctx, session, at)
-        previous = _previous_figures(ctx, session)
+        previous, previous_year = _previous_figures(ctx, session)
     letterheads = load_letterhead_config()
     on = timing.local_date(at, ctx.tz)
     deadline = ctx.deadline("self_assessment")
@@ -174,6 +178,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             stand_ins=ctx.stand_ins,
             criteria_by_kind=kinds_sets,
             places=district_places(ctx.units, code, tree),
+            previous_cycle_year=previous_year,
         )
         parent = ctx.units.get(ctx.units[code].parent or "")
         lh = letterheads.letterhead_for(ctx.units[code], parent)

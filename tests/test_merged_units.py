@@ -327,11 +327,12 @@ def test_2023_then_the_2025_merger(db_url: str, tmp_path: Path, cli) -> None:  #
             assert {k: got_summary[k] for k in expected} == expected, code
         paras, _ = docx_text(out / "TSN" / "bao-cao-tong-hop-TSN-2025.docx")
         body = "\n".join(paras)
-        # the comparison's numbers are like for like; the year the report names is still
-        # "year − 1" (2024) whatever the previous cycle was (2023): a report fix, not the tree's
-        assert "tiếp nhận tăng 220 hồ sơ so với cùng kỳ năm" in body  # 2370 − 2150
+        # like for like, and against the province's previous cycle (2023: there was no 2024)
+        assert (
+            "tiếp nhận tăng 220 hồ sơ so với cùng kỳ năm 2023" in body
+        )  # 2370 − 2150; no 2024 cycle
         paras, _ = docx_text(out / "TSN.H1" / "bao-cao-tong-hop-TSN.H1-2025.docx")
-        assert "tiếp nhận tăng 150 hồ sơ so với cùng kỳ năm" in "\n".join(paras)  # 1800 − 1650
+        assert "tiếp nhận tăng 150 hồ sơ so với cùng kỳ năm 2023" in "\n".join(paras)  # 1800 − 1650
 
 
 def test_a_published_tree_never_changes(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

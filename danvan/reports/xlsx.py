@@ -264,9 +264,10 @@ def _figures_sheet(wb: Workbook, c: CompiledCycle) -> None:
 def _comparison_sheet(wb: Workbook, c: CompiledCycle) -> None:
     now, before = c.summary["figures"], c.previous
     y = c.year
+    py = c.previous_cycle_year or y - 1
     columns = [
         Column("Nhóm", 58), Column("Chỉ tiêu", 42), Column(f"Năm {y}", 14, INT),
-        Column(f"Năm {y - 1} (cùng đơn vị)", 16, INT), Column("Tăng (+), giảm (−)", 14, INT),
+        Column(f"Năm {py} (cùng đơn vị)", 16, INT), Column("Tăng (+), giảm (−)", 14, INT),
     ]  # fmt: skip
     rows: list[list] = []
     for g, fields in FIGURE_GROUPS.items():
@@ -279,14 +280,14 @@ def _comparison_sheet(wb: Workbook, c: CompiledCycle) -> None:
         row = [GROUP_LABELS[g], RATE_LABELS[k], rate(now[g][num], now[g][den]), prev_rate, None]
         rows.append(row)
     ws = _table(wb, "Tổng hợp số liệu",
-                f"TỔNG HỢP SỐ LIỆU NĂM {y} SO VỚI CÙNG KỲ NĂM {y - 1}", columns, rows)  # fmt: skip
+                f"TỔNG HỢP SỐ LIỆU NĂM {y} SO VỚI CÙNG KỲ NĂM {py}", columns, rows)  # fmt: skip
     for r in range(3 + len(rows) - len(_RATES), 3 + len(rows)):
         for j in (3, 4):
             ws.cell(r, j).number_format = PERCENT
     note = ws.cell(ws.max_row + 2, 1)
     missing = len(c.summary["missing"])
     note.value = (
-        f"Cùng kỳ năm {y - 1} tính trên chính các đơn vị đã nộp năm {y}"
+        f"Cùng kỳ năm {py} tính trên chính các đơn vị đã nộp năm {y}"
         + (f"; chưa có số liệu của {missing} đơn vị chưa nộp." if missing else ".")
         if before is not None
         else f"Không có kỳ đánh giá năm {y - 1} để so sánh."

@@ -315,6 +315,9 @@ class CompiledCycle:
     #: unit code → the district it belongs to (``huyện Bình Sơn``), for units under a district that
     #: appear in a higher compiler's lists: a commune is named with its district there.
     places: Mapping[str, str] = field(default_factory=dict)
+    #: the year of the cycle ``previous`` comes from: the province's previous cycle, which after a
+    #: gap (no 2024 cycle) is not ``year - 1``; None: none, or ``year - 1`` by default
+    previous_cycle_year: int | None = None
 
     def display_name(self, code: str) -> str:
         """The unit's name as a list of this compiler reads it (``UBND xã X (huyện Y)``)."""
@@ -347,6 +350,7 @@ def compile_cycle(
     criteria_by_kind: Mapping[str, CriteriaSet],
     stand_ins: Mapping[str, Sequence[str]] | None = None,
     places: Mapping[str, str] | None = None,
+    previous_cycle_year: int | None = None,
 ) -> CompiledCycle:
     """build_summary plus the inputs kept together, for the report, workbook and chart renderers.
 
@@ -372,4 +376,5 @@ def compile_cycle(
         summary=summary,
         ranked=tuple(rank_direct(units, direct, criteria_by_kind)),
         places=dict(places or {}),
+        previous_cycle_year=previous_cycle_year,
     )

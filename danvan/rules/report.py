@@ -216,10 +216,10 @@ def build_report(
             " THỦ TỤC HÀNH CHÍNH",
             (
                 *_figures_note(c),
-                *fig.admin_paragraphs(figures, by_level, y, prev),
-                fig.reception_paragraph(figures, y, prev),
-                fig.petitions_paragraph(figures, y, prev),
-                fig.mediation_paragraph(figures, y, prev),
+                *fig.admin_paragraphs(figures, by_level, y, prev, c.previous_cycle_year),
+                fig.reception_paragraph(figures, y, prev, c.previous_cycle_year),
+                fig.petitions_paragraph(figures, y, prev, c.previous_cycle_year),
+                fig.mediation_paragraph(figures, y, prev, c.previous_cycle_year),
                 fig.models_paragraph(figures),
                 "(Chi tiết tại Phụ lục I kèm theo.)",
             ),
@@ -239,7 +239,7 @@ def build_report(
             Table(
                 *t, bold_rows=frozenset({len(t[2]) - 1}) if t[0].startswith("4.") else frozenset()
             )
-            for t in fig.appendix_tables(figures, by_level, y, prev)
+            for t in fig.appendix_tables(figures, by_level, y, prev, c.previous_cycle_year)
         ),
     )
     appendix_two = Appendix(

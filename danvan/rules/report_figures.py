@@ -58,7 +58,11 @@ def _level_admin(label: str, a: Mapping[str, int]) -> str:
 
 
 def admin_paragraphs(
-    figures: Figures, by_level: Mapping[str, Figures], year: int, previous: Figures | None
+    figures: Figures,
+    by_level: Mapping[str, Figures],
+    year: int,
+    previous: Figures | None,
+    prev_year: int | None = None,
 ) -> list[str]:
     """Giải quyết thủ tục hành chính: the total, then one line per level when there are several."""
     a = figures["admin_procedures"]
@@ -69,14 +73,16 @@ def admin_paragraphs(
         total = f"Trong năm {year} không tiếp nhận hồ sơ thủ tục hành chính."
     if previous is not None:
         before = previous["admin_procedures"]["received"]
-        total += f" Số hồ sơ tiếp nhận {compare_phrase(a['received'], before, 'hồ sơ', year - 1)}."
+        total += f" Số hồ sơ tiếp nhận {compare_phrase(a['received'], before, 'hồ sơ', prev_year or year - 1)}."
     lines = [total]
     if len(by_level) > 1:
         lines += [_level_admin(level, f["admin_procedures"]) for level, f in by_level.items()]
     return lines
 
 
-def reception_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+def reception_paragraph(
+    figures: Figures, year: int, previous: Figures | None, prev_year: int | None = None
+) -> str:
     c = figures["citizen_reception"]
     text = (
         f"Công tác tiếp công dân: trong năm {year} đã tiếp thường xuyên"
@@ -92,12 +98,14 @@ def reception_paragraph(figures: Figures, year: int, previous: Figures | None) -
         before = previous["citizen_reception"]["regular_sessions"]
         text += (
             " Số lần tiếp thường xuyên "
-            f"{compare_phrase(c['regular_sessions'], before, 'lượt', year - 1)}."
+            f"{compare_phrase(c['regular_sessions'], before, 'lượt', prev_year or year - 1)}."
         )
     return text
 
 
-def petitions_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+def petitions_paragraph(
+    figures: Figures, year: int, previous: Figures | None, prev_year: int | None = None
+) -> str:
     p, s = figures["petitions"], figures["staff_complaints"]
     text = (
         "Tổng số đơn khiếu nại, tố cáo, kiến nghị, phản ánh đã tiếp nhận"
@@ -114,7 +122,9 @@ def petitions_paragraph(figures: Figures, year: int, previous: Figures | None) -
     text += "."
     if previous is not None:
         before = previous["petitions"]["received"]
-        text += f" Số lượng đơn {compare_phrase(p['received'], before, 'đơn', year - 1)}."
+        text += (
+            f" Số lượng đơn {compare_phrase(p['received'], before, 'đơn', prev_year or year - 1)}."
+        )
     if s["received"]:
         text += (
             f" Khiếu nại của cán bộ, công chức, viên chức: tiếp nhận {format_count(s['received'])}"
@@ -126,7 +136,9 @@ def petitions_paragraph(figures: Figures, year: int, previous: Figures | None) -
     return text
 
 
-def mediation_paragraph(figures: Figures, year: int, previous: Figures | None) -> str:
+def mediation_paragraph(
+    figures: Figures, year: int, previous: Figures | None, prev_year: int | None = None
+) -> str:
     m = figures["mediation"]
     if m["received"] == 0:
         return "Các Tổ hòa giải ở cơ sở không tiếp nhận vụ việc hòa giải."
@@ -139,7 +151,7 @@ def mediation_paragraph(figures: Figures, year: int, previous: Figures | None) -
     if previous is not None:
         pm = previous["mediation"]
         before = format_percent(pm["successful"], pm["received"])
-        text += f" Số vụ việc tiếp nhận {compare_phrase(m['received'], pm['received'], 'vụ việc', year - 1)}"
+        text += f" Số vụ việc tiếp nhận {compare_phrase(m['received'], pm['received'], 'vụ việc', prev_year or year - 1)}"
         text += f" (tỷ lệ hòa giải thành cùng kỳ: {before})." if before else "."
     return text
 
@@ -155,10 +167,14 @@ def models_paragraph(figures: Figures) -> str:
 
 
 def appendix_tables(
-    figures: Figures, by_level: Mapping[str, Figures], year: int, previous: Figures | None
+    figures: Figures,
+    by_level: Mapping[str, Figures],
+    year: int,
+    previous: Figures | None,
+    prev_year: int | None = None,
 ) -> list[Table]:
     """Phụ lục I: the seed's three tables (đơn thư, tiếp công dân, hòa giải) plus TTHC by level."""
-    prev_year = year - 1
+    prev_year = prev_year or year - 1
     p, s, c, m = (
         figures[g] for g in ("petitions", "staff_complaints", "citizen_reception", "mediation")
     )
