@@ -91,8 +91,10 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
         f"6. Tình hình 15/11/2024: {s['submitted']}/{s['expected']} đã nộp ({s['on_time']} đúng hạn, {s['late']} trễ), {s['missing']} chưa nộp."
     )
 
+    # A district appraises by its own deadline (district_compilation, 20/11); the province later.
+    when = {"QNG.BSN": "2024-11-19T10:00", "QNG": "2024-11-25T10:00"}
     for name, doc in APPRAISALS.items():
-        r = appraise(str(write_yaml(files / name, doc)), at("2024-11-25T10:00"))
+        r = appraise(str(write_yaml(files / name, doc)), at(when[doc["by"]]))
         say(f"7. Thẩm định của {r['by']}: {r['adjustments']} điều chỉnh.")
 
     result = compile_reports(2024, at("2024-11-29T16:00"), str(out / "bao-cao"))
