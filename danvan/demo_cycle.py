@@ -92,9 +92,9 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: igno
     )
 
     # A district appraises by its own deadline (district_compilation, 20/11); the province later.
-    when = {"QNG.BSN": "2024-11-19T10:00", "QNG": "2024-11-25T10:00"}
+    appraised_at = {"QNG.BSN": "2024-11-19T10:00", "QNG": "2024-11-25T10:00"}
     for name, doc in APPRAISALS.items():
-        r = appraise(str(write_yaml(files / name, doc)), at(when[doc["by"]]))
+        r = appraise(str(write_yaml(files / name, doc)), at(appraised_at[str(doc["by"])]))
         say(f"7. Thẩm định của {r['by']}: {r['adjustments']} điều chỉnh.")
 
     result = compile_reports(2024, at("2024-11-29T16:00"), str(out / "bao-cao"))

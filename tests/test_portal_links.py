@@ -16,6 +16,8 @@ import pytest
 from sinks import http_sink  # noqa: F401  (fixture)
 from sqlmodel import select
 
+from danvan.tasks.signoff import record_sign_off
+
 BASE = "https://danvan.example.gov.vn"
 
 
@@ -259,10 +261,14 @@ def test_a_district_compiles_now_and_the_province_publishes(
         province = _open(url, links[h.PROVINCE])
         page = province.get("/tong-hop").text
         assert "Công bố kết quả" in page
-        unconfirmed = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
-        assert unconfirmed.status_code == 403 and "[not_approved]" in unconfirmed.text
+        assert "chưa được phê duyệt" in page
+        unapproved = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
+        assert unapproved.status_code == 403 and "[not_approved]" in unapproved.text
         clock[0] = h.at("2024-11-30T09:00")
-        done = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page), "xac_nhan": "1"})
+        record_sign_off(2024, h.PROVINCE, clock[0], "approved", note="Đồng ý")
+        page = province.get("/tong-hop").text
+        assert "đã được phê duyệt" in page
+        done = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
         assert done.status_code == 200 and "Đã công bố" in done.text
         assert province.get("/tong-hop").status_code == 401  # links end with publication
     with reading(get_engine()) as session:

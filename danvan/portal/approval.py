@@ -1,21 +1,20 @@
-"""Whether the province has signed off the final ranking (``danvan approve``).
+"""Whether the province has signed off the final ranking (``danvan approve``, the Prefect form).
 
-The approval record belongs to the orchestration work; until this installation has it, the
-province's own page asks for an explicit confirmation before publishing instead.
+The latest decision counts (SPEC §4: `approve`); the portal publishes only after an approval.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
+
+from danvan.models.tables import SignOff
 
 
-def approved(session: Session, cycle_id: int) -> bool | None:
-    """True/False once approvals are recorded here; None where there is no approval record."""
-    try:
-        from danvan.models.tables import Approval  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    from sqlmodel import select
-
-    row = session.exec(select(Approval).where(Approval.cycle_id == cycle_id)).first()
-    return row is not None
+def approved(session: Session, cycle_id: int) -> bool:
+    """True when the province's latest sign-off decision for the cycle is ``approved``."""
+    row = session.exec(
+        select(SignOff)
+        .where(SignOff.cycle_id == cycle_id)
+        .order_by(col(SignOff.at).desc(), col(SignOff.id).desc())
+    ).first()
+    return row is not None and row.decision == "approved"

@@ -182,8 +182,7 @@ def report_file(name: str, request: Request, v: Viewer = Depends(viewer)) -> Res
 
 @router.post("/tong-hop/cong-bo")
 async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    """The province publishes the final ranking once it is approved (or, where approvals are
-    not recorded, once the operator confirms on the page)."""
+    """The province publishes the final ranking once it is approved (``danvan approve``)."""
     ctx = await run_in_threadpool(compiler_scope, v)
     if v.code != ctx.province:
         raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
@@ -192,11 +191,11 @@ async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
     with reading(get_engine()) as session:
         assert ctx.cycle.id is not None
         ok = approved(session, ctx.cycle.id)
-    if ok is False or (ok is None and form.get("xac_nhan") != "1"):
+    if not ok:
         raise HTTPException(
             403,
-            "Chưa có phê duyệt kết quả cuối cùng: cần phê duyệt (danvan approve) hoặc đánh dấu "
-            "xác nhận trước khi công bố. [not_approved]",
+            "Chưa có phê duyệt kết quả cuối cùng (danvan approve, hoặc biểu mẫu phê duyệt trên "
+            "Prefect): chưa thể công bố. [not_approved]",
         )
     from danvan.flows.publish import publish as publish_flow
 
