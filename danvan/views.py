@@ -21,11 +21,23 @@ def unit_results(
     ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
 ) -> list[UnitResult]:
     """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
-    ``None``: everything recorded)."""
+    ``None``: everything recorded); ``within``: only those units' standings.
+
+    ``status``, the portal and ``publish`` all read standings here: one rule, one read path.
+    With ``within``, only the units the answer depends on are read — those units and the other
+    units of their compilers (the band quota ranks a compiler's units together) — and never the
+    figures JSON, which no standing uses.
+    """
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     codes = ctx.org.codes_by_id
-    latest = store.latest_submissions(session=session, cycle_id=cycle_id, until=at)
+    expected = standing.expected_units(ctx.units, ctx.province_units)
+    unit_ids = None
+    if within is not None and len(closed := quota_closure(ctx, expected, within)) < len(expected):
+        expected, unit_ids = closed, [ctx.org.ids[c] for c in closed]
+    latest = store.latest_submissions(
+        session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids, figures=False
+    )
     returns = load_returns(ctx, session, until=at)
     facts = {
         codes[uid]: standing.SubmissionFacts(
@@ -45,11 +57,9 @@ def unit_results(
     adjustments = {
         codes[uid]: {target: adj.value for target, adj in by_target.items()}
         for uid, by_target in store.latest_adjustments(
-            session=session, cycle_id=cycle_id, until=at
+            session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids
         ).items()
     }
-    # the quota ranks a compiler's units together: compute over the province, then narrow
-    expected = standing.expected_units(ctx.units, ctx.province_units)
     results = standing.standings(
         ctx.units,
         expected,
@@ -65,6 +75,14 @@ def unit_results(
         return results
     keep = set(within)
     return [r for r in results if r.code in keep]
+
+
+def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:
+    """The expected units whose standing ``within``'s standings depend on: the units of the
+    compilers of ``within`` (the quota ranks a compiler's units together), in ``expected``'s
+    order. A compiler's subtree (without the compiler itself) is its own closure."""
+    compilers = {ctx.compilers.get(c) for c in within}
+    return [c for c in expected if ctx.compilers.get(c) in compilers]
 
 
 def result_json(r: UnitResult, tz: str) -> dict:

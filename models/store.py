@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import (
@@ -256,15 +257,24 @@ class Latest:
 
 
 def latest_submissions(
-    *, session: Session, cycle_id: int, until: datetime | None = None
+    *,
+    session: Session,
+    cycle_id: int,
+    until: datetime | None = None,
+    unit_ids: Iterable[int] | None = None,
+    figures: bool = True,
 ) -> dict[int, Latest]:
     """For every unit that submitted (by ``until``): its first instant and its latest version.
 
-    Two queries whatever the number of units.
+    Two queries whatever the number of units. ``unit_ids`` narrows them to those units (a
+    compiler's subtree); ``figures=False`` leaves the figures and breakdowns JSON unread (the
+    standing never needs them, and at 1,000 units they are most of the bytes read).
     """
     cond = [Submission.cycle_id == cycle_id]
     if until is not None:
         cond.append(Submission.submitted_at <= until)
+    if unit_ids is not None:
+        cond.append(col(Submission.unit_id).in_(list(unit_ids)))
     agg = (
         select(
             Submission.unit_id,
@@ -280,6 +290,9 @@ def latest_submissions(
         .join(agg, (Submission.unit_id == agg.c.unit_id) & (Submission.version == agg.c.latest))
         .where(Submission.cycle_id == cycle_id)
     )
+    if not figures:
+        heavy = (Submission.figures, Submission.breakdowns)  # JSON columns, as ORM attributes
+        stmt = stmt.options(*(defer(c) for c in heavy))  # type: ignore[arg-type]
     out: dict[int, Latest] = {}
     for sub, first in session.exec(stmt).all():
         out[sub.unit_id] = Latest(unit_id=sub.unit_id, first_submitted_at=first, submission=sub)
@@ -309,13 +322,20 @@ def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> date
 
 
 def latest_adjustments(
-    *, session: Session, cycle_id: int, until: datetime | None = None
+    *,
+    session: Session,
+    cycle_id: int,
+    until: datetime | None = None,
+    unit_ids: Iterable[int] | None = None,
 ) -> dict[int, dict[str, Adjustment]]:
     """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
-    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``)."""
+    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``).
+    ``unit_ids`` narrows it to those units."""
     stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
     if until is not None:
         stmt = stmt.where(Adjustment.recorded_at <= until)
+    if unit_ids is not None:
+        stmt = stmt.where(col(Adjustment.unit_id).in_(list(unit_ids)))
     rows = session.exec(stmt).all()
     if not rows:
         return {}

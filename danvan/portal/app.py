@@ -49,6 +49,7 @@ class Portal:
     out_dir: Path
     max_upload_bytes: int
     templates: Jinja2Templates
+    page_rows: int  # rows of a compiler's table per page
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,16 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     rate_burst: int | None = None,
     open_burst: int = 100,
+    page_rows: int | None = None,
 ) -> FastAPI:
     """The application: routes behind the upload cap, inside the security headers.
 
     ``rate_burst``/``open_burst`` override the per-link and per-address buckets (the load test
-    and the benchmark open hundreds of links from one address).
+    and the benchmark open hundreds of links from one address); ``page_rows`` the rows per page
+    of a compiler's table (tests page a small province).
     """
+    from danvan.portal.pages import PAGE_ROWS
+
     s = settings or get_settings()
     secret = (s.portal_secret or "").encode() or secrets.token_bytes(32)
     portal = Portal(
@@ -99,6 +104,7 @@ def create_app(
         out_dir=Path(s.out_dir),
         max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024,
         templates=_templates(),
+        page_rows=page_rows or PAGE_ROWS,
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal

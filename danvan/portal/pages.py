@@ -28,6 +28,8 @@ STATUS_LABELS = {
 }
 STATUS_ORDER = ("missing", "returned", "late", "on_time")
 SORTS = ("code", "status", "submitted_at", "self_total")
+#: Rows per page of a compiler's table: the province's ~1,000 units stay a light page.
+PAGE_ROWS = 100
 
 
 @dataclass
@@ -79,12 +81,15 @@ class CompilerView:
     name: str
     is_province: bool
     summary: dict[str, int]
-    units: list[UnitResult]
+    units: list[UnitResult]  # this page's rows
     status_filter: str | None
     sort: str
     reports: list[str]
     published: bool
     tz: str
+    page: int = 1
+    pages: int = 1
+    rows: int = 0  # rows matching the filter, on every page
 
 
 def local_text(instant: datetime | None, tz: str) -> str:
@@ -160,7 +165,11 @@ def compiler_view(
     out_dir: Path,
     status_filter: str | None = None,
     sort: str = "code",
+    page: int = 1,
+    rows_per_page: int = PAGE_ROWS,
 ) -> CompilerView:
+    """The subtree's standings (``status``'s rule and read path), filtered and sorted over the
+    whole subtree, then cut to ``page`` of ``rows_per_page`` rows (out of range: the nearest page)."""
     ctx = cycle_context(session, year)
     within = [c for c in subtree(ctx.units, code) if c != code]
     results = unit_results(ctx, session, at, within)
@@ -170,6 +179,8 @@ def compiler_view(
     else:
         status_filter = None
     results = sorted(results, key=_sort_key(sort if sort in SORTS else "code"))
+    pages = max(1, -(-len(results) // rows_per_page))
+    page = min(max(page, 1), pages)
     return CompilerView(
         year=year,
         title=ctx.cycle.title,
@@ -177,12 +188,15 @@ def compiler_view(
         name=ctx.units[code].name,
         is_province=code == ctx.province,
         summary=summary,
-        units=results,
+        units=results[(page - 1) * rows_per_page : page * rows_per_page],
         status_filter=status_filter,
         sort=sort if sort in SORTS else "code",
         reports=compiled_reports(out_dir, code),
         published=ctx.published,
         tz=ctx.tz,
+        page=page,
+        pages=pages,
+        rows=len(results),
     )
 
 

@@ -44,6 +44,7 @@ def compiler_page(
     v: Viewer = Depends(viewer),
     trang_thai: str | None = None,
     sap_xep: str = "code",
+    trang: str = "1",
 ) -> Response:
     ctx = compiler_scope(v)
     assert ctx.cycle.id is not None
@@ -57,6 +58,8 @@ def compiler_page(
             out_dir=portal.out_dir,
             status_filter=trang_thai,
             sort=sap_xep,
+            page=int(trang) if trang.isdigit() else 1,
+            rows_per_page=portal.page_rows,
         )
         approval = approved(session, ctx.cycle.id) if view.is_province else None
     return page(
