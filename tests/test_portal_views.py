@@ -101,3 +101,41 @@ def test_pager_links_keep_filter_and_sort(cycle: Path) -> None:
         assert "Trang 1/" in client.get("/tong-hop?trang=abc").text
         last = client.get("/tong-hop?trang=999").text
         assert 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_a_compiler_returns_a_unit_for_revision(cycle: Path) -> None:
+    """The return form runs ``danvan return``'s flow: same checks, the audit names the portal."""
+    import re
+
+    import httpx
+    from sqlmodel import select
+
+    from danvan.db import get_engine, reading
+    from danvan.models.tables import AuditEntry
+    from danvan.portal.server import running
+    from danvan.views import cycle_status
+
+    links = h.mint_links([h.DISTRICT])
+    with running(now=lambda: AT) as url, httpx.Client(base_url=url) as client:
+        client.get(links[h.DISTRICT])
+        detail = client.get(f"/tong-hop/don-vi/{h.UNIT}").text
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', detail)
+        assert csrf is not None and f"/tong-hop/don-vi/{h.UNIT}/tra-lai" in detail
+        form = {"csrf": csrf.group(1), "ly_do": "Thiếu số liệu tiêu chí 2."}
+        path = f"/tong-hop/don-vi/{h.UNIT}/tra-lai"
+        assert client.post(path, data={**form, "csrf": "0" * 64}).status_code == 403
+        assert client.post(f"/tong-hop/don-vi/{h.FAR}/tra-lai", data=form).status_code == 404
+        empty = client.post(path, data={**form, "ly_do": " "})
+        assert empty.status_code == 422 and "[" in empty.text
+        done = client.post(path, data=form)
+        assert done.status_code == 303
+        page = client.get(done.headers["location"]).text
+        assert "Đã trả lại: Thiếu số liệu tiêu chí 2." in page
+        again = client.post(path, data=form)  # one open return at a time: refused, said why
+        assert again.status_code == 422
+    with reading(get_engine()) as session:
+        status = cycle_status(session, year=h.YEAR, at=AT, under=h.UNIT)
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "return")).all()
+    assert status["units"][0]["status"] == "returned"
+    assert status["units"][0]["return_reason"] == "Thiếu số liệu tiêu chí 2."
+    assert [a.actor for a in audit] == [f"portal:{h.DISTRICT}"]

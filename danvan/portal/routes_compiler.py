@@ -152,6 +152,46 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
     return RedirectResponse(f"/tong-hop/don-vi/{code}?da_luu=1", status_code=303)
 
 
+@router.post("/tong-hop/don-vi/{code}/tra-lai")
+async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """Trả lại, yêu cầu bổ sung: the ``return`` flow ``danvan return --unit --by --reason`` runs,
+    with the viewer as the returning compiler (the same checks; the unit is told)."""
+    await run_in_threadpool(below, v, code)
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    portal = portal_of(request)
+    from danvan.flows.revision import return_for_revision
+
+    try:
+        await run_in_threadpool(
+            lambda: return_for_revision(
+                portal.now(),
+                year=v.year,
+                unit=code,
+                by=v.code,
+                reason=str(form.get("ly_do") or ""),
+                actor=actor(v),
+            )
+        )
+    except Rejected as exc:
+        problems = [{"field": p.field, "message": p.message, "code": p.code} for p in exc.problems]
+        with reading(get_engine()) as session:
+            view = pages.unit_view(session, year=v.year, code=code, at=portal.now())
+        return page(
+            request,
+            "unit_detail.html",
+            {
+                "u": view,
+                "labels": pages.STATUS_LABELS,
+                "problems": [],
+                "return_problems": problems,
+                "form": dict(form),
+            },
+            status=422,
+        )
+    return RedirectResponse(f"/tong-hop/don-vi/{code}?da_tra_lai=1", status_code=303)
+
+
 def _number(text: str) -> float | str:
     try:
         return float(text.replace(",", "."))
