@@ -16,12 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 PG_ADMIN_URL = os.environ.get(
     "DANVAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 DATA = Path(__file__).parent / "data"
+
+# Hypothesis: on CI a derandomized run (the same examples every time, so a landing never depends
+# on the draw); locally the random exploration goes on. Every example it ever finds becomes an
+# explicit ``@example`` beside its test. HYPOTHESIS_PROFILE=ci reproduces CI's run locally.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 # The embedded default for every test: flows in-process, never a Prefect server by accident.
 os.environ.pop("PREFECT_API_URL", None)

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rules_helpers import rejects
 
+from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
-from danvan.rules.text import normalize_text
+from danvan.rules.text import normalize_text, parse_decimal, parse_int
 
 NFD_PHUONG = unicodedata.normalize("NFD", "Phường")
 LEGACY_PHUONG = "Ph\u01b0\u1eddng".replace("\u01b0", "\u01a3")  # Phƣờng
@@ -158,3 +159,29 @@ def test_any_json_object_loads_with_its_strings_normalised(doc: dict) -> None:
     assert loaded == {
         normalize_text(k): normalize_text(v) if isinstance(v, str) else v for k, v in doc.items()
     }
+
+
+@pytest.mark.parametrize(
+    "text", ["¹", "²³", "١٢", "１２", "12\u0663", "½", "Ⅻ", "-1", "+1", "1e3", ""]
+)
+def test_only_ascii_digits_are_numbers(text):
+    """The class behind '¹' (issue 22): every number read from text is ASCII digits, or nothing."""
+    assert parse_int(text) is None
+    assert parse_decimal(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "n", "d"),
+    [("0", 0, 0.0), (" 2473 ", 2473, 2473.0), ("9,5", None, 9.5), ("9.25", None, 9.25)],
+)
+def test_ascii_numbers_read(text, n, d):
+    assert parse_int(text) == n
+    assert parse_decimal(text) == d
+
+
+def test_a_yaml_file_nested_past_any_library_limit_is_too_deep():
+    """PyYAML 6.0.4 stops at ~1,000 levels itself: the answer is still ours (issue 22)."""
+    for text in ("[" * 1500 + "]" * 1500, "a: " + "[" * 40 + "]" * 40, "- " * 2000 + "x"):
+        with pytest.raises(Rejected) as exc:
+            load_document("deep.yaml", text.encode())
+        assert [p.code for p in exc.value.problems] == ["too_deep"], text[:20]

@@ -92,6 +92,13 @@ def test_inserted_rows_and_moved_header_are_followed():
     [
         ("chín", "score_not_number"),
         (True, "score_not_number"),
+        # Digits that are not ASCII: Python's float() would read "١٢" and "１２" (issue 22)
+        ("¹", "score_not_number"),
+        ("١٢", "score_not_number"),
+        ("１２", "score_not_number"),
+        ("9,5¹", "score_not_number"),
+        ("nan", "score_not_number"),
+        ("1e1", "score_not_number"),
         ("#VALUE!", "cell_error"),
     ],
 )
@@ -123,6 +130,12 @@ def test_formula_without_value_and_row_without_code():
         ("2.473", None, "figure_ambiguous_text"),
         ("2,473", None, "figure_ambiguous_text"),
         ("hai", None, "figure_not_integer"),
+        # isdigit() accepts these and int() fails or reads another script (issue 22)
+        ("¹", None, "figure_not_integer"),
+        ("²³", None, "figure_not_integer"),
+        ("١٢", None, "figure_not_integer"),
+        ("１２", None, "figure_not_integer"),
+        ("12٣", None, "figure_not_integer"),
     ],
 )
 def test_figure_as_typed(typed, read, code):

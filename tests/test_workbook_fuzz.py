@@ -6,7 +6,7 @@ import io
 import zipfile
 from datetime import date, datetime, time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_rules_workbook import CRITERIA, GOOD_SCORES, sheets
 
@@ -17,7 +17,7 @@ from danvan.rules.workbook import build_layout, clean_doc, locate, read_workbook
 CELL = st.one_of(
     st.none(),
     st.text(max_size=12),
-    st.sampled_from(["9,5", "2.473", "1 000", "#REF!", "x", "  ", "-0", "1e400", "٣"]),
+    st.sampled_from(["9,5", "2.473", "1 000", "#REF!", "x", "  ", "-0", "1e400", "٣", "¹", "１２"]),
     st.integers(min_value=-(10**15), max_value=10**15),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
@@ -27,6 +27,8 @@ CELL = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(CELL, min_size=0, max_size=7), max_size=12), st.lists(CELL, max_size=8))
+@example([], ["¹"])  # found on a fresh clone: isdigit() said yes, int() said no (issue 22)
+@example([["1", "x", 10, "²"]], ["１２", "١٢", "٣", "½", "Ⅻ"])
 def test_any_cell_values_give_a_reading_or_a_rejection(rows, figure_values):
     figure_rows = [
         ["admin_procedures", name, "x", v]

@@ -18,6 +18,7 @@ from danvan.portal.approval import approved
 from danvan.portal.routes_unit import scope
 from danvan.rules.access import may_view
 from danvan.rules.errors import Rejected
+from danvan.rules.text import parse_decimal, parse_int
 from danvan.tasks.context import CycleContext
 
 router = APIRouter()
@@ -58,7 +59,7 @@ def compiler_page(
             out_dir=portal.out_dir,
             status_filter=trang_thai,
             sort=sap_xep,
-            page=int(trang) if trang.isdigit() else 1,
+            page=_page_number(trang),
             rows_per_page=portal.page_rows,
         )
         approval = approved(session, ctx.cycle.id) if view.is_province else None
@@ -193,10 +194,14 @@ async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) 
 
 
 def _number(text: str) -> float | str:
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return text  # the appraisal rules say why it is not a score
+    n = parse_decimal(text)
+    return text if n is None else n  # the appraisal rules say why it is not a score
+
+
+def _page_number(text: str) -> int:
+    """``?trang=``: a page from 1 to a bound no table reaches; anything else is the first page."""
+    n = parse_int(text)
+    return n if n is not None and 1 <= n <= 1_000_000 else 1
 
 
 @router.post("/tong-hop/bien-soan")

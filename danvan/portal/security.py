@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from danvan.rules.text import parse_int
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -51,9 +53,10 @@ class Signer:
         link, issued, mac = value.split(".")
         if not hmac.compare_digest(mac, self._mac(f"session:{link}.{issued}")):
             return None
-        if not (link.isdigit() and issued.isdigit()) or now - int(issued) > SESSION_MAX_AGE:
+        link_id, issued_at = parse_int(link), parse_int(issued)
+        if link_id is None or issued_at is None or now - issued_at > SESSION_MAX_AGE:
             return None
-        return int(link)
+        return link_id
 
     def csrf(self, session_value: str) -> str:
         return self._mac("csrf:" + session_value)[:32]

@@ -161,6 +161,9 @@ def _prescan_yaml(name: str, text: str, limits: Limits, budget: int) -> None:
             raise _too_large(name)
 
 
+#: How a YAML library says it stopped a file nested too deep (PyYAML 6.0.4's own limit).
+_LIBRARY_DEPTH = re.compile(r"nesting depth|too deep|recursion", re.IGNORECASE)
+
 #: What YAML 1.1 may read as a number (ints in any base, sexagesimal, floats).
 _NUMERIC = re.compile(r"[-+]?[0-9.][0-9a-fA-FxXoObB_:.eE+-]*")
 
@@ -196,6 +199,10 @@ def _load_yaml(name: str, text: str, limits: Limits = DEFAULT_LIMITS, budget: in
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
+        if _LIBRARY_DEPTH.search(str(exc.problem or "")):
+            # PyYAML ≥ 6.0.4 stops deep nesting itself, before our event walk counts it: the
+            # user gets our answer whichever layer stopped the file first.
+            raise _too_deep(name) from None
         mark = exc.problem_mark or exc.context_mark
         where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
         raise reject(

@@ -43,8 +43,8 @@ _REMINDERS = (
     "send_at",
     "working_days_only",
 )
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 _CRITERIA_EXTS = (".yaml", ".yml", ".json")
 
 

@@ -395,8 +395,8 @@ def _mismatch(field: str, parts: str, got: int, total: str, want: int) -> Proble
     return Problem("breakdown_mismatch", field, message)
 
 
-_DECIMAL_COMMA = re.compile(r"^\s*(\d+),(\d+)\s*$")
-_THOUSANDS_DOT = re.compile(r"^\s*\d{1,3}(\.\d{3})+\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*([0-9]+),([0-9]+)\s*$")
+_THOUSANDS_DOT = re.compile(r"^\s*[0-9]{1,3}(\.[0-9]{3})+\s*$")
 
 
 def score_hint(value: object) -> str:

@@ -10,10 +10,34 @@ below 10 and for months 1 and 2.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+#: Digits as officials type them: ASCII only. ``str.isdigit`` accepts "¹" and ``int`` then fails;
+#: ``int``, ``float`` and ``\\d`` accept other scripts' digits ("١٢", "１２"). Every number read
+#: from text goes through :func:`parse_int` or :func:`parse_decimal`, never through those.
+_ASCII_INT = re.compile(r"[0-9]+")
+_ASCII_DECIMAL = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?")
+
+
+def parse_int(text: str) -> int | None:
+    """A whole number written in ASCII digits (``" 2473 "`` → 2473); anything else is None."""
+    t = text.strip()
+    return int(t) if _ASCII_INT.fullmatch(t) else None
+
+
+def parse_decimal(text: str) -> float | None:
+    """A plain decimal in ASCII digits, point or comma (``"9,5"`` → 9.5); anything else None.
+
+    No sign, exponent, ``nan`` or ``inf``: what ``float()`` would accept beyond that is not a
+    score an official typed.
+    """
+    m = _ASCII_DECIMAL.fullmatch(text.strip())
+    return None if m is None else float(f"{m[1]}.{m[2] or 0}")
+
 
 _LEGACY = str.maketrans({"\u01a3": "ư", "\u01a2": "Ư"})
 

@@ -44,7 +44,7 @@ from danvan.rules import fields as f
 from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet
 from danvan.rules.errors import Problem, Problems, Rejected
 from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS
-from danvan.rules.text import format_date_long, normalize_text
+from danvan.rules.text import format_date_long, normalize_text, parse_decimal, parse_int
 
 LAYOUT_VERSION = "1"
 SHEET_GUIDE = "Hướng dẫn"
@@ -239,8 +239,7 @@ Grid = Sequence[Sequence[Any]]
 _EVIDENCE = re.compile(
     r"^[^\\/:*?\"<>|]+\.(pdf|docx?|xlsx?|odt|ods|jpe?g|png|zip|rar|7z|txt)$", re.IGNORECASE
 )
-_DECIMAL_TEXT = re.compile(r"^\d+(?:[.,]\d+)?$")
-_GROUPED_TEXT = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
+_GROUPED_TEXT = re.compile(r"^[0-9]{1,3}(?:[.,\s][0-9]{3})+$")
 _ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
 
 
@@ -316,7 +315,8 @@ def _identity(grid: Grid) -> dict[str, str]:
 
 
 def _int_or_raw(value: str | None) -> object:
-    return int(value) if value and value.isdigit() else value
+    n = parse_int(value) if value else None
+    return value if n is None else n
 
 
 class _Reader:
@@ -431,8 +431,8 @@ class _Reader:
 
     def points(self, at: str, value: Any, what: str) -> Any:
         """A score: a number, or text that is plainly one (``"9,5"``)."""
-        if isinstance(value, str) and _DECIMAL_TEXT.match(value):
-            return float(value.replace(",", "."))
+        if isinstance(value, str) and (n := parse_decimal(value)) is not None:
+            return n
         if isinstance(value, str | bool) or not isinstance(value, int | float):
             what = what if what.startswith("tiêu chí") else what.removeprefix("điểm ")
             self.add("score_not_number", at, f"Điểm {what} phải là số, không phải “{value}”.")
@@ -475,10 +475,10 @@ class _Reader:
         if value is None or value is _BLAMED:
             return None if value is None else _BLAMED
         if isinstance(value, str):
-            if value.isdigit():
-                return int(value)
+            if (n := parse_int(value)) is not None:
+                return n
             if _GROUPED_TEXT.match(value):
-                digits = re.sub(r"\D", "", value)
+                digits = re.sub(r"[^0-9]", "", value)
                 self.add(
                     "figure_ambiguous_text",
                     at,
