@@ -52,7 +52,7 @@ def local_inbox() -> Iterator[tuple[str, list[dict]]]:
         server.server_close()
 
 
-def run(  # type: ignore[no-untyped-def]
+def run(
     out: Path, use_prefect: bool, say, keep: bool = False, port: int | None = None
 ) -> LocalServer | None:
     """The whole cycle, narrated through ``say`` (one line at a time), Prefect's own log lines

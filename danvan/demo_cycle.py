@@ -25,7 +25,7 @@ def _batches(items: list[tuple[str, Path]]) -> list[tuple[str, list[str]]]:
     return sorted(groups.items())
 
 
-def _reminder_before(remind, say) -> None:  # type: ignore[no-untyped-def]
+def _reminder_before(remind, say) -> None:
     doc = remind(2024, at("2024-11-07T08:00"))
     say(f"    Nhắc hạn 07/11/2024 (còn 03 ngày): {len(doc['sent'])} tin.")
     for line in _sent_lines(doc["sent"])[:6]:
@@ -34,7 +34,7 @@ def _reminder_before(remind, say) -> None:  # type: ignore[no-untyped-def]
         say(f"    … và {len(doc['sent']) - 6} tin khác")
 
 
-def play(out: Path, org: dict, received: list[dict], say) -> None:  # type: ignore[no-untyped-def]
+def play(out: Path, org: dict, received: list[dict], say) -> None:
     from danvan.db import get_engine, reading
     from danvan.flows.appraise import appraise
     from danvan.flows.compile import compile_reports

@@ -36,10 +36,9 @@ def deploy_to_pool(pool: str) -> list[str]:
     on any machine with danvan installed and the same settings) runs the flow runs. Returns the
     deployments' full names.
     """
+    from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists
-
-    from prefect import get_client
 
     with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
         client.create_work_pool(WorkPoolCreate(name=pool, type="process"))

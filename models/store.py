@@ -292,7 +292,7 @@ def latest_submissions(
     )
     if not figures:
         heavy = (Submission.figures, Submission.breakdowns)  # JSON columns, as ORM attributes
-        stmt = stmt.options(*(defer(c) for c in heavy))  # type: ignore[arg-type]
+        stmt = stmt.options(*(defer(c) for c in heavy))
     out: dict[int, Latest] = {}
     for sub, first in session.exec(stmt).all():
         out[sub.unit_id] = Latest(unit_id=sub.unit_id, first_submitted_at=first, submission=sub)

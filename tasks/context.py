@@ -97,7 +97,7 @@ def load_context(
             f"Chưa ban hành kế hoạch năm {year} (chạy 'danvan plan issue' trước).",
         )
     codes = set(cycle.criteria_by_kind.values())
-    rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()  # type: ignore[attr-defined]
+    rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()
     sets = {r.code: criteria_from_dict(r.definition) for r in rows}
     org = store.load_org(session=session, on=cycle.self_assessment_deadline)
     return CycleContext(cycle=cycle, org=org, criteria_sets=sets)

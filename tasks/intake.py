@@ -188,7 +188,7 @@ def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
 
 def _record(
     session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit, pending=()
-) -> FileResult:  # type: ignore[no-untyped-def]
+) -> FileResult:
     # Fresh and locked (shared): a publication waits for this file, or this file sees it.
     cycle = store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
     unit = ctx.units.get(doc.unit)
@@ -293,7 +293,7 @@ def _record(
     return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings)
 
 
-def _accepted(  # type: ignore[no-untyped-def]
+def _accepted(
     path, code, year: int, version, when: tuple[str, int], warnings, duplicate=False
 ) -> FileResult:
     return FileResult(

@@ -122,7 +122,7 @@ def settle_dead_claims(session: Session, cycle_id: int, at: datetime) -> int:
         )
         result = session.execute(
             update(Delivery)
-            .where(Delivery.cycle_id == cycle_id, Delivery.status == "sending", owner)  # type: ignore[arg-type]
+            .where(Delivery.cycle_id == cycle_id, Delivery.status == "sending", owner)
             .values(status="unknown", claimed_by=None, last_error=UNKNOWN_DIED)
         )
         settled += int(getattr(result, "rowcount", 0) or 0)

@@ -73,7 +73,7 @@ def normalise_zip(path: Path, at: datetime) -> None:
                         text,
                     )
                 data = text.encode("utf-8")
-            fixed = zipfile.ZipInfo(info.filename, date_time=when)  # type: ignore[arg-type]
+            fixed = zipfile.ZipInfo(info.filename, date_time=when)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, data)

@@ -135,7 +135,7 @@ def plan_day(year: int, at: datetime) -> DayPlan:
     return plan
 
 
-def _plan_revisions(  # type: ignore[no-untyped-def]
+def _plan_revisions(
     plan: DayPlan, ctx: CycleContext, returned: dict, policy, calendar, info, renderer
 ) -> None:
     """Returned units: ``revision`` reminders until ``revise_by``, then ``escalation``s."""

@@ -131,10 +131,9 @@ def test_flows_through_prefect_match_in_process(prefect_api, sink, tmp_path, mon
 
 def test_the_lazy_flow_goes_through_prefect_when_asked(prefect_api, sink, tmp_path, monkeypatch):
     """``DANVAN_USE_PREFECT=1``: the CLI's own call path creates a Prefect flow run."""
+    from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
     from prefect.client.schemas.sorting import FlowRunSort
-
-    from prefect import get_client
 
     fresh_database(tmp_path / "c", monkeypatch)
     monkeypatch.setenv("DANVAN_USE_PREFECT", "1")
@@ -157,12 +156,12 @@ def test_a_scheduled_remind_run_that_starts_after_its_day_sends_nothing_late(
 ):
     """The deployment's run, executed as ``serve()`` does, acts at its scheduled day only:
     scheduled for 7 November 2024 and started today, it records the day as skipped (SPEC §4.1)."""
+    from prefect import get_client
     from prefect.states import Scheduled
     from sqlmodel import select
 
     from danvan.deployments.cycle import cycle_deployments
     from danvan.models.tables import AuditEntry, Delivery
-    from prefect import get_client
 
     url = fresh_database(tmp_path / "d", monkeypatch)
     write_province(tmp_path / "d", sink.url("d"))
@@ -224,10 +223,10 @@ def test_compile_publishes_its_summary_and_ranking_as_artifacts(
     prefect_api, sink, tmp_path, monkeypatch
 ):
     """The Prefect UI shows each compilation: a markdown summary and a ranking table."""
+    from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from danvan.flows.compile import compile_reports
-    from prefect import get_client
 
     fresh_database(tmp_path / "d", monkeypatch)
     run_cycle(tmp_path / "d", sink.url("d"), lambda flow, *args: flow.fn(*args))

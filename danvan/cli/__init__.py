@@ -34,7 +34,7 @@ CYCLE_ORDER = ("init", "org", "plan", "template", "submit", "status", "remind", 
 class CycleOrderGroup(TyperGroup):
     """Lists the commands as an official meets them: set up, plan, submit, …, publish."""
 
-    def list_commands(self, ctx):  # type: ignore[no-untyped-def]  # Typer's vendored Context
+    def list_commands(self, ctx):  # Typer's vendored Context
         names = super().list_commands(ctx)
         rank = {n: i for i, n in enumerate(CYCLE_ORDER)}
         return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))

@@ -113,7 +113,7 @@ def install() -> None:
     ru._danvan_vi = True  # type: ignore[attr-defined]
     for name, text in _PANELS.items():
         setattr(ru, name, text)
-    typer.core._ = lambda s: _GETTEXT.get(s, s)  # type: ignore[attr-defined,assignment]
+    typer.core._ = lambda s: _GETTEXT.get(s, s)  # type: ignore[assignment]
 
     write_usage = formatting.HelpFormatter.write_usage
 

@@ -193,7 +193,7 @@ def _too_large_app(portal: Portal) -> Any:
 
 
 def portal_of(request: Request) -> Portal:
-    return request.app.state.portal  # type: ignore[no-any-return]
+    return request.app.state.portal
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

@@ -24,7 +24,7 @@ _cache: dict[tuple, CycleContext] = {}
 
 def cycle_context(session: Session, year: int) -> CycleContext:
     """``load_context(year)``, from the cache while the tree is unchanged."""
-    newest, count = session.exec(select(func.max(Unit.updated_at), func.count(Unit.id))).one()  # type: ignore[arg-type]
+    newest, count = session.exec(select(func.max(Unit.updated_at), func.count(Unit.id))).one()
     key = (str(session.get_bind().engine.url), year, str(newest), count)
     with _lock:
         cached = _cache.get(key)

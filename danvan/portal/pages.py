@@ -200,7 +200,7 @@ def compiler_view(
     )
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str):
     far = datetime.max.replace(tzinfo=None)
     if sort == "status":
         return lambda r: (STATUS_ORDER.index(r.status), r.code)

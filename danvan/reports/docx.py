@@ -148,7 +148,7 @@ def _first_para(cell: _Cell, text: str, **kw: object) -> Paragraph:
     run = p.add_run(text)
     run.font.size = Pt(float(kw.get("size", 13)))  # type: ignore[arg-type]
     run.bold, run.italic = kw.get("bold") or None, kw.get("italic") or None
-    p.alignment = kw.get("align", CENTER)  # type: ignore[assignment]
+    p.alignment = kw.get("align", CENTER)
     return p
 
 

@@ -285,7 +285,7 @@ def write_templates(
 class Stamps:
     """One drawn layout per criteria set of the cycle, the units to stamp it for."""
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx) -> None:
         self.ctx = ctx
         self._drawn: dict[str, DrawnLayout] = {}
 

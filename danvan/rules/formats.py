@@ -382,7 +382,7 @@ def _checked(name: str, value: object, limits: Limits, budget: int) -> object:
     return out
 
 
-def _walk(value: object, at: str, depth: int, limits: Limits, budget: list[int], p: Problems):  # type: ignore[no-untyped-def]
+def _walk(value: object, at: str, depth: int, limits: Limits, budget: list[int], p: Problems):
     budget[0] -= 1
     if budget[0] < 0:
         raise _too_large("")

@@ -368,7 +368,7 @@ def breakdown_warnings(doc: SubmissionDoc) -> list[Problem]:
         parts = doc.breakdowns.get(group, {}).get(name)
         if not isinstance(parts, dict):
             continue
-        got = sum(int(v) for v in parts.values())  # type: ignore[call-overload]
+        got = sum(int(v) for v in parts.values())
         want = int(doc.figures.get(group, {}).get(total_field, 0))
         if got != want:
             out.append(_mismatch(f"figures.{group}.{name}", parts_label, got, total_label, want))

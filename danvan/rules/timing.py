@@ -33,7 +33,7 @@ def local_date(instant: datetime, tz: str = DEFAULT_TZ) -> date:
 
 @lru_cache(maxsize=64)
 def _zone(tz: str) -> pendulum.Timezone:
-    return pendulum.timezone(tz)  # type: ignore[return-value]
+    return pendulum.timezone(tz)
 
 
 def days_late(first_submitted_at: datetime, deadline: date, tz: str = DEFAULT_TZ) -> int:
