@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log, task
+from danvan.runtime.lazy import flow, log, task
 from danvan.tasks.appraise import record_appraisal
 
 record_step = task(name="record-appraisal")(record_appraisal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.rules.timing import iso_local
-from danvan.runtime import artifact_markdown, artifact_table, flow, log, task
+from danvan.runtime.lazy import artifact_markdown, artifact_table, flow, log, task
 from danvan.tasks.compile import (
     artifact_key,
     compiled_messages,

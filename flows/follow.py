@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import (
+from danvan.runtime.lazy import (
     artifact_markdown,
     artifact_table,
     current_api_url,
@@ -26,7 +26,7 @@ from danvan.tasks.progress import progress, ready_compilers
 def open_years() -> list[int]:
     from sqlmodel import col, select
 
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import Cycle
 
     with reading(get_engine()) as session:
@@ -36,7 +36,7 @@ def open_years() -> list[int]:
 
 @task(name="sync-calendar", retries=2, retry_delay_seconds=[5, 30])
 def sync_step(year: int) -> dict:
-    from danvan.prefect_api import PrefectRest
+    from danvan.runtime.api import PrefectRest
     from danvan.tasks.calendar import sync_calendar
 
     api = current_api_url()
@@ -49,7 +49,7 @@ def sync_step(year: int) -> dict:
 @task(name="start-early-compilations", retries=2, retry_delay_seconds=[5, 30])
 def early_step(year: int, at: datetime) -> list[str]:
     """Create a ``tong-hop`` run now for each compiler that is complete (keyed: once per change)."""
-    from danvan.prefect_api import PrefectRest
+    from danvan.runtime.api import PrefectRest
     from danvan.tasks.calendar import planned_runs_label, run_spec
 
     ready = ready_compilers(year, at)

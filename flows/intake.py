@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log, outcome, task
+from danvan.runtime.lazy import flow, log, outcome, task
 from danvan.tasks.intake import record_submissions
 
 

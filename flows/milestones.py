@@ -7,7 +7,7 @@ from datetime import datetime
 
 from danvan.config.settings import get_settings
 from danvan.flows.compile import compile_reports
-from danvan.runtime import flow, log, outcome, scheduled_instant
+from danvan.runtime.lazy import flow, log, outcome, scheduled_instant
 
 
 @flow(name="compile-milestone", flow_run_name="tong-hop-{unit}-{year}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log, task
+from danvan.runtime.lazy import flow, log, task
 from danvan.tasks.outbox import dispatch
 from danvan.tasks.plan import record_cycle
 from danvan.tasks.remind import announcements

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from danvan.notify import redact
-from danvan.runtime import (
+from danvan.notify.channels import redact
+from danvan.runtime.lazy import (
     artifact_markdown,
     artifact_table,
     flow,
@@ -26,10 +26,10 @@ deliver_step = task(name="deliver-messages")(deliver_pending)
 @task(name="record-skipped-day")
 def skipped_step(year: int, at: datetime) -> str:
     """A day's run that started after its day: nothing sent late, and the log says so."""
-    from danvan.db import get_engine, transaction
     from danvan.models import store
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, transaction
     from danvan.rules.timing import local_date
-    from danvan.tasks.context import load_context
 
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -52,8 +52,8 @@ def progress_step(year: int, at: datetime) -> None:
 
 @task(name="enqueue-reminders")
 def enqueue_step(plan: DayPlan, at: datetime) -> int:
-    from danvan.db import get_engine, transaction
     from danvan.models import store
+    from danvan.models.db import get_engine, transaction
 
     with transaction(get_engine()) as session:
         ids = store.load_org(session=session).ids
@@ -97,8 +97,8 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
 
 
 def _zone(year: int) -> str:
-    from danvan.db import get_engine, reading
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         return load_context(session=session, year=year).tz

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from danvan.runtime import flow, log, task
+from danvan.runtime.lazy import flow, log, task
 from danvan.tasks.outbox import dispatch
 from danvan.tasks.revision import record_from_file, record_from_options
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from danvan.flows.publish import publish
-from danvan.runtime import (
+from danvan.runtime.lazy import (
     current_api_url,
     decision_instant,
     flow,
@@ -45,8 +45,8 @@ def _answered(year: int, answer: Any, at: datetime) -> Decision:
     latest = latest_sign_off(year)
     if latest is not None and latest.approved == approve and latest.note == note:
         return latest  # already recorded (by the CLI that resumed us, or by our earlier run)
-    from danvan.db import get_engine, reading
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         province = load_context(session=session, year=year).province
@@ -70,7 +70,7 @@ def sign_off_and_publish(year: int, at: datetime | None = None) -> dict:
     doc = publish(year, when, actor=f"prefect:{decision.by}")
     api = current_api_url()
     if api:
-        from danvan.prefect_api import PrefectRest
+        from danvan.runtime.api import PrefectRest
         from danvan.tasks.calendar import sync_calendar
 
         with PrefectRest(api) as rest:

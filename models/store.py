@@ -7,7 +7,7 @@ Concurrency is designed here, in three helpers every write path uses (README, "H
 ``lock_cycle`` (the cycle row: shared by intake and appraisal, exclusive for ``publish``),
 ``lock_unit`` (one unit's versions: a transaction-scoped advisory lock) and ``insert_ignore``
 (content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On SQLite a write
-transaction already holds the database's write lock from its start (``danvan.db``), so the two
+transaction already holds the database's write lock from its start (``danvan.models.db``), so the two
 locks are no-ops there and only ``insert_ignore`` matters.
 """
 

@@ -12,15 +12,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from danvan.db import get_engine, transaction
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, transaction
 from danvan.models.tables import Adjustment, Reopening
 from danvan.rules import timing
 from danvan.rules.appraisal import acts_until, check_appraisal, parse_appraisal
 from danvan.rules.domain import OrgUnit
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.formats import load_document
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import limits, read_input
 from danvan.tasks.guard import guarded
 

@@ -1,7 +1,7 @@
 """Mẫu gửi kèm: the unit's workbook attached to its announcement and its own reminders.
 
 Built at send time from the cycle as it stands (the outbox keeps text only), drawn once per
-criteria set and stamped per unit (see :mod:`danvan.reports.workbook`), so a day of 1,000
+criteria set and stamped per unit (see :mod:`danvan.workbook.draw`), so a day of 1,000
 reminders costs about a second more. Only channels that take attachments receive it (email;
 Apprise knows which): the message text says where else to get it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import Cycle, Delivery
 
 #: Messages to a unit about its own self-assessment: they carry its workbook.
@@ -30,9 +30,9 @@ def workbook_attachments(
     ]
     if not wanted:
         return {}
-    from danvan.reports.workbook import Stamps
-    from danvan.rules.workbook import file_name
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.workbook.draw import Stamps
+    from danvan.workbook.layout import file_name
 
     with reading(get_engine()) as session:
         cycle = session.get(Cycle, cycle_id)

@@ -1,7 +1,7 @@
 """Lịch trên Prefect: make the Prefect server's scheduled runs match each cycle's calendar.
 
 The database says what the calendar is (``rules.calendar``); Prefect shows it and runs it. This
-step reconciles the two, over plain REST (``danvan.prefect_api``): runs missing are created (their
+step reconciles the two, over plain REST (``danvan.runtime.api``): runs missing are created (their
 idempotency key makes a second creation return the first run), scheduled runs no longer in the
 calendar (a deadline moved, a compiler gone, the cycle published) are deleted. Runs that already
 ran are history and are never touched.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from danvan.db import get_engine, reading
-from danvan.prefect_api import PrefectRest, RunSpec
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, reading
 from danvan.rules.calendar import CycleDates, PlannedRun, cycle_runs
 from danvan.rules.recipients import compilers_below
-from danvan.tasks.context import CycleContext, load_context
+from danvan.runtime.api import PrefectRest, RunSpec
 
 #: Deployment of each kind of run (flow name, deployment name), registered by ``danvan serve``.
 DEPLOYMENTS: dict[str, tuple[str, str]] = {

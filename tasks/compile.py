@@ -15,9 +15,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from danvan.db import get_engine, reading, transaction
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
+from danvan.reports.outputs import FolderWriter, normalise_zip
 from danvan.rules import timing
 from danvan.rules.compilation import (
     CompiledCycle,
@@ -32,9 +34,7 @@ from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, par
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import safe_join
-from danvan.tasks.outputs import FolderWriter, normalise_zip
 from danvan.tasks.revision import load_returns
 
 
@@ -194,7 +194,7 @@ def write_outputs(
 ) -> list[dict]:
     """Each compiler's folder: summary.json, the score workbook, the chart and the report.
 
-    Written atomically (``danvan.tasks.outputs``): a reader, a second compile into the same
+    Written atomically (``danvan.reports.outputs``): a reader, a second compile into the same
     folder or a kill at any point never leaves a half-written file under a final name.
     """
     from danvan.reports.chart import write_chart_png

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import StoredFile
-from danvan.views import unit_files
+from danvan.tasks.views import unit_files
 
 
 def export_unit(year: int, code: str, out: Path) -> list[Path]:

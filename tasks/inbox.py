@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from danvan.db import get_engine, reading
-from danvan.messages import default_renderer
+from danvan.models.context import load_context
+from danvan.models.db import get_engine, reading
+from danvan.notify.messages import default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import reject
-from danvan.tasks.context import load_context
 from danvan.tasks.intake import CycleContexts, FileResult, record_one
 
 SUBMISSION_EXTS = (".xlsx", ".yaml", ".yml", ".json")

@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from danvan.config.settings import get_settings
-from danvan.db import get_engine, reading, transaction
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Submission, SubmissionFile
 from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
@@ -27,7 +28,12 @@ from danvan.rules.submission import (
     parse_submission,
 )
 from danvan.rules.text import normalize_text
-from danvan.rules.workbook import (
+from danvan.rules.xlsx_read import read_xlsx
+from danvan.runtime.lazy import task
+from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
+from danvan.tasks.guard import PASS_THROUGH, internal_error
+from danvan.tasks.revision import timeliness_of
+from danvan.workbook.layout import (
     WorkbookRead,
     check_identity,
     clean_doc,
@@ -35,12 +41,6 @@ from danvan.rules.workbook import (
     locate,
     read_workbook,
 )
-from danvan.rules.xlsx_read import read_xlsx
-from danvan.runtime import task
-from danvan.tasks.context import CycleContext, load_context
-from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
-from danvan.tasks.guard import PASS_THROUGH, internal_error
-from danvan.tasks.revision import timeliness_of
 
 
 @dataclass

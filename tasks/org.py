@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from danvan.db import get_engine, transaction
 from danvan.models import store
+from danvan.models.db import get_engine, transaction
 from danvan.models.tables import Unit, UnitVersion
 from danvan.rules.domain import OrgUnit
 from danvan.rules.errors import Rejected

@@ -36,13 +36,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
-from danvan.db import get_engine, transaction
 from danvan.models import store
+from danvan.models.db import get_engine, transaction
+from danvan.models.lease import RunLease, run_alive
 from danvan.models.tables import Delivery, DeliveryAttempt
-from danvan.notify import AppriseNotifier, Notifier, Outcome, Outgoing, redact
+from danvan.notify.channels import AppriseNotifier, Notifier, Outcome, Outgoing, redact
 from danvan.portal.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.tasks.attachments import file_attachment, workbook_attachments
-from danvan.tasks.lease import RunLease, run_alive
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from danvan.db import get_engine, transaction
 from danvan.models import store
+from danvan.models.db import get_engine, transaction
 from danvan.models.tables import CriteriaSetRow, Cycle
 from danvan.rules import timing
 from danvan.rules.criteria import criteria_to_dict, parse_criteria

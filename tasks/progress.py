@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlmodel import col, func, select
 
-from danvan.db import get_engine, reading
+from danvan.models.context import load_context
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import Adjustment, Compilation, Submission
 from danvan.rules import timing
-from danvan.tasks.context import load_context
-from danvan.views import cycle_status
+from danvan.tasks.views import cycle_status
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,16 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from danvan.db import get_engine, reading, transaction
-from danvan.messages import ResultInfo, default_renderer
 from danvan.models import store
+from danvan.models.context import load_context
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Result
+from danvan.notify.messages import ResultInfo, default_renderer
 from danvan.rules import timing
 from danvan.rules.ranking import rank_within_compilers
-from danvan.tasks.context import load_context
 from danvan.tasks.outbox import Queued
 from danvan.tasks.remind import cycle_info
-from danvan.views import unit_results
+from danvan.tasks.views import unit_results
 
 
 def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], bool]:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from danvan.config.settings import get_settings
-from danvan.db import get_engine, reading
-from danvan.messages import CycleInfo, default_renderer
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, reading
+from danvan.notify.messages import CycleInfo, default_renderer
 from danvan.rules import timing
 from danvan.rules.domain import MILESTONES, ReminderPolicy
 from danvan.rules.recipients import owing
@@ -17,7 +18,6 @@ from danvan.rules.revision import MILESTONE as REVISION
 from danvan.rules.revision import revision_reminders
 from danvan.rules.standing import expected_units
 from danvan.rules.workdays import WorkCalendar
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.outbox import Queued
 from danvan.tasks.revision import open_returns
 

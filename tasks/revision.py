@@ -12,10 +12,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from danvan.db import get_engine, transaction
-from danvan.messages import default_renderer
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
+from danvan.notify.messages import default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
@@ -29,7 +30,6 @@ from danvan.rules.revision import (
     revise_by,
     revision_standing,
 )
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.files import read_input
 from danvan.tasks.outbox import Queued
 

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from danvan.db import get_engine, reading, transaction
 from danvan.models import store
+from danvan.models.context import load_context
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import SignOff
 from danvan.rules import timing
 from danvan.rules.errors import reject
-from danvan.tasks.context import load_context
 
 DECISIONS = ("approved", "returned")
 

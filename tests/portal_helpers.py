@@ -28,8 +28,8 @@ def at(value: str) -> datetime:
 def set_up_province(folder: Path, contacts: dict[str, str] | None = None) -> dict:
     """Org (no contacts but ``contacts``: nothing else is sent), criteria and the 2024 plan,
     issued on 17/02/2024. Returns what ``issue-plan`` answered."""
+    from danvan.demo.sample import __file__ as sample_init
     from danvan.flows.plan import issue_plan
-    from danvan.sample import __file__ as sample_init
     from danvan.tasks.org import import_org
 
     sample = Path(sample_init).parent
@@ -48,8 +48,8 @@ def set_up_province(folder: Path, contacts: dict[str, str] | None = None) -> dic
 
 def criteria_codes(code: str) -> list[tuple[str, float]]:
     """(criterion code, max) of ``code``'s criteria set."""
-    from danvan.db import get_engine, reading
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=YEAR)

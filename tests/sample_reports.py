@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from danvan.demo.sample import sample_dir
 from danvan.reports.chart import write_chart_png
 from danvan.reports.docx import write_report_docx
 from danvan.reports.xlsx import write_score_workbook
@@ -21,7 +22,6 @@ from danvan.rules.formats import load_document
 from danvan.rules.org import compilers_for, effective_unit, parse_org, subtree
 from danvan.rules.report import ReportData, build_report, district_places
 from danvan.rules.submission import parse_submission
-from danvan.sample import sample_dir
 
 T0 = datetime(2024, 11, 8, 3, tzinfo=UTC)
 DEADLINE = date(2024, 11, 10)

@@ -19,8 +19,8 @@ from sinks import running_http_sink
 from small_province import issue_small_cycle
 from together import child_env, run_together
 
-from danvan.db import get_engine
 from danvan.flows.compile import compile_reports
+from danvan.models.db import get_engine
 from danvan.rules.timing import parse_instant
 
 pytestmark = pytest.mark.concurrency

@@ -208,7 +208,7 @@ def fast_folder(tmp_path: Path) -> Iterator[Path]:
 def test_fuzz(
     name: str, tmp_path: Path, fast_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from danvan.db import get_engine
+    from danvan.models.db import get_engine
     from danvan.models.schema import upgrade
 
     kind: InputKind = KINDS[name]

@@ -12,7 +12,7 @@ from sinks import running_http_sink
 from small_province import YEAR, issue_small_cycle
 from sqlmodel import func, select
 
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import Submission
 
 

@@ -20,11 +20,11 @@ from sinks import running_http_sink
 from small_province import issue_small_cycle, write_submission
 from together import child_env, start
 
-from danvan.db import get_engine
 from danvan.flows.compile import compile_reports
 from danvan.flows.remind import remind
+from danvan.models.db import get_engine
+from danvan.reports.outputs import is_complete
 from danvan.rules.timing import parse_instant
-from danvan.tasks.outputs import is_complete
 
 pytestmark = pytest.mark.concurrency
 SEEDS = (1, 2, 3)

@@ -8,7 +8,7 @@ from datetime import date
 import jinja2
 import pytest
 
-from danvan.messages import (
+from danvan.notify.messages import (
     MESSAGE_KINDS,
     CycleInfo,
     Message,

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sinks import running_http_sink, running_smtp_sink
 
-from danvan.notify import (
+from danvan.notify.channels import (
     AppriseNotifier,
     Notifier,
     Outgoing,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from test_cycle_status import setup_province
 
-from danvan.notify import Outcome, Outgoing
+from danvan.notify.channels import Outcome, Outgoing
 from danvan.rules.timing import parse_instant
 from danvan.tasks.outbox import Queued, deliver_pending
 
@@ -47,8 +47,8 @@ def test_two_concurrent_runs_send_each_message_once(db_url: str, tmp_path: Path,
     ]
     notifier = SlowNotifier()
     # queue them once, then let two runs race over the same pending rows
-    from danvan.db import get_engine, transaction
     from danvan.models import store
+    from danvan.models.db import get_engine, transaction
     from danvan.tasks.outbox import enqueue
 
     with transaction(get_engine()) as session:

@@ -14,8 +14,8 @@ import yaml
 from sinks import running_http_sink
 from small_province import issue_small_cycle
 
-from danvan.db import get_engine
 from danvan.flows.remind import remind
+from danvan.models.db import get_engine
 from danvan.rules.timing import parse_instant
 
 DAY = "2024-11-07T08:00"  # "before" reminders for every unit, digests for the compilers

@@ -240,7 +240,7 @@ def test_a_units_link_reaches_no_other_units_page_or_file(
                 checked += 1
         context.close()
     assert checked >= len(ROUTES)
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import Adjustment, Result
 
     with reading(get_engine()) as session:

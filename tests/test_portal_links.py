@@ -33,7 +33,7 @@ def province(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def test_links_are_printed_once_and_stored_as_hashes(province: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import AuditEntry, PortalLink
 
     r = cli("portal", "links", "--cycle", "2024", "--under", h.DISTRICT, "--format", "json")
@@ -115,8 +115,8 @@ def test_the_announcement_and_reminders_carry_a_link_that_opens_the_units_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from danvan.config.settings import get_settings
-    from danvan.db import get_engine, reading
     from danvan.flows.remind import remind
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import Delivery
     from danvan.portal.links import LINK_PLACEHOLDER
     from danvan.portal.server import running
@@ -227,8 +227,8 @@ def test_a_district_compiles_now_and_the_province_publishes(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from danvan.config.settings import get_settings
-    from danvan.db import get_engine, reading
     from danvan.flows.intake import submit
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import AuditEntry, Result
     from danvan.portal.server import running
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from danvan import bench
+from danvan.demo import bench
 from danvan.rules.timing import parse_instant
 
 UNITS = 220  # a synthetic province with a little more than 200 assessed units
@@ -19,10 +19,10 @@ UNITS = 220  # a synthetic province with a little more than 200 assessed units
 def test_200_concurrent_uploads_lose_none_and_record_each_once(db_url: str, tmp_path: Path) -> None:
     from portal_helpers import YEAR
 
-    from danvan.db import get_engine, reading
+    from danvan.demo.load import upload_all
     from danvan.flows.plan import issue_plan
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import AuditEntry, Submission
-    from danvan.portal.load import upload_all
     from danvan.portal.server import running
     from danvan.tasks.org import import_org
 

@@ -39,8 +39,8 @@ AT = h.at("2024-11-21T09:00")
 
 @pytest.mark.parametrize("code", [h.DISTRICT, h.PROVINCE])
 def test_compiler_pages_show_what_status_shows(cycle: Path, code: str) -> None:
-    from danvan.db import get_engine, reading
-    from danvan.views import cycle_status, result_json
+    from danvan.models.db import get_engine, reading
+    from danvan.tasks.views import cycle_status, result_json
 
     with reading(get_engine()) as session:
         whole = cycle_status(session, year=h.YEAR, at=AT)  # the province, nothing narrowed
@@ -55,7 +55,7 @@ def test_compiler_pages_show_what_status_shows(cycle: Path, code: str) -> None:
 
 
 def test_filter_and_sort_hold_across_pages(cycle: Path) -> None:
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         view = compiler_view(session, year=h.YEAR, code=h.PROVINCE, at=AT, out_dir=cycle)
@@ -110,10 +110,10 @@ def test_a_compiler_returns_a_unit_for_revision(cycle: Path) -> None:
     import httpx
     from sqlmodel import select
 
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import AuditEntry
     from danvan.portal.server import running
-    from danvan.views import cycle_status
+    from danvan.tasks.views import cycle_status
 
     links = h.mint_links([h.DISTRICT])
     with running(now=lambda: AT) as url, httpx.Client(base_url=url) as client:

@@ -25,10 +25,10 @@ from conftest import use_database
 from sinks import HttpSink, running_http_sink
 from small_province import ISSUE_AT, YEAR, at, write_province, write_submission
 
-from danvan.db import get_engine, reading
 from danvan.flows.intake import submit
 from danvan.flows.plan import issue_plan
 from danvan.flows.remind import remind
+from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
 from danvan.tasks.org import import_org
 
@@ -64,7 +64,7 @@ def sink() -> Iterator[HttpSink]:
 
 def fresh_database(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     folder.mkdir()
-    url = f"sqlite:///{folder / 'danvan.db'}"
+    url = f"sqlite:///{folder / 'danvan.models.db'}"
     use_database(url, monkeypatch)
     upgrade(get_engine())
     return url
@@ -98,7 +98,7 @@ def database_truth() -> dict:
 
     from danvan.models import store
     from danvan.models.tables import Delivery
-    from danvan.views import cycle_status
+    from danvan.tasks.views import cycle_status
 
     with reading(get_engine()) as session:
         status = cycle_status(session, year=YEAR, at=at("2024-11-12T08:00"))

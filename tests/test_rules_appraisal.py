@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from rules_helpers import rejects
 
+from danvan.demo.sample import sample_dir
 from danvan.rules.appraisal import check_appraisal, parse_appraisal
 from danvan.rules.criteria import parse_criteria
 from danvan.rules.domain import Appraisal, CriteriaSet, OrgUnit
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
 from danvan.rules.org import effective_unit, parse_org
-from danvan.sample import sample_dir
 
 
 def _sample(name: str) -> Any:

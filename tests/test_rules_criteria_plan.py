@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rules_helpers import rejects
 
+from danvan.demo.sample import sample_dir
 from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
 from danvan.rules.domain import MILESTONES
 from danvan.rules.formats import load_document
 from danvan.rules.plan import parse_plan, plan_from_doc
-from danvan.sample import sample_dir
 
 OTHER = Path(__file__).parent / "data" / "other-province"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rules_helpers import rejects
 
+from danvan.demo.sample import sample_dir
 from danvan.rules.domain import OrgUnit
 from danvan.rules.formats import load_document
 from danvan.rules.org import (
@@ -20,7 +21,6 @@ from danvan.rules.org import (
     parse_org,
     subtree,
 )
-from danvan.sample import sample_dir
 
 ROOT = {"code": "QNG", "name": "Ủy ban nhân dân tỉnh", "kind": "province"}
 

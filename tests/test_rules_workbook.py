@@ -8,7 +8,7 @@ import pytest
 
 from danvan.rules.domain import CriteriaGroup, CriteriaSet, Criterion
 from danvan.rules.errors import Rejected
-from danvan.rules.workbook import (
+from danvan.workbook.layout import (
     IDENTITY_KIND,
     build_layout,
     check_identity,

@@ -14,11 +14,11 @@ from alembic.script import ScriptDirectory
 from conftest import make_pg_database, pg_unavailable, use_database
 from sqlmodel import SQLModel
 
-from danvan.db import get_engine, reading
 from danvan.models import (
     store,
     tables,  # noqa: F401  (registers the tables)
 )
+from danvan.models.db import get_engine, reading
 from danvan.models.schema import alembic_config
 
 

@@ -6,9 +6,9 @@ import yaml
 from sinks import running_smtp_sink
 from small_province import write_province
 
-from danvan.rules.workbook import SHEET_IDENTITY, is_template, read_workbook
 from danvan.rules.xlsx_gate import XlsxLimits
 from danvan.rules.xlsx_read import read_xlsx
+from danvan.workbook.layout import SHEET_IDENTITY, is_template, read_workbook
 
 UNIT = "TST.H01.X01"
 NAME = f"{UNIT}-tu-danh-gia-2024.xlsx"

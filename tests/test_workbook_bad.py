@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 from sqlmodel import func, select
 from workbook_helpers import YEAR, figures_for, fill, issue_sample
 
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import StoredFile, Submission
-from danvan.rules.workbook import SHEET_IDENTITY
+from danvan.workbook.layout import SHEET_IDENTITY
 
 UNIT = "QNG.BSN.X07"
 GOOD = {str(c): 5 for c in range(1, 13)}

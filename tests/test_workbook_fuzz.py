@@ -12,7 +12,7 @@ from test_rules_workbook import CRITERIA, GOOD_SCORES, sheets
 
 from danvan.rules.errors import Rejected
 from danvan.rules.submission import check_submission, parse_submission
-from danvan.rules.workbook import build_layout, clean_doc, locate, read_workbook
+from danvan.workbook.layout import build_layout, clean_doc, locate, read_workbook
 
 CELL = st.one_of(
     st.none(),
@@ -52,8 +52,8 @@ def test_any_cell_values_give_a_reading_or_a_rejection(rows, figure_values):
 
 
 def _template() -> bytes:
-    from danvan.reports.workbook import DrawnLayout
     from danvan.rules.domain import OrgUnit
+    from danvan.workbook.draw import DrawnLayout
 
     layout = build_layout(CRITERIA, year=2024, reference="KH", deadline=date(2024, 11, 10))
     return DrawnLayout.of(layout).for_unit(OrgUnit("X", "Xã X", "commune", "H"))

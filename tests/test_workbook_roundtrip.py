@@ -18,9 +18,9 @@ from workbook_helpers import (
     scores_for,
 )
 
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.tables import Submission, Unit
-from danvan.rules.workbook import SHEET_IDENTITY
+from danvan.workbook.layout import SHEET_IDENTITY
 
 
 def _criteria_codes(path: Path) -> list[str]:
@@ -70,7 +70,7 @@ def test_template_cli_writes_one_workbook_per_assessed_unit(db_url, tmp_path, cl
     r = cli("template", "--cycle", YEAR, "--unit", "QNG", "--out", tmp_path / "x")
     assert r.exit_code == 1 and "[unit_not_assessed]" in r.stderr
 
-    from danvan.reports.workbook import unit_workbook  # the portal's download
+    from danvan.workbook.draw import unit_workbook  # the portal's download
 
     name, data = unit_workbook(YEAR, "QNG.BSN.X07")
     assert name == "QNG.BSN.X07-tu-danh-gia-2024.xlsx"

@@ -9,8 +9,8 @@ from sinks import running_zalo_sink
 from small_province import YEAR, write_province, write_submission
 
 from danvan.config.settings import get_settings
-from danvan.notify import AppriseNotifier, Outgoing, redact
-from danvan.zalo import MAX_TEXT, message_payload
+from danvan.notify.channels import AppriseNotifier, Outgoing, redact
+from danvan.notify.zalo import MAX_TEXT, message_payload
 
 TOKEN = "oa-token-Secret-123456"
 

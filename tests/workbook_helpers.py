@@ -16,8 +16,8 @@ import yaml
 from openpyxl import load_workbook
 from small_province import at
 
+from danvan.demo.sample import sample_dir
 from danvan.rules.domain import FIGURE_GROUPS
-from danvan.sample import sample_dir
 
 YEAR = 2024
 

@@ -89,11 +89,11 @@ Fmt = Annotated[
 @app.command()
 @handles_rejections
 def init() -> None:
-    """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.db).
+    """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.models.db).
 
     Ví dụ: danvan init
     """
-    from danvan.db import get_engine
+    from danvan.models.db import get_engine
     from danvan.models.schema import upgrade
 
     engine = get_engine()
@@ -159,8 +159,8 @@ def plan_issue(
     when = parse_at(at)
     result = issue_plan(str(file), when)
     report("plan", when, [result["year"]])
-    from danvan.db import get_engine, reading
-    from danvan.views import units_without_contact
+    from danvan.models.db import get_engine, reading
+    from danvan.tasks.views import units_without_contact
 
     with reading(get_engine()) as session:
         no_contact = units_without_contact(session, year=result["year"])

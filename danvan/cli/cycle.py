@@ -112,8 +112,8 @@ def status(
 
     Ví dụ: danvan status --cycle 2024 --under QNG.BSN --format json
     """
-    from danvan.db import get_engine, reading
-    from danvan.views import cycle_status
+    from danvan.models.db import get_engine, reading
+    from danvan.tasks.views import cycle_status
 
     if unit:
         _unit_status(cycle, unit, parse_at(at), fmt)
@@ -351,7 +351,7 @@ def demo(
 
     Ví dụ: danvan demo --out demo-out
     """
-    from danvan.demo import run
+    from danvan.demo.run import run
 
     kept = run(out, use_prefect=not no_prefect, say=typer.echo, keep=keep and not no_prefect)
     typer.echo(f"Xong. Báo cáo tổng hợp trong {out / 'bao-cao'}/")
@@ -380,7 +380,7 @@ def template(
 
     Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """
-    from danvan.reports.workbook import write_templates
+    from danvan.workbook.draw import write_templates
 
     if bool(unit) == all_units or (under and not all_units):
         err("Cần đúng một trong --unit CODE hoặc --all (--under chỉ dùng với --all).")
@@ -393,8 +393,8 @@ def template(
 
 
 def _unit_status(cycle: int, unit: str, at: datetime, fmt: Format) -> None:
-    from danvan.db import get_engine, reading
-    from danvan.views import unit_files
+    from danvan.models.db import get_engine, reading
+    from danvan.tasks.views import unit_files
 
     with reading(get_engine()) as session:
         doc = unit_files(session, year=cycle, code=unit, at=at)

@@ -15,7 +15,7 @@ from danvan.cli import app
 from danvan.cli.common import err, handles_rejections
 
 if TYPE_CHECKING:
-    from danvan.bench import BenchRun
+    from danvan.demo.bench import BenchRun
 
 
 @app.command()
@@ -36,7 +36,7 @@ def serve(
 
     Ví dụ: danvan serve
     """
-    from danvan.prefect_api import configured_api_url, reachable, redacted
+    from danvan.runtime.api import configured_api_url, reachable, redacted
 
     url = configured_api_url()
     with ExitStack() as stack:
@@ -75,7 +75,7 @@ def deploy(
 
     Ví dụ: danvan deploy --pool danvan && prefect worker start --pool danvan
     """
-    from danvan.prefect_api import configured_api_url, reachable, redacted
+    from danvan.runtime.api import configured_api_url, reachable, redacted
 
     url = configured_api_url()
     if not url or not reachable(url):
@@ -97,7 +97,7 @@ def _ask_follow() -> bool:
     """One ``theo-doi`` run now: the calendar of every open cycle, created or brought in step."""
     import time
 
-    from danvan.prefect_api import PrefectRest, PrefectUnavailable, configured_api_url
+    from danvan.runtime.api import PrefectRest, PrefectUnavailable, configured_api_url
     from danvan.tasks.calendar import run_spec
 
     key = f"danvan:start:{os.getpid()}:{time.time():.0f}"
@@ -126,8 +126,8 @@ def _follow_now() -> None:
 @contextmanager
 def _local_server(port: int) -> Iterator[str]:
     """A Prefect server on SQLite beside danvan's database, for as long as we serve."""
-    from danvan import prefect_local
     from danvan.config.settings import get_settings
+    from danvan.runtime import local as prefect_local
 
     db = get_settings().database_url
     data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
@@ -169,8 +169,8 @@ def bench(
 
     Ví dụ: danvan bench --units 1000 --database-url postgresql+psycopg://localhost/danvan_bench
     """
-    from danvan import bench as b
     from danvan.config.settings import get_settings
+    from danvan.demo import bench as b
 
     with ExitStack() as stack:
         if keep is None:
@@ -200,7 +200,7 @@ def _restore_env(previous: str | None) -> None:
 
 def _dispose(url: str) -> None:
     """Close the bench database's connections before its folder goes."""
-    from danvan.db import _engines
+    from danvan.models.db import _engines
 
     engine = _engines.pop(url, None)
     if engine is not None:

@@ -33,8 +33,8 @@ def portal(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from danvan.db import get_engine, reading
     from danvan.models import store
+    from danvan.models.db import get_engine, reading
     from danvan.portal.server import run
 
     with reading(get_engine()) as session:  # fail here, in one line, if the database is not set up

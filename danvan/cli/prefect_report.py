@@ -20,7 +20,7 @@ def _years(years: Iterable[int] | None) -> list[int]:
         return sorted(set(years))
     from sqlmodel import col, select
 
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.models.tables import Cycle
 
     with reading(get_engine()) as session:
@@ -30,7 +30,7 @@ def _years(years: Iterable[int] | None) -> list[int]:
 
 def check_reachable() -> None:
     """For read commands (``status``): one line when a configured Prefect is down, else nothing."""
-    from danvan.prefect_api import configured_api_url, reachable, say_unreachable
+    from danvan.runtime.api import configured_api_url, reachable, say_unreachable
 
     url = configured_api_url()
     if url and not reachable(url):
@@ -39,7 +39,7 @@ def check_reachable() -> None:
 
 def report(action: str, at: datetime, years: Iterable[int] | None = None) -> None:
     """``action``: plan | publish (the calendar), submit | appraise | remind (a follow-up run)."""
-    from danvan.prefect_api import PrefectUnavailable, configured_api_url, connect
+    from danvan.runtime.api import PrefectUnavailable, configured_api_url, connect
 
     if not configured_api_url():
         return
@@ -66,7 +66,7 @@ def report(action: str, at: datetime, years: Iterable[int] | None = None) -> Non
 
 def resume_sign_off(year: int, decision: dict) -> bool:
     """Answer the publication run waiting for this cycle's sign-off, if one is waiting."""
-    from danvan.prefect_api import PrefectUnavailable, configured_api_url, connect
+    from danvan.runtime.api import PrefectUnavailable, configured_api_url, connect
     from danvan.tasks.calendar import planned_runs_label
 
     if not configured_api_url():

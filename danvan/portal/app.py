@@ -22,8 +22,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from danvan.config.settings import Settings, get_settings
-from danvan.db import get_engine, reading, transaction
 from danvan.models import store
+from danvan.models.db import get_engine, reading, transaction
 from danvan.portal import links
 from danvan.portal.security import (
     SESSION_COOKIE,

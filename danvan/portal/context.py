@@ -14,8 +14,8 @@ from dataclasses import replace
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from danvan.models.context import CycleContext, load_context
 from danvan.models.tables import Cycle, Unit
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.intake import CycleContexts
 
 _lock = threading.Lock()
@@ -48,7 +48,7 @@ class PortalContexts(CycleContexts):
     """What intake asks for, answered from the portal's cache (one context per upload saved)."""
 
     def get(self, year: int) -> CycleContext:
-        from danvan.db import get_engine, reading
+        from danvan.models.db import get_engine, reading
 
         with reading(get_engine()) as session:
             return cycle_context(session, year)

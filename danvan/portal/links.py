@@ -160,10 +160,10 @@ def links_for_delivery(
 def portal_audience(year: int, under: str | None = None) -> tuple[int, list[tuple[str, str, int]]]:
     """The cycle id and every unit that gets a link: the assessed units and the compilers of the
     province (or of ``under``'s subtree), as (code, name, unit id), sorted by code."""
-    from danvan.db import get_engine, reading
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
     from danvan.rules.errors import reject
     from danvan.rules.org import subtree
-    from danvan.tasks.context import load_context
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -179,7 +179,7 @@ def portal_audience(year: int, under: str | None = None) -> tuple[int, list[tupl
 
 def issue_links(year: int, at: datetime, base_url: str, under: str | None = None) -> list[dict]:
     """Mint one new link per unit and compiler; earlier links keep working until revoked."""
-    from danvan.db import get_engine, transaction
+    from danvan.models.db import get_engine, transaction
 
     cycle_id, audience = portal_audience(year, under)
     with transaction(get_engine()) as session:
@@ -208,7 +208,7 @@ def issue_links(year: int, at: datetime, base_url: str, under: str | None = None
 
 def renew_links(year: int, at: datetime, until: datetime, under: str | None = None) -> int:
     """Keep the links of the units (under ``under``) working until ``until``."""
-    from danvan.db import get_engine, transaction
+    from danvan.models.db import get_engine, transaction
 
     cycle_id, audience = portal_audience(year, under)
     with transaction(get_engine()) as session:
@@ -230,7 +230,7 @@ def renew_links(year: int, at: datetime, until: datetime, under: str | None = No
 
 def revoke_unit(code: str, at: datetime) -> int:
     """End every link of the unit ``code`` at once (its open sessions end with them)."""
-    from danvan.db import get_engine, transaction
+    from danvan.models.db import get_engine, transaction
     from danvan.rules.errors import reject
 
     with transaction(get_engine()) as session:
@@ -253,7 +253,7 @@ def revoke_unit(code: str, at: datetime) -> int:
 def link_paths(year: int, codes: list[str], at: datetime, purpose: str) -> dict[str, str]:
     """code → ``/l/<token>`` for each unit: new links for tests and the benchmark, which drive
     the portal as the units would."""
-    from danvan.db import get_engine, transaction
+    from danvan.models.db import get_engine, transaction
 
     with transaction(get_engine()) as session:
         ids = store.load_org(session=session).ids

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from danvan.models.context import CycleContext
 from danvan.models.tables import Adjustment, Result, StoredFile, Submission
 from danvan.portal.context import cycle_context
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.org import subtree
-from danvan.tasks.context import CycleContext
-from danvan.views import unit_results
+from danvan.tasks.views import unit_results
 
 STATUS_LABELS = {
     "on_time": "Đúng hạn",

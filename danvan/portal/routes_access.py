@@ -7,8 +7,8 @@ import time
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from danvan.db import get_engine, reading, transaction
 from danvan.models import store
+from danvan.models.db import get_engine, reading, transaction
 from danvan.portal import links
 from danvan.portal.app import Viewer, check_csrf, page, portal_of, viewer
 from danvan.portal.security import SESSION_COOKIE, SESSION_MAX_AGE

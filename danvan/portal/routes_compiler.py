@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from danvan.db import get_engine, reading
+from danvan.models.context import CycleContext
+from danvan.models.db import get_engine, reading
 from danvan.portal import pages
 from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
 from danvan.portal.approval import approved
@@ -19,7 +20,6 @@ from danvan.portal.routes_unit import scope
 from danvan.rules.access import may_view
 from danvan.rules.errors import Rejected
 from danvan.rules.text import parse_decimal, parse_int
-from danvan.tasks.context import CycleContext
 
 router = APIRouter()
 

@@ -11,12 +11,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from danvan.db import get_engine, reading
+from danvan.models.context import CycleContext
+from danvan.models.db import get_engine, reading
 from danvan.portal import pages
 from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
 from danvan.portal.context import PortalContexts, cycle_context
 from danvan.portal.workbook import unit_workbook
-from danvan.tasks.context import CycleContext
 
 router = APIRouter()
 

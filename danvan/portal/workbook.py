@@ -5,6 +5,6 @@ from __future__ import annotations
 
 def unit_workbook(year: int, code: str) -> tuple[str, bytes]:
     """``(file name, bytes)`` of the unit's workbook for the cycle of ``year``."""
-    from danvan.reports.workbook import unit_workbook as draw
+    from danvan.workbook.draw import unit_workbook as draw
 
     return draw(year, code)

@@ -38,13 +38,13 @@ def prefect_enabled() -> bool:
     """Flows go through Prefect only when asked (``danvan demo``, ``DANVAN_USE_PREFECT=1``).
 
     An official's command with a Prefect API configured still runs in-process: it records its
-    step in the database first and then reports to Prefect over REST (``danvan.prefect_api``), so
+    step in the database first and then reports to Prefect over REST (``danvan.runtime.api``), so
     it answers in about a second and never depends on Prefect being up. Asked to use a
     configured server that is down, the flow runs in-process after one line on stderr.
     """
     if os.environ.get(FORCE_ENV, "").lower() not in {"1", "true", "yes"}:
         return False
-    from danvan.prefect_api import configured_api_url, reachable, say_unreachable
+    from danvan.runtime.api import configured_api_url, reachable, say_unreachable
 
     url = configured_api_url()
     if url and not reachable(url):

@@ -1,7 +1,7 @@
 """Sổ tự chấm điểm: the workbook a unit fills in (SPEC §3.4.1), as data — written and read back.
 
 The *layout* lives here, pure: which criterion sits in which row, which figure in which row,
-what the guide says. :mod:`danvan.reports.workbook` turns it into an XLSX with openpyxl.
+what the guide says. :mod:`danvan.workbook.draw` turns it into an XLSX with openpyxl.
 The *reading* lives here too, over plain grids of cell values (what python-calamine returns),
 so that it can be tested with literal tables and never depends on how the bytes were parsed.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from danvan.demo_data import APPRAISALS, at, submissions, write_yaml
+from danvan.demo.data import APPRAISALS, at, submissions, write_yaml
 from danvan.rules.text import format_decimal
 
 
@@ -35,16 +35,16 @@ def _reminder_before(remind, say) -> None:
 
 
 def play(out: Path, org: dict, received: list[dict], say) -> None:
-    from danvan.db import get_engine, reading
     from danvan.flows.appraise import appraise
     from danvan.flows.compile import compile_reports
     from danvan.flows.intake import submit
     from danvan.flows.plan import issue_plan
     from danvan.flows.publish import publish
     from danvan.flows.remind import remind
+    from danvan.models.db import get_engine, reading
     from danvan.models.schema import upgrade
     from danvan.tasks.org import import_org
-    from danvan.views import cycle_status
+    from danvan.tasks.views import cycle_status
 
     upgrade(get_engine())
     files = out / "input"

@@ -17,8 +17,8 @@ from contextlib import ExitStack, contextmanager, redirect_stderr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from danvan.demo_data import prepare_files
-from danvan.prefect_local import LocalServer
+from danvan.demo.data import prepare_files
+from danvan.runtime.local import LocalServer
 
 
 @contextmanager
@@ -59,8 +59,8 @@ def run(
     in ``out/prefect.log``. With ``keep``, the flow runs go to a Prefect server of the demo's own
     (SQLite in ``out/prefect``) that stays up afterwards: returns it."""
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "danvan.db"
-    for f in out.glob("danvan.db*"):
+    db = out / "danvan.models.db"
+    for f in out.glob("danvan.models.db*"):
         f.unlink()
     os.environ["DANVAN_DATABASE_URL"] = f"sqlite:///{db.absolute()}"
     server = None
@@ -70,7 +70,7 @@ def run(
         # the temporary server's 20 s start budget is not enough on a busy machine
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         if keep:
-            from danvan import prefect_local
+            from danvan.runtime import local as prefect_local
 
             server = prefect_local.start(out / "prefect", port or prefect_local.free_port())
             os.environ["PREFECT_API_URL"] = server.url
@@ -78,7 +78,7 @@ def run(
     from danvan.config.settings import get_settings
 
     get_settings.cache_clear()
-    from danvan.demo_cycle import play
+    from danvan.demo.story import play
 
     with ExitStack() as stack:
         if use_prefect:  # handlers Prefect creates later write to sys.stderr: the log file too

@@ -1,7 +1,7 @@
 """Zalo: messages to a Zalo Official Account's followers, as an Apprise channel ``zalo://USER_ID``.
 
 The bundled Apprise (1.13) has no Zalo service, so this is a custom notification registered with
-Apprise's ``@notify`` decorator: ``zalo://`` URLs then go through ``danvan.notify`` like any other
+Apprise's ``@notify`` decorator: ``zalo://`` URLs then go through ``danvan.notify.channels`` like any other
 channel (outbox, retries, redaction). The URL names the recipient only (the user id the OA sees
 for a follower); the OA's access token comes from settings (``DANVAN_ZALO_ACCESS_TOKEN``), never
 from the org file, and the API base URL too (``DANVAN_ZALO_API_URL``, so tests use a local one).
@@ -28,7 +28,9 @@ from apprise.decorators import notify
 
 #: Zalo's limit on a text message; longer bodies are cut (the subject comes first).
 MAX_TEXT = 2000
-_LOG = logging.getLogger("apprise")  # scrubbed by danvan.notify's filter; errors reach outcomes
+_LOG = logging.getLogger(
+    "apprise"
+)  # scrubbed by danvan.notify.channels's filter; errors reach outcomes
 
 
 def message_payload(user_id: str, title: str, body: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 from apprise.attachment.memory import AttachMemory
 
-from danvan import zalo as _zalo  # noqa: F401  (registers the zalo:// channel with Apprise)
+from danvan.notify import zalo as _zalo  # noqa: F401  (registers the zalo:// channel with Apprise)
 
 _APPRISE_LOGGER = logging.getLogger("apprise")
 #: Query parameters whose values are secrets whatever the service (headers of json:// etc.).

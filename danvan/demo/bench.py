@@ -184,15 +184,15 @@ def write_json(path: Path, doc: Any) -> str:
 def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
     """Build the province in ``database_url`` (which must be empty) and time every stage."""
     from danvan.config.settings import get_settings
-    from danvan.db import get_engine, reading
     from danvan.flows.intake import submit
     from danvan.flows.plan import issue_plan
     from danvan.models import store
+    from danvan.models.db import get_engine, reading
     from danvan.models.schema import upgrade
     from danvan.rules.errors import reject
     from danvan.tasks.org import import_org
     from danvan.tasks.remind import plan_day
-    from danvan.views import cycle_status
+    from danvan.tasks.views import cycle_status
 
     def at(value: str) -> datetime:
         return parse_instant(value, TZ)
@@ -245,10 +245,10 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
 
 def _template_stages(run: BenchRun, out: Path, units: int) -> None:
     """Write every unit's workbook, then read each back as intake does (gate, calamine, layout)."""
-    from danvan.reports.workbook import write_templates
-    from danvan.rules.workbook import read_workbook
     from danvan.rules.xlsx_read import read_xlsx
     from danvan.tasks.files import xlsx_limits
+    from danvan.workbook.draw import write_templates
+    from danvan.workbook.layout import read_workbook
 
     with run.stage("templates: write", units) as s:
         paths = write_templates(YEAR, out=out)
@@ -272,7 +272,7 @@ def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> No
     """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
     units read their page, a district and the province read theirs, then the sample sends new
     versions ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
-    from danvan.portal.load import Timings, read_pages, upload_all
+    from danvan.demo.load import Timings, read_pages, upload_all
     from danvan.portal.server import running
 
     assessed = [u["code"] for u in org if u["kind"] != "province"]
@@ -332,7 +332,7 @@ def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> No
 
 def _compile_call(module: Any, out: Path, at: datetime) -> Callable[[], Any] | None:
     """The module's flow, called with the arguments its signature asks for by name."""
-    from danvan.runtime import LazyFlow
+    from danvan.runtime.lazy import LazyFlow
 
     flows = [v for v in vars(module).values() if isinstance(v, LazyFlow)]
     if len(flows) != 1:

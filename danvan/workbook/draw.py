@@ -1,6 +1,6 @@
 """Mẫu tự đánh giá: write the workbook each assessed unit fills in (SPEC §3.4.1).
 
-The layout is decided in :mod:`danvan.rules.workbook`; this module only draws it with
+The layout is decided in :mod:`danvan.workbook.layout`; this module only draws it with
 openpyxl. Drawing a workbook costs ~50 ms, so it is drawn once per criteria set with the
 unit's code and name as placeholders, and each unit's copy is that zip with its shared
 strings rewritten (~1 ms): 1,000 units take about a second.
@@ -21,9 +21,9 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from danvan.rules import workbook as layout_rules
+from danvan.workbook import layout as layout_rules
 from danvan.rules.domain import OrgUnit
-from danvan.rules.workbook import (
+from danvan.workbook.layout import (
     FIGURE_COL,
     FIGURE_HEADERS,
     GUIDE_FIRST_ROW,
@@ -252,8 +252,8 @@ class DrawnLayout:
 
 def unit_workbook(year: int, code: str) -> tuple[str, bytes]:
     """``(file name, bytes)`` of ``code``'s workbook for the cycle of ``year`` (portal download)."""
-    from danvan.db import get_engine, reading
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -266,8 +266,8 @@ def write_templates(
     year: int, *, out: Path, unit: str | None = None, under: str | None = None
 ) -> list[Path]:
     """Write the workbooks of one unit, or of every assessed unit (under ``under``)."""
-    from danvan.db import get_engine, reading
-    from danvan.tasks.context import load_context
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, reading
 
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from danvan.models import store
+from danvan.models.context import CycleContext, load_context
 from danvan.models.tables import Delivery
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
 from danvan.rules.ranking import with_quota
-from danvan.tasks.context import CycleContext, load_context
 from danvan.tasks.revision import load_returns
 
 

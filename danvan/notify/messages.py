@@ -1,6 +1,6 @@
 """Thông báo: reminders, the plan's announcement and results rendered as Vietnamese text (data).
 
-Rendering is kept apart from sending (``danvan.notify``): a ``Message`` is a value that can be
+Rendering is kept apart from sending (``danvan.notify.channels``): a ``Message`` is a value that can be
 stored in the outbox, shown by ``--dry-run`` and compared in tests before any network call.
 Templates live in ``danvan/config/templates/<kind>.j2`` with a ``subject`` and a ``body`` block;
 officials can reword them without touching code. ``StrictUndefined`` makes a missing field an

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from danvan.demo.sample import sample_dir
 from danvan.rules.criteria import parse_criteria
 from danvan.rules.domain import CriteriaSet
 from danvan.rules.formats import load_document
 from danvan.rules.timing import parse_instant
-from danvan.sample import sample_dir
 
 #: The story of 2024: who submits when (local time); units not listed never submit.
 LATE = {"QNG.STH.X05": "2024-11-12T09:30", "QNG.SGDDT": "2024-11-14T15:00"}
