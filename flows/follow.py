@@ -19,19 +19,10 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
+from danvan.tasks.calendar import open_years
 from danvan.tasks.progress import progress, ready_compilers
 
-
-@task(name="open-cycles")
-def open_years() -> list[int]:
-    from sqlmodel import col, select
-
-    from danvan.models.db import get_engine, reading
-    from danvan.models.tables import Cycle
-
-    with reading(get_engine()) as session:
-        stmt = select(Cycle.year).where(col(Cycle.published_at).is_(None))
-        return sorted(set(session.exec(stmt).all()))
+open_years_step = task(name="open-cycles")(open_years)
 
 
 @task(name="sync-calendar", retries=2, retry_delay_seconds=[5, 30])
@@ -77,7 +68,7 @@ def early_step(year: int, at: datetime) -> list[str]:
 def follow_cycle(year: int | None = None, at: datetime | None = None) -> dict:
     at = at or scheduled_instant()
     doc: dict = {}
-    for y in [year] if year else open_years():
+    for y in [year] if year else open_years_step():
         calendar = sync_step(y)
         key, markdown, rows = progress(y, at)
         artifact_markdown(key, markdown)

@@ -9,9 +9,16 @@ from danvan.tasks.intake import record_submissions
 
 
 @flow(name="submit", flow_run_name="submit")
-def submit(paths: list[str], at: datetime, actor: str = "cli") -> list[dict]:
-    """Validate and record every file at ``at``; returns one result per file, in order."""
-    results = record_submissions(paths, at, actor)
+def submit(
+    paths: list[str],
+    at: datetime,
+    actor: str = "cli",
+    expected_unit: str | None = None,
+    from_cache: bool = False,
+) -> list[dict]:
+    """Validate and record every file at ``at``; returns one result per file, in order. The CLI
+    and the portal both come here (the portal with its signed-in unit and its cached tree)."""
+    results = record_submissions(paths, at, actor, expected_unit, from_cache)
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")
     rejected = bool(results) and not accepted

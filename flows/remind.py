@@ -16,29 +16,15 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
-from danvan.tasks.outbox import deliver_pending, enqueue
-from danvan.tasks.remind import DayPlan, plan_day
+from danvan.tasks.outbox import deliver_pending
+from danvan.tasks.remind import cycle_zone, plan_day, queue_day, record_skipped_day
 
 plan_day_step = task(name="plan-reminders")(plan_day)
 deliver_step = task(name="deliver-messages")(deliver_pending)
 
 
-@task(name="record-skipped-day")
-def skipped_step(year: int, at: datetime) -> str:
-    """A day's run that started after its day: nothing sent late, and the log says so."""
-    from danvan.models import store
-    from danvan.models.context import load_context
-    from danvan.models.db import get_engine, transaction
-    from danvan.rules.timing import local_date
-
-    with transaction(get_engine()) as session:
-        ctx = load_context(session=session, year=year)
-        day = local_date(at, ctx.tz).isoformat()
-        store.audit(
-            session=session, at=at, actor="prefect", action="remind_skipped", entity="cycle",
-            key=f"{ctx.province}/{year}", day=day, reason="started after its day",
-        )  # fmt: skip
-    return day
+skipped_step = task(name="record-skipped-day")(record_skipped_day)
+enqueue_step = task(name="enqueue-reminders")(queue_day)
 
 
 @task(name="progress")
@@ -50,16 +36,6 @@ def progress_step(year: int, at: datetime) -> None:
     artifact_table(f"{key}-bang", rows)
 
 
-@task(name="enqueue-reminders")
-def enqueue_step(plan: DayPlan, at: datetime) -> int:
-    from danvan.models import store
-    from danvan.models.db import get_engine, transaction
-
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        return enqueue(session=session, cycle_id=plan.cycle_id, ids=ids, items=plan.queued, at=at)
-
-
 @flow(name="remind", flow_run_name="remind-{year}")
 def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict:
     """Everything due on T's date (from ``send_at`` on), then every pending or failed message.
@@ -68,7 +44,7 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
     """
     scheduled = at is None
     at = at or scheduled_instant()
-    if scheduled and run_started_late(_zone(year)):
+    if scheduled and run_started_late(cycle_zone(year)):
         day = skipped_step(year, at)
         log(f"run for {day} started after its day: its reminders are not sent late")
         return {"cycle": year, "day": day, "skipped": "started_after_its_day", "sent": []}
@@ -94,11 +70,3 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
     progress_step(year, at)
     all_failed = bool(doc["sent"]) and len(failed) == len(doc["sent"])
     return outcome(doc, f"{len(failed)} tin gửi lỗi" if all_failed else None, "Gửi lỗi")
-
-
-def _zone(year: int) -> str:
-    from danvan.models.context import load_context
-    from danvan.models.db import get_engine, reading
-
-    with reading(get_engine()) as session:
-        return load_context(session=session, year=year).tz

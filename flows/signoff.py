@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any
 
 from danvan.flows.publish import publish
 from danvan.runtime.lazy import (
@@ -22,7 +21,7 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     wait_for_input,
 )
-from danvan.tasks.signoff import Decision, latest_sign_off, record_sign_off
+from danvan.tasks.signoff import latest_sign_off, record_answer
 
 
 @functools.cache
@@ -39,21 +38,6 @@ def sign_off_form() -> type:
     return PheDuyet
 
 
-def _answered(year: int, answer: Any, at: datetime) -> Decision:
-    """Record a form answer once (a re-run of the flow reads the same answer again)."""
-    approve, note = bool(answer.approve), str(getattr(answer, "note", "")).strip()
-    latest = latest_sign_off(year)
-    if latest is not None and latest.approved == approve and latest.note == note:
-        return latest  # already recorded (by the CLI that resumed us, or by our earlier run)
-    from danvan.models.context import load_context
-    from danvan.models.db import get_engine, reading
-
-    with reading(get_engine()) as session:
-        province = load_context(session=session, year=year).province
-    decision = "approved" if approve else "returned"
-    return record_sign_off(year, province, at, decision, note or "", actor="prefect-ui")
-
-
 @flow(name="sign-off-and-publish", flow_run_name="xep-loai-{year}", persist_result=True)
 def sign_off_and_publish(year: int, at: datetime | None = None) -> dict:
     at = at or scheduled_instant()
@@ -63,7 +47,13 @@ def sign_off_and_publish(year: int, at: datetime | None = None) -> dict:
         if decision is not None and decision.approved:
             break
         answer = wait_for_input(sign_off_form(), key=f"phe-duyet-{asked}")
-        decision = _answered(year, answer, max(at, decision_instant() or at))
+        decision = record_answer(
+            year,
+            bool(answer.approve),
+            str(getattr(answer, "note", "")),
+            max(at, decision_instant() or at),
+            actor="prefect-ui",
+        )
         log(f"sign-off: {decision.decision} ({decision.note or 'không ghi chú'})")
         asked += 1
     when = max(at, decision_instant() or at)

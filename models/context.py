@@ -9,14 +9,16 @@ Loaded in a handful of queries and held in memory: a province is ≤ 1,000 units
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from danvan.models import store
-from danvan.models.tables import CriteriaSetRow, Cycle
+from danvan.models.tables import CriteriaSetRow, Cycle, Unit
 from danvan.rules.criteria import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
@@ -101,3 +103,33 @@ def load_context(
     sets = {r.code: criteria_from_dict(r.definition) for r in rows}
     org = store.load_org(session=session, on=cycle.self_assessment_deadline)
     return CycleContext(cycle=cycle, org=org, criteria_sets=sets)
+
+
+_lock = threading.Lock()
+_cache: dict[tuple, CycleContext] = {}
+
+
+def cached_context(session: Session, year: int) -> CycleContext:
+    """``load_context(year)``, from the cache while the tree is unchanged (the portal's pages and
+    uploads: loading 1,000 units on every request is most of a request's time, and the tree
+    changes only with ``org import``). The cache is keyed by a fingerprint read in one small
+    query, the newest ``updated_at`` and the number of units; the cycle row is always read fresh
+    (its publication matters at once)."""
+    newest, count = session.exec(select(func.max(Unit.updated_at), func.count(Unit.id))).one()
+    key = (str(session.get_bind().engine.url), year, str(newest), count)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is None:
+        cached = load_context(session=session, year=year)
+        _ = cached.compilers, cached.province_units  # computed once, shared by every copy
+        with _lock:
+            _cache.clear()  # one tree at a time: an import makes the old one useless
+            _cache[key] = cached
+    cycle = session.get(Cycle, cached.cycle.id)
+    assert cycle is not None
+    session.expunge(cycle)
+    fresh = replace(cached, cycle=cycle)
+    fresh.__dict__.update(
+        {k: cached.__dict__[k] for k in ("compilers", "province_units") if k in cached.__dict__}
+    )
+    return fresh

@@ -13,11 +13,13 @@ statement (contact URLs hold passwords).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 _engines: dict[str, Engine] = {}
@@ -77,3 +79,53 @@ def reading(engine: Engine) -> Iterator[Session]:
         yield session
         session.expunge_all()  # keep what was loaded usable after the session ends
         session.rollback()
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """A sentence for an official and a code for whoever reads the logs, for a failure no rule
+    answered (the database, the disk, a bug): the doors print it instead of a traceback."""
+
+    text = str(getattr(exc, "orig", None) or "")
+    if isinstance(exc, OperationalError | ProgrammingError) and (
+        "no such table" in text or "does not exist" in text
+    ):
+        return "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'danvan init'.", "db_not_initialised"
+    if isinstance(exc, IntegrityError):
+        return "Dữ liệu vừa bị thay đổi đồng thời; hãy chạy lại lệnh.", "db_conflict"
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if sqlstate in ("40001", "40P01") or "database is locked" in text:
+        return "Cơ sở dữ liệu đang bận; hãy chạy lại lệnh.", "db_busy"
+    if isinstance(exc, OperationalError):
+        reason = _first_line(redact_text(text))
+        return f"Không kết nối được cơ sở dữ liệu: {reason}.", "db_unavailable"
+    if isinstance(exc, DBAPIError):
+        return "Cơ sở dữ liệu báo lỗi; không có gì được ghi.", "db_error"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or type(exc).__name__
+        return f"Không đọc/ghi được tệp{where}: {reason}.", "os_error"
+    return "Lỗi nội bộ; không có gì được ghi thêm. Hãy báo cho quản trị.", "internal_error"
+
+
+def redacted_context(exc: BaseException) -> str:
+    """What a log may keep: the exception's class, the database's error code, the statement's
+    first words; never parameters (engines hide them too) nor a password."""
+    orig = getattr(exc, "orig", None)
+    parts = [type(exc).__name__]
+    if orig is not None:
+        parts.append(type(orig).__name__)
+        if getattr(orig, "sqlstate", None):
+            parts.append(f"sqlstate={orig.sqlstate}")
+    statement = getattr(exc, "statement", None)
+    if statement:
+        parts.append(" ".join(str(statement).split()[:3]))
+    return " ".join(parts)
+
+
+def redact_text(text: str) -> str:
+    """Mask ``user:password@`` in any URL of ``text``."""
+    return re.sub(r"(://[^/\s:@]*):[^@\s/]*@", r"\1:****@", text)
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["?"])[0][:200]

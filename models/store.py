@@ -32,6 +32,7 @@ from danvan.models.tables import (
     CriteriaSetRow,
     Cycle,
     Reopening,
+    SignOff,
     StoredFile,
     Submission,
     SubmissionReturn,
@@ -237,6 +238,12 @@ def find_cycle(*, session: Session, year: int, province: str | None = None) -> C
     return rows[0] if rows else None
 
 
+def open_cycle_years(*, session: Session) -> list[int]:
+    """The years of every cycle not yet published, ascending."""
+    stmt = select(Cycle.year).where(col(Cycle.published_at).is_(None))
+    return sorted(set(session.exec(stmt).all()))
+
+
 def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
     stmt = (
         select(Cycle)
@@ -389,6 +396,16 @@ def compiled_compilers(
     if until is not None:
         stmt = stmt.where(Compilation.compiled_at <= until)
     return set(session.exec(stmt))
+
+
+def latest_sign_off(*, session: Session, cycle_id: int) -> SignOff | None:
+    """The province's decision that counts: the latest by its time, then by the order recorded
+    (two decisions at the same instant: the one recorded last)."""
+    return session.exec(
+        select(SignOff)
+        .where(SignOff.cycle_id == cycle_id)
+        .order_by(col(SignOff.at).desc(), col(SignOff.id).desc())
+    ).first()
 
 
 def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:

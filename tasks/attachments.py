@@ -31,7 +31,7 @@ def workbook_attachments(
     if not wanted:
         return {}
     from danvan.models.context import load_context
-    from danvan.workbook.draw import Stamps
+    from danvan.tasks.templates import Stamps
     from danvan.workbook.layout import file_name
 
     with reading(get_engine()) as session:

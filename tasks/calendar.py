@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from danvan.models import store
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading
 from danvan.rules.calendar import CycleDates, PlannedRun, cycle_runs
@@ -139,3 +140,9 @@ def planned_runs_label(year: int) -> str:
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
     return f"{ctx.province}-{year}"
+
+
+def open_years() -> list[int]:
+    """The years of the cycles not yet published: those whose calendar Prefect must follow."""
+    with reading(get_engine()) as session:
+        return store.open_cycle_years(session=session)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.context import CycleContext, load_context
+from danvan.models.context import CycleContext, cached_context, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Submission, SubmissionFile
 from danvan.rules import scoring
@@ -77,6 +77,15 @@ class CycleContexts:
             with reading(get_engine()) as session:
                 self._by_year[year] = load_context(session=session, year=year, field="year")
         return self._by_year[year]
+
+
+class CachedContexts(CycleContexts):
+    """The same, answered from the long-lived cache of :func:`cached_context` (the portal: one
+    context per upload saved, the tree reloaded only after an ``org import``)."""
+
+    def get(self, year: int) -> CycleContext:
+        with reading(get_engine()) as session:
+            return cached_context(session, year)
 
 
 def record_one(
@@ -212,6 +221,22 @@ def _record(
         raise reject(
             "wrong_unit", "unit", f"Tệp của đơn vị {unit.code}, không phải {expected_unit}."
         )
+    unit_id = ctx.org.ids[unit.code]
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    warnings = [
+        {"code": w.code, "field": w.field, "message": w.message} for w in breakdown_warnings(doc)
+    ]
+    digest = store.sha256(data)
+    store.lock_unit(session=session, unit_id=unit_id)  # versions of one unit: one writer at a time
+    latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
+    if same_file_again(latest, digest):
+        # "Đã nhận trước đó" (version N), with or without its attachments, from any door
+        assert latest is not None
+        first = latest.first_submitted_at
+        version = latest.submission.version
+        when = timeliness_of(ctx, session, unit.code, version, first)
+        return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings, duplicate=True)
     problems = list(sheet.problems) if sheet is not None else []
     try:
         check_submission(doc, criteria=criteria, kind=unit.kind)
@@ -222,20 +247,6 @@ def _record(
         problems = locate(problems, sheet)
     if problems:
         raise Rejected(problems)
-    warnings = [
-        {"code": w.code, "field": w.field, "message": w.message} for w in breakdown_warnings(doc)
-    ]
-    unit_id = ctx.org.ids[unit.code]
-    cycle_id = ctx.cycle.id
-    assert cycle_id is not None
-    digest = store.sha256(data)
-    store.lock_unit(session=session, unit_id=unit_id)  # versions of one unit: one writer at a time
-    latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
-    if latest is not None and latest.submission.file_sha256 == digest:
-        first = latest.first_submitted_at
-        version = latest.submission.version
-        when = timeliness_of(ctx, session, unit.code, version, first)
-        return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings, duplicate=True)
     store.store_file(session=session, data=data, at=at)
     stored = [(f, store.store_file(session=session, data=f.data, at=at)) for f in files]
     report = next(((f, sha) for f, sha in stored if f.role == "report"), None)
@@ -293,6 +304,12 @@ def _record(
     return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings)
 
 
+def same_file_again(latest: store.Latest | None, digest: str) -> bool:
+    """Is this the very file the unit's latest version was read from? Then it is answered
+    "received before" (version N) and nothing is recorded: the one rule for every door."""
+    return latest is not None and latest.submission.file_sha256 == digest
+
+
 def _accepted(
     path, code, year: int, version, when: tuple[str, int], warnings, duplicate=False
 ) -> FileResult:
@@ -310,7 +327,20 @@ def _accepted(
 
 
 @task(name="record-submissions")
-def record_submissions(paths: list[str], at: datetime, actor: str = "cli") -> list[dict]:
-    """One batched step for all files (coarse on purpose: one Prefect task, not one per file)."""
-    contexts = CycleContexts()
-    return [record_one(p, at, actor, contexts).to_dict() for p in paths]
+def record_submissions(
+    paths: list[str],
+    at: datetime,
+    actor: str = "cli",
+    expected_unit: str | None = None,
+    from_cache: bool = False,
+) -> list[dict]:
+    """One batched step for all files (coarse on purpose: one Prefect task, not one per file).
+
+    ``expected_unit``: the unit known to be sending (the portal's signed-in unit).
+    ``from_cache``: take the cycle from the long-lived cache of the tree (the portal, whose
+    process lives across uploads) instead of loading it for this batch.
+    """
+    contexts = CachedContexts() if from_cache else CycleContexts()
+    return [
+        record_one(p, at, actor, contexts, expected_unit=expected_unit).to_dict() for p in paths
+    ]

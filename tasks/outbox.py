@@ -39,9 +39,9 @@ from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.db import get_engine, transaction
 from danvan.models.lease import RunLease, run_alive
+from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify.channels import AppriseNotifier, Notifier, Outcome, Outgoing, redact
-from danvan.portal.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.tasks.attachments import file_attachment, workbook_attachments
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
@@ -267,7 +267,7 @@ def _portal_links(
     """A fresh personal link for each recipient unit whose message has a place for one.
 
     Minted in the claiming transaction, so the token lives only in the message that leaves;
-    the stored body keeps the placeholder (see ``danvan.portal.links``).
+    the stored body keeps the placeholder (see ``danvan.models.links``).
     """
     units = [row.unit_id for row in rows if LINK_PLACEHOLDER in row.body]
     if not units:

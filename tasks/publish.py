@@ -18,9 +18,11 @@ from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Result
 from danvan.notify.messages import ResultInfo, default_renderer
 from danvan.rules import timing
+from danvan.rules.errors import reject
 from danvan.rules.ranking import rank_within_compilers
 from danvan.tasks.outbox import Queued
 from danvan.tasks.remind import cycle_info
+from danvan.tasks.signoff import is_approved
 from danvan.tasks.views import unit_results
 
 
@@ -36,6 +38,14 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
         assert locked is not None
         ctx.cycle = locked
         created = not ctx.published
+        if created and not is_approved(session, cycle_id):
+            raise reject(
+                "not_approved",
+                "--cycle",
+                f"Kỳ {year} chưa được tỉnh phê duyệt kết quả xếp loại cuối cùng: chưa thể công bố. "
+                f"Phê duyệt trước: danvan approve --cycle {year} --by {ctx.province} "
+                "(hoặc biểu mẫu phê duyệt trên Prefect).",
+            )
         if created:
             # Everything committed before this point counts, whatever its own ``--at``: a file
             # answered "accepted" before publication is in the published results.

@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.context import CycleContext, load_context
-from danvan.models.db import get_engine, reading
+from danvan.models.db import get_engine, reading, transaction
+from danvan.models.links import LINK_PLACEHOLDER
 from danvan.notify.messages import CycleInfo, default_renderer
 from danvan.rules import timing
 from danvan.rules.domain import MILESTONES, ReminderPolicy
@@ -18,7 +19,7 @@ from danvan.rules.revision import MILESTONE as REVISION
 from danvan.rules.revision import revision_reminders
 from danvan.rules.standing import expected_units
 from danvan.rules.workdays import WorkCalendar
-from danvan.tasks.outbox import Queued
+from danvan.tasks.outbox import Queued, enqueue
 from danvan.tasks.revision import open_returns
 
 
@@ -54,9 +55,7 @@ def work_calendar() -> WorkCalendar:
 
 def portal_link() -> str | None:
     """What a message says where the recipient's link goes: the placeholder the outbox fills in
-    when it sends (see ``danvan.portal.links``), or nothing when no portal is configured."""
-    from danvan.portal.links import LINK_PLACEHOLDER
-
+    when it sends (see ``danvan.models.links``), or nothing when no portal is configured."""
     return LINK_PLACEHOLDER if get_settings().portal_url else None
 
 
@@ -185,3 +184,28 @@ def announcements(year: int, at: datetime) -> tuple[int, list[Queued]]:
                 Queued(code, "plan", "announcement", day, msg.subject, msg.body, unit.contacts)
             )
     return ctx.cycle.id, queued
+
+
+def queue_day(plan: DayPlan, at: datetime) -> int:
+    """Put the day's messages in the outbox (once each: a re-run queues nothing new)."""
+    with transaction(get_engine()) as session:
+        ids = store.load_org(session=session).ids
+        return enqueue(session=session, cycle_id=plan.cycle_id, ids=ids, items=plan.queued, at=at)
+
+
+def record_skipped_day(year: int, at: datetime) -> str:
+    """A day's run that started after its day: nothing is sent late, and the audit says so."""
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        day = timing.local_date(at, ctx.tz).isoformat()
+        store.audit(
+            session=session, at=at, actor="prefect", action="remind_skipped", entity="cycle",
+            key=f"{ctx.province}/{year}", day=day, reason="started after its day",
+        )  # fmt: skip
+    return day
+
+
+def cycle_zone(year: int) -> str:
+    """The time zone of the cycle's province (is a scheduled run still on its day?)."""
+    with reading(get_engine()) as session:
+        return load_context(session=session, year=year).tz

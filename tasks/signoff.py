@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session
 
 from danvan.models import store
 from danvan.models.context import load_context
@@ -90,13 +90,31 @@ def record_sign_off(
     return Decision(year, by, decision, note, timing.iso_local(at, ctx.tz) or "", actor)
 
 
+def is_approved(session: Session, cycle_id: int) -> bool:
+    """The one answer to "may the ranking be published?", asked by every door (the CLI's
+    ``publish``, the portal's button, the publication run): the latest decision approves it."""
+    row = store.latest_sign_off(session=session, cycle_id=cycle_id)
+    return row is not None and row.decision == "approved"
+
+
+def record_answer(year: int, approve: bool, note: str, at: datetime, actor: str) -> Decision:
+    """Record an answer of the Prefect UI's form once: a re-run of the flow reads the same answer
+    again, and the CLI that resumed the run has already recorded it."""
+    note = note.strip()
+    latest = latest_sign_off(year)
+    if latest is not None and latest.approved == approve and latest.note == note:
+        return latest
+    with reading(get_engine()) as session:
+        province = load_context(session=session, year=year).province
+    return record_sign_off(year, province, at, "approved" if approve else "returned", note, actor)
+
+
 def latest_sign_off(year: int) -> Decision | None:
     """The decision that counts (the latest), or None while the province has not decided."""
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
-        row = session.exec(
-            select(SignOff).where(SignOff.cycle_id == ctx.cycle.id).order_by(col(SignOff.id).desc())
-        ).first()
+        assert ctx.cycle.id is not None
+        row = store.latest_sign_off(session=session, cycle_id=ctx.cycle.id)
     if row is None:
         return None
     codes = ctx.org.codes_by_id

@@ -222,3 +222,13 @@ def units_without_contact(session: Session, *, year: int) -> list[dict]:
         for code in standing.expected_units(ctx.units, ctx.province_units)
         if not ctx.units[code].contacts
     ]
+
+
+def check_database(session: Session) -> None:
+    """Fail now, in one line, if the database is not set up (the portal checks before serving)."""
+    store.find_cycle(session=session, year=0)
+
+
+def has_units(session: Session) -> bool:
+    """Does the database already hold an org tree?"""
+    return bool(store.load_org(session=session).units)

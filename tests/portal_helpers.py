@@ -80,6 +80,6 @@ def write_json(path: Path, doc: dict) -> Path:
 
 def mint_links(codes: list[str], when: str = "2024-11-01T08:00") -> dict[str, str]:
     """code → the link path (``/l/<token>``) for each unit, minted as ``portal links`` does."""
-    from danvan.portal.links import link_paths
+    from danvan.tasks.links import link_paths
 
     return link_paths(YEAR, codes, at(when), "test")

@@ -188,6 +188,9 @@ def test_bad_submission(province: dict, tmp_path: Path, cli, make, code, field) 
 
 
 def test_submission_after_publish(province: dict, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli("approve", "--cycle", "2024", "--by", "HGI", "--at", "2024-11-30T08:30").exit_code == 0
+    )
     r = cli("publish", "--cycle", "2024", "--at", "2024-11-30T09:00")
     assert r.exit_code == 0, r.stderr
     before = status(cli)

@@ -161,6 +161,7 @@ def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, c
     assert units["P.D.X2"]["warnings"] and "510" in units["P.D.X2"]["warnings"][0]
     assert units["P.S1"]["final_total"] == 98.0 and units["P.D.X1"]["final_total"] == 90.0
 
+    assert cli("approve", "--cycle", "2024", "--by", "P", "--at", "2024-11-30T08:30").exit_code == 0
     r = cli("publish", "--cycle", "2024", "--at", "2024-11-30T09:00", "--format", "json")
     published = {x["unit"]: x for x in r.json()["results"]}
     assert published["P.S6"]["band"] == "Yếu" and published["P.S6"]["total"] is None

@@ -121,6 +121,12 @@ def test_everyone_at_once(db_url: str, tmp_path: Path) -> None:
             assert f.read_bytes() == (out / folder.name / f.name).read_bytes(), f
 
     # --- publish × publish × late submitters ------------------------------------------------
+    approved = run_together(
+        [["approve", "--cycle", "2024", "--by", "TST", "--at", "2024-11-30T08:30"]],
+        env=env,
+        workdir=tmp_path,
+    )
+    clean(approved)
     commands = [["publish", "--cycle", "2024", "--at", "2024-11-30T09:00"]] * 2
     commands += [
         ["submit", str(submission(tmp_path / f"late-{i}", "TST.H01.X01", 30 + i)), "--at",

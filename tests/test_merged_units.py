@@ -257,6 +257,7 @@ def test_2023_then_the_2025_merger(db_url: str, tmp_path: Path, cli) -> None:  #
         assert sorted(p.name for p in before.iterdir()) == ["TSN", "TSN.H1", "TSN.H2"]
         for code, ranked in RANKING_2023.items():
             assert [r["unit"] for r in summary(before, code)["ranking"]] == ranked
+        run_ok(cli, "approve", "--cycle", 2023, "--by", "TSN", "--at", "2023-11-30T08:30")
         run_ok(cli, "publish", "--cycle", 2023, "--at", "2023-11-30T09:00")
         status_2023 = run_ok(
             cli, "status", "--cycle", 2023, "--at", "2023-12-01T08:00", "--format", "json"
@@ -339,6 +340,7 @@ def test_a_published_tree_never_changes(db_url: str, tmp_path: Path, cli) -> Non
     """After publication, no import — dated or not — moves the published year's tree."""
     sink = "json://127.0.0.1:9/unused"  # nothing is sent in this test
     run_2023(tmp_path, cli, sink)
+    run_ok(cli, "approve", "--cycle", 2023, "--by", "TSN", "--at", "2023-11-30T08:30")
     run_ok(cli, "publish", "--cycle", 2023, "--at", "2023-11-30T09:00")
     out = tmp_path / "before"
     run_ok(cli, "compile", "--cycle", 2023, "--out", out, "--at", "2023-12-01T09:00")

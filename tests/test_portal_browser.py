@@ -105,7 +105,7 @@ def test_a_unit_sends_its_workbook_and_sees_the_answer(
 
 
 def _wrong(tmp_path: Path, doc: dict) -> Path:
-    from danvan.portal.workbook import unit_workbook
+    from danvan.tasks.templates import unit_workbook
 
     folder = tmp_path / "wrong"
     folder.mkdir(parents=True, exist_ok=True)

@@ -85,6 +85,7 @@ def test_revoked_and_published_links_end_and_renewal_brings_them_back(
         assert client.get("/don-vi").status_code == 401  # the open session ends at once
         assert httpx.get(url + links[h.UNIT]).status_code == 403
         other = _open(url, links[h.OTHER])
+        record_sign_off(2024, h.PROVINCE, h.at("2024-11-30T08:30"), "approved")
         publish.fn(2024, h.at("2024-11-30T09:00"))
         clock[0] = h.at("2024-12-01T09:00")
         assert other.get("/don-vi").status_code == 401  # ended with the cycle
@@ -117,8 +118,8 @@ def test_the_announcement_and_reminders_carry_a_link_that_opens_the_units_page(
     from danvan.config.settings import get_settings
     from danvan.flows.remind import remind
     from danvan.models.db import get_engine, reading
+    from danvan.models.links import LINK_PLACEHOLDER
     from danvan.models.tables import Delivery
-    from danvan.portal.links import LINK_PLACEHOLDER
     from danvan.portal.server import running
 
     monkeypatch.setenv("DANVAN_PORTAL_URL", BASE)

@@ -61,6 +61,6 @@ def test_200_concurrent_uploads_lose_none_and_record_each_once(db_url: str, tmp_
 
 
 def _links(codes: list[str]) -> dict[str, str]:
-    from danvan.portal.links import link_paths
+    from danvan.tasks.links import link_paths
 
     return link_paths(bench.YEAR, codes, parse_instant(bench.ISSUE_AT, bench.TZ), "test")

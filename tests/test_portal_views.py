@@ -8,7 +8,7 @@ from pathlib import Path
 import portal_helpers as h
 import pytest
 
-from danvan.portal.pages import compiler_view
+from danvan.tasks.pages import compiler_view
 
 
 @pytest.fixture

@@ -155,6 +155,10 @@ def test_appraise_and_publish(db_url: str, tmp_path: Path, cli) -> None:  # type
         http.requests.clear()
 
         # --- publish ----------------------------------------------------------------------------
+        unapproved = cli("publish", "--cycle", "2024", "--at", "2024-11-30T09:00")
+        assert unapproved.exit_code == 1 and "[not_approved]" in unapproved.stderr
+        approved = cli("approve", "--cycle", "2024", "--by", "HGI", "--at", "2024-11-30T08:30")
+        assert approved.exit_code == 0, approved.stderr
         r = cli("publish", "--cycle", "2024", "--at", "2024-11-30T09:00", "--format", "json")
         assert r.exit_code == 0, r.stderr
         doc = r.json()

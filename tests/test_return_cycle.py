@@ -135,6 +135,9 @@ def test_a_returned_unit_goes_all_the_way(db_url: str, tmp_path: Path, cli) -> N
         assert "đang bổ sung" in text and "Ủy ban nhân dân xã Hai" in text
 
         # not after publication
+        assert (
+            cli("approve", "--cycle", y, "--by", "TST", "--at", "2024-11-30T08:30").exit_code == 0
+        )
         assert cli("publish", "--cycle", y, "--at", "2024-11-30T09:00").exit_code == 0
         r = cli("return", "--cycle", y, "--unit", "TST.H01.X01", "--by", "TST.H01", "--reason", "z")
         assert r.exit_code == 1 and "[cycle_closed]" in r.stderr

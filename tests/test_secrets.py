@@ -145,6 +145,7 @@ def run_cycle(tmp_path: Path, cli, channels: Channels, mail: str, http: str) -> 
     run("appraise", appraisal, "--at", "2024-11-18T10:00", "--format", "json")
     out = tmp_path / "bao-cao"
     run("compile", "--cycle", "2024", "--out", out, "--at", "2024-11-29T16:00", "--format", "json")
+    run("approve", "--cycle", "2024", "--by", "TST", "--at", "2024-11-30T08:30")
     run("publish", "--cycle", "2024", "--at", "2024-11-30T09:00", "--format", "json")
     run("publish", "--cycle", "2024", "--at", "2024-11-30T09:00")
     run("status", "--cycle", "2024", "--at", "2024-12-01T09:00", "--format", "json")

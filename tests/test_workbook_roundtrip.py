@@ -70,7 +70,7 @@ def test_template_cli_writes_one_workbook_per_assessed_unit(db_url, tmp_path, cl
     r = cli("template", "--cycle", YEAR, "--unit", "QNG", "--out", tmp_path / "x")
     assert r.exit_code == 1 and "[unit_not_assessed]" in r.stderr
 
-    from danvan.workbook.draw import unit_workbook  # the portal's download
+    from danvan.tasks.templates import unit_workbook  # the portal's download
 
     name, data = unit_workbook(YEAR, "QNG.BSN.X07")
     assert name == "QNG.BSN.X07-tu-danh-gia-2024.xlsx"

@@ -153,12 +153,12 @@ def plan_issue(
 
     Ví dụ: danvan plan issue plan.yaml --at 2024-02-17T09:00
     """
-    from danvan.cli.prefect_report import report
+    from danvan.cli.common import after_step
     from danvan.flows.plan import issue_plan
 
     when = parse_at(at)
     result = issue_plan(str(file), when)
-    report("plan", when, [result["year"]])
+    after_step("plan", when, [result["year"]])
     from danvan.models.db import get_engine, reading
     from danvan.tasks.views import units_without_contact
 

@@ -8,14 +8,16 @@ import io
 import json
 import logging
 import os
-import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from danvan.tasks.nudge import Notice
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,10 +173,15 @@ def handles_rejections(fn: F) -> F:
             raise
         except TyperClickException:  # usage errors, also those raised inside a command
             raise
-        except Exception as exc:  # never a traceback; the text may carry data (see failure_line)
+        except (
+            Exception
+        ) as exc:  # never a traceback; the text may carry data (see describe_failure)
             if os.environ.get("DANVAN_TRACEBACKS"):  # a developer chasing a bug asks for it
                 raise
-            message, code = failure_line(exc)
+            # lazy: the database layer loads only when a command fails, not on every start-up
+            from danvan.models.db import describe_failure, redacted_context
+
+            message, code = describe_failure(exc)
             _LOG.error("%s: %s", code, redacted_context(exc))
             err(f"{message} [{code}]")
             raise typer.Exit(1) from None
@@ -186,51 +193,15 @@ _LOG = logging.getLogger("danvan.cli")
 _LOG.addHandler(logging.NullHandler())  # only handlers an operator configured see the context
 
 
-def failure_line(exc: BaseException) -> tuple[str, str]:
-    """A sentence for an official and a code for whoever reads the logs."""
-    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
-
-    text = str(getattr(exc, "orig", None) or "")
-    if isinstance(exc, OperationalError | ProgrammingError) and (
-        "no such table" in text or "does not exist" in text
-    ):
-        return "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'danvan init'.", "db_not_initialised"
-    if isinstance(exc, IntegrityError):
-        return "Dữ liệu vừa bị thay đổi đồng thời; hãy chạy lại lệnh.", "db_conflict"
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
-    if sqlstate in ("40001", "40P01") or "database is locked" in text:
-        return "Cơ sở dữ liệu đang bận; hãy chạy lại lệnh.", "db_busy"
-    if isinstance(exc, OperationalError):
-        reason = _first_line(redact_text(text))
-        return f"Không kết nối được cơ sở dữ liệu: {reason}.", "db_unavailable"
-    if isinstance(exc, DBAPIError):
-        return "Cơ sở dữ liệu báo lỗi; không có gì được ghi.", "db_error"
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        reason = exc.strerror or type(exc).__name__
-        return f"Không đọc/ghi được tệp{where}: {reason}.", "os_error"
-    return "Lỗi nội bộ; không có gì được ghi thêm. Hãy báo cho quản trị.", "internal_error"
+def tell(notices: Iterable[Notice]) -> None:
+    """What the core says about Prefect after a step, one line each on stderr."""
+    for notice in notices:
+        err(notice.line())
 
 
-def redacted_context(exc: BaseException) -> str:
-    """What a log may keep: the exception's class, the database's error code, the statement's
-    first words; never parameters (engines hide them too) nor a password."""
-    orig = getattr(exc, "orig", None)
-    parts = [type(exc).__name__]
-    if orig is not None:
-        parts.append(type(orig).__name__)
-        if getattr(orig, "sqlstate", None):
-            parts.append(f"sqlstate={orig.sqlstate}")
-    statement = getattr(exc, "statement", None)
-    if statement:
-        parts.append(" ".join(str(statement).split()[:3]))
-    return " ".join(parts)
+def after_step(action: str, at: datetime, years: Iterable[int] | None = None) -> None:
+    """The after-step work every door does (``tasks.nudge``): here, its notices printed."""
+    # lazy: the Prefect client and the calendar load only after a step that changed the cycle
+    from danvan.tasks.nudge import tell_prefect
 
-
-def redact_text(text: str) -> str:
-    """Mask ``user:password@`` in any URL of ``text``."""
-    return re.sub(r"(://[^/\s:@]*):[^@\s/]*@", r"\1:****@", text)
-
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or ["?"])[0][:200]
+    tell(tell_prefect(action, at, years))

@@ -12,14 +12,15 @@ from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
     Format,
     JsonOrText,
+    after_step,
     check_code_option,
     err,
     handles_rejections,
     parse_at,
     print_csv,
     print_json,
+    tell,
 )
-from danvan.cli.prefect_report import check_reachable, report, resume_sign_off
 from danvan.rules.labels import describe_field
 
 
@@ -60,7 +61,7 @@ def submit(
         results = submit_flow([str(f) for f in files or []], when)
         doc = {"files": results}
     if any(r["accepted"] and not r.get("duplicate") for r in results):
-        report("submit", when)
+        after_step("submit", when)
     if fmt is JsonOrText.json:
         print_json(doc)
     else:
@@ -120,7 +121,9 @@ def status(
         return
     with reading(get_engine()) as session:
         doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
-    check_reachable()
+    from danvan.tasks.nudge import reachability
+
+    tell(reachability())
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
@@ -156,7 +159,7 @@ def remind(
     when = parse_at(at)
     doc = remind_flow(cycle, when, dry_run)
     if not dry_run:
-        report("remind", when, [cycle])
+        after_step("remind", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
         return
@@ -180,7 +183,7 @@ def appraise(
 
     when = parse_at(at)
     result = appraise_flow(str(file), when)
-    report("appraise", when, [result["year"]])
+    after_step("appraise", when, [result["year"]])
     if fmt is JsonOrText.json:
         print_json(result)
         return
@@ -234,7 +237,7 @@ def publish(
 
     when = parse_at(at)
     doc = publish_flow(cycle, when)
-    report("publish", when, [cycle])
+    after_step("publish", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
         return
@@ -380,7 +383,7 @@ def template(
 
     Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """
-    from danvan.workbook.draw import write_templates
+    from danvan.tasks.templates import write_templates
 
     if bool(unit) == all_units or (under and not all_units):
         err("Cần đúng một trong --unit CODE hoặc --all (--under chỉ dùng với --all).")
@@ -486,7 +489,10 @@ def approve(
     decision = record_sign_off(
         cycle, by, parse_at(at), "returned" if return_ else "approved", note, actor=f"cli:{by}"
     )
-    resumed = resume_sign_off(cycle, {"approve": decision.approved, "note": decision.note})
+    from danvan.tasks.nudge import resume_publication
+
+    resumed, notices = resume_publication(cycle, decision.approved, decision.note)
+    tell(notices)
     if fmt is JsonOrText.json:
         print_json(decision.to_dict() | {"resumed_prefect_run": resumed})
         return

@@ -33,12 +33,12 @@ def portal(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from danvan.models import store
     from danvan.models.db import get_engine, reading
     from danvan.portal.server import run
+    from danvan.tasks.views import check_database
 
     with reading(get_engine()) as session:  # fail here, in one line, if the database is not set up
-        store.find_cycle(session=session, year=0)
+        check_database(session)
     typer.echo(f"Cổng thông tin: http://{host}:{port}/ (Ctrl+C để dừng)", err=True)
     run(host, port)
 
@@ -66,7 +66,7 @@ def links(
     Ví dụ: danvan portal links --cycle 2024 --under QNG.BSN --format csv > links.csv
     """
     from danvan.config.settings import get_settings
-    from danvan.portal.links import issue_links, renew_links
+    from danvan.tasks.links import issue_links, renew_links
 
     when = parse_at(at)
     if renew:
@@ -99,7 +99,7 @@ def revoke(
 
     Ví dụ: danvan portal revoke QNG.BSN.X07
     """
-    from danvan.portal.links import revoke_unit
+    from danvan.tasks.links import revoke_unit
 
     n = revoke_unit(code, parse_at(at))
     typer.echo(f"Đã thu hồi {n} đường dẫn của {code}.")

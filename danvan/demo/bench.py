@@ -186,13 +186,12 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
     from danvan.config.settings import get_settings
     from danvan.flows.intake import submit
     from danvan.flows.plan import issue_plan
-    from danvan.models import store
     from danvan.models.db import get_engine, reading
     from danvan.models.schema import upgrade
     from danvan.rules.errors import reject
     from danvan.tasks.org import import_org
     from danvan.tasks.remind import plan_day
-    from danvan.tasks.views import cycle_status
+    from danvan.tasks.views import cycle_status, has_units
 
     def at(value: str) -> datetime:
         return parse_instant(value, TZ)
@@ -200,7 +199,7 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
     engine = get_engine(database_url)
     upgrade(engine)
     with reading(engine) as session:
-        if store.load_org(session=session).units:
+        if has_units(session):
             raise reject(
                 "database_not_empty",
                 "--database-url",
@@ -247,7 +246,7 @@ def _template_stages(run: BenchRun, out: Path, units: int) -> None:
     """Write every unit's workbook, then read each back as intake does (gate, calamine, layout)."""
     from danvan.rules.xlsx_read import read_xlsx
     from danvan.tasks.files import xlsx_limits
-    from danvan.workbook.draw import write_templates
+    from danvan.tasks.templates import write_templates
     from danvan.workbook.layout import read_workbook
 
     with run.stage("templates: write", units) as s:
@@ -309,7 +308,7 @@ def _ms(seconds: float | None) -> str:
 
 
 def _bench_links(codes: list[str], at: datetime) -> dict[str, str]:
-    from danvan.portal.links import link_paths
+    from danvan.tasks.links import link_paths
 
     return link_paths(YEAR, codes, at, "bench")
 

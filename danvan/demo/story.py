@@ -44,6 +44,7 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:
     from danvan.models.db import get_engine, reading
     from danvan.models.schema import upgrade
     from danvan.tasks.org import import_org
+    from danvan.tasks.signoff import record_sign_off
     from danvan.tasks.views import cycle_status
 
     upgrade(get_engine())
@@ -56,6 +57,7 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:
     issue_plan(str(files / "plan-2023.yaml"), at("2023-02-20T09:00"))
     for when, paths in _batches(submissions(out, org, 2023, rng)):
         submit(paths, at(when))
+    record_sign_off(2023, "QNG", at("2023-11-30T08:30"), note="Đồng ý kết quả xếp loại")
     publish(2023, at("2023-11-30T09:00"))
     received.clear()
 
@@ -103,8 +105,6 @@ def play(out: Path, org: dict, received: list[dict], say) -> None:
     )
     for c in result["compiled"]:
         say(f"    {c['folder']}/: {', '.join(c['files'])}")
-
-    from danvan.tasks.signoff import record_sign_off
 
     signed = record_sign_off(2024, "QNG", at("2024-11-30T08:30"), note="Đồng ý kết quả xếp loại")
     say(f"9. UBND tỉnh (QNG) phê duyệt kết quả xếp loại lúc {signed.at[11:16]} ngày 30/11/2024.")

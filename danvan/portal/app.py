@@ -8,25 +8,21 @@ calls (intake, appraisal, compilation, publication) and render a template. The c
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from danvan.config.settings import Settings, get_settings
-from danvan.models import store
-from danvan.models.db import get_engine, reading, transaction
-from danvan.portal import links
+from danvan.portal import routes_access, routes_compiler, routes_unit
+from danvan.portal.deps import Portal, page
 from danvan.portal.security import (
-    SESSION_COOKIE,
     BodyLimit,
     RateLimiter,
     SecureHeaders,
@@ -36,31 +32,6 @@ from danvan.rules.errors import Rejected
 from danvan.rules.text import format_decimal, format_int
 
 HERE = Path(__file__).parent
-
-
-@dataclass
-class Portal:
-    """What every route shares: the signer, the rate limits, the clock and where reports are."""
-
-    signer: Signer
-    limiter: RateLimiter
-    opening: RateLimiter  # opening links, per client address
-    now: Callable[[], datetime]
-    out_dir: Path
-    max_upload_bytes: int
-    templates: Jinja2Templates
-    page_rows: int  # rows of a compiler's table per page
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking: the unit of the session's link, and the form token of that session."""
-
-    link_id: int
-    code: str
-    year: int
-    csrf: str
-    cookie: str
 
 
 def _vn_number(value: float | int | None) -> str:
@@ -73,7 +44,7 @@ def _vn_number(value: float | int | None) -> str:
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    from danvan.portal.pages import local_text
+    from danvan.tasks.pages import local_text
 
     templates.env.filters.update(num=_vn_number, localtime=local_text)
     return templates
@@ -92,7 +63,7 @@ def create_app(
     and the benchmark open hundreds of links from one address); ``page_rows`` the rows per page
     of a compiler's table (tests page a small province).
     """
-    from danvan.portal.pages import PAGE_ROWS
+    from danvan.tasks.pages import PAGE_ROWS
 
     s = settings or get_settings()
     secret = (s.portal_secret or "").encode() or secrets.token_bytes(32)
@@ -140,8 +111,6 @@ def create_app(
 
 def routers() -> list[Any]:
     """The portal's routers, by audience: opening links, a unit's pages, a compiler's pages."""
-    from danvan.portal import routes_access, routes_compiler, routes_unit
-
     return [routes_access.router, routes_unit.router, routes_compiler.router]
 
 
@@ -190,79 +159,3 @@ def _too_large_app(portal: Portal) -> Any:
         await send({"type": "http.response.body", "body": body})
 
     return answer
-
-
-def portal_of(request: Request) -> Portal:
-    return request.app.state.portal
-
-
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    viewer = getattr(request.state, "viewer", None)
-    return portal_of(request).templates.TemplateResponse(
-        request, name, {"viewer": viewer, **context}, status_code=status
-    )
-
-
-def viewer(request: Request) -> Viewer:
-    """The session's viewer, or 401; every request re-checks the link (revocation is instant)."""
-    portal = portal_of(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    link_id = portal.signer.session_link(cookie, time.time())
-    if link_id is None or cookie is None:
-        raise HTTPException(401, "Hãy mở đường dẫn riêng của đơn vị (trong thông báo đã nhận).")
-    if not portal.limiter.allow(link_id):
-        raise HTTPException(429, "Quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau ít phút.")
-    with reading(get_engine()) as session:
-        live = links.get_live(session=session, link_id=link_id, at=portal.now())
-    if live is None:
-        raise HTTPException(401, "Đường dẫn đã hết hiệu lực hoặc bị thu hồi. [link_expired]")
-    v = Viewer(live.id, live.unit_code, live.year, portal.signer.csrf(cookie), cookie)
-    request.state.viewer = v
-    return v
-
-
-def check_csrf(request: Request, v: Viewer, token: object) -> None:
-    if not portal_of(request).signer.csrf_ok(v.cookie, token):
-        raise HTTPException(403, "Biểu mẫu không hợp lệ hoặc đã cũ; hãy tải lại trang. [csrf]")
-
-
-def audit(request: Request, v: Viewer, action: str, entity: str, key: str, **detail: Any) -> None:
-    """Every portal action is in the audit trail, the link's unit as the actor."""
-    with transaction(get_engine()) as session:
-        store.audit(
-            session=session,
-            at=portal_of(request).now(),
-            actor=actor(v),
-            action=action,
-            entity=entity,
-            key=key,
-            link=v.link_id,
-            **detail,
-        )
-
-
-def actor(v: Viewer) -> str:
-    return f"portal:{v.code}"
-
-
-def download(name: str, data: bytes) -> Response:
-    from urllib.parse import quote
-
-    return Response(
-        data,
-        media_type=_media_type(name),
-        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-    )
-
-
-def _media_type(name: str) -> str:
-    kinds = {
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ".json": "application/json",
-        ".png": "image/png",
-        ".yaml": "text/plain; charset=utf-8",
-        ".yml": "text/plain; charset=utf-8",
-        ".pdf": "application/pdf",
-    }
-    return kinds.get(Path(name).suffix.lower(), "application/octet-stream")

@@ -7,11 +7,11 @@ import time
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from danvan.models import store
-from danvan.models.db import get_engine, reading, transaction
-from danvan.portal import links
-from danvan.portal.app import Viewer, check_csrf, page, portal_of, viewer
+from danvan.models import links
+from danvan.models.db import get_engine, reading
+from danvan.portal.deps import Viewer, check_csrf, page, portal_of, scope, viewer
 from danvan.portal.security import SESSION_COOKIE, SESSION_MAX_AGE
+from danvan.tasks import audit as audit_trail
 
 router = APIRouter()
 
@@ -32,15 +32,13 @@ def open_link(token: str, request: Request) -> Response:
             "Đường dẫn không đúng, đã bị thu hồi hoặc đã hết hiệu lực (kỳ đánh giá đã công bố). "
             "Hãy liên hệ Sở Nội vụ để nhận đường dẫn mới. [link_invalid]",
         )
-    with transaction(get_engine()) as session:
-        store.audit(
-            session=session,
-            at=at,
-            actor=f"portal:{live.unit_code}",
-            action="portal_open",
-            entity="portal_link",
-            key=str(live.id),
-        )
+    audit_trail.record(
+        at=at,
+        actor=f"portal:{live.unit_code}",
+        action="portal_open",
+        entity="portal_link",
+        key=str(live.id),
+    )
     value = portal.signer.session_value(live.id, time.time())
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
@@ -69,7 +67,6 @@ def home(request: Request) -> Response:
             },
         )
     v = viewer(request)
-    from danvan.portal.routes_unit import scope
 
     ctx = scope(v)
     unit = ctx.units[v.code]

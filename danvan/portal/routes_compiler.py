@@ -13,13 +13,23 @@ from starlette.concurrency import run_in_threadpool
 
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
-from danvan.portal import pages
-from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
-from danvan.portal.approval import approved
-from danvan.portal.routes_unit import scope
+from danvan.portal.deps import (
+    Viewer,
+    actor,
+    after_step,
+    audit,
+    check_csrf,
+    download,
+    page,
+    portal_of,
+    scope,
+    viewer,
+)
 from danvan.rules.access import may_view
 from danvan.rules.errors import Rejected
 from danvan.rules.text import parse_decimal, parse_int
+from danvan.tasks import pages
+from danvan.tasks.signoff import is_approved
 
 router = APIRouter()
 
@@ -62,7 +72,7 @@ def compiler_page(
             page=_page_number(trang),
             rows_per_page=portal.page_rows,
         )
-        approval = approved(session, ctx.cycle.id) if view.is_province else None
+        approval = is_approved(session, ctx.cycle.id) if view.is_province else None
     return page(
         request,
         "compiler.html",
@@ -135,8 +145,10 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         from danvan.flows.appraise import appraise as appraise_flow
 
+        at = portal_of(request).now()
         try:
-            await run_in_threadpool(appraise_flow, str(path), portal_of(request).now(), actor(v))
+            await run_in_threadpool(appraise_flow, str(path), at, actor(v))
+            await run_in_threadpool(after_step, "appraise", at, [v.year])
         except Rejected as exc:
             problems = [
                 {"field": p.field, "message": p.message, "code": p.code} for p in exc.problems
@@ -236,18 +248,14 @@ async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
         raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
     form = await request.form()
     check_csrf(request, v, form.get("csrf"))
-    with reading(get_engine()) as session:
-        assert ctx.cycle.id is not None
-        ok = approved(session, ctx.cycle.id)
-    if not ok:
-        raise HTTPException(
-            403,
-            "Chưa có phê duyệt kết quả cuối cùng (danvan approve, hoặc biểu mẫu phê duyệt trên "
-            "Prefect): chưa thể công bố. [not_approved]",
-        )
     from danvan.flows.publish import publish as publish_flow
 
-    await run_in_threadpool(publish_flow, v.year, portal_of(request).now(), actor(v))
+    at = portal_of(request).now()
+    try:
+        await run_in_threadpool(publish_flow, v.year, at, actor(v))
+    except Rejected as exc:  # the core's answer (not approved yet: [not_approved]), as a 403
+        raise HTTPException(403, exc.render()) from None
+    await run_in_threadpool(after_step, "publish", at, [v.year])
     return page(
         request,
         "message.html",

@@ -11,23 +11,29 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from danvan.flows.intake import submit
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
-from danvan.portal import pages
-from danvan.portal.app import Viewer, actor, audit, check_csrf, download, page, portal_of, viewer
-from danvan.portal.context import PortalContexts, cycle_context
-from danvan.portal.workbook import unit_workbook
+from danvan.portal.deps import (
+    Viewer,
+    actor,
+    after_step,
+    audit,
+    check_csrf,
+    download,
+    page,
+    portal_of,
+    scope,
+    viewer,
+)
+from danvan.tasks import pages
+from danvan.tasks.templates import unit_workbook
 
 router = APIRouter()
 
 #: Files a single upload may carry: the submission and its report and evidence files.
 MAX_FILES = 20
 _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
-
-
-def scope(v: Viewer) -> CycleContext:
-    with reading(get_engine()) as session:
-        return cycle_context(session, v.year)
 
 
 def assessed_only(v: Viewer) -> CycleContext:
@@ -90,23 +96,19 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            from danvan.tasks.intake import record_one
-
-            result = await run_in_threadpool(
-                record_one,
-                str(path),
-                portal.now(),
-                actor(v),
-                PortalContexts(),
-                expected_unit=v.code,
+            at = portal.now()
+            (result,) = await run_in_threadpool(
+                submit, [str(path)], at, actor(v), expected_unit=v.code, from_cache=True
             )
+            if result["accepted"] and not result["duplicate"]:
+                await run_in_threadpool(after_step, "submit", at, [v.year])
     finally:
         await form.close()
     return page(
         request,
         "answer.html",
         {"file": path.name, "r": result, "missing": False},
-        status=200 if result.accepted else 422,
+        status=200 if result["accepted"] else 422,
     )
 
 

@@ -73,12 +73,17 @@ def reachable(url: str, timeout: float = 1.5) -> bool:
     return _reachable[url]
 
 
-def say_unreachable(url: str) -> None:
-    """The one line an official sees when Prefect is down (the step itself is recorded)."""
-    sys.stderr.write(
+def unreachable_line(url: str) -> str:
+    """What an official reads when Prefect is down (the step itself is recorded)."""
+    return (
         f"Prefect không truy cập được tại {redacted(url)}: đã ghi vào cơ sở dữ liệu, "
-        f"Prefect sẽ cập nhật khi hoạt động lại. [{UNREACHABLE_CODE}]\n"
+        "Prefect sẽ cập nhật khi hoạt động lại."
     )
+
+
+def say_unreachable(url: str) -> None:
+    """That line on stderr, once per command."""
+    sys.stderr.write(f"{unreachable_line(url)} [{UNREACHABLE_CODE}]\n")
 
 
 class PrefectUnavailable(Exception):

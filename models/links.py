@@ -1,4 +1,4 @@
-"""Đường dẫn riêng: personal secret links to the portal, minted, found, revoked and renewed.
+"""Đường dẫn riêng: personal secret links to the portal, stored: minted, found, revoked, renewed.
 
 A token is ``secrets.token_urlsafe(32)`` (256 bits); only its sha256 is stored, so the database
 alone never lets anyone in. A token is shown exactly once: in the list ``danvan portal links``
@@ -19,8 +19,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.tables import Cycle, PortalLink
+from danvan.models.tables import Cycle, PortalLink, Unit
 from danvan.rules.access import link_is_live
 
 #: Stands for the recipient's link in a stored message body; replaced when the message is sent.
@@ -106,8 +107,6 @@ def _live(session: Session, link: PortalLink, cycle: Cycle, at: datetime) -> Liv
         at=at,
     ):
         return None
-    from danvan.models.tables import Unit
-
     unit = session.get(Unit, link.unit_id)
     assert unit is not None and link.id is not None
     return LiveLink(link.id, link.unit_id, unit.code, link.cycle_id, cycle.year)
@@ -145,126 +144,8 @@ def links_for_delivery(
     Called by the outbox inside the transaction that claims the messages, so a link exists in
     the database exactly when a message carrying it is about to leave.
     """
-    from danvan.config.settings import get_settings
-
     base = get_settings().portal_url
     if not base:
         return {}
     tokens = mint(session=session, cycle_id=cycle_id, unit_ids=unit_ids, purpose=purpose, at=at)
     return {uid: link_url(base, tok) for uid, tok in tokens.items()}
-
-
-# --- what the operator's commands do (``danvan portal links`` / ``revoke``) ----------------------
-
-
-def portal_audience(year: int, under: str | None = None) -> tuple[int, list[tuple[str, str, int]]]:
-    """The cycle id and every unit that gets a link: the assessed units and the compilers of the
-    province (or of ``under``'s subtree), as (code, name, unit id), sorted by code."""
-    from danvan.models.context import load_context
-    from danvan.models.db import get_engine, reading
-    from danvan.rules.errors import reject
-    from danvan.rules.org import subtree
-
-    with reading(get_engine()) as session:
-        ctx = load_context(session=session, year=year)
-    if under is not None and under not in ctx.province_units:
-        raise reject("unknown_unit", "--under", f"Không có đơn vị mã '{under}' trong tỉnh.")
-    pool = subtree(ctx.units, under) if under else ctx.province_units
-    codes = sorted(
-        c for c in pool if ctx.units[c].active and (ctx.units[c].assessed or ctx.units[c].compiles)
-    )
-    assert ctx.cycle.id is not None
-    return ctx.cycle.id, [(c, ctx.units[c].name, ctx.org.ids[c]) for c in codes]
-
-
-def issue_links(year: int, at: datetime, base_url: str, under: str | None = None) -> list[dict]:
-    """Mint one new link per unit and compiler; earlier links keep working until revoked."""
-    from danvan.models.db import get_engine, transaction
-
-    cycle_id, audience = portal_audience(year, under)
-    with transaction(get_engine()) as session:
-        tokens = mint(
-            session=session,
-            cycle_id=cycle_id,
-            unit_ids=[uid for _, _, uid in audience],
-            purpose="list",
-            at=at,
-        )
-        store.audit(
-            session=session,
-            at=at,
-            actor="cli",
-            action="portal_links",
-            entity="cycle",
-            key=str(year),
-            units=len(tokens),
-            under=under,
-        )
-    return [
-        {"unit": code, "name": name, "link": link_url(base_url, tokens[uid])}
-        for code, name, uid in audience
-    ]
-
-
-def renew_links(year: int, at: datetime, until: datetime, under: str | None = None) -> int:
-    """Keep the links of the units (under ``under``) working until ``until``."""
-    from danvan.models.db import get_engine, transaction
-
-    cycle_id, audience = portal_audience(year, under)
-    with transaction(get_engine()) as session:
-        n = renew(
-            session=session, cycle_id=cycle_id, unit_ids=[u for *_, u in audience], until=until
-        )
-        store.audit(
-            session=session,
-            at=at,
-            actor="cli",
-            action="portal_renew",
-            entity="cycle",
-            key=str(year),
-            links=n,
-            until=until.isoformat(),
-        )
-    return n
-
-
-def revoke_unit(code: str, at: datetime) -> int:
-    """End every link of the unit ``code`` at once (its open sessions end with them)."""
-    from danvan.models.db import get_engine, transaction
-    from danvan.rules.errors import reject
-
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        if code not in ids:
-            raise reject("unknown_unit", "CODE", f"Không có đơn vị mã '{code}'.")
-        n = revoke(session=session, unit_id=ids[code], at=at)
-        store.audit(
-            session=session,
-            at=at,
-            actor="cli",
-            action="portal_revoke",
-            entity="unit",
-            key=code,
-            links=n,
-        )
-    return n
-
-
-def link_paths(year: int, codes: list[str], at: datetime, purpose: str) -> dict[str, str]:
-    """code → ``/l/<token>`` for each unit: new links for tests and the benchmark, which drive
-    the portal as the units would."""
-    from danvan.models.db import get_engine, transaction
-
-    with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        cycle = store.find_cycle(session=session, year=year)
-        assert cycle is not None and cycle.id is not None
-        tokens = mint(
-            session=session,
-            cycle_id=cycle.id,
-            unit_ids=[ids[c] for c in codes],
-            purpose=purpose,
-            at=at,
-        )
-    code_of = {ids[c]: c for c in codes}
-    return {code_of[uid]: LINK_PREFIX + tok for uid, tok in tokens.items()}

@@ -1,4 +1,4 @@
-"""What each portal page shows, read in one session (no writes, no Prefect).
+"""The portal's read models: what each page shows, read in one session (no writes, no Prefect).
 
 Pages get values, not rows: a route calls one function here and hands its result to a template.
 Every function is scoped by the caller to the units its link may see (``rules.access``).
@@ -12,9 +12,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from danvan.models.context import CycleContext
+from danvan.models.context import CycleContext, cached_context
 from danvan.models.tables import Adjustment, Result, StoredFile, Submission
-from danvan.portal.context import cycle_context
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.org import subtree
@@ -100,7 +99,7 @@ def local_text(instant: datetime | None, tz: str) -> str:
 
 
 def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitView:
-    ctx = cycle_context(session, year)
+    ctx = cached_context(session, year)
     unit = ctx.units[code]
     assert ctx.cycle.id is not None
     uid = ctx.org.ids[code]
@@ -170,7 +169,7 @@ def compiler_view(
 ) -> CompilerView:
     """The subtree's standings (``status``'s rule and read path), filtered and sorted over the
     whole subtree, then cut to ``page`` of ``rows_per_page`` rows (out of range: the nearest page)."""
-    ctx = cycle_context(session, year)
+    ctx = cached_context(session, year)
     within = [c for c in subtree(ctx.units, code) if c != code]
     results = unit_results(ctx, session, at, within)
     summary = standing.summarize(results)

@@ -1,0 +1,138 @@
+"""What every route of the portal shares: the portal's state, who is asking (``Viewer``), the
+form and audit guards, and page and download answers. Routes import this module and
+:mod:`danvan.portal.app` imports the routes: the arrows point one way.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from danvan.models import links
+from danvan.models.context import CycleContext, cached_context
+from danvan.models.db import get_engine, reading
+from danvan.portal.security import SESSION_COOKIE, RateLimiter, Signer
+from danvan.tasks import audit as audit_trail
+from danvan.tasks.nudge import tell_prefect
+
+_LOG = logging.getLogger("danvan.portal")
+
+
+@dataclass
+class Portal:
+    """What every route shares: the signer, the rate limits, the clock and where reports are."""
+
+    signer: Signer
+    limiter: RateLimiter
+    opening: RateLimiter  # opening links, per client address
+    now: Callable[[], datetime]
+    out_dir: Path
+    max_upload_bytes: int
+    templates: Jinja2Templates
+    page_rows: int  # rows of a compiler's table per page
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: the unit of the session's link, and the form token of that session."""
+
+    link_id: int
+    code: str
+    year: int
+    csrf: str
+    cookie: str
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    viewer = getattr(request.state, "viewer", None)
+    return portal_of(request).templates.TemplateResponse(
+        request, name, {"viewer": viewer, **context}, status_code=status
+    )
+
+
+def viewer(request: Request) -> Viewer:
+    """The session's viewer, or 401; every request re-checks the link (revocation is instant)."""
+    portal = portal_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    link_id = portal.signer.session_link(cookie, time.time())
+    if link_id is None or cookie is None:
+        raise HTTPException(401, "Hãy mở đường dẫn riêng của đơn vị (trong thông báo đã nhận).")
+    if not portal.limiter.allow(link_id):
+        raise HTTPException(429, "Quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau ít phút.")
+    with reading(get_engine()) as session:
+        live = links.get_live(session=session, link_id=link_id, at=portal.now())
+    if live is None:
+        raise HTTPException(401, "Đường dẫn đã hết hiệu lực hoặc bị thu hồi. [link_expired]")
+    v = Viewer(live.id, live.unit_code, live.year, portal.signer.csrf(cookie), cookie)
+    request.state.viewer = v
+    return v
+
+
+def check_csrf(request: Request, v: Viewer, token: object) -> None:
+    if not portal_of(request).signer.csrf_ok(v.cookie, token):
+        raise HTTPException(403, "Biểu mẫu không hợp lệ hoặc đã cũ; hãy tải lại trang. [csrf]")
+
+
+def audit(request: Request, v: Viewer, action: str, entity: str, key: str, **detail: Any) -> None:
+    """Every portal action is in the audit trail, the link's unit as the actor."""
+    audit_trail.record(
+        at=portal_of(request).now(),
+        actor=actor(v),
+        action=action,
+        entity=entity,
+        key=key,
+        link=v.link_id,
+        **detail,
+    )
+
+
+def actor(v: Viewer) -> str:
+    return f"portal:{v.code}"
+
+
+def download(name: str, data: bytes) -> Response:
+    return Response(
+        data,
+        media_type=_media_type(name),
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+def _media_type(name: str) -> str:
+    kinds = {
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".json": "application/json",
+        ".png": "image/png",
+        ".yaml": "text/plain; charset=utf-8",
+        ".yml": "text/plain; charset=utf-8",
+        ".pdf": "application/pdf",
+    }
+    return kinds.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def scope(v: Viewer) -> CycleContext:
+    """The cycle as the viewer's pages see it (from the portal's cache of the tree)."""
+    with reading(get_engine()) as session:
+        return cached_context(session, v.year)
+
+
+def after_step(action: str, at: datetime, years: list[int]) -> None:
+    """The after-step work every door does (``tasks.nudge``: tell Prefect); the portal logs what
+    the CLI would print."""
+    for notice in tell_prefect(action, at, years):
+        _LOG.warning(notice.line())
