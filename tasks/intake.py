@@ -33,14 +33,8 @@ from danvan.runtime.lazy import task
 from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
 from danvan.tasks.guard import PASS_THROUGH, internal_error
 from danvan.tasks.revision import timeliness_of
-from danvan.workbook.layout import (
-    WorkbookRead,
-    check_identity,
-    clean_doc,
-    is_template,
-    locate,
-    read_workbook,
-)
+from danvan.workbook.layout import check_identity, is_template
+from danvan.workbook.read import WorkbookRead, clean_doc, locate, read_workbook
 
 
 @dataclass
