@@ -21,12 +21,8 @@ from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
 from danvan.rules.formats import bounded, load_document, xlsx_rows
-from danvan.rules.submission import (
-    breakdown_warnings,
-    check_submission,
-    check_submission_context,
-    parse_submission,
-)
+from danvan.rules.submission import check_submission_context, parse_submission
+from danvan.rules.submission_checks import breakdown_warnings, check_submission
 from danvan.rules.text import normalize_text
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime.lazy import task

@@ -8,7 +8,7 @@ Reading never trusts row positions: rows are found by the codes in ``Mã``/``Nh�
 header rows found by their names, so a person may insert rows, move a block or re-save the
 file in LibreOffice. What it reads becomes a plain dict of the YAML shape (SPEC §3.4), which
 then goes through :func:`~danvan.rules.submission.parse_submission` and
-:func:`~danvan.rules.submission.check_submission` like any YAML file: one path, not two.
+:func:`~danvan.rules.submission_checks.check_submission` like any YAML file: one path, not two.
 
 Decisions where SPEC is silent (README "Choices"):
 - A score typed as text is read when it is a plain decimal number, with a comma or a point
