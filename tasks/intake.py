@@ -21,26 +21,16 @@ from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problems, Rejected, reject
 from danvan.rules.formats import bounded, load_document, xlsx_rows
-from danvan.rules.submission import (
-    breakdown_warnings,
-    check_submission,
-    check_submission_context,
-    parse_submission,
-)
+from danvan.rules.submission import check_submission_context, parse_submission
+from danvan.rules.submission_checks import breakdown_warnings, check_submission
 from danvan.rules.text import normalize_text
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime.lazy import task
 from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
 from danvan.tasks.guard import PASS_THROUGH, internal_error
 from danvan.tasks.revision import timeliness_of
-from danvan.workbook.layout import (
-    WorkbookRead,
-    check_identity,
-    clean_doc,
-    is_template,
-    locate,
-    read_workbook,
-)
+from danvan.workbook.layout import check_identity, is_template
+from danvan.workbook.read import WorkbookRead, clean_doc, locate, read_workbook
 
 
 @dataclass

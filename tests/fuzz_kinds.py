@@ -126,7 +126,7 @@ def recheck_cycle(conn: sqlite3.Connection) -> None:
 def recheck_submissions(conn: sqlite3.Connection) -> None:
     from danvan.rules.criteria import criteria_from_dict
     from danvan.rules.domain import SubmissionDoc
-    from danvan.rules.submission import check_submission
+    from danvan.rules.submission_checks import check_submission
 
     sets = {
         r["code"]: criteria_from_dict(json.loads(r["definition"]))

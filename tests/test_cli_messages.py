@@ -14,7 +14,8 @@ from test_cycle_status import setup_province, write
 
 from danvan.cli.common import csv_text
 from danvan.rules.labels import describe_field
-from danvan.rules.submission import close_codes, count_hint, score_hint
+from danvan.rules.submission import close_codes
+from danvan.rules.submission_checks import count_hint, score_hint
 
 
 def _submit(tmp: Path, cli, **changes):  # type: ignore[no-untyped-def]

@@ -20,7 +20,8 @@ from danvan.rules.revision import (
     revision_reminders,
     revision_standing,
 )
-from danvan.rules.submission import breakdown_warnings, check_submission, parse_submission
+from danvan.rules.submission import parse_submission
+from danvan.rules.submission_checks import breakdown_warnings, check_submission
 from danvan.rules.workdays import WorkCalendar
 
 # --- submissions: not_applicable and kinds ------------------------------------------------------

@@ -22,11 +22,8 @@ from danvan.rules.domain import (
 )
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
-from danvan.rules.submission import (
-    check_submission,
-    check_submission_context,
-    parse_submission,
-)
+from danvan.rules.submission import check_submission_context, parse_submission
+from danvan.rules.submission_checks import check_submission
 
 CRITERIA = CriteriaSet(
     code="T-1",

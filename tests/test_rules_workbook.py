@@ -12,11 +12,9 @@ from danvan.workbook.layout import (
     IDENTITY_KIND,
     build_layout,
     check_identity,
-    clean_doc,
     criteria_fingerprint,
-    locate,
-    read_workbook,
 )
+from danvan.workbook.read import clean_doc, locate, read_workbook
 
 CRITERIA = CriteriaSet(
     code="T",

@@ -8,7 +8,8 @@ from small_province import write_province
 
 from danvan.rules.xlsx_gate import XlsxLimits
 from danvan.rules.xlsx_read import read_xlsx
-from danvan.workbook.layout import SHEET_IDENTITY, is_template, read_workbook
+from danvan.workbook.layout import SHEET_IDENTITY, is_template
+from danvan.workbook.read import read_workbook
 
 UNIT = "TST.H01.X01"
 NAME = f"{UNIT}-tu-danh-gia-2024.xlsx"

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from test_rules_workbook import CRITERIA, GOOD_SCORES, sheets
 
 from danvan.rules.errors import Rejected
-from danvan.rules.submission import check_submission, parse_submission
-from danvan.workbook.layout import build_layout, clean_doc, locate, read_workbook
+from danvan.rules.submission import parse_submission
+from danvan.rules.submission_checks import check_submission
+from danvan.workbook.layout import build_layout
+from danvan.workbook.read import clean_doc, locate, read_workbook
 
 CELL = st.one_of(
     st.none(),

@@ -247,7 +247,7 @@ def _template_stages(run: BenchRun, out: Path, units: int) -> None:
     from danvan.rules.xlsx_read import read_xlsx
     from danvan.tasks.files import xlsx_limits
     from danvan.tasks.templates import write_templates
-    from danvan.workbook.layout import read_workbook
+    from danvan.workbook.read import read_workbook
 
     with run.stage("templates: write", units) as s:
         paths = write_templates(YEAR, out=out)

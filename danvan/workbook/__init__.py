@@ -1,2 +1,2 @@
-"""The unit's workbook in one room: its layout and reading (``layout``) and its drawing with
-openpyxl (``draw``)."""
+"""The unit's workbook in one room: its layout and identity (``layout``), its reading
+(``read``) and its drawing with openpyxl (``draw``)."""
