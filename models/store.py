@@ -3,7 +3,7 @@
 Reads are set-based (one query for all units of a cycle), so that a 25,000-unit country costs a
 handful of queries, not one per unit.
 
-Concurrency is designed here, in three helpers every write path uses (README, "How it is built"):
+Concurrency is designed here, in three helpers every write path uses (docs/design.md, "How it is built"):
 ``lock_cycle`` (the cycle row: shared by intake and appraisal, exclusive for ``publish``),
 ``lock_unit`` (one unit's versions: a transaction-scoped advisory lock) and ``insert_ignore``
 (content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On SQLite a write

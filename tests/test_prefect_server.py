@@ -1,7 +1,7 @@
 """The cycle runs itself on a real Prefect server on PostgreSQL (issue #8's "Done when").
 
-The README's production block, run verbatim for the module (ports and databases substituted):
-``prefect server start`` on its own PostgreSQL database, danvan on PostgreSQL too, the profile
+The production block of docs/deployment.md, run verbatim for the module (ports and databases
+substituted): ``prefect server start`` on its own PostgreSQL database, danvan on PostgreSQL too, the profile
 pointing at the server, the deployments on a process work pool and a worker running them. Time is driven by the runs' own instants: the plan is for 2027, so its calendar stays
 scheduled in the future and is read back at the expected local times; the steps under test are
 runs created now with the instant they act at.
@@ -50,21 +50,21 @@ def sink() -> Iterator[HttpSink]:
         yield s
 
 
-README = Path(__file__).parent.parent / "README.md"
-#: Commands of the README's production block that run as services (in the background).
+DEPLOYMENT = Path(__file__).parent.parent / "docs" / "deployment.md"
+#: Commands of the production block that run as services (in the background).
 SERVICES = ("prefect server start", "prefect worker start", "danvan serve")
 
 
 def production_block() -> list[str]:
-    """The fenced commands of the README's production section, as written there."""
-    text = README.read_text("utf-8")
+    """The fenced commands of the production section of docs/deployment.md, as written there."""
+    text = DEPLOYMENT.read_text("utf-8")
     section = text[text.index("(production)") :]
     block = section[section.index("```sh\n") + 6 : section.index("\n```", section.index("```sh"))]
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
 def run_block(lines: list[str], subs: dict[str, str], env: dict, cwd: Path, logs: Path) -> list:
-    """Run the README's lines with ``subs`` applied (ports, databases); services in background."""
+    """Run the block's lines with ``subs`` applied (ports, databases); services in background."""
     import shlex
 
     services = []
@@ -96,7 +96,7 @@ def run_block(lines: list[str], subs: dict[str, str], env: dict, cwd: Path, logs
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-def]
-    """The README's production block, verbatim but for ports and databases."""
+    """The production block of docs/deployment.md, verbatim but for ports and databases."""
     if pg_unavailable():
         pytest.skip(pg_unavailable() or "")
     import sqlalchemy as sa
@@ -121,7 +121,7 @@ def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DANVAN_"))} | {
         "PREFECT_HOME": str(tmp / "prefect-home"),
-        "PREFECT_SERVER_API_PORT": str(port),  # the README's `prefect server start`, on our port
+        "PREFECT_SERVER_API_PORT": str(port),  # the docs' `prefect server start`, on our port
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
         "PREFECT_RUNNER_POLL_FREQUENCY": "2",

@@ -25,7 +25,7 @@ def portal(
 ) -> None:
     """Cổng thông tin: trang của từng đơn vị và đơn vị tổng hợp, mở bằng đường dẫn riêng.
 
-    Chạy sau một reverse proxy có TLS (README, mục Deployment); đặt DANVAN_PORTAL_URL là địa chỉ
+    Chạy sau một reverse proxy có TLS (docs/deployment.md); đặt DANVAN_PORTAL_URL là địa chỉ
     công khai để tin nhắn kèm đường dẫn, DANVAN_PORTAL_SECRET để phiên đăng nhập còn sau khi khởi
     động lại, DANVAN_PORTAL_TRUSTED_PROXIES là địa chỉ của proxy.
 

@@ -10,7 +10,7 @@ file in LibreOffice. What it reads becomes a plain dict of the YAML shape (SPEC 
 then goes through :func:`~danvan.rules.submission.parse_submission` and
 :func:`~danvan.rules.submission_checks.check_submission` like any YAML file: one path, not two.
 
-Decisions where SPEC is silent (README "Choices"):
+Decisions where SPEC is silent (docs/choices.md):
 - A score typed as text is read when it is a plain decimal number, with a comma or a point
   (``"9,5"`` and ``"9.5"`` are 9.5: scores never carry thousands separators).
 - A figure typed as text is read only when it is plain digits (``"2473"``). ``"2.473"`` or
