@@ -18,7 +18,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DANVAN_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///./danvan.models.db"
+    database_url: str = "sqlite:///./danvan.db"
     timezone: str = "Asia/Ho_Chi_Minh"
     out_dir: Path = Path("danvan-out")
     #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.

@@ -89,7 +89,7 @@ def db_url(
 ) -> Iterator[str]:
     """A fresh, initialised database, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'danvan.models.db'}", (lambda: None)
+        url, drop = f"sqlite:///{tmp_path / 'danvan.db'}", (lambda: None)
     else:
         reason = pg_unavailable()
         if reason:
@@ -98,7 +98,7 @@ def db_url(
             pytest.skip(reason)
         url, drop = make_pg_database()
     use_database(url, monkeypatch)
-    from danvan.models.db import get_engine
+    from danvan.db import get_engine
     from danvan.models.schema import upgrade
 
     upgrade(get_engine())
@@ -109,9 +109,9 @@ def db_url(
 @pytest.fixture
 def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh, initialised SQLite database (for tests that need no PostgreSQL twin)."""
-    url = f"sqlite:///{tmp_path / 'danvan.models.db'}"
+    url = f"sqlite:///{tmp_path / 'danvan.db'}"
     use_database(url, monkeypatch)
-    from danvan.models.db import get_engine
+    from danvan.db import get_engine
     from danvan.models.schema import upgrade
 
     upgrade(get_engine())

@@ -70,7 +70,7 @@ def test_serve_help_is_current(cli):
 @pytest.mark.slow
 @pytest.mark.prefect
 def test_serve_without_a_setting_starts_a_local_prefect_server(sqlite_url, tmp_path):
-    """The server ``danvan serve`` starts when nothing is configured: SQLite beside danvan.models.db."""
+    """The server ``danvan serve`` starts when nothing is configured: SQLite beside danvan.db."""
     import httpx
     from sinks import free_port
 

@@ -36,7 +36,7 @@ print("prefect" in sys.modules)
 @pytest.mark.parametrize("api", [None, "http://127.0.0.1:1/api"], ids=["no-api", "api-down"])
 def test_everyday_commands_never_import_prefect(tmp_path: Path, api: str | None) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DANVAN_", "PREFECT_"))}
-    env["DANVAN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'danvan.models.db'}"
+    env["DANVAN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'danvan.db'}"
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # no profile of this machine's
     if api:
         env["PREFECT_API_URL"] = api

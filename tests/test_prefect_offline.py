@@ -18,7 +18,7 @@ from conftest import use_database
 from sinks import free_port
 from small_province import issue_small_cycle, write_submission
 
-from danvan.models.db import get_engine
+from danvan.db import get_engine
 from danvan.models.schema import upgrade
 from danvan.runtime.api import profile_api_url
 
@@ -27,7 +27,7 @@ DANVAN = Path(sys.executable).parent / "danvan"
 
 @pytest.fixture
 def cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path / 'danvan.models.db'}"
+    url = f"sqlite:///{tmp_path / 'danvan.db'}"
     use_database(url, monkeypatch)
     upgrade(get_engine())
     issue_small_cycle(tmp_path)

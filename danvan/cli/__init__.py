@@ -89,11 +89,11 @@ Fmt = Annotated[
 @app.command()
 @handles_rejections
 def init() -> None:
-    """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.models.db).
+    """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.db).
 
     Ví dụ: danvan init
     """
-    from danvan.models.db import get_engine
+    from danvan.db import get_engine
     from danvan.models.schema import upgrade
 
     engine = get_engine()
@@ -159,7 +159,7 @@ def plan_issue(
     when = parse_at(at)
     result = issue_plan(str(file), when)
     after_step("plan", when, [result["year"]])
-    from danvan.models.db import get_engine, reading
+    from danvan.db import get_engine, reading
     from danvan.tasks.views import units_without_contact
 
     with reading(get_engine()) as session:

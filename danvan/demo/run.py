@@ -59,8 +59,8 @@ def run(
     in ``out/prefect.log``. With ``keep``, the flow runs go to a Prefect server of the demo's own
     (SQLite in ``out/prefect``) that stays up afterwards: returns it."""
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "danvan.models.db"
-    for f in out.glob("danvan.models.db*"):
+    db = out / "danvan.db"
+    for f in out.glob("danvan.db*"):
         f.unlink()
     os.environ["DANVAN_DATABASE_URL"] = f"sqlite:///{db.absolute()}"
     server = None
