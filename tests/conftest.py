@@ -98,7 +98,7 @@ def db_url(
             pytest.skip(reason)
         url, drop = make_pg_database()
     use_database(url, monkeypatch)
-    from danvan.db import get_engine
+    from danvan.models.db import get_engine
     from danvan.models.schema import upgrade
 
     upgrade(get_engine())
@@ -111,7 +111,7 @@ def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh, initialised SQLite database (for tests that need no PostgreSQL twin)."""
     url = f"sqlite:///{tmp_path / 'danvan.db'}"
     use_database(url, monkeypatch)
-    from danvan.db import get_engine
+    from danvan.models.db import get_engine
     from danvan.models.schema import upgrade
 
     upgrade(get_engine())

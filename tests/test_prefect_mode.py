@@ -28,7 +28,7 @@ from small_province import ISSUE_AT, YEAR, at, write_province, write_submission
 from danvan.flows.intake import submit
 from danvan.flows.plan import issue_plan
 from danvan.flows.remind import remind
-from danvan.db import get_engine, reading
+from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
 from danvan.tasks.org import import_org
 

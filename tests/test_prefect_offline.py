@@ -18,7 +18,7 @@ from conftest import use_database
 from sinks import free_port
 from small_province import issue_small_cycle, write_submission
 
-from danvan.db import get_engine
+from danvan.models.db import get_engine
 from danvan.models.schema import upgrade
 from danvan.runtime.api import profile_api_url
 

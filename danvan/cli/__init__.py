@@ -93,7 +93,7 @@ def init() -> None:
 
     Ví dụ: danvan init
     """
-    from danvan.db import get_engine
+    from danvan.models.db import get_engine
     from danvan.models.schema import upgrade
 
     engine = get_engine()
@@ -159,7 +159,7 @@ def plan_issue(
     when = parse_at(at)
     result = issue_plan(str(file), when)
     after_step("plan", when, [result["year"]])
-    from danvan.db import get_engine, reading
+    from danvan.models.db import get_engine, reading
     from danvan.tasks.views import units_without_contact
 
     with reading(get_engine()) as session:
@@ -191,5 +191,6 @@ def main() -> None:
 
 # Commands defined in their own modules register themselves on `app` when imported.
 from danvan.cli import cycle as _cycle  # noqa: E402, F401
+from danvan.cli import intake as _intake  # noqa: E402, F401
 from danvan.cli import ops as _ops  # noqa: E402, F401
 from danvan.cli import portal as _portal  # noqa: E402, F401

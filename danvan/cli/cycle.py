@@ -1,8 +1,10 @@
-"""The cycle's commands: submit, status, remind, appraise, compile, publish, and the demo."""
+"""The compilers' and the province's side of the cycle at the command line: ``remind``,
+``appraise``, ``return``, ``reopen``, ``compile``, ``approve``, ``publish`` and ``demo``. Each
+command translates its options and calls the core (a flow or a step of ``danvan.tasks``).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,134 +12,15 @@ import typer
 
 from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
-    Format,
     JsonOrText,
     after_step,
     check_code_option,
     err,
     handles_rejections,
     parse_at,
-    print_csv,
     print_json,
     tell,
 )
-from danvan.rules.labels import describe_field
-
-
-@app.command()
-@handles_rejections
-def submit(
-    files: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Tệp tự đánh giá (XLSX từ mẫu, YAML, JSON).", metavar="TỆP"),
-    ] = None,
-    inbox: Annotated[
-        Path | None,
-        typer.Option("--inbox", help="Nhận mọi tệp mới của thư mục này (accepted/, rejected/)."),
-    ] = None,
-    at: At = None,
-    fmt: Fmt = JsonOrText.text,
-) -> None:
-    """Nhận báo cáo tự đánh giá; từng tệp riêng: đã nhận (phiên bản, đúng hạn/trễ) hoặc bị từ chối.
-
-    Mã thoát 1 khi có tệp bị từ chối (các tệp khác vẫn được ghi nhận); mỗi tệp bị từ chối được
-    nêu đủ mọi lỗi cùng lúc. Với --inbox DIR: nhận mọi tệp mới của DIR, chuyển vào
-    DIR/accepted/ hoặc DIR/rejected/ kèm tệp .txt ghi câu trả lời, báo cho đơn vị qua địa chỉ
-    liên hệ; chạy lại hay chạy song song đều an toàn.
-
-    Ví dụ: danvan submit x07.xlsx x08.yaml --at 2024-11-09T15:00
-    """
-    from danvan.flows.intake import submit as submit_flow
-    from danvan.flows.intake import submit_inbox
-
-    if bool(files) == bool(inbox):
-        err("Cần tệp tự đánh giá hoặc --inbox DIR (không dùng cả hai).")
-        raise typer.Exit(2)
-    when = parse_at(at)
-    if inbox:
-        doc = submit_inbox(str(inbox), when)
-        results = doc["files"]
-    else:
-        results = submit_flow([str(f) for f in files or []], when)
-        doc = {"files": results}
-    if any(r["accepted"] and not r.get("duplicate") for r in results):
-        after_step("submit", when)
-    if fmt is JsonOrText.json:
-        print_json(doc)
-    else:
-        for r in results:
-            _print_file_result(r)
-        if doc.get("recovered"):
-            typer.echo(f"Lấy lại {len(doc['recovered'])} tệp của lần chạy bị dừng giữa chừng.")
-    if not inbox and any(not r["accepted"] for r in results):
-        raise typer.Exit(1)
-
-
-def _print_file_result(r: dict) -> None:
-    if r["accepted"]:
-        when = "đúng hạn" if r["status"] == "on_time" else f"trễ {r['days_late']} ngày"
-        again = " (tệp đã nhận trước đó, không tạo phiên bản mới)" if r["duplicate"] else ""
-        typer.echo(f"{r['file']}: ĐÃ NHẬN {r['unit']} phiên bản {r['version']}, {when}{again}")
-        for w in r.get("warnings") or ():
-            typer.echo(f"  ! {w['field']}: {w['message']} [{w['code']}]")
-        return
-    err(f"{r['file']}: BỊ TỪ CHỐI")
-    for p in r["problems"]:
-        where = f"{describe_field(p['field'])}: " if p["field"] else ""
-        err(f"  - {where}{p['message']} [{p['code']}]")
-
-
-@app.command()
-@handles_rejections
-def status(
-    cycle: Cycle,
-    under: Annotated[
-        str | None,
-        typer.Option("--under", help="Chỉ đơn vị thuộc mã này.", callback=check_code_option),
-    ] = None,
-    unit: Annotated[
-        str | None,
-        typer.Option(
-            "--unit", help="Các phiên bản và tệp của một đơn vị.", callback=check_code_option
-        ),
-    ] = None,
-    at: At = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="table: bảng; json; csv: mở bằng Excel.")
-    ] = Format.table,
-) -> None:
-    """Tình hình nộp: ai đã nộp, ai trễ, ai chưa nộp; tiến độ theo nơi tổng hợp.
-
-    Với --unit: các phiên bản của đơn vị đó và các tệp kèm theo (báo cáo, minh chứng).
-    --format csv: tệp CSV UTF-8 có BOM, mở được ngay bằng Excel.
-
-    Ví dụ: danvan status --cycle 2024 --under QNG.BSN --format json
-    """
-    from danvan.models.db import get_engine, reading
-    from danvan.tasks.views import cycle_status
-
-    if unit:
-        _unit_status(cycle, unit, parse_at(at), fmt)
-        return
-    with reading(get_engine()) as session:
-        doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
-    from danvan.tasks.nudge import reachability
-
-    tell(reachability())
-    if fmt is Format.json:
-        print_json(doc)
-    elif fmt is Format.csv:
-        cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
-        cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
-        rows = [
-            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"])}
-            for u in doc["units"]
-        ]
-        print_csv(rows, [*cols, "rules", "warnings"])
-    else:
-        from danvan.cli.tables import print_status
-
-        print_status(doc)
 
 
 @app.command()
@@ -363,106 +246,6 @@ def demo(
             f"Prefect server vẫn chạy: xem các lượt chạy tại {kept.ui} (dữ liệu trong "
             f"{kept.home}; dừng: kill {kept.process.pid})."
         )
-
-
-@app.command()
-@handles_rejections
-def template(
-    cycle: Cycle,
-    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp mẫu.")],
-    unit: Annotated[str | None, typer.Option("--unit", help="Mẫu của một đơn vị.")] = None,
-    all_units: Annotated[
-        bool, typer.Option("--all", help="Mẫu của mọi đơn vị tự đánh giá.")
-    ] = False,
-    under: Annotated[
-        str | None, typer.Option("--under", help="Với --all: chỉ các đơn vị thuộc mã này.")
-    ] = None,
-    fmt: Fmt = JsonOrText.text,
-) -> None:
-    """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
-
-    Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
-    """
-    from danvan.tasks.templates import write_templates
-
-    if bool(unit) == all_units or (under and not all_units):
-        err("Cần đúng một trong --unit CODE hoặc --all (--under chỉ dùng với --all).")
-        raise typer.Exit(2)
-    paths = write_templates(cycle, out=out, unit=unit, under=under)
-    if fmt is JsonOrText.json:
-        print_json({"files": [str(p) for p in paths]})
-        return
-    typer.echo(f"Đã ghi {len(paths)} tệp mẫu vào {out}/")
-
-
-def _unit_status(cycle: int, unit: str, at: datetime, fmt: Format) -> None:
-    from danvan.models.db import get_engine, reading
-    from danvan.tasks.views import unit_files
-
-    with reading(get_engine()) as session:
-        doc = unit_files(session, year=cycle, code=unit, at=at)
-    if fmt is Format.json:
-        print_json(doc)
-        return
-    rows = []
-    for v in doc["versions"]:
-        rows.append(
-            {
-                "version": v["version"],
-                "role": "tự đánh giá",
-                "criterion": "",
-                "file_name": v["file_name"],
-                "size": "",
-                "sha256": v["sha256"][:12],
-            }
-        )
-        for f in v["files"]:
-            role = "báo cáo" if f["role"] == "report" else "minh chứng"
-            rows.append(
-                {
-                    "version": v["version"],
-                    "role": role,
-                    "criterion": f["criterion"] or "",
-                    "file_name": f["file_name"],
-                    "size": f["size"],
-                    "sha256": f["sha256"][:12],
-                }
-            )
-    if fmt is Format.csv:
-        print_csv(rows, ["version", "role", "criterion", "file_name", "size", "sha256"])
-        return
-    typer.echo(f"{doc['unit']} — {doc['name']}: {len(doc['versions'])} phiên bản")
-    for v in doc["versions"]:
-        typer.echo(
-            f"  phiên bản {v['version']} ({v['submitted_at']}, {v['submitted_by']}): "
-            f"{v['file_name']}"
-        )
-        for f in v["files"]:
-            what = "báo cáo" if f["role"] == "report" else f"minh chứng tiêu chí {f['criterion']}"
-            typer.echo(f"    - {what}: {f['file_name']} ({f['size']:,} byte)".replace(",", "."))
-
-
-@app.command()
-@handles_rejections
-def export(
-    cycle: Cycle,
-    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị.")],
-    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp.")],
-    fmt: Fmt = JsonOrText.text,
-) -> None:
-    """Lấy lại hồ sơ của một đơn vị: mọi phiên bản như đã gửi, báo cáo và minh chứng.
-
-    Ghi vào OUT/<mã>/v<N>/: tệp như đã gửi, bao-cao/ và minh-chung/<tiêu chí>/.
-
-    Ví dụ: danvan export --cycle 2024 --unit QNG.BSN.X07 --out ho-so
-    """
-    from danvan.tasks.export import export_unit
-
-    paths = export_unit(cycle, unit, out)
-    if fmt is JsonOrText.json:
-        print_json({"files": [str(p) for p in paths]})
-        return
-    typer.echo(f"Đã ghi {len(paths)} tệp của {unit} vào {out / unit}/")
 
 
 @app.command()
