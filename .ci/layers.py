@@ -57,6 +57,7 @@ EXTRA: dict[str, dict[str, str]] = {
         "sqlalchemy": "flows orchestrate: SQL lives in danvan.models and the core steps",
         "danvan.models.tables": "flows orchestrate: tables are read by the core steps",
         "danvan.models.store": "flows orchestrate: queries are made by the core steps",
+        "danvan.models.versions": "flows orchestrate: queries are made by the core steps",
     },
 }
 DOORS = ("danvan.portal", "danvan.deployments", "danvan.cli", "danvan.demo")
@@ -66,6 +67,7 @@ for door in DOORS:
         "sqlalchemy": "a door only translates: ask the core (danvan.tasks) for reads and actions",
         "danvan.models.tables": "a door only translates: ask the core, not the tables",
         "danvan.models.store": "a door only translates: ask the core, not the queries",
+        "danvan.models.versions": "a door only translates: ask the core, not the queries",
     }
 
 

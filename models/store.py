@@ -22,24 +22,16 @@ from typing import Any
 from sqlalchemy import func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from danvan.models.tables import (
-    Adjustment,
     AuditEntry,
-    Compilation,
     CriteriaSetRow,
     Cycle,
-    Reopening,
-    SignOff,
     StoredFile,
-    Submission,
-    SubmissionReturn,
     Unit,
     UnitVersion,
 )
-from danvan.rules.appraisal import Recorded, effective
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
 from danvan.rules.org_history import Frozen
@@ -254,193 +246,9 @@ def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
     return session.exec(stmt).first()
 
 
-@dataclass(frozen=True)
-class Latest:
-    """A unit's submissions in a cycle: the version that counts and when it first submitted."""
-
-    unit_id: int
-    first_submitted_at: datetime
-    submission: Submission
-
-
-def latest_submissions(
-    *,
-    session: Session,
-    cycle_id: int,
-    until: datetime | None = None,
-    unit_ids: Iterable[int] | None = None,
-    figures: bool = True,
-) -> dict[int, Latest]:
-    """For every unit that submitted (by ``until``): its first instant and its latest version.
-
-    Two queries whatever the number of units. ``unit_ids`` narrows them to those units (a
-    compiler's subtree); ``figures=False`` leaves the figures and breakdowns JSON unread (the
-    standing never needs them, and at 1,000 units they are most of the bytes read).
-    """
-    cond = [Submission.cycle_id == cycle_id]
-    if until is not None:
-        cond.append(Submission.submitted_at <= until)
-    if unit_ids is not None:
-        cond.append(col(Submission.unit_id).in_(list(unit_ids)))
-    agg = (
-        select(
-            Submission.unit_id,
-            func.min(Submission.submitted_at).label("first"),
-            func.max(Submission.version).label("latest"),
-        )
-        .where(*cond)
-        .group_by(Submission.unit_id)
-        .subquery()
-    )
-    stmt = (
-        select(Submission, agg.c.first)
-        .join(agg, (Submission.unit_id == agg.c.unit_id) & (Submission.version == agg.c.latest))
-        .where(Submission.cycle_id == cycle_id)
-    )
-    if not figures:
-        heavy = (Submission.figures, Submission.breakdowns)  # JSON columns, as ORM attributes
-        stmt = stmt.options(*(defer(c) for c in heavy))
-    out: dict[int, Latest] = {}
-    for sub, first in session.exec(stmt).all():
-        out[sub.unit_id] = Latest(unit_id=sub.unit_id, first_submitted_at=first, submission=sub)
-    return out
-
-
-def unit_latest(*, session: Session, cycle_id: int, unit_id: int) -> Latest | None:
-    """One unit's latest version and first instant (two indexed lookups, for intake)."""
-    sub = session.exec(
-        select(Submission)
-        .where(Submission.cycle_id == cycle_id, Submission.unit_id == unit_id)
-        .order_by(col(Submission.version).desc())
-        .limit(1)
-    ).first()
-    if sub is None:
-        return None
-    first = first_submitted_at(session=session, cycle_id=cycle_id, unit_id=unit_id)
-    assert first is not None
-    return Latest(unit_id=unit_id, first_submitted_at=first, submission=sub)
-
-
-def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> datetime | None:
-    stmt = select(func.min(Submission.submitted_at)).where(
-        Submission.cycle_id == cycle_id, Submission.unit_id == unit_id
-    )
-    return session.exec(stmt).one()
-
-
-def latest_adjustments(
-    *,
-    session: Session,
-    cycle_id: int,
-    until: datetime | None = None,
-    unit_ids: Iterable[int] | None = None,
-) -> dict[int, dict[str, Adjustment]]:
-    """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
-    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``).
-    ``unit_ids`` narrows it to those units."""
-    stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
-    if until is not None:
-        stmt = stmt.where(Adjustment.recorded_at <= until)
-    if unit_ids is not None:
-        stmt = stmt.where(col(Adjustment.unit_id).in_(list(unit_ids)))
-    rows = session.exec(stmt).all()
-    if not rows:
-        return {}
-    level = _levels(session)
-    by_unit: dict[int, list[Adjustment]] = {}
-    for adj in rows:
-        by_unit.setdefault(adj.unit_id, []).append(adj)
-    out: dict[int, dict[str, Adjustment]] = {}
-    for unit_id, adjs in by_unit.items():
-        by_id = {a.id: a for a in adjs}
-        records = [
-            Recorded(a.target, a.value, a.reason, level[a.by_unit_id], a.recorded_at, a.id or 0)
-            for a in adjs
-        ]
-        out[unit_id] = {t: by_id[r.seq] for t, r in effective(records).items()}
-    return out
-
-
-def _levels(session: Session) -> dict[int, int]:
-    """Every unit's depth in the tree (0: a root, the province)."""
-    parent = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
-    levels: dict[int, int] = {}
-
-    def depth(uid: int, seen: frozenset[int] = frozenset()) -> int:
-        if uid not in levels:
-            up = parent.get(uid)
-            levels[uid] = 0 if up is None or up in seen else depth(up, seen | {uid}) + 1
-        return levels[uid]
-
-    for uid in parent:
-        depth(uid)
-    return levels
-
-
-def reopened_until(*, session: Session, cycle_id: int, unit_id: int) -> date | None:
-    """The date the province last reopened a compiler's appraisal to, if it did."""
-    stmt = (
-        select(Reopening.until)
-        .where(Reopening.cycle_id == cycle_id, Reopening.unit_id == unit_id)
-        .order_by(col(Reopening.recorded_at).desc(), col(Reopening.id).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
-
-
-def compiled_compilers(
-    *, session: Session, cycle_id: int, until: datetime | None = None
-) -> set[int]:
-    """Ids of the compilers that have compiled the cycle (by ``until``)."""
-    stmt = select(Compilation.compiler_id).where(Compilation.cycle_id == cycle_id)
-    if until is not None:
-        stmt = stmt.where(Compilation.compiled_at <= until)
-    return set(session.exec(stmt))
-
-
-def latest_sign_off(*, session: Session, cycle_id: int) -> SignOff | None:
-    """The province's decision that counts: the latest by its time, then by the order recorded
-    (two decisions at the same instant: the one recorded last)."""
-    return session.exec(
-        select(SignOff)
-        .where(SignOff.cycle_id == cycle_id)
-        .order_by(col(SignOff.at).desc(), col(SignOff.id).desc())
-    ).first()
-
-
 def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
     """Core bulk insert (≈6× faster than ORM ``add_all`` on 12k rows)."""
     rows = list(rows)
     if rows:
         session.execute(insert(model), rows)
     return len(rows)
-
-
-def returns_of(
-    *, session: Session, cycle_id: int, until: datetime | None = None, unit_id: int | None = None
-) -> list[SubmissionReturn]:
-    """Every return of the cycle (of one unit when given; by ``until``), oldest first."""
-    stmt = select(SubmissionReturn).where(SubmissionReturn.cycle_id == cycle_id)
-    if unit_id is not None:
-        stmt = stmt.where(SubmissionReturn.unit_id == unit_id)
-    if until is not None:
-        stmt = stmt.where(SubmissionReturn.returned_at <= until)
-    stmt = stmt.order_by(col(SubmissionReturn.returned_at), col(SubmissionReturn.id))
-    return list(session.exec(stmt).all())
-
-
-def version_times(
-    *, session: Session, cycle_id: int, unit_ids: Iterable[int], until: datetime | None = None
-) -> dict[int, dict[int, datetime]]:
-    """unit id → version → submitted_at, for the given units (one query)."""
-    ids = list(set(unit_ids))
-    if not ids:
-        return {}
-    cond = [Submission.cycle_id == cycle_id, col(Submission.unit_id).in_(ids)]
-    if until is not None:
-        cond.append(Submission.submitted_at <= until)
-    stmt = select(Submission.unit_id, Submission.version, Submission.submitted_at).where(*cond)
-    out: dict[int, dict[int, datetime]] = {}
-    for unit_id, version, at in session.exec(stmt).all():
-        out.setdefault(unit_id, {})[version] = at
-    return out

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import Adjustment, Reopening
@@ -95,7 +95,7 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
 
 def _acts_until(session: Session, ctx: CycleContext, by_unit: OrgUnit) -> date | None:
     assert ctx.cycle.id is not None
-    reopened = store.reopened_until(
+    reopened = versions.reopened_until(
         session=session, cycle_id=ctx.cycle.id, unit_id=ctx.org.ids[by_unit.code]
     )
     return acts_until(

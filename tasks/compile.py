@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
@@ -59,9 +59,11 @@ def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str,
     codes = ctx.org.codes_by_id
     latest = {
         codes[u]: lt
-        for u, lt in store.latest_submissions(session=session, cycle_id=cycle_id, until=at).items()
+        for u, lt in versions.latest_submissions(
+            session=session, cycle_id=cycle_id, until=at
+        ).items()
     }
-    adjustments = store.latest_adjustments(session=session, cycle_id=cycle_id, until=at)
+    adjustments = versions.latest_adjustments(session=session, cycle_id=cycle_id, until=at)
     adj = {
         codes[u]: {t: (a.value, a.reason) for t, a in by.items()} for u, by in adjustments.items()
     }
@@ -113,7 +115,7 @@ def _previous_figures(
     codes = ctx.org.codes_by_id
     figures = {
         codes[u]: lt.submission.figures
-        for u, lt in store.latest_submissions(session=session, cycle_id=prev.id).items()
+        for u, lt in versions.latest_submissions(session=session, cycle_id=prev.id).items()
     }
     return figures, prev.year
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from danvan.config.settings import get_settings
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, cached_context, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Submission, SubmissionFile
@@ -219,7 +219,7 @@ def _record(
     ]
     digest = store.sha256(data)
     store.lock_unit(session=session, unit_id=unit_id)  # versions of one unit: one writer at a time
-    latest = store.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
+    latest = versions.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
     if same_file_again(latest, digest):
         # "Đã nhận trước đó" (version N), with or without its attachments, from any door
         assert latest is not None
@@ -294,7 +294,7 @@ def _record(
     return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings)
 
 
-def same_file_again(latest: store.Latest | None, digest: str) -> bool:
+def same_file_again(latest: versions.Latest | None, digest: str) -> bool:
     """Is this the very file the unit's latest version was read from? Then it is answered
     "received before" (version N) and nothing is recorded: the one rule for every door."""
     return latest is not None and latest.submission.file_sha256 == digest

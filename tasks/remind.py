@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from danvan.config.settings import get_settings
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.links import LINK_PLACEHOLDER
@@ -76,9 +76,9 @@ def plan_day(year: int, at: datetime) -> DayPlan:
         ctx = load_context(session=session, year=year)
         assert ctx.cycle.id is not None
         codes = ctx.org.codes_by_id
-        latest = store.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
+        latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
         submitted = {codes[u] for u in latest}
-        compiled_ids = store.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
+        compiled_ids = versions.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
         compiled = {codes[u] for u in compiled_ids}
         returned = open_returns(ctx, session, until=at)
     local = timing.to_local(at, ctx.tz)

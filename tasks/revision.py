@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
@@ -41,10 +41,10 @@ def load_returns(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     unit_id = ctx.org.ids[unit] if unit is not None else None
-    rows = store.returns_of(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
+    rows = versions.returns_of(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
     if not rows:
         return {}
-    times = store.version_times(
+    times = versions.version_times(
         session=session, cycle_id=cycle_id, unit_ids=[r.unit_id for r in rows], until=until
     )
     codes = ctx.org.codes_by_id
@@ -83,11 +83,11 @@ def open_returns(
     ctx: CycleContext, session: Session, until: datetime | None = None
 ) -> dict[str, ReturnFacts]:
     """The units returned and not yet revised at ``until``, with their open return."""
-    latest = store.latest_submissions(session=session, cycle_id=ctx.cycle.id or 0, until=until)
-    versions = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
+    latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id or 0, until=until)
+    version_of = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
     out = {}
     for code, facts in load_returns(ctx, session, until).items():
-        standing = revision_standing("on_time", 0, facts, versions.get(code, 0), ctx.tz)
+        standing = revision_standing("on_time", 0, facts, version_of.get(code, 0), ctx.tz)
         if standing.open is not None:
             out[code] = standing.open
     return out
@@ -108,12 +108,12 @@ def record_returns(
             ctx = load_context(session=session, year=doc.year, field="year" if file else "--cycle")
             cycle_id = ctx.cycle.id
             assert cycle_id is not None
-            latest = store.latest_submissions(session=session, cycle_id=cycle_id)
-            versions = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
+            latest = versions.latest_submissions(session=session, cycle_id=cycle_id)
+            version_of = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
             check_returns(
                 doc,
                 units={c: ctx.units[c] for c in ctx.province_units},
-                latest_versions=versions,
+                latest_versions=version_of,
                 open_returns=open_returns(ctx, session),
                 published=ctx.published,
             )
@@ -128,7 +128,7 @@ def record_returns(
                     cycle_id=cycle_id,
                     unit_id=ctx.org.ids[line.unit],
                     by_unit_id=ctx.org.ids[doc.by],
-                    version=versions[line.unit],
+                    version=version_of[line.unit],
                     reason=line.reason,
                     returned_at=at,
                     revise_by=until,
@@ -141,7 +141,7 @@ def record_returns(
                 actor=actor,
                 action="return",
                 entity="submission",
-                key=f"{doc.year}/{line.unit}/v{versions[line.unit]}",
+                key=f"{doc.year}/{line.unit}/v{version_of[line.unit]}",
                 by=doc.by,
                 reason=line.reason,
                 revise_by=until.isoformat(),
@@ -157,7 +157,7 @@ def record_returns(
                     "cycle": info,
                     "recipient_name": unit.name,
                     "by_name": ctx.units[doc.by].name,
-                    "version": versions[line.unit],
+                    "version": version_of[line.unit],
                     "reason": line.reason,
                     "revise_by": until,
                 },
@@ -170,7 +170,7 @@ def record_returns(
         "by": doc.by,
         "revise_by": until.isoformat(),
         "returned": [
-            {"unit": line.unit, "version": versions[line.unit], "reason": line.reason}
+            {"unit": line.unit, "version": version_of[line.unit], "reason": line.reason}
             for line in doc.returns
         ],
     }

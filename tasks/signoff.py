@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import SignOff
@@ -93,7 +93,7 @@ def record_sign_off(
 def is_approved(session: Session, cycle_id: int) -> bool:
     """The one answer to "may the ranking be published?", asked by every door (the CLI's
     ``publish``, the portal's button, the publication run): the latest decision approves it."""
-    row = store.latest_sign_off(session=session, cycle_id=cycle_id)
+    row = versions.latest_sign_off(session=session, cycle_id=cycle_id)
     return row is not None and row.decision == "approved"
 
 
@@ -114,7 +114,7 @@ def latest_sign_off(year: int) -> Decision | None:
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         assert ctx.cycle.id is not None
-        row = store.latest_sign_off(session=session, cycle_id=ctx.cycle.id)
+        row = versions.latest_sign_off(session=session, cycle_id=ctx.cycle.id)
     if row is None:
         return None
     codes = ctx.org.codes_by_id

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from danvan.models import store
+from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.tables import Delivery
 from danvan.rules import standing, timing
@@ -35,7 +35,7 @@ def unit_results(
     unit_ids = None
     if within is not None and len(closed := quota_closure(ctx, expected, within)) < len(expected):
         expected, unit_ids = closed, [ctx.org.ids[c] for c in closed]
-    latest = store.latest_submissions(
+    latest = versions.latest_submissions(
         session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids, figures=False
     )
     returns = load_returns(ctx, session, until=at)
@@ -56,7 +56,7 @@ def unit_results(
     }
     adjustments = {
         codes[uid]: {target: adj.value for target, adj in by_target.items()}
-        for uid, by_target in store.latest_adjustments(
+        for uid, by_target in versions.latest_adjustments(
             session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids
         ).items()
     }
