@@ -19,6 +19,7 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
+from danvan.notify.messages import default_renderer
 from danvan.reports.outputs import FolderWriter, normalise_zip
 from danvan.rules import timing
 from danvan.rules.compilation import (
@@ -319,18 +320,15 @@ def compiled_messages(year: int, written: list[dict], at: datetime) -> tuple[int
     day = timing.local_date(at, ctx.tz)
     shown = timing.to_local(at, ctx.tz).strftime("%H:%M ngày %d/%m/%Y")
     queued = []
+    renderer = default_renderer()
     for w in written:
         unit = ctx.units[w["compiler"]]
         report = next((f for f in w["files"] if f.startswith("bao-cao-tong-hop-")), None)
         if not unit.contacts or report is None:
             continue
         milestone = "province_scoring" if unit.code == ctx.province else "district_compilation"
-        subject = f"Đã tổng hợp kết quả tự đánh giá năm {year} của {unit.name}"
-        body = (
-            f"Kính gửi {unit.name},\n\nHệ thống đã tổng hợp, xếp loại các đơn vị thuộc "
-            f"{unit.name} lúc {shown}. Báo cáo tổng hợp gửi kèm ({report}).\n"
-        )
+        message = renderer.compiled(unit.name, year, shown, report)
         attach = str(Path(w["folder"]) / report)
-        queued.append(Queued(unit.code, milestone, "compiled", day, subject, body,
+        queued.append(Queued(unit.code, milestone, "compiled", day, message.subject, message.body,
                              tuple(unit.contacts), attach=attach))  # fmt: skip
     return ctx.cycle.id, queued

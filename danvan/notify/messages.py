@@ -37,6 +37,7 @@ MESSAGE_KINDS: tuple[str, ...] = (
     "result",
     "receipt",
     "refusal",
+    "compiled",
 )
 
 
@@ -194,6 +195,13 @@ class Renderer:
                 "timeliness": f"trễ {answer['days_late']} ngày" if late else "đúng hạn",
                 "duplicate": answer.get("duplicate", False),
             },
+        )
+
+    def compiled(self, recipient_name: str, year: int, shown: str, report: str) -> Message:
+        """Đã tổng hợp: a compiler's compilation is ready, its report attached."""
+        return self.render(
+            "compiled",
+            {"recipient_name": recipient_name, "year": year, "shown": shown, "report": report},
         )
 
 
