@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 PG_ADMIN_URL = os.environ.get(
     "DANVAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DATA = Path(__file__).parent / "data"
 
 # Hypothesis: on CI a derandomized run (the same examples every time, so a landing never depends
 # on the draw); locally the random exploration goes on. Every example it ever finds becomes an
