@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from danvan.rules.errors import Rejected
 from danvan.rules.submission import check_submission, parse_submission
 from danvan.workbook.layout import build_layout, clean_doc, locate, read_workbook
-from tests.rules.test_rules_workbook import CRITERIA, GOOD_SCORES, sheets
+from tests.helpers.grids import CRITERIA, GOOD_SCORES, sheets
 
 CELL = st.one_of(
     st.none(),

@@ -13,29 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.core.test_cycle_status import write
-
-GROUPS = {
-    "citizen_reception": (
-        "regular_sessions",
-        "regular_people",
-        "periodic_sessions",
-        "periodic_people",
-        "cases",
-        "group_cases",
-    ),
-    "petitions": ("received", "in_jurisdiction", "resolved", "outstanding"),
-    "staff_complaints": ("received", "in_jurisdiction", "resolved", "outstanding"),
-    "mediation": ("received", "successful", "unsuccessful"),
-    "admin_procedures": ("received", "online", "resolved", "on_time", "overdue"),
-    "models": ("registered", "recognised"),
-}
-
-
-def figs(**given: tuple[int, ...]) -> dict:
-    """Complete figures (every group, every field) from the groups given as tuples of values."""
-    return {g: dict(zip(f, given.get(g, (0,) * len(f)), strict=True)) for g, f in GROUPS.items()}
-
+from tests.helpers.cycle import GROUPS, docx_text, figs, run_ok, write
 
 CRITERIA = {
     "code": "KTM-2023",
@@ -137,12 +115,6 @@ def sub(tmp: Path, year: int, code: str, scores: tuple, figures: dict, **kw: obj
 
 def fig_doc(**groups: tuple[int, ...]) -> dict:
     return {g: dict(zip(GROUPS[g], v, strict=True)) for g, v in groups.items()}
-
-
-def run_ok(cli, *args: object) -> object:  # type: ignore[no-untyped-def]
-    r = cli(*args)
-    assert r.exit_code == 0, (args, r.stdout, r.stderr)
-    return r
 
 
 def build_province(tmp: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -371,13 +343,6 @@ KTM_SUMMARY = {
     "revising": [],
     "warnings": [],
 }
-
-
-def docx_text(path: Path) -> tuple[list[str], list]:
-    from docx import Document
-
-    doc = Document(str(path))
-    return [p.text for p in doc.paragraphs], doc
 
 
 def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import use_database
+from tests.helpers.db import use_database
 from tests.helpers.fuzz_kinds import KINDS, InputKind
 
 ON_DEMAND = int(os.environ.get("DANVAN_FUZZ_EXAMPLES", "0"))

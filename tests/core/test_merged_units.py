@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_compile_cycle import docx_text, figs, run_ok
-from tests.core.test_cycle_status import write
+from tests.helpers.cycle import docx_text, figs, run_ok, write
 from tests.helpers.province import CRITERIA  # two criteria of 50; Tốt ≥ 90, Khá ≥ 70, Yếu
 from tests.helpers.sinks import running_http_sink
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from danvan.notify.channels import Outcome, Outgoing
 from danvan.rules.timing import parse_instant
 from danvan.tasks.outbox import Queued, deliver_pending
-from tests.core.test_cycle_status import setup_province
+from tests.helpers.hgi import setup_province
 
 
 @dataclass

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_cycle_status import CRITERIA, PLAN, submission, write
+from tests.helpers.cycle import write
+from tests.helpers.hgi import CRITERIA, PLAN, submission
 from tests.helpers.sinks import free_port, running_http_sink
 
 pytestmark = pytest.mark.slow

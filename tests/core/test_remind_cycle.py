@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.core.test_cycle_status import CRITERIA, PLAN, write
+from tests.helpers.cycle import write
+from tests.helpers.hgi import CRITERIA, PLAN
 from tests.helpers.sinks import free_port, running_http_sink, running_smtp_sink
 
 pytestmark = pytest.mark.slow

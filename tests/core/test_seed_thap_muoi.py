@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.core.test_cycle_status import CRITERIA, write
+from tests.helpers.cycle import write
+from tests.helpers.hgi import CRITERIA
 
 ORG = {
     "units": [

@@ -1,7 +1,7 @@
 """Bad input through the real CLI: every rejection exits 1 with a message naming the file, the
 field and an English code, never a traceback, and records nothing (SPEC §4, §4.1).
 
-Each case starts from the HGI province of test_cycle_status with Sở Tài chính already at
+Each case starts from the HGI province (tests/helpers/hgi.py) with Sở Tài chính already at
 version 1; the bad file is then submitted and ``status`` must be exactly as before.
 """
 
@@ -15,38 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.core.test_cycle_status import setup_province, submission, write
-
-SCORES = {"A1": 38, "A2": 28, "B1": 24}
-VALID = {
-    "unit": "HGI.STC",
-    "year": 2024,
-    "submitted_by": "Chánh Văn phòng Sở",
-    "scores": dict(SCORES),
-    "bonus": 1,
-    "penalty": 0,
-    "figures": {
-        "citizen_reception": {
-            "regular_sessions": 12,
-            "regular_people": 14,
-            "periodic_sessions": 4,
-            "periodic_people": 4,
-            "cases": 12,
-            "group_cases": 0,
-        },
-        "petitions": {"received": 10, "in_jurisdiction": 8, "resolved": 7, "outstanding": 1},
-        "staff_complaints": {"received": 1, "in_jurisdiction": 1, "resolved": 1, "outstanding": 0},
-        "mediation": {"received": 5, "successful": 4, "unsuccessful": 1},
-        "admin_procedures": {
-            "received": 100,
-            "online": 80,
-            "resolved": 95,
-            "on_time": 94,
-            "overdue": 1,
-        },
-        "models": {"registered": 2, "recognised": 1},
-    },
-}
+from tests.helpers.cycle import write
+from tests.helpers.hgi import CRITERIA, ORG, PLAN, SCORES, VALID, setup_province, submission
 
 
 def doc_with(**changes: object) -> Callable[[Path], Path]:
@@ -279,8 +249,6 @@ def test_bad_org_file(sqlite_url: str, tmp_path: Path, cli, units: list, code: N
     ],
 )
 def test_bad_plan_file(sqlite_url: str, tmp_path: Path, cli, change: dict) -> None:  # type: ignore[no-untyped-def]
-    from tests.core.test_cycle_status import CRITERIA, ORG, PLAN
-
     write(tmp_path / "org.yaml", ORG)
     write(tmp_path / "criteria.yaml", CRITERIA)
     assert cli("org", "import", tmp_path / "org.yaml").exit_code == 0

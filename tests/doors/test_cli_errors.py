@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import use_database
+from tests.helpers.db import use_database
 
 
 def test_a_command_before_init_says_to_run_init(

@@ -13,8 +13,8 @@ import pytest
 from danvan.cli.common import csv_text
 from danvan.rules.labels import describe_field
 from danvan.rules.submission import close_codes, count_hint, score_hint
-from tests.core.test_cycle_status import setup_province, write
-from tests.doors.test_bad_input_cli import VALID
+from tests.helpers.cycle import write
+from tests.helpers.hgi import VALID, setup_province
 
 
 def _submit(tmp: Path, cli, **changes):  # type: ignore[no-untyped-def]

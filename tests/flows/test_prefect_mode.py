@@ -28,7 +28,7 @@ from danvan.flows.remind import remind
 from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
 from danvan.tasks.org import import_org
-from tests.conftest import use_database
+from tests.helpers.db import use_database
 from tests.helpers.province import ISSUE_AT, YEAR, at, write_province, write_submission
 from tests.helpers.sinks import HttpSink, running_http_sink
 

@@ -18,7 +18,7 @@ import pytest
 from danvan.models.db import get_engine
 from danvan.models.schema import upgrade
 from danvan.runtime.api import profile_api_url
-from tests.conftest import use_database
+from tests.helpers.db import use_database
 from tests.helpers.province import issue_small_cycle, write_submission
 from tests.helpers.sinks import free_port
 

@@ -24,8 +24,8 @@ import pendulum
 import pytest
 import yaml
 
-from tests.conftest import PG_ADMIN_URL, make_pg_database, pg_unavailable
 from tests.helpers import README
+from tests.helpers.db import PG_ADMIN_URL, make_pg_database, pg_unavailable
 from tests.helpers.province import write_province
 from tests.helpers.sinks import HttpSink, free_port, running_http_sink
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -13,36 +12,7 @@ from danvan.rules.compilation import UnitInput, build_summary
 from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
 from danvan.rules.domain import NOT_RANKED, OrgUnit
 from danvan.rules.ranking import RankedUnit, apply_top_band_quota, quota_limit, quota_moves
-from tests.helpers.rules import rejects
-
-BASE: dict[str, Any] = {
-    "code": "R-1",
-    "name": "Tiêu chí thử",
-    "groups": [
-        {"code": "I", "name": "Một", "criteria": [
-            {"code": "1", "name": "Kế hoạch", "max": 40},
-            {"code": "2", "name": "Khiếu nại", "max": 30, "not_applicable_allowed": True},
-            {"code": "3", "name": "Hòa giải ở cơ sở", "max": 30, "kinds": ["commune"]},
-        ]},
-    ],
-    "bonus_max": 5,
-    "penalty_max": 10,
-    "bands": [{"name": "Tốt", "min": 90}, {"name": "Khá", "min": 70},
-              {"name": "Trung bình", "min": 50}, {"name": "Yếu", "min": 0}],
-    "rules": [
-        {"zero_criterion_caps_band": "Khá"},
-        {"penalty_caps_band": {"min_penalty": 5, "band": "Trung bình"}},
-        {"late_caps_band": {"days": 10, "band": "Khá"}},
-        {"missing_band": "Yếu"},
-        {"top_band_quota": 0.2},
-    ],
-}  # fmt: skip
-
-
-def criteria(**changes: Any):  # type: ignore[no-untyped-def]
-    doc = copy.deepcopy(BASE)
-    doc.update(changes)
-    return parse_criteria(doc, "criteria.yaml")
+from tests.helpers.rules import BAND_RULES_CRITERIA, criteria, rejects
 
 
 def test_every_rule_is_read_and_round_trips() -> None:
@@ -86,7 +56,7 @@ def test_bad_rules_are_refused(rules: list, code: str, field: str | None) -> Non
     ],
 )
 def test_bad_not_applicable_and_kinds_are_refused(key: str, value: object, code: str) -> None:
-    doc = copy.deepcopy(BASE)
+    doc = copy.deepcopy(BAND_RULES_CRITERIA)
     if key == "not_applicable":
         doc[key] = value
     else:

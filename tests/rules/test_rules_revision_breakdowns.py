@@ -20,8 +20,7 @@ from danvan.rules.revision import (
 from danvan.rules.submission import breakdown_warnings, check_submission, parse_submission
 from danvan.rules.workdays import WorkCalendar
 from tests.helpers.province import at
-from tests.helpers.rules import rejects
-from tests.rules.test_rules_band_rules import criteria
+from tests.helpers.rules import criteria, rejects
 
 # --- submissions: not_applicable and kinds ------------------------------------------------------
 

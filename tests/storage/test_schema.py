@@ -19,7 +19,7 @@ from danvan.models import (
 )
 from danvan.models.db import get_engine, reading
 from danvan.models.schema import alembic_config
-from tests.conftest import make_pg_database, pg_unavailable, use_database
+from tests.helpers.db import make_pg_database, pg_unavailable, use_database
 
 
 def test_migrations_match_the_tables(db_url: str) -> None:
