@@ -21,8 +21,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from danvan.workbook import layout as layout_rules
 from danvan.rules.domain import OrgUnit
+from danvan.workbook import layout as layout_rules
 from danvan.workbook.layout import (
     FIGURE_COL,
     FIGURE_HEADERS,
