@@ -1,0 +1,127 @@
+"""``submit --inbox``: every new file taken once, filed with its answer, the unit told."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from sqlmodel import func, select
+
+from danvan.models.db import get_engine, reading
+from danvan.models.tables import Submission
+from tests.helpers.province import YEAR, issue_small_cycle
+from tests.helpers.sinks import running_http_sink
+
+
+def _drop(inbox: Path, unit: str, score: float = 45, name: str | None = None) -> Path:
+    doc = {
+        "unit": unit,
+        "year": YEAR,
+        "submitted_by": "Người thử",
+        "scores": {"1": score, "2": 40},
+        "figures": {},
+    }
+    path = inbox / (name or f"{unit}.yaml")
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return path
+
+
+def _versions() -> int:
+    with reading(get_engine()) as session:
+        return session.exec(select(func.count()).select_from(Submission)).one()
+
+
+def test_inbox_files_answers_and_tells_the_unit(db_url, tmp_path, cli):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with running_http_sink() as sink:
+        issue_small_cycle(tmp_path, contact=f"json://127.0.0.1:{sink.port}")
+        sink.requests.clear()
+        _drop(inbox, "TST.H01.X01")
+        _drop(inbox, "TST.H01.X02", score=51)  # over the maximum of 50
+        (inbox / "bao-cao.docx").write_bytes(b"PK not a submission")
+        (inbox / "~$TST.H01.X01.xlsx").write_bytes(b"office lock file")
+        r = cli("submit", "--inbox", inbox, "--at", "2024-11-08T10:00", "--format", "json")
+        assert r.exit_code == 0, r.stderr
+        doc = r.json()
+        assert sorted((f["file"], f["accepted"]) for f in doc["files"]) == [
+            ("TST.H01.X01.yaml", True),
+            ("TST.H01.X02.yaml", False),
+        ]
+        assert (inbox / "accepted" / "TST.H01.X01.yaml").exists()
+        ok = (inbox / "accepted" / "TST.H01.X01.yaml.txt").read_text("utf-8")
+        assert "ĐÃ NHẬN TST.H01.X01 phiên bản 1, đúng hạn" in ok
+        why = (inbox / "rejected" / "TST.H01.X02.yaml.txt").read_text("utf-8")
+        assert "scores.1: Điểm tiêu chí 1 là 51, vượt điểm tối đa 50. [score_out_of_range]" in why
+        assert (inbox / "bao-cao.docx").exists() and (inbox / "~$TST.H01.X01.xlsx").exists()
+        told = {req.path: req.body for req in sink.requests}
+        assert "phiên bản 1" in told["/TST.H01.X01"]["title"]
+        assert "vượt điểm tối đa 50" in told["/TST.H01.X02"]["message"]
+
+        # Again: nothing new to take, nothing sent twice. The same name again: kept apart.
+        sink.requests.clear()
+        r = cli("submit", "--inbox", inbox, "--at", "2024-11-08T10:00", "--format", "json")
+        assert r.json()["files"] == [] and sink.requests == []
+        _drop(inbox, "TST.H01.X02")
+        r = cli("submit", "--inbox", inbox, "--at", "2024-11-09T10:00", "--format", "json")
+        assert [f["accepted"] for f in r.json()["files"]] == [True]
+        assert (inbox / "accepted" / "TST.H01.X02.yaml").exists()
+        assert (inbox / "rejected" / "TST.H01.X02.yaml").exists()
+    assert _versions() == 2
+
+
+def test_a_crashed_run_loses_no_file(sqlite_url, tmp_path, cli):
+    """A claim left by a run that died (no lock held) goes back to the inbox and is taken."""
+    issue_small_cycle(tmp_path)
+    inbox = tmp_path / "inbox"
+    dead = inbox / "processing" / "4242-deadbeef"
+    dead.mkdir(parents=True)
+    _drop(dead, "TST.H01.X01")
+    (inbox / "processing" / "4242-deadbeef.lock").write_text("")
+    r = cli("submit", "--inbox", inbox, "--at", "2024-11-08T10:00", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["recovered"] == ["TST.H01.X01.yaml"]
+    assert [f["file"] for f in r.json()["files"]] == ["TST.H01.X01.yaml"]
+    assert (inbox / "accepted" / "TST.H01.X01.yaml").exists()
+    assert list((inbox / "processing").iterdir()) == []
+
+
+_RUN = """
+import sys
+from danvan.cli import app
+sys.argv = ["danvan", "submit", "--inbox", sys.argv[1], "--at", "2024-11-08T10:00",
+            "--format", "json"]
+app()
+"""
+
+
+def test_two_concurrent_runs_never_take_the_same_file(db_url, tmp_path):
+    issue_small_cycle(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for unit in ("TST.SNV", "TST.H01", "TST.H01.PNV", "TST.H01.X01", "TST.H01.X02"):
+        for i in range(4):  # versions sent as different files
+            _drop(inbox, unit, score=40 + i, name=f"{unit}-{i}.yaml")
+    env = {**os.environ}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RUN, str(inbox)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in runs]
+    import json
+
+    assert all(p.returncode == 0 for p in runs), [e for _, e in outputs]
+    taken = [f["file"] for out, _ in outputs for f in json.loads(out)["files"]]
+    assert sorted(taken) == sorted(p.name for p in (inbox / "accepted").glob("*.yaml"))
+    assert len(taken) == len(set(taken)) == 20
+    assert _versions() == 20
+    assert list((inbox / "processing").iterdir()) == []

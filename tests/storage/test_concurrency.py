@@ -1,0 +1,154 @@
+"""Many parties at once (SPEC §4.1), with real processes of the real CLI started together.
+
+Every scenario runs on SQLite and on PostgreSQL. What must hold whatever the interleaving: every
+process exits 0 or 1 with a message and never a traceback; every accepted file is recorded
+exactly once, with versions 1..N per unit; a file accepted before ``publish`` commits is in the
+published results; nothing is sent twice; concurrent compiles leave finished, identical files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from danvan.flows.compile import compile_reports
+from danvan.models.db import get_engine
+from danvan.rules.timing import parse_instant
+from tests.helpers.province import issue_small_cycle
+from tests.helpers.sinks import running_http_sink
+from tests.helpers.together import child_env, run_together
+
+pytestmark = pytest.mark.concurrency
+
+N = 6  # submitters of one unit
+BATCHES = 3  # concurrent batches, each with a file for every other unit
+
+
+def submission(folder: Path, unit: str, score: float, report: bytes | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {"unit": unit, "year": 2024, "submitted_by": "Người thử",
+           "scores": {"1": score, "2": 40}, "figures": {}}  # fmt: skip
+    if report is not None:
+        (folder / "bao-cao.docx").write_bytes(report)
+        doc["report_file"] = "bao-cao.docx"
+    path = folder / f"{unit}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return path
+
+
+def clean(results) -> None:  # type: ignore[no-untyped-def]
+    for r in results:
+        assert "Traceback" not in r.stdout + r.stderr, r.stderr
+        assert "[internal_error]" not in r.stderr and "[db_" not in r.stderr, r.stderr
+        assert r.code in (0, 1), (r.argv, r.code, r.stderr)
+        if r.code == 1:
+            assert re.search(r"\[[a-z_]+\]", r.stderr), r.stderr  # a message with its code
+
+
+def rows(sql: str) -> list[tuple]:
+    with get_engine().connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+
+def test_everyone_at_once(db_url: str, tmp_path: Path) -> None:
+    env = child_env(db_url)
+    with running_http_sink() as sink:
+        issue_small_cycle(tmp_path, contact=sink.url("notify"))
+        sink.requests.clear()
+
+        # --- remind × remind at the same instant: every message once --------------------------
+        results = run_together([["remind", "--cycle", "2024", "--at", "2024-11-07T08:00"]] * 2,
+                               env=env, workdir=tmp_path)  # fmt: skip
+        clean(results)
+        assert all(r.code == 0 for r in results)
+        sent = rows(
+            "select count(*) from delivery where status = 'sent' and kind != 'announcement'"
+        )[0][0]
+        assert sent > 0 and len(sink.requests) == sent
+        seen = Counter((q.path, q.body["title"]) for q in sink.requests)
+        assert max(seen.values()) == 1, seen
+
+    # --- N submitters of one unit, and batches of every other unit, together --------------
+    # byte-identical report files attached by different units at once (content-addressed)
+    others = ["TST.SNV", "TST.H01", "TST.H01.PNV", "TST.H01.X02"]
+    commands = [
+        ["submit", str(submission(tmp_path / f"one-{i}", "TST.H01.X01", 1 + i)), "--at",
+         "2024-11-08T10:00"] for i in range(N)
+    ]  # fmt: skip
+    for b in range(BATCHES):
+        files = [
+            str(submission(tmp_path / f"batch-{b}-{u}", u, 10 + b, report=b"same report"))
+            for u in others
+        ]
+        commands.append(["submit", *files, "--at", "2024-11-08T10:00"])
+    results = run_together(commands, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results if r.code]
+    versions = rows(
+        "select u.code, s.version from submission s join unit u on u.id = s.unit_id"
+        " order by u.code, s.version"
+    )
+    per_unit: dict[str, list[int]] = {}
+    for code, version in versions:
+        per_unit.setdefault(code, []).append(version)
+    assert per_unit["TST.H01.X01"] == list(range(1, N + 1))
+    for u in others:
+        assert per_unit[u] == list(range(1, BATCHES + 1)), u
+    # each accepted file exactly once (distinct contents: distinct sha256)
+    shas = [s for (s,) in rows("select file_sha256 from submission")]
+    assert len(shas) == len(set(shas)) == N + BATCHES * len(others)
+    assert rows("select count(*) from submission where report_sha256 is not null")[0][
+        0
+    ] == BATCHES * len(others)
+
+    # --- compile × compile into one folder ------------------------------------------------
+    out = tmp_path / "out"
+    argv = ["compile", "--cycle", "2024", "--out", str(out), "--at", "2024-11-29T16:00"]
+    results = run_together([argv] * 2, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    reference = tmp_path / "reference"  # the same compilation, alone
+    compile_reports.fn(2024, parse_instant("2024-11-29T16:00"), str(reference))
+    for folder in reference.iterdir():
+        names = sorted(p.name for p in (out / folder.name).iterdir())
+        assert names == sorted(p.name for p in folder.iterdir())  # no staging left behind
+        for f in folder.iterdir():
+            assert f.read_bytes() == (out / folder.name / f.name).read_bytes(), f
+
+    # --- publish × publish × late submitters ------------------------------------------------
+    approved = run_together(
+        [["approve", "--cycle", "2024", "--by", "TST", "--at", "2024-11-30T08:30"]],
+        env=env,
+        workdir=tmp_path,
+    )
+    clean(approved)
+    commands = [["publish", "--cycle", "2024", "--at", "2024-11-30T09:00"]] * 2
+    commands += [
+        ["submit", str(submission(tmp_path / f"late-{i}", "TST.H01.X01", 30 + i)), "--at",
+         "2024-11-30T09:00"] for i in range(4)
+    ]  # fmt: skip
+    results = run_together(commands, env=env, workdir=tmp_path)
+    clean(results)
+    published = [r for r in results[:2]]
+    assert all(r.code == 0 for r in published)
+    assert sorted("trước đó" in r.stdout for r in published) == [False, True]  # once
+    accepted = [r for r in results[2:] if r.code == 0]
+    rejected = [r for r in results[2:] if r.code == 1]
+    assert all("[cycle_closed]" in r.stderr for r in rejected), [r.stderr for r in rejected]
+    (latest,) = rows(
+        "select max(s.version) from submission s join unit u on u.id = s.unit_id"
+        " where u.code = 'TST.H01.X01'"
+    )
+    assert latest[0] == N + len(accepted)  # every accepted file recorded, versions still 1..N
+    (total,) = rows(
+        "select r.total, s.self_total from result r join unit u on u.id = r.unit_id"
+        " join submission s on s.unit_id = r.unit_id and s.version ="
+        f" {latest[0]} where u.code = 'TST.H01.X01'"
+    )
+    assert total[0] == total[1]  # the last accepted version is the published one
+    assert rows("select count(*) from result")[0][0] == 5  # frozen once
