@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import doors as d
 import pytest
-from conftest import pg_unavailable
-from sinks import running_http_sink
-from small_province import UNITS
+
+from tests.helpers import doors as d
+from tests.helpers.db import pg_unavailable
+from tests.helpers.province import UNITS
+from tests.helpers.sinks import running_http_sink
 
 
 @pytest.fixture(scope="module")

@@ -25,16 +25,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import yaml
-from conftest import PG_ADMIN_URL, use_database
 from openpyxl import load_workbook
-from small_province import ISSUE_AT, at, write_province
-from workbook_helpers import fill
+
+from tests.helpers.db import PG_ADMIN_URL, use_database
+from tests.helpers.province import ISSUE_AT, at, write_province
+from tests.helpers.workbooks import fill
 
 YEAR = 2024
 PROVINCE = "TST"
@@ -223,7 +223,7 @@ def _doc(unit: str, **extra: Any) -> dict:
 
 def write_files(folder: Path) -> Files:
     """Every file a case sends (needs the issued cycle: the workbook is the unit's own)."""
-    from danvan.workbook.draw import write_templates
+    from danvan.tasks.templates import write_templates
 
     f = Files(folder)
     for sub in ("wb", "alone", "yaml", "bad", "badwb", "x02"):
@@ -461,7 +461,7 @@ class Templates:
         from danvan.flows.plan import issue_plan
         from danvan.models.db import get_engine
         from danvan.models.schema import upgrade
-        from danvan.portal.links import link_paths
+        from danvan.tasks.links import link_paths
         from danvan.tasks.org import import_org
 
         folder = self.root / backend
@@ -680,12 +680,12 @@ class FlowDoor(Door):
 
     def approve(self, by: str, note: str) -> dict:
         # The flow's sign-off door is the form of the publication run (``sign-off-and-publish``):
-        # answered in the Prefect UI, the run records it through ``_answered``. Without a Prefect
-        # server the form cannot be shown, so the answer is given to that step directly.
-        from danvan.flows.signoff import _answered
+        # answered in the Prefect UI, the run records it through ``record_answer``. Without a
+        # Prefect server the form cannot be shown, so the answer is given to that step directly.
+        from danvan.tasks.signoff import record_answer
 
         r, decision = self._call(
-            lambda: _answered(YEAR, SimpleNamespace(approve=True, note=note), at(self.when))
+            lambda: record_answer(YEAR, True, note, at(self.when), actor="prefect-ui")
         )
         return r | {"decision": decision.decision if decision else None}
 
