@@ -26,13 +26,19 @@ dispatch_step = task(name="deliver-messages", retries=2, retry_delay_seconds=[10
 
 @flow(name="compile", flow_run_name="compile-{year}")
 def compile_reports(
-    year: int, at: datetime, out_dir: str, unit: str | None = None, notify: bool = False
+    year: int,
+    at: datetime,
+    out_dir: str,
+    unit: str | None = None,
+    notify: bool = False,
+    actor: str = "cli",
 ) -> dict:
     """Compile ``unit`` (default: the province and every compiler under it) as of ``at``;
-    with ``notify``, tell each compiler, its report attached (scheduled runs do)."""
+    with ``notify``, tell each compiler, its report attached (scheduled runs do). ``actor``:
+    who asked, as the audit log names them (``cli``, ``portal:<code>``, ``prefect``)."""
     compiled = prepare_step(year, at, unit)
     written = write_step(compiled, out_dir)
-    new = record_step(year, compiled, at)
+    new = record_step(year, compiled, at, actor)
     for c in compiled:
         key = artifact_key(year, c.data.compiler.code)
         artifact_markdown(key, summary_markdown(c))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.runtime.lazy import flow, log, outcome, task
-from danvan.tasks.intake import record_submissions
+from danvan.tasks.intake import FileResult, record_submissions
+from danvan.tasks.receipts import tell_senders
+
+tell_step = task(name="tell-senders")(tell_senders)
 
 
 @flow(name="submit", flow_run_name="submit")
@@ -19,6 +22,7 @@ def submit(
     """Validate and record every file at ``at``; returns one result per file, in order. The CLI
     and the portal both come here (the portal with its signed-in unit and its cached tree)."""
     results = record_submissions(paths, at, actor, expected_unit, from_cache)
+    tell_step([FileResult(**r) for r in results], at)
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")
     rejected = bool(results) and not accepted
@@ -29,10 +33,10 @@ def submit(
 def _take(inbox: str, at: datetime) -> dict:
     from pathlib import Path
 
-    from danvan.tasks.inbox import notify_senders, take_inbox
+    from danvan.tasks.inbox import take_inbox
 
     run = take_inbox(Path(inbox), at)
-    sent = notify_senders(run.results, at)
+    sent = tell_senders(run.results, at)
     return {"files": [r.to_dict() for r in run.results], "recovered": run.recovered, "sent": sent}
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -27,12 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from danvan.models.context import load_context
-from danvan.models.db import get_engine, reading
-from danvan.notify.messages import default_renderer
-from danvan.rules import timing
 from danvan.rules.errors import reject
 from danvan.tasks.intake import CycleContexts, FileResult, record_one
+from danvan.tasks.receipts import answer_text
 
 SUBMISSION_EXTS = (".xlsx", ".yaml", ".yml", ".json")
 PROCESSING, ACCEPTED, REJECTED = "processing", "accepted", "rejected"
@@ -148,60 +144,3 @@ def _file_away(inbox: Path, claimed: Path, result: FileResult, at: datetime) -> 
     target = _free_name(folder, claimed.name, at.strftime("%Y%m%d-%H%M%S"))
     os.rename(claimed, target)
     target.with_name(target.name + ".txt").write_text(answer_text(result), encoding="utf-8")
-
-
-def answer_text(result: FileResult) -> str:
-    """The answer as the CLI prints it, in Vietnamese (the ``.txt`` beside the file)."""
-    if result.accepted:
-        when = "đúng hạn" if result.status == "on_time" else f"trễ {result.days_late} ngày"
-        again = " (tệp đã nhận trước đó, không tạo phiên bản mới)" if result.duplicate else ""
-        return f"{result.file}: ĐÃ NHẬN {result.unit} phiên bản {result.version}, {when}{again}\n"
-    lines = [f"{result.file}: BỊ TỪ CHỐI"]
-    for p in result.problems:
-        where = f"{p['field']}: " if p["field"] else ""
-        lines.append(f"  - {where}{p['message']} [{p['code']}]")
-    return "\n".join(lines) + "\n"
-
-
-def notify_senders(results: list[FileResult], at: datetime) -> list[dict]:
-    """Tell each unit named by a file what became of it, once per file and answer."""
-    from danvan.tasks.outbox import Queued, dispatch
-    from danvan.tasks.remind import cycle_info
-
-    by_year: dict[int, list[FileResult]] = {}
-    for r in results:
-        if r.unit and r.year:
-            by_year.setdefault(r.year, []).append(r)
-    sent: list[dict] = []
-    renderer = default_renderer()
-    for year, items in by_year.items():
-        with reading(get_engine()) as session:
-            try:
-                ctx = load_context(session=session, year=year)
-            except Exception:  # a refused file may name a year without a cycle: nobody to tell
-                continue
-        info = cycle_info(ctx)
-        day = timing.local_date(at, ctx.tz)
-        queued = []
-        for r in items:
-            unit = ctx.units.get(r.unit or "")
-            if unit is None or not unit.contacts or r.unit not in ctx.province_units:
-                continue
-            message = renderer.receipt(unit.name, info, r.to_dict())
-            digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
-            tag = f"v{r.version}" if r.accepted else f"x{digest}"
-            queued.append(
-                Queued(
-                    unit=unit.code,
-                    milestone="self_assessment",
-                    kind=f"receipt-{tag}"[:32],
-                    day=day,
-                    subject=message.subject,
-                    body=message.body,
-                    to=unit.contacts,
-                )
-            )
-        if queued:
-            assert ctx.cycle.id is not None
-            sent += dispatch(ctx.cycle.id, queued, at)
-    return sent

@@ -225,8 +225,9 @@ async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response
     portal = portal_of(request)
     from danvan.flows.compile import compile_reports
 
-    await run_in_threadpool(compile_reports, v.year, portal.now(), str(portal.out_dir), v.code)
-    audit(request, v, "portal_compile", "compilation", f"{v.year}/{v.code}")
+    await run_in_threadpool(
+        lambda: compile_reports(v.year, portal.now(), str(portal.out_dir), v.code, actor=actor(v))
+    )
     return RedirectResponse("/tong-hop?da_tong_hop=1", status_code=303)
 
 
