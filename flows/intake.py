@@ -36,7 +36,7 @@ def _take(inbox: str, at: datetime) -> dict:
     from danvan.tasks.inbox import take_inbox
 
     run = take_inbox(Path(inbox), at)
-    sent = tell_senders(run.results, at)
+    sent = tell_senders(run.results, at, refusals=True)
     return {"files": [r.to_dict() for r in run.results], "recovered": run.recovered, "sent": sent}
 
 

@@ -1,6 +1,7 @@
 """Biên nhận: after files are recorded, each sending unit is told what became of its file,
 through its contacts (the outbox), whatever door the file came through: ``danvan submit``, the
-portal's upload or the inbox folder (SPEC §4.5). One receipt per file and answer: the outbox's
+portal's upload or the inbox folder (SPEC §4.5); a refusal is told by message only from the
+inbox, whose sender is not there to read the answer. One message per file and answer: the outbox's
 key (unit, kind ``receipt-v<N>`` or ``receipt-x<answer digest>``, day) keeps a re-run from
 telling anyone twice.
 """
@@ -34,12 +35,14 @@ def answer_text(result: FileResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tell_senders(results: Sequence[FileResult], at: datetime) -> list[dict]:
+def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = False) -> list[dict]:
     """Tell each unit named by a file what became of it, once per file and answer: the receipt
-    (version N, on time or late, or received before) or the refusal with its reasons."""
+    (version N, on time or late, or received before), and with ``refusals`` the refusal with its
+    reasons. Refusals are told only where nobody saw the answer (the inbox folder): at the CLI
+    and on the portal the sender reads it at once, and a refused file changes nothing."""
     by_year: dict[int, list[FileResult]] = {}
     for r in results:
-        if r.unit and r.year:
+        if r.unit and r.year and (r.accepted or refusals):
             by_year.setdefault(r.year, []).append(r)
     sent: list[dict] = []
     renderer = default_renderer()
