@@ -8,6 +8,7 @@ from danvan.runtime.lazy import flow, log, outcome, task
 from danvan.tasks.intake import FileResult, record_submissions
 from danvan.tasks.receipts import tell_senders
 
+record_step = task(name="record-submissions")(record_submissions)
 tell_step = task(name="tell-senders")(tell_senders)
 
 
@@ -21,7 +22,7 @@ def submit(
 ) -> list[dict]:
     """Validate and record every file at ``at``; returns one result per file, in order. The CLI
     and the portal both come here (the portal with its signed-in unit and its cached tree)."""
-    results = record_submissions(paths, at, actor, expected_unit, from_cache)
+    results = record_step(paths, at, actor, expected_unit, from_cache)
     tell_step([FileResult(**r) for r in results], at)
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import Session
+
 from danvan.config.settings import get_settings
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, cached_context, load_context
@@ -19,13 +21,12 @@ from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Submission, SubmissionFile
 from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
-from danvan.rules.errors import Problems, Rejected, reject
+from danvan.rules.errors import Problem, Problems, Rejected, reject
 from danvan.rules.formats import bounded, load_document, xlsx_rows
 from danvan.rules.submission import check_submission_context, parse_submission
 from danvan.rules.submission_checks import breakdown_warnings, check_submission
 from danvan.rules.text import normalize_text
 from danvan.rules.xlsx_read import read_xlsx
-from danvan.runtime.lazy import task
 from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
 from danvan.tasks.guard import PASS_THROUGH, internal_error
 from danvan.tasks.revision import timeliness_of
@@ -98,17 +99,15 @@ def record_one(
         name, data = read_input(path)
         doc, sheet = read_submission(name, data)
         try:
-            pending: list = []  # a missing report file must not hide the scores' problems
+            pending: list[Problem] = []  # a missing report must not hide the scores' problems
             try:
                 files = _read_files(Path(base_dir) if base_dir else Path(path).parent, doc)
             except Rejected as exc:
                 files, pending = [], list(exc.problems)
             ctx = (contexts or CycleContexts()).get(doc.year)
             with transaction(get_engine()) as session:
-                return _record(
-                    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit,
-                    pending,
-                )  # fmt: skip
+                incoming = Incoming(path, name, data, doc, sheet, files, pending)
+                return _record(session, ctx, incoming, at, actor, expected_unit)
         except Rejected as exc:
             raise _located(exc, sheet).with_file(path) from None
     except Rejected as exc:
@@ -185,9 +184,29 @@ def _read_files(base: Path, doc: SubmissionDoc) -> list[Attachment]:
     return out
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One file as read, before it is checked against the cycle: what the sender sent."""
+
+    path: str  # as given (the answer names it)
+    name: str  # the file's own name
+    data: bytes
+    doc: SubmissionDoc
+    sheet: WorkbookRead | None  # a workbook: where each value sat
+    files: list[Attachment]  # the report and evidence files found beside it
+    pending: list[Problem]  # problems found reading those files, answered with the rest
+
+
 def _record(
-    session, ctx, path, name, data, doc, files, at, actor, sheet, expected_unit, pending=()
+    session: Session,
+    ctx: CycleContext,
+    incoming: Incoming,
+    at: datetime,
+    actor: str,
+    expected_unit: str | None,
 ) -> FileResult:
+    path, name, data, doc = incoming.path, incoming.name, incoming.data, incoming.doc
+    files, sheet, pending = incoming.files, incoming.sheet, incoming.pending
     # Fresh and locked (shared): a publication waits for this file, or this file sees it.
     cycle = store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
     unit = ctx.units.get(doc.unit)
@@ -316,7 +335,6 @@ def _accepted(
     )
 
 
-@task(name="record-submissions")
 def record_submissions(
     paths: list[str],
     at: datetime,
