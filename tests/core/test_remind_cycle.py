@@ -113,6 +113,9 @@ def test_reminder_days(sqlite_url: str, tmp_path: Path, cli) -> None:  # type: i
             yaml.safe_dump(sub, allow_unicode=True), encoding="utf-8"
         )
         assert cli("submit", tmp_path / "stc.yaml", "--at", "2024-11-10T10:00").exit_code == 0
+        (receipt,) = http.wait_for(1)  # every accepted file is acknowledged to its unit
+        assert receipt.path == "/stc" and "[Đã nhận]" in receipt.body["title"]
+        http.requests.clear()
 
         def remind(at: str) -> dict:
             r = cli("remind", "--cycle", "2024", "--at", at, "--format", "json")
