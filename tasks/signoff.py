@@ -20,6 +20,7 @@ from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import SignOff
 from danvan.rules import timing
 from danvan.rules.errors import reject
+from danvan.tasks.nudge import Notice, resume_publication
 
 DECISIONS = ("approved", "returned")
 
@@ -88,6 +89,26 @@ def record_sign_off(
             note=note,
         )
     return Decision(year, by, decision, note, timing.iso_local(at, ctx.tz) or "", actor)
+
+
+@dataclass(frozen=True)
+class SignedOff:
+    """A decision taken at a door, and whether it released a waiting publication run."""
+
+    decision: Decision
+    resumed: bool  # a publication run waiting on Prefect was answered
+    notices: list[Notice]  # what Prefect said, for the door to show or log
+
+
+def decide(
+    year: int, by: str, at: datetime, decision: str = "approved", note: str = "", actor: str = "cli"
+) -> SignedOff:
+    """The province decides, through any door (``danvan approve``, the portal): the decision is
+    recorded, then the publication run waiting for it, if any, is released. (The Prefect form's
+    answer is recorded by the waiting run itself: :func:`record_answer`.)"""
+    recorded = record_sign_off(year, by, at, decision, note, actor)
+    resumed, notices = resume_publication(year, recorded.approved, recorded.note)
+    return SignedOff(recorded, resumed, notices)
 
 
 def is_approved(session: Session, cycle_id: int) -> bool:

@@ -267,15 +267,13 @@ def approve(
 
     Ví dụ: danvan approve --cycle 2024 --by QNG --note "Đồng ý kết quả"
     """
-    from danvan.tasks.signoff import record_sign_off
+    from danvan.tasks.signoff import decide
 
-    decision = record_sign_off(
+    done = decide(
         cycle, by, parse_at(at), "returned" if return_ else "approved", note, actor=f"cli:{by}"
     )
-    from danvan.tasks.nudge import resume_publication
-
-    resumed, notices = resume_publication(cycle, decision.approved, decision.note)
-    tell(notices)
+    decision, resumed = done.decision, done.resumed
+    tell(done.notices)
     if fmt is JsonOrText.json:
         print_json(decision.to_dict() | {"resumed_prefect_run": resumed})
         return

@@ -4,6 +4,7 @@ province) publication. A compiler sees only the units below it (``rules.access.m
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from pathlib import Path
 
@@ -29,8 +30,9 @@ from danvan.rules.access import may_view
 from danvan.rules.errors import Rejected
 from danvan.rules.text import parse_decimal, parse_int
 from danvan.tasks import pages
-from danvan.tasks.signoff import is_approved
+from danvan.tasks.signoff import decide, is_approved
 
+_LOG = logging.getLogger("danvan.portal")
 router = APIRouter()
 
 
@@ -239,6 +241,25 @@ def report_file(name: str, request: Request, v: Viewer = Depends(viewer)) -> Res
         raise HTTPException(404, "Chưa có báo cáo này.")
     audit(request, v, "portal_download", "report", f"{v.year}/{v.code}/{name}")
     return download(name, (portal.out_dir / v.code / name).read_bytes())
+
+
+@router.post("/tong-hop/phe-duyet")
+async def sign_off(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """The province approves the final ranking, or returns it with a note saying why: the same
+    decision as ``danvan approve`` (and it releases a publication run waiting for it)."""
+    ctx = await run_in_threadpool(compiler_scope, v)
+    if v.code != ctx.province:
+        raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) phê duyệt kết quả.")
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    decision = "returned" if form.get("quyet_dinh") == "tra_lai" else "approved"
+    note = str(form.get("ghi_chu") or "")
+    done = await run_in_threadpool(
+        decide, v.year, v.code, portal_of(request).now(), decision, note, actor(v)
+    )
+    for notice in done.notices:
+        _LOG.warning(notice.line())
+    return RedirectResponse("/tong-hop?da_phe_duyet=1", status_code=303)
 
 
 @router.post("/tong-hop/cong-bo")

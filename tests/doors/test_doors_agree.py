@@ -413,11 +413,6 @@ SIGN_OFF = {
 @pytest.mark.parametrize("door", d.DOORS)
 @pytest.mark.parametrize("action", list(SIGN_OFF))
 def test_province_actions(templates: d.Templates, backend: str, door: str, action: str) -> None:
-    if door == "portal" and action == "approve":
-        # The portal offers no sign-off: its province page shows whether the ranking is
-        # approved and publishes only after it, but the decision is taken by `danvan approve`
-        # or the Prefect form (danvan/portal/routes_compiler.py has no approve route).
-        pytest.skip("the portal has no approve (sign-off) action")
     _agree(templates, backend, door, action, SIGN_OFF[action])
 
 

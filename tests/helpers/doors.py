@@ -810,6 +810,13 @@ class PortalDoor(Door):
         compiled = [unit] if f"bao-cao-tong-hop-{unit}-{YEAR}.docx" in text else []
         return r | {"compiled": compiled}
 
+    def approve(self, by: str, note: str) -> dict:
+        assert by == self.code
+        form = {"quyet_dinh": "phe_duyet", "ghi_chu": note}
+        r, text = self._post("/tong-hop/phe-duyet", form, "/tong-hop")
+        decided = r["ok"] and "đã được phê duyệt" in text
+        return r | {"decision": "approved" if decided else None}
+
     def publish(self) -> dict:
         r = self.client.post("/tong-hop/cong-bo", data={"csrf": self.csrf("/tong-hop")})
         return {
