@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from danvan.runtime.lazy import flow, log, outcome, task
+from danvan.tasks.inbox import notify_senders, take_inbox
 from danvan.tasks.intake import record_submissions
 
 
@@ -27,10 +29,6 @@ def submit(
 
 @task(name="take-inbox")
 def _take(inbox: str, at: datetime) -> dict:
-    from pathlib import Path
-
-    from danvan.tasks.inbox import notify_senders, take_inbox
-
     run = take_inbox(Path(inbox), at)
     sent = notify_senders(run.results, at)
     return {"files": [r.to_dict() for r in run.results], "recovered": run.recovered, "sent": sent}

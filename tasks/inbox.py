@@ -33,6 +33,8 @@ from danvan.notify.messages import default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import reject
 from danvan.tasks.intake import CycleContexts, FileResult, record_one
+from danvan.tasks.outbox import Queued, dispatch
+from danvan.tasks.remind import cycle_info
 
 SUBMISSION_EXTS = (".xlsx", ".yaml", ".yml", ".json")
 PROCESSING, ACCEPTED, REJECTED = "processing", "accepted", "rejected"
@@ -165,9 +167,6 @@ def answer_text(result: FileResult) -> str:
 
 def notify_senders(results: list[FileResult], at: datetime) -> list[dict]:
     """Tell each unit named by a file what became of it, once per file and answer."""
-    from danvan.tasks.outbox import Queued, dispatch
-    from danvan.tasks.remind import cycle_info
-
     by_year: dict[int, list[FileResult]] = {}
     for r in results:
         if r.unit and r.year:
