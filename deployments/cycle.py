@@ -12,7 +12,11 @@ None takes a contact URL or any secret: parameters are the year, a unit code, an
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.schedules import Cron
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -36,11 +40,6 @@ def entrypoint(module: str, attribute: str) -> str:
 
 def cycle_deployments(timezone: str = "Asia/Ho_Chi_Minh") -> list[RunnerDeployment]:
     """The four deployments, ready for ``serve()`` (not yet registered with any server)."""
-    import importlib
-
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.schedules import Cron
-
     out = []
     for module, attribute, name, description in SPECS:
         lazy = getattr(importlib.import_module(module), attribute)

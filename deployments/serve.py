@@ -11,6 +11,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from prefect import get_client, serve
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.exceptions import ObjectAlreadyExists
+
 from danvan.deployments.cycle import cycle_deployments
 
 if TYPE_CHECKING:
@@ -24,8 +28,6 @@ def all_deployments() -> list[RunnerDeployment]:
 
 def serve_all(deployments: list[RunnerDeployment] | None = None) -> None:
     """Register the deployments and run their flow runs until interrupted."""
-    from prefect import serve
-
     serve(*(deployments or all_deployments()), pause_on_shutdown=False)
 
 
@@ -36,10 +38,6 @@ def deploy_to_pool(pool: str) -> list[str]:
     on any machine with danvan installed and the same settings) runs the flow runs. Returns the
     deployments' full names.
     """
-    from prefect import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-
     with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
         client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
     names = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from danvan.runtime.api import PrefectRest
 from danvan.runtime.lazy import (
     artifact_markdown,
     artifact_table,
@@ -19,7 +20,7 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
-from danvan.tasks.calendar import open_years
+from danvan.tasks.calendar import open_years, planned_runs_label, run_spec, sync_calendar
 from danvan.tasks.progress import progress, ready_compilers
 
 open_years_step = task(name="open-cycles")(open_years)
@@ -27,9 +28,6 @@ open_years_step = task(name="open-cycles")(open_years)
 
 @task(name="sync-calendar", retries=2, retry_delay_seconds=[5, 30])
 def sync_step(year: int) -> dict:
-    from danvan.runtime.api import PrefectRest
-    from danvan.tasks.calendar import sync_calendar
-
     api = current_api_url()
     if not api:
         return {}
@@ -40,9 +38,6 @@ def sync_step(year: int) -> dict:
 @task(name="start-early-compilations", retries=2, retry_delay_seconds=[5, 30])
 def early_step(year: int, at: datetime) -> list[str]:
     """Create a ``tong-hop`` run now for each compiler that is complete (keyed: once per change)."""
-    from danvan.runtime.api import PrefectRest
-    from danvan.tasks.calendar import planned_runs_label, run_spec
-
     ready = ready_compilers(year, at)
     api = current_api_url()
     if not ready or not api:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from danvan.runtime.lazy import flow, log, outcome, task
+from danvan.tasks.inbox import take_inbox
 from danvan.tasks.intake import FileResult, record_submissions
 from danvan.tasks.receipts import tell_senders
 
@@ -32,10 +34,6 @@ def submit(
 
 @task(name="take-inbox")
 def _take(inbox: str, at: datetime) -> dict:
-    from pathlib import Path
-
-    from danvan.tasks.inbox import take_inbox
-
     run = take_inbox(Path(inbox), at)
     sent = tell_senders(run.results, at, refusals=True)
     return {"files": [r.to_dict() for r in run.results], "recovered": run.recovered, "sent": sent}

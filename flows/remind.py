@@ -17,6 +17,7 @@ from danvan.runtime.lazy import (
     task,
 )
 from danvan.tasks.outbox import deliver_pending
+from danvan.tasks.progress import progress
 from danvan.tasks.remind import cycle_zone, plan_day, queue_day, record_skipped_day
 
 plan_day_step = task(name="plan-reminders")(plan_day)
@@ -29,8 +30,6 @@ enqueue_step = task(name="enqueue-reminders")(queue_day)
 
 @task(name="progress")
 def progress_step(year: int, at: datetime) -> None:
-    from danvan.tasks.progress import progress
-
     key, markdown, rows = progress(year, at)
     artifact_markdown(key, markdown)
     artifact_table(f"{key}-bang", rows)

@@ -13,6 +13,7 @@ import functools
 from datetime import datetime
 
 from danvan.flows.publish import publish
+from danvan.runtime.api import PrefectRest
 from danvan.runtime.lazy import (
     current_api_url,
     decision_instant,
@@ -21,13 +22,14 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     wait_for_input,
 )
+from danvan.tasks.calendar import sync_calendar
 from danvan.tasks.signoff import latest_sign_off, record_answer
 
 
 @functools.cache
 def sign_off_form() -> type:
     """The typed form of the Prefect UI (a ``RunInput``), built on first use (imports Prefect)."""
-    from prefect.input import RunInput
+    from prefect.input import RunInput  # lazy: Prefect loads only when a run asks for the form
 
     class PheDuyet(RunInput):
         """Phê duyệt kết quả xếp loại: approve, or return with a note saying why."""
@@ -60,9 +62,6 @@ def sign_off_and_publish(year: int, at: datetime | None = None) -> dict:
     doc = publish(year, when, actor=f"prefect:{decision.by}")
     api = current_api_url()
     if api:
-        from danvan.runtime.api import PrefectRest
-        from danvan.tasks.calendar import sync_calendar
-
         with PrefectRest(api) as rest:
             removed = sync_calendar(rest, year).removed
         log(f"published; {removed} scheduled runs of the cycle removed")

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
+from danvan.config.settings import get_settings
+
 _engines: dict[str, Engine] = {}
 #: Execution option marking a read-only session (see ``reading``).
 READ_ONLY = "danvan_read_only"
@@ -57,8 +59,6 @@ def make_engine(url: str) -> Engine:
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url`` (default: the configured database)."""
     if url is None:
-        from danvan.config.settings import get_settings
-
         url = get_settings().database_url
     if url not in _engines:
         _engines[url] = make_engine(url)

@@ -10,6 +10,7 @@ operating system and the database server can, because they release what a dead p
 
 from __future__ import annotations
 
+import fcntl
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,8 +40,6 @@ class RunLease:
             self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _key(self.token)})
             self._conn.commit()
         else:
-            import fcntl
-
             path = _lease_dir(self.engine) / self.token
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(path, "wb")  # held open for the run
@@ -63,8 +62,6 @@ def run_alive(session: Session, token: str) -> bool:
             text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _key(token)}
         ).scalar()
         return not got
-    import fcntl
-
     path = _lease_dir(engine) / token  # type: ignore[arg-type]
     try:
         with open(path, "rb") as f:

@@ -9,9 +9,12 @@ Apprise knows which): the message text says where else to get it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading
 from danvan.models.tables import Cycle, Delivery
+from danvan.workbook.layout import file_name
 
 #: Messages to a unit about its own self-assessment: they carry its workbook.
 WITH_WORKBOOK = ("announcement", "before", "due", "overdue")
@@ -30,9 +33,8 @@ def workbook_attachments(
     ]
     if not wanted:
         return {}
-    from danvan.models.context import load_context
+    # lazy: drawing a workbook needs openpyxl, which status, submit and remind never load otherwise
     from danvan.tasks.templates import Stamps
-    from danvan.workbook.layout import file_name
 
     with reading(get_engine()) as session:
         cycle = session.get(Cycle, cycle_id)
@@ -53,7 +55,5 @@ def file_attachment(path: str | None) -> tuple[Attachment, ...]:
     it is gone (the text still says where the report is)."""
     if not path:
         return ()
-    from pathlib import Path
-
     file = Path(path)
     return ((file.name, file.read_bytes()),) if file.is_file() else ()

@@ -13,14 +13,18 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from danvan.config.settings import get_settings
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
 from danvan.notify.messages import default_renderer
+from danvan.reports.chart import write_chart_png
+from danvan.reports.docx import write_report_docx
 from danvan.reports.outputs import FolderWriter, normalise_zip
+from danvan.reports.xlsx import write_score_workbook
 from danvan.rules import timing
 from danvan.rules.compilation import (
     CompiledCycle,
@@ -31,11 +35,13 @@ from danvan.rules.compilation import (
 )
 from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
 from danvan.rules.errors import reject
+from danvan.rules.formats import load_document
 from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, parse_letterhead
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.files import safe_join
+from danvan.tasks.outbox import Queued
 from danvan.tasks.revision import load_returns
 
 
@@ -123,9 +129,6 @@ def _previous_figures(
 
 def load_letterhead_config() -> LetterheadConfig:
     """``letterhead.yaml`` from the ``DANVAN_LETTERHEAD`` setting; today's wording when unset."""
-    from danvan.config.settings import get_settings
-    from danvan.rules.formats import load_document
-
     path = get_settings().letterhead
     if path is None:
         return NO_CONFIG
@@ -200,10 +203,6 @@ def write_outputs(
     Written atomically (``danvan.reports.outputs``): a reader, a second compile into the same
     folder or a kill at any point never leaves a half-written file under a final name.
     """
-    from danvan.reports.chart import write_chart_png
-    from danvan.reports.docx import write_report_docx
-    from danvan.reports.xlsx import write_score_workbook
-
     written = []
     for c in compiled:
         code, year = c.data.compiler.code, c.data.year
@@ -242,8 +241,6 @@ def _office(
 
 def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli") -> int:
     """One ``Compilation`` row per compiler (the same T and summary again: nothing new)."""
-    from sqlmodel import select
-
     new = 0
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -312,8 +309,6 @@ def compiled_messages(year: int, written: list[dict], at: datetime) -> tuple[int
 
     At most one such message per compiler and day (the outbox's key), however often it compiles.
     """
-    from danvan.tasks.outbox import Queued
-
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
     assert ctx.cycle.id is not None

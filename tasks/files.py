@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -190,8 +191,6 @@ def prepare_out_dir(path: str | Path) -> Path:
     Without this, an unwritable folder is found only after the whole compilation, as a
     traceback; here it is one line with its code.
     """
-    import tempfile
-
     out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -101,7 +101,8 @@ def record_returns(
     data: bytes | None = None,
 ) -> tuple[int, list[Queued], dict]:
     """Check and record every line of ``doc``; the notices to the returned units (as data)."""
-    from danvan.tasks.remind import cycle_info, work_calendar  # remind reads returns from here
+    # lazy: danvan.tasks.remind imports this module (it reads returns from here): a cycle
+    from danvan.tasks.remind import cycle_info, work_calendar
 
     with transaction(get_engine()) as session:
         try:

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
-from danvan.models.tables import Delivery
+from danvan.models.tables import Delivery, Submission, SubmissionFile
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
@@ -165,8 +165,6 @@ def cycle_status(session: Session, *, year: int, at: datetime, under: str | None
 
 def unit_files(session: Session, *, year: int, code: str, at: datetime | None = None) -> dict:
     """One unit's versions and the files kept with each (workbook, report, evidence)."""
-    from danvan.models.tables import Submission, SubmissionFile
-
     ctx = load_context(session=session, year=year)
     if code not in ctx.province_units:
         raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}” trong kỳ {year}.")

@@ -1,6 +1,10 @@
 """``danvan``: one console script, a thin skin over the library (SPEC §4).
 
 Exit status: 0 success, 1 rejected input (file, field, reason), 2 usage error.
+
+The commands import what they use (their flow, the core, the database layer, Prefect) inside the
+command, not at the top, on purpose: start-up time (``danvan --help`` loads none of it, and each
+command loads only what it needs).
 """
 
 from __future__ import annotations

@@ -22,7 +22,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from danvan.config.settings import get_settings
+from danvan.demo.load import Timings, read_pages, upload_all
+from danvan.flows import compile as compile_module
+from danvan.flows.intake import submit
+from danvan.flows.plan import issue_plan
+from danvan.models.db import get_engine, reading
+from danvan.models.schema import upgrade
+from danvan.portal.server import running
+from danvan.rules.errors import reject
 from danvan.rules.timing import parse_instant
+from danvan.rules.xlsx_read import read_xlsx
+from danvan.runtime.lazy import LazyFlow
+from danvan.tasks.files import xlsx_limits
+from danvan.tasks.links import link_paths
+from danvan.tasks.org import import_org
+from danvan.tasks.remind import plan_day
+from danvan.tasks.templates import write_templates
+from danvan.tasks.views import cycle_status, has_units
+from danvan.workbook.read import read_workbook
 
 YEAR = 2024
 PROVINCE = "BEN"
@@ -183,15 +201,6 @@ def write_json(path: Path, doc: Any) -> str:
 
 def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
     """Build the province in ``database_url`` (which must be empty) and time every stage."""
-    from danvan.config.settings import get_settings
-    from danvan.flows.intake import submit
-    from danvan.flows.plan import issue_plan
-    from danvan.models.db import get_engine, reading
-    from danvan.models.schema import upgrade
-    from danvan.rules.errors import reject
-    from danvan.tasks.org import import_org
-    from danvan.tasks.remind import plan_day
-    from danvan.tasks.views import cycle_status, has_units
 
     def at(value: str) -> datetime:
         return parse_instant(value, TZ)
@@ -244,11 +253,6 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
 
 def _template_stages(run: BenchRun, out: Path, units: int) -> None:
     """Write every unit's workbook, then read each back as intake does (gate, calamine, layout)."""
-    from danvan.rules.xlsx_read import read_xlsx
-    from danvan.tasks.files import xlsx_limits
-    from danvan.tasks.templates import write_templates
-    from danvan.workbook.read import read_workbook
-
     with run.stage("templates: write", units) as s:
         paths = write_templates(YEAR, out=out)
         s.note = f"{len(paths)} tệp .xlsx"
@@ -271,9 +275,6 @@ def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> No
     """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
     units read their page, a district and the province read theirs, then the sample sends new
     versions ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
-    from danvan.demo.load import Timings, read_pages, upload_all
-    from danvan.portal.server import running
-
     assessed = [u["code"] for u in org if u["kind"] != "province"]
     step = max(1, len(assessed) // PORTAL_SAMPLE)
     sample = assessed[::step][:PORTAL_SAMPLE]
@@ -308,18 +309,11 @@ def _ms(seconds: float | None) -> str:
 
 
 def _bench_links(codes: list[str], at: datetime) -> dict[str, str]:
-    from danvan.tasks.links import link_paths
-
     return link_paths(YEAR, codes, at, "bench")
 
 
 def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> None:
-    """Time ``danvan.flows.compile`` when it exists (it is optional for the bench)."""
-    try:
-        from danvan.flows import compile as compile_module
-    except ImportError:
-        run.skip("compile", "bỏ qua: chưa có danvan.flows.compile")
-        return
+    """Time ``danvan.flows.compile``'s flow (skipped when it is not recognised)."""
     call = _compile_call(compile_module, workdir / "out", at)
     if call is None:
         run.skip("compile", "bỏ qua: không nhận ra flow tổng hợp trong danvan.flows.compile")
@@ -331,8 +325,6 @@ def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> No
 
 def _compile_call(module: Any, out: Path, at: datetime) -> Callable[[], Any] | None:
     """The module's flow, called with the arguments its signature asks for by name."""
-    from danvan.runtime.lazy import LazyFlow
-
     flows = [v for v in vars(module).values() if isinstance(v, LazyFlow)]
     if len(flows) != 1:
         return None

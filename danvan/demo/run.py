@@ -9,6 +9,7 @@ Submissions are generated from a fixed seed, so every run tells the same story.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import Counter
@@ -17,7 +18,10 @@ from contextlib import ExitStack, contextmanager, redirect_stderr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from danvan.config.settings import get_settings
 from danvan.demo.data import prepare_files
+from danvan.demo.story import play
+from danvan.runtime import local as prefect_local
 from danvan.runtime.local import LocalServer
 
 
@@ -70,16 +74,10 @@ def run(
         # the temporary server's 20 s start budget is not enough on a busy machine
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         if keep:
-            from danvan.runtime import local as prefect_local
-
             server = prefect_local.start(out / "prefect", port or prefect_local.free_port())
             os.environ["PREFECT_API_URL"] = server.url
         _prefect_logs_to(out / "prefect.log")
-    from danvan.config.settings import get_settings
-
     get_settings.cache_clear()
-    from danvan.demo.story import play
-
     with ExitStack() as stack:
         if use_prefect:  # handlers Prefect creates later write to sys.stderr: the log file too
             # left open: Prefect logs "Stopping temporary server" at exit, after the story ends
@@ -108,9 +106,8 @@ def run(
 def _prefect_logs_to(path: Path) -> None:
     """Prefect's console lines go to a file: the terminal tells the cycle's story, not the
     engine's (the runs are in the Prefect UI, or in this file)."""
-    import logging
-
-    import prefect  # noqa: F401  (sets up Prefect's logging, which is then redirected)
+    # lazy: only with Prefect, after run() set its environment (the import sets up its logging)
+    import prefect  # noqa: F401
 
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

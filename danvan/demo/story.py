@@ -6,7 +6,18 @@ import random
 from pathlib import Path
 
 from danvan.demo.data import APPRAISALS, at, submissions, write_yaml
+from danvan.flows.appraise import appraise
+from danvan.flows.compile import compile_reports
+from danvan.flows.intake import submit
+from danvan.flows.plan import issue_plan
+from danvan.flows.publish import publish
+from danvan.flows.remind import remind
+from danvan.models.db import get_engine, reading
+from danvan.models.schema import upgrade
 from danvan.rules.text import format_decimal
+from danvan.tasks.org import import_org
+from danvan.tasks.signoff import record_sign_off
+from danvan.tasks.views import cycle_status
 
 
 def _sent_lines(sent: list[dict]) -> list[str]:
@@ -35,18 +46,6 @@ def _reminder_before(remind, say) -> None:
 
 
 def play(out: Path, org: dict, received: list[dict], say) -> None:
-    from danvan.flows.appraise import appraise
-    from danvan.flows.compile import compile_reports
-    from danvan.flows.intake import submit
-    from danvan.flows.plan import issue_plan
-    from danvan.flows.publish import publish
-    from danvan.flows.remind import remind
-    from danvan.models.db import get_engine, reading
-    from danvan.models.schema import upgrade
-    from danvan.tasks.org import import_org
-    from danvan.tasks.signoff import record_sign_off
-    from danvan.tasks.views import cycle_status
-
     upgrade(get_engine())
     files = out / "input"
     rng = random.Random(2024)

@@ -26,6 +26,8 @@ from typing import Any
 import requests
 from apprise.decorators import notify
 
+from danvan.config.settings import get_settings
+
 #: Zalo's limit on a text message; longer bodies are cut (the subject comes first).
 MAX_TEXT = 2000
 _LOG = logging.getLogger(
@@ -71,8 +73,6 @@ def send(user_id: str, title: str, body: str, *, api_url: str, token: str, timeo
 def _zalo(body: str, title: str, notify_type: str, meta: dict, *args: Any, **kwargs: Any) -> bool:
     """Apprise's entry point for ``zalo://USER_ID`` (the settings are read per message, so a
     token renewed in the environment is used at once by a long-running ``serve``)."""
-    from danvan.config.settings import get_settings
-
     settings = get_settings()
     user_id = str(meta.get("host") or "").strip()
     token = settings.zalo_access_token.get_secret_value() if settings.zalo_access_token else ""

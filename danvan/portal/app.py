@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +31,7 @@ from danvan.portal.security import (
 )
 from danvan.rules.errors import Rejected
 from danvan.rules.text import format_decimal, format_int
+from danvan.tasks.pages import PAGE_ROWS, local_text
 
 HERE = Path(__file__).parent
 
@@ -44,8 +46,6 @@ def _vn_number(value: float | int | None) -> str:
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    from danvan.tasks.pages import local_text
-
     templates.env.filters.update(num=_vn_number, localtime=local_text)
     return templates
 
@@ -63,8 +63,6 @@ def create_app(
     and the benchmark open hundreds of links from one address); ``page_rows`` the rows per page
     of a compiler's table (tests page a small province).
     """
-    from danvan.tasks.pages import PAGE_ROWS
-
     s = settings or get_settings()
     secret = (s.portal_secret or "").encode() or secrets.token_bytes(32)
     portal = Portal(
@@ -116,8 +114,6 @@ def routers() -> list[Any]:
 
 def route_table() -> list[tuple[str, str]]:
     """(method, path) of every route the portal serves (the isolation test walks all of them)."""
-    from fastapi.routing import APIRoute
-
     return sorted(
         (method, route.path)
         for router in routers()

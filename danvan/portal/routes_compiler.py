@@ -12,6 +12,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from danvan.flows.appraise import appraise as appraise_flow
+from danvan.flows.compile import compile_reports
+from danvan.flows.publish import publish as publish_flow
+from danvan.flows.revision import return_for_revision
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
 from danvan.portal.deps import (
@@ -145,8 +149,6 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
     with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
         path = Path(tmp) / f"tham-dinh-{v.code}.json"
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        from danvan.flows.appraise import appraise as appraise_flow
-
         at = portal_of(request).now()
         try:
             await run_in_threadpool(appraise_flow, str(path), at, actor(v))
@@ -175,8 +177,6 @@ async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) 
     form = await request.form()
     check_csrf(request, v, form.get("csrf"))
     portal = portal_of(request)
-    from danvan.flows.revision import return_for_revision
-
     try:
         await run_in_threadpool(
             lambda: return_for_revision(
@@ -225,8 +225,6 @@ async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response
     form = await request.form()
     check_csrf(request, v, form.get("csrf"))
     portal = portal_of(request)
-    from danvan.flows.compile import compile_reports
-
     await run_in_threadpool(
         lambda: compile_reports(v.year, portal.now(), str(portal.out_dir), v.code, actor=actor(v))
     )
@@ -270,8 +268,6 @@ async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
         raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
     form = await request.form()
     check_csrf(request, v, form.get("csrf"))
-    from danvan.flows.publish import publish as publish_flow
-
     at = portal_of(request).now()
     try:
         await run_in_threadpool(publish_flow, v.year, at, actor(v))

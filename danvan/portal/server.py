@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from danvan.config.settings import Settings, get_settings
+from danvan.portal.app import create_app
 from danvan.portal.security import hide_tokens_in_access_log
 
 
@@ -24,8 +27,6 @@ def server(
 ) -> uvicorn.Server:
     """A uvicorn server for the portal. X-Forwarded-Proto/-For are believed only from the
     configured proxies, so cookies are ``Secure`` exactly when the user's browser used TLS."""
-    from danvan.portal.app import create_app
-
     s = settings or get_settings()
     config = uvicorn.Config(
         create_app(s, now=now, **app_options),
@@ -56,16 +57,12 @@ def running(
     **app_options: Any,
 ) -> Iterator[str]:
     """The portal on a free 127.0.0.1 port in a thread (tests, the benchmark); yields its URL."""
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     srv = server("127.0.0.1", port, settings, now, access_log=False, **app_options)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    import time
-
     deadline = time.monotonic() + 20
     while not srv.started:
         if time.monotonic() > deadline or not thread.is_alive():

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
+from python_calamine import CalamineError, CalamineWorkbook
+
 from danvan.rules.errors import reject
 from danvan.rules.text import normalize_text
 from danvan.rules.xlsx_gate import XlsxLimits, check_xlsx
@@ -41,8 +43,6 @@ def read_xlsx(
 ) -> Workbook:
     """Gate, then read every sheet (or those named in ``only``). Raises :class:`Rejected`."""
     check_xlsx(name, data, limits)
-    from python_calamine import CalamineError, CalamineWorkbook
-
     wanted = {normalize_text(s) for s in only} if only is not None else None
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from danvan.config.settings import get_settings
+
 UNREACHABLE_CODE = "prefect_unreachable"
 
 
@@ -43,8 +45,6 @@ def profile_api_url(env: dict[str, str] | None = None) -> str | None:
 
 def configured_api_url() -> str | None:
     """Where Prefect's API is, by the environment, danvan's settings or the active profile."""
-    from danvan.config.settings import get_settings
-
     return get_settings().prefect_api_url or profile_api_url()
 
 
@@ -63,7 +63,7 @@ _reachable: dict[str, bool] = {}
 def reachable(url: str, timeout: float = 1.5) -> bool:
     """Is the server answering? Asked once per process (a refused port answers at once)."""
     if url not in _reachable:
-        import httpx
+        import httpx  # lazy: httpx (~0.15 s) loads only when a Prefect API is configured
 
         try:
             ok = httpx.get(url.rstrip("/") + "/health", timeout=timeout).status_code == 200
@@ -107,7 +107,7 @@ class PrefectRest:
     """A handful of REST calls to Prefect's API (the subset of its client danvan needs)."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
-        import httpx
+        import httpx  # lazy: httpx (~0.15 s) loads only when a Prefect API is configured
 
         self.url = url.rstrip("/")
         self._http = httpx.Client(base_url=self.url, timeout=timeout)
@@ -123,7 +123,7 @@ class PrefectRest:
         self.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        import httpx
+        import httpx  # lazy: httpx (~0.15 s) loads only when a Prefect API is configured
 
         try:
             response = self._http.request(method, path, **kwargs)

@@ -23,6 +23,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, TypeVar
 
+from danvan.rules.calendar import started_too_late
+from danvan.runtime.api import configured_api_url, reachable, say_unreachable
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -44,8 +47,6 @@ def prefect_enabled() -> bool:
     """
     if os.environ.get(FORCE_ENV, "").lower() not in {"1", "true", "yes"}:
         return False
-    from danvan.runtime.api import configured_api_url, reachable, say_unreachable
-
     url = configured_api_url()
     if url and not reachable(url):
         say_unreachable(url)
@@ -85,6 +86,7 @@ class LazyTask(_Lazy[P, R]):
     """A step of a flow: one I/O action. Runs as a Prefect task run only inside a Prefect flow."""
 
     def _build(self) -> Any:
+        # lazy: Prefect loads only when a flow runs through it
         from prefect import task
 
         return task(self.fn, **self.options)
@@ -100,6 +102,7 @@ class LazyFlow(_Lazy[P, R]):
     """
 
     def _build(self) -> Any:
+        # lazy: Prefect loads only when a flow runs through it
         from prefect import flow
 
         body = self.fn
@@ -149,6 +152,7 @@ def flow(**options: Any) -> Callable[[Callable[P, R]], LazyFlow[P, R]]:
 def log(message: str) -> None:
     """A line in the Prefect run log when under Prefect; silent in-process (the CLI prints)."""
     if _under_prefect.get():
+        # lazy: Prefect loads only when a flow runs through it
         from prefect import get_run_logger
 
         get_run_logger().info(message)
@@ -158,6 +162,7 @@ def scheduled_instant() -> datetime:
     """The instant a scheduled flow run acts at: its scheduled start time (never the clock)."""
     if not _under_prefect.get():
         raise ValueError("'at' is required outside a Prefect flow run")
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.runtime import flow_run
 
     scheduled = flow_run.scheduled_start_time
@@ -173,9 +178,8 @@ def run_started_late(tz: str) -> bool:
     """
     if not _under_prefect.get():
         return False
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.context import FlowRunContext
-
-    from danvan.rules.calendar import started_too_late
 
     ctx = FlowRunContext.get()
     if ctx is None or ctx.flow_run is None:
@@ -183,6 +187,7 @@ def run_started_late(tz: str) -> bool:
     run = ctx.flow_run
     started = run.start_time
     if started is None:
+        # lazy: Prefect loads only when a flow runs through it
         from prefect import get_client
 
         with get_client(sync_client=True) as client:
@@ -198,6 +203,7 @@ def outcome(doc: Any, problem: str | None, state_name: str = "Có lỗi") -> Any
     never a plain Completed."""
     if problem is None or not _under_prefect.get():
         return doc
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.states import Completed
 
     return Completed(name=state_name, message=problem, data=doc)
@@ -206,6 +212,7 @@ def outcome(doc: Any, problem: str | None, state_name: str = "Có lỗi") -> Any
 def artifact_markdown(key: str, markdown: str) -> None:
     """A markdown artifact in the Prefect UI (only under Prefect; keys: lowercase, digits, -)."""
     if _under_prefect.get():
+        # lazy: Prefect loads only when a flow runs through it
         from prefect.artifacts import create_markdown_artifact
 
         create_markdown_artifact(key=key, markdown=markdown)
@@ -214,6 +221,7 @@ def artifact_markdown(key: str, markdown: str) -> None:
 def artifact_table(key: str, rows: list[dict]) -> None:
     """A table artifact in the Prefect UI (only under Prefect)."""
     if _under_prefect.get():
+        # lazy: Prefect loads only when a flow runs through it
         from prefect.artifacts import create_table_artifact
 
         create_table_artifact(key=key, table=rows)
@@ -223,6 +231,7 @@ def current_api_url() -> str | None:
     """The Prefect API this run reports to (for REST calls made from inside a served run)."""
     if not _under_prefect.get():
         return None
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.settings import PREFECT_API_URL
 
     return PREFECT_API_URL.value()
@@ -232,6 +241,7 @@ def decision_instant() -> datetime | None:
     """When this run last changed state (a resumed sign-off: the moment it was answered)."""
     if not _under_prefect.get():
         return None
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.context import FlowRunContext
 
     ctx = FlowRunContext.get()
@@ -248,6 +258,7 @@ def wait_for_input(form: type, key: str) -> Any:
     times out after an hour); on resume the flow runs again from the top and this call returns
     the answer given.
     """
+    # lazy: Prefect loads only when a flow runs through it
     from prefect.flow_runs import suspend_flow_run
 
     return suspend_flow_run(wait_for_input=form, key=key, timeout=None)

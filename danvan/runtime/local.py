@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 
 class LocalServerFailed(Exception):
@@ -41,8 +44,6 @@ class LocalServer:
 
 def start(home: Path, port: int, timeout: float = 90) -> LocalServer:
     """Start the server in the background and wait until it answers."""
-    import httpx
-
     home = home.absolute()
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
@@ -79,8 +80,6 @@ def running(home: Path, port: int) -> Iterator[LocalServer]:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
