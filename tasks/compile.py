@@ -20,7 +20,7 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
-from danvan.notify.messages import default_renderer
+from danvan.notify.messages import Queued, default_renderer
 from danvan.reports.chart import write_chart_png
 from danvan.reports.docx import write_report_docx
 from danvan.reports.outputs import FolderWriter, normalise_zip
@@ -41,7 +41,6 @@ from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.files import safe_join
-from danvan.tasks.outbox import Queued
 from danvan.tasks.revision import load_returns
 
 

@@ -29,8 +29,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -42,26 +41,12 @@ from danvan.models.lease import RunLease, run_alive
 from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify.channels import AppriseNotifier, Notifier, Outcome, Outgoing, redact
+from danvan.notify.messages import Queued
 from danvan.tasks.attachments import file_attachment, workbook_attachments
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")
 UNKNOWN_DIED = "lần gửi bị gián đoạn (tiến trình dừng giữa chừng): chưa rõ đơn vị đã nhận hay chưa"
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A message for one unit, to all its contact URLs (built as data before anything is sent)."""
-
-    unit: str
-    milestone: str
-    kind: str
-    day: date
-    subject: str
-    body: str
-    to: tuple[str, ...]
-    about: tuple[str, ...] = ()
-    attach: str | None = None  # a file path sent along where the channel takes attachments
 
 
 def recipient_key(unit_id: int, url: str) -> str:

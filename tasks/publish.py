@@ -16,11 +16,10 @@ from danvan.models import store
 from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Result
-from danvan.notify.messages import ResultInfo, default_renderer
+from danvan.notify.messages import Queued, ResultInfo, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import reject
 from danvan.rules.ranking import rank_within_compilers
-from danvan.tasks.outbox import Queued
 from danvan.tasks.remind import cycle_info
 from danvan.tasks.signoff import is_approved
 from danvan.tasks.views import unit_results

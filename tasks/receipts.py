@@ -15,10 +15,10 @@ from pathlib import Path
 
 from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading
-from danvan.notify.messages import default_renderer
+from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.tasks.intake import FileResult
-from danvan.tasks.outbox import Queued, dispatch
+from danvan.tasks.outbox import dispatch
 from danvan.tasks.remind import cycle_info
 
 

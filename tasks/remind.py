@@ -10,7 +10,7 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.links import LINK_PLACEHOLDER
-from danvan.notify.messages import CycleInfo, default_renderer
+from danvan.notify.messages import CycleInfo, Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.domain import MILESTONES, ReminderPolicy
 from danvan.rules.recipients import owing
@@ -19,7 +19,7 @@ from danvan.rules.revision import MILESTONE as REVISION
 from danvan.rules.revision import revision_reminders
 from danvan.rules.standing import expected_units
 from danvan.rules.workdays import WorkCalendar
-from danvan.tasks.outbox import Queued, enqueue
+from danvan.tasks.outbox import enqueue
 from danvan.tasks.revision import open_returns
 
 

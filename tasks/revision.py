@@ -16,7 +16,7 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
-from danvan.notify.messages import default_renderer
+from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
@@ -31,7 +31,6 @@ from danvan.rules.revision import (
     revision_standing,
 )
 from danvan.tasks.files import read_input
-from danvan.tasks.outbox import Queued
 
 
 def load_returns(

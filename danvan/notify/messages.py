@@ -42,6 +42,23 @@ MESSAGE_KINDS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class Queued:
+    """A message for one unit, to all its contact URLs, built as data before anything is sent
+    (the outbox stores it; kept here, apart from the channels, so that building messages never
+    loads Apprise)."""
+
+    unit: str
+    milestone: str
+    kind: str
+    day: date
+    subject: str
+    body: str
+    to: tuple[str, ...]
+    about: tuple[str, ...] = ()
+    attach: str | None = None  # a file path sent along where the channel takes attachments
+
+
+@dataclass(frozen=True)
 class CycleInfo:
     """What every message says about the cycle (kỳ đánh giá): from the plan as issued."""
 

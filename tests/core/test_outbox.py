@@ -10,8 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from danvan.notify.channels import Outcome, Outgoing
+from danvan.notify.messages import Queued
 from danvan.rules.timing import parse_instant
-from danvan.tasks.outbox import Queued, deliver_pending
+from danvan.tasks.outbox import deliver_pending
 from tests.helpers.hgi import setup_province
 
 
