@@ -194,16 +194,27 @@ def status(
     from danvan.tasks.nudge import reachability
 
     tell(reachability())
+    what = doc["deliveries"]["unknown"]
+    if what["count"] and fmt is not Format.table:  # the table says it in its own words
+        from danvan.tasks.unknown import CODE
+
+        err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
+            f"{what['resend']} [{CODE}]")  # fmt: skip
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
         cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
         cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
+        unknown: dict[str, list[str]] = {}
+        for f in doc["deliveries"]["failed"]:
+            if f["status"] == "unknown":
+                unknown.setdefault(f["unit"], []).append(f"{f['kind']} {f['day']} → {f['to']}")
         rows = [
-            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"])}
+            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"]),
+             "unknown_messages": " | ".join(unknown.get(u["code"], []))}
             for u in doc["units"]
-        ]
-        print_csv(rows, [*cols, "rules", "warnings"])
+        ]  # fmt: skip
+        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages"])
     else:
         from danvan.cli.tables import print_status
 
