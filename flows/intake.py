@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from danvan.runtime.lazy import flow, log, outcome, task
-from danvan.tasks.intake import FileResult, OnAnswer, record_submissions
+from danvan.tasks.intake import FileResult, record_submissions
 from danvan.tasks.receipts import tell_senders
 
+# ``on_answer`` is spelt out (``tasks.intake.OnAnswer``): under Prefect a flow's annotations are
+# resolved where the lazy wrapper lives (danvan/runtime/lazy.py), which knows ``Callable``.
 record_step = task(name="record-submissions")(record_submissions)
 tell_step = task(name="tell-senders")(tell_senders)
 
@@ -19,7 +22,7 @@ def submit(
     actor: str = "cli",
     expected_unit: str | None = None,
     from_cache: bool = False,
-    on_answer: OnAnswer | None = None,
+    on_answer: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Validate and record every file at ``at``; returns one result per file, in order. The CLI
     and the portal both come here (the portal with its signed-in unit and its cached tree).
@@ -35,7 +38,7 @@ def submit(
 
 
 @task(name="take-inbox")
-def _take(inbox: str, at: datetime, on_answer: OnAnswer | None = None) -> dict:
+def _take(inbox: str, at: datetime, on_answer: Callable[[dict], None] | None = None) -> dict:
     from pathlib import Path
 
     from danvan.tasks.inbox import take_inbox
@@ -46,7 +49,7 @@ def _take(inbox: str, at: datetime, on_answer: OnAnswer | None = None) -> dict:
 
 
 @flow(name="submit-inbox", flow_run_name="submit-inbox")
-def submit_inbox(inbox: str, at: datetime, on_answer: OnAnswer | None = None) -> dict:
+def submit_inbox(inbox: str, at: datetime, on_answer: Callable[[dict], None] | None = None) -> dict:
     """Take every new file of a folder, file each under accepted/ or rejected/, tell the unit;
     ``on_answer`` as for :func:`submit`."""
     doc = _take(inbox, at, on_answer)
