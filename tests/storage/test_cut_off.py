@@ -72,7 +72,7 @@ def _cut_midway(cluster: Cluster, argv: list[str], workdir: Path) -> tuple[int, 
     lines: list[str] = []
     for line in proc.stdout:  # the answers as the process prints them, batch still running
         lines.append(line)
-        if sum("ĐÃ NHẬN" in x for x in lines) >= ANSWERS_BEFORE_STOP:
+        if len(_answered(lines)) >= ANSWERS_BEFORE_STOP:
             cluster.stop("fast")
             break
     rest, stderr = proc.communicate(timeout=120)
@@ -81,8 +81,16 @@ def _cut_midway(cluster: Cluster, argv: list[str], workdir: Path) -> tuple[int, 
 
 
 def _answered(lines: list[str]) -> list[str]:
-    found = [re.match(r"(\S+): ĐÃ NHẬN ", line) for line in lines]
-    return [Path(m.group(1)).name for m in found if m]
+    """The files answered "accepted", from text lines or JSON lines (``--format jsonl``)."""
+    found = []
+    for line in lines:
+        if line.startswith("{"):
+            doc = json.loads(line)
+            if doc.get("accepted"):
+                found.append(Path(doc["file"]).name)
+        elif m := re.match(r"(\S+): ĐÃ NHẬN ", line):
+            found.append(Path(m.group(1)).name)
+    return found
 
 
 def _not_reached(stderr: str) -> list[str]:
@@ -112,14 +120,20 @@ def _check(answered: list[str], left: list[str], names: list[str]) -> dict[str, 
     return cluster_recorded
 
 
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
 def test_a_batch_cut_off_has_answered_every_file_it_recorded(
-    cluster: Cluster, tmp_path: Path, cli
+    cluster: Cluster, tmp_path: Path, cli, fmt: str
 ) -> None:  # type: ignore[no-untyped-def]
     paths = _batch(tmp_path / "lo")
-    code, out, stderr = _cut_midway(cluster, ["submit", *map(str, paths), "--at", AT], tmp_path)
+    argv = ["submit", *map(str, paths), "--at", AT, "--format", fmt]
+    code, out, stderr = _cut_midway(cluster, argv, tmp_path)
     assert code == 1
     assert "[db_unavailable]" in stderr and "Traceback" not in stderr
     answered, left = _answered(out), _not_reached(stderr)
+    if fmt == "jsonl":  # every line JSON; the last one names what was not reached, and why
+        last = json.loads(out[-1])
+        assert [Path(n).name for n in last["not_reached"]] == left
+        assert last["error"]["code"] == "db_unavailable"
     cluster.start()
     names = [p.name for p in paths]
     _check(answered, left, names)
