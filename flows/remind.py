@@ -16,12 +16,13 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
-from danvan.tasks.outbox import deliver_pending
+from danvan.tasks.outbox import deliver
 from danvan.tasks.progress import progress
 from danvan.tasks.remind import cycle_zone, plan_day, queue_day, record_skipped_day
+from danvan.tasks.unknown import unknown_line
 
 plan_day_step = task(name="plan-reminders")(plan_day)
-deliver_step = task(name="deliver-messages")(deliver_pending)
+deliver_step = task(name="deliver-messages")(deliver)
 
 
 skipped_step = task(name="record-skipped-day")(record_skipped_day)
@@ -61,11 +62,24 @@ def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict
         doc["sent"] = []
         return doc
     new = enqueue_step(plan, at)
-    doc["sent"] = deliver_step(plan.cycle_id, at, None, plan.settled)
+    delivered = deliver_step(plan.cycle_id, at, None, plan.settled)
+    doc["sent"], doc["unknown"] = delivered.sent, delivered.unknown
     failed = [s for s in doc["sent"] if not s["ok"]]
     log(f"{new} new messages queued; {len(doc['sent'])} delivered or attempted")
     for s in failed:
         log(f"failed: {s['unit']} {s['kind']} ({'; '.join(s.get('errors', []))})")
     progress_step(year, at)
     all_failed = bool(doc["sent"]) and len(failed) == len(doc["sent"])
-    return outcome(doc, f"{len(failed)} tin gửi lỗi" if all_failed else None, "Gửi lỗi")
+    if all_failed:
+        return outcome(doc, f"{len(failed)} tin gửi lỗi", "Gửi lỗi")
+    return unknown_outcome(doc, year, delivered.unknown)
+
+
+def unknown_outcome(doc: dict, year: int, unknown: int) -> dict:
+    """A run that left messages ``unknown`` says so: in its log, and under Prefect in its state
+    (``Chưa rõ đã gửi``), where the operators watching the runs see it."""
+    if not unknown:
+        return doc
+    line = unknown_line(year, unknown)
+    log(line)
+    return outcome(doc, line, "Chưa rõ đã gửi")

@@ -7,7 +7,11 @@ lock is moved back into the inbox by the next run. A file recorded just before a
 round again and is recognised by its sha256 (no second version).
 
 After intake the file goes to ``accepted/`` or ``rejected/`` with a ``.txt`` of the answer in
-Vietnamese beside it, and the unit is told through its contacts (the outbox).
+Vietnamese beside it, each file as soon as it is settled, and the unit is told through its
+contacts (the outbox). A run cut off by the database going away has filed every file it
+recorded; the file in hand goes back into the inbox and the run raises
+:class:`~danvan.tasks.intake.CutOff` naming the files it did not reach, still in the inbox for
+the next run.
 
 Only submission files are taken (``.xlsx``, ``.yaml``, ``.yml``, ``.json``); other files
 (reports, evidence) stay where they are for the submissions that name them. Office lock
@@ -27,7 +31,8 @@ from datetime import datetime
 from pathlib import Path
 
 from danvan.rules.errors import reject
-from danvan.tasks.intake import CycleContexts, FileResult, record_one
+from danvan.tasks.guard import PASS_THROUGH
+from danvan.tasks.intake import CutOff, CycleContexts, FileResult, OnAnswer, record_one
 from danvan.tasks.receipts import answer_text
 
 SUBMISSION_EXTS = (".xlsx", ".yaml", ".yml", ".json")
@@ -42,8 +47,11 @@ class InboxRun:
     recovered: list[str]
 
 
-def take_inbox(inbox: Path, at: datetime, actor: str = "inbox") -> InboxRun:
-    """Claim, record and file away every new submission file of ``inbox``."""
+def take_inbox(
+    inbox: Path, at: datetime, actor: str = "inbox", on_answer: OnAnswer | None = None
+) -> InboxRun:
+    """Claim, record and file away every new submission file of ``inbox``; ``on_answer`` is told
+    each file's answer as soon as its ``.txt`` is written."""
     if not inbox.is_dir():
         raise reject("inbox_missing", "--inbox", f"Không có thư mục “{inbox}”.")
     for sub in (PROCESSING, ACCEPTED, REJECTED):
@@ -52,19 +60,36 @@ def take_inbox(inbox: Path, at: datetime, actor: str = "inbox") -> InboxRun:
     results: list[FileResult] = []
     contexts = CycleContexts()
     with _run_folder(inbox) as mine:
-        for path in sorted(inbox.iterdir()):
-            if not _is_candidate(path):
-                continue
+        candidates = [p for p in sorted(inbox.iterdir()) if _is_candidate(p)]
+        for i, path in enumerate(candidates):
             claimed = mine / path.name
             try:
                 os.rename(path, claimed)  # atomic: exactly one run wins a file
             except FileNotFoundError:
                 continue  # another run took it
-            result = record_one(str(claimed), at, actor, contexts, base_dir=str(inbox))
+            try:
+                result = record_one(str(claimed), at, actor, contexts, base_dir=str(inbox))
+            except PASS_THROUGH as exc:  # the database went away: nothing more can be answered
+                back = _free_name(inbox, path.name)
+                os.rename(claimed, back)  # not recorded: back into the inbox for the next run
+                raise CutOff(exc, [back.name, *_still_there(candidates[i + 1 :])]) from exc
             result.file = path.name
-            _file_away(inbox, claimed, result, at)
+            unfiled: OSError | None = None
+            try:
+                _file_away(inbox, claimed, result, at)
+            except OSError as exc:  # recorded, but no room for its answer: the next run files it
+                unfiled = exc
             results.append(result)
+            if on_answer is not None:
+                on_answer(result.to_dict())
+            if unfiled is not None:
+                raise CutOff(unfiled, _still_there(candidates[i + 1 :])) from unfiled
     return InboxRun(results=results, recovered=recovered)
+
+
+def _still_there(paths: list[Path]) -> list[str]:
+    """The names of those files still in the inbox (not taken by another run meanwhile)."""
+    return [p.name for p in paths if p.exists()]
 
 
 def _is_candidate(path: Path) -> bool:

@@ -8,6 +8,7 @@ Sending the very same file again is recognised and records no new version, so a 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,26 @@ class FileResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: Told each file's answer (``FileResult.to_dict()``) as soon as the file is settled.
+OnAnswer = Callable[[dict], None]
+
+
+class CutOff(Exception):
+    """A batch stopped midway by a failure that is not about a file (the database went away, the
+    disk is full): every file answered before it stands, its answer already handed to the
+    caller's ``on_answer``; ``not_reached`` names, in order, the files that got no answer.
+
+    Sending those again is safe: a file recorded after all (its transaction committed just as
+    the connection dropped) is answered "received before" (version N), never a second version.
+    """
+
+    def __init__(self, cause: BaseException, not_reached: Sequence[str]) -> None:
+        # No text of the cause: it may carry a statement's data (see ``tasks.guard``).
+        super().__init__(f"{type(cause).__name__}: {len(not_reached)} files not reached")
+        self.cause = cause
+        self.not_reached = list(not_reached)
 
 
 class CycleContexts:
@@ -341,14 +362,25 @@ def record_submissions(
     actor: str = "cli",
     expected_unit: str | None = None,
     from_cache: bool = False,
+    on_answer: OnAnswer | None = None,
 ) -> list[dict]:
     """One batched step for all files (coarse on purpose: one Prefect task, not one per file).
 
     ``expected_unit``: the unit known to be sending (the portal's signed-in unit).
     ``from_cache``: take the cycle from the long-lived cache of the tree (the portal, whose
     process lives across uploads) instead of loading it for this batch.
+    ``on_answer``: told each file's answer as soon as it is recorded or rejected, so that a batch
+    cut off midway has answered every file it recorded; the cut-off itself raises
+    :class:`CutOff` naming the files not reached.
     """
     contexts = CachedContexts() if from_cache else CycleContexts()
-    return [
-        record_one(p, at, actor, contexts, expected_unit=expected_unit).to_dict() for p in paths
-    ]
+    answers: list[dict] = []
+    for i, path in enumerate(paths):
+        try:
+            answer = record_one(path, at, actor, contexts, expected_unit=expected_unit).to_dict()
+        except PASS_THROUGH as exc:  # the database, not the file: no later file can be answered
+            raise CutOff(exc, paths[i:]) from exc
+        answers.append(answer)
+        if on_answer is not None:
+            on_answer(answer)
+    return answers

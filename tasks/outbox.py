@@ -14,7 +14,10 @@ What a message's state means, and why nothing is sent twice:
   next run (Apprise retries inside the run too).
 - ``unknown``: it may have arrived. A read timeout (the request went out, no answer came) or a
   run that died while the chunk was on the wire. Retrying could deliver it twice, so it is never
-  sent again automatically; ``status`` lists it for an official to check with the unit.
+  sent again automatically; ``status`` lists it for an official to check with the unit, a run
+  that leaves some says so (``tasks.unknown``), and ``danvan resend`` (:func:`requeue_unknown`,
+  then :func:`deliver` of just those rows) sends it again once the official has checked: each
+  exactly once, through the same claims as every other run.
 - ``sending``: claimed by a run that is still alive. Each run holds a lease while it delivers
   (``RunLease``: a PostgreSQL session advisory lock, or an ``flock`` on a file beside the SQLite
   database). The operating system or the server drops the lease when the process dies, however
@@ -29,24 +32,30 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.db import get_engine, transaction
+from danvan.models.context import load_context
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify.channels import AppriseNotifier, Notifier, Outcome, Outgoing, redact
 from danvan.notify.messages import Queued
+from danvan.rules.errors import reject
 from danvan.tasks.attachments import file_attachment, workbook_attachments
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")
 UNKNOWN_DIED = "lần gửi bị gián đoạn (tiến trình dừng giữa chừng): chưa rõ đơn vị đã nhận hay chưa"
+#: The kinds of message, as ``resend --kind`` takes them (``receipt``: every ``receipt-…``).
+KINDS = ("announcement", "before", "due", "overdue", "escalation", "digest", "returned",
+         "revision", "receipt", "compiled", "result")  # fmt: skip
 
 
 def recipient_key(unit_id: int, url: str) -> str:
@@ -134,8 +143,16 @@ def _cancel_settled(
         )
 
 
-def _claim(session: Session, cycle_id: int, token: str, after: int, limit: int) -> list[Delivery]:
-    """Take the next ``limit`` rows to send (ids above ``after``) for this run."""
+def _claim(
+    session: Session,
+    cycle_id: int,
+    token: str,
+    after: int,
+    limit: int,
+    only: Sequence[int] | None = None,
+) -> tuple[list[Delivery], int | None]:
+    """Take the next ``limit`` rows to send (ids above ``after``; with ``only``, among those ids)
+    for this run. Returns them and the last id looked at (None: nothing left to look at)."""
     stmt = (
         select(Delivery)
         .where(
@@ -146,6 +163,12 @@ def _claim(session: Session, cycle_id: int, token: str, after: int, limit: int) 
         .order_by(col(Delivery.id))
         .limit(limit)
     )
+    window: list[int] = []
+    if only is not None:  # the next ids of the list, whatever became of them meanwhile
+        window = [i for i in only if i > after][:limit]
+        if not window:
+            return [], None
+        stmt = stmt.where(col(Delivery.id).in_(window))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.exec(stmt).all())
@@ -155,7 +178,9 @@ def _claim(session: Session, cycle_id: int, token: str, after: int, limit: int) 
             .where(col(Delivery.id).in_([r.id for r in rows]))
             .values(status="sending", claimed_by=token)
         )
-    return rows
+    ids = [r.id for r in rows if r.id is not None]
+    last = max(window) if window else max(ids, default=None)
+    return rows, last
 
 
 def _record(session: Session, rows: Sequence[Delivery], by_id: dict, at: datetime) -> None:
@@ -195,6 +220,15 @@ def _record(session: Session, rows: Sequence[Delivery], by_id: dict, at: datetim
     )
 
 
+@dataclass
+class Delivered:
+    """What a delivering run did: one entry per message it sent or tried (``sent``), and how many
+    messages it left ``unknown`` — timed out, or found in the hands of a run that died."""
+
+    sent: list[dict]
+    unknown: int = 0
+
+
 def deliver_pending(
     cycle_id: int,
     at: datetime,
@@ -205,6 +239,18 @@ def deliver_pending(
 
     Returns one entry per message (unit, milestone, kind, day) with its redacted URLs and ``ok``.
     """
+    return deliver(cycle_id, at, notifier, settled).sent
+
+
+def deliver(
+    cycle_id: int,
+    at: datetime,
+    notifier: Notifier | None = None,
+    settled: Iterable[tuple[str, str]] = (),
+    only: Sequence[int] | None = None,
+) -> Delivered:
+    """:func:`deliver_pending`, also counting what the run left ``unknown``; ``only``: send just
+    these rows (those ``resend`` queued again), not everything pending."""
     engine = get_engine()
     settings = get_settings()
     notifier = notifier or default_notifier()
@@ -212,19 +258,22 @@ def deliver_pending(
     stop_at = time.monotonic() + settings.notify_budget_seconds
     done: list[Delivery] = []
     by_id: dict = {}
+    ids = sorted(only) if only is not None else None
     with RunLease(engine) as lease:
         with transaction(engine) as session:
-            settle_dead_claims(session, cycle_id, at)
+            orphans = settle_dead_claims(session, cycle_id, at)
             codes = store.load_org(session=session).codes_by_id
             _cancel_settled(session, cycle_id, set(settled), codes)
         after = 0
         while time.monotonic() < stop_at:
             with transaction(engine) as session:
-                rows = _claim(session, cycle_id, lease.token, after, chunk)
+                rows, last = _claim(session, cycle_id, lease.token, after, chunk, ids)
                 links = _portal_links(session, cycle_id, rows, at)
-            if not rows:
+            if last is None:
                 break
-            after = max(r.id for r in rows if r.id is not None)
+            after = last
+            if not rows:  # those ids were taken or settled by another run meanwhile
+                continue
             files = workbook_attachments(cycle_id, rows)
             outcomes = notifier.send(
                 [
@@ -243,7 +292,8 @@ def deliver_pending(
                 _record(session, rows, chunk_by_id, at)
             done += rows
             by_id.update(chunk_by_id)
-    return _entries(done, by_id, codes)
+    unknown = orphans + sum(1 for r in done if by_id[r.id].unknown)
+    return Delivered(_entries(done, by_id, codes), unknown)
 
 
 def _portal_links(
@@ -279,10 +329,21 @@ def dispatch(
     notifier: Notifier | None = None,
 ) -> list[dict]:
     """Queue ``items`` (once each) and deliver everything pending or failed for the cycle."""
+    return dispatch_counted(cycle_id, items, at, settled, notifier).sent
+
+
+def dispatch_counted(
+    cycle_id: int,
+    items: Sequence[Queued],
+    at: datetime,
+    settled: Iterable[tuple[str, str]] = (),
+    notifier: Notifier | None = None,
+) -> Delivered:
+    """:func:`dispatch`, also counting what the run left ``unknown``."""
     with transaction(get_engine()) as session:
         ids = store.load_org(session=session).ids
         enqueue(session=session, cycle_id=cycle_id, ids=ids, items=items, at=at)
-    return deliver_pending(cycle_id, at, notifier, settled)
+    return deliver(cycle_id, at, notifier, settled)
 
 
 def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> list[dict]:
@@ -307,3 +368,80 @@ def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> li
             entry["ok"] = False
             entry["errors"].append(f"{row.url_redacted}: {by_id[row.id].error}")
     return list(grouped.values())
+
+
+@dataclass
+class Requeued:
+    """The ``unknown`` messages an official asked to send again, now ``pending``."""
+
+    cycle_id: int
+    ids: list[int]
+    messages: list[dict]  # unit, milestone, kind, day, to (redacted), as audited
+
+
+def requeue_unknown(
+    year: int,
+    at: datetime,
+    unit: str | None = None,
+    kind: str | None = None,
+    actor: str = "cli",
+) -> Requeued:
+    """Put the cycle's ``unknown`` messages (of ``unit``, of ``kind``) back in the queue, once an
+    official has checked that they did not arrive; audited.
+
+    Atomic: two ``resend`` at once queue each message once (the second finds them no longer
+    ``unknown``), and a run sending meanwhile cannot see them half-way.
+    """
+    if kind is not None and kind not in KINDS:
+        raise reject("unknown_kind", "--kind",
+                     f"Không có loại tin “{kind[:40]}”; một trong: {', '.join(KINDS)}.")  # fmt: skip
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        cycle_id = ctx.cycle.id
+        assert cycle_id is not None
+        stmt = select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.status == "unknown")
+        if unit is not None:
+            if unit not in ctx.province_units:
+                raise reject(
+                    "unknown_unit", "--unit", f"Không có đơn vị mã “{unit}” trong kỳ {year}."
+                )
+            stmt = stmt.where(Delivery.unit_id == ctx.org.ids[unit])
+        if kind == "receipt":
+            stmt = stmt.where(col(Delivery.kind).startswith("receipt-"))
+        elif kind is not None:
+            stmt = stmt.where(Delivery.kind == kind)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()  # a second resend waits, then finds them pending
+        rows = list(session.exec(stmt.order_by(col(Delivery.id))).all())
+        ids = [r.id for r in rows if r.id is not None]
+        codes = ctx.org.codes_by_id
+        messages = [
+            {"unit": codes.get(r.unit_id), "milestone": r.milestone, "kind": r.kind,
+             "day": r.day.isoformat(), "to": r.url_redacted}
+            for r in rows
+        ]  # fmt: skip
+        if ids:
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids), Delivery.status == "unknown")
+                .values(status="pending", claimed_by=None)
+            )
+            store.audit(
+                session=session, at=at, actor=actor, action="resend", entity="delivery",
+                key=f"{ctx.province}/{year}", unit=unit, kind=kind, messages=messages,
+            )  # fmt: skip
+    return Requeued(cycle_id, ids, messages)
+
+
+def delivery_states(cycle_id: int, ids: Sequence[int]) -> dict[str, int]:
+    """How many of these rows are in each state now (after a ``resend``: sent, failed, unknown
+    again, cancelled because the unit has since done what they were about, or still pending)."""
+    if not ids:
+        return {}
+    with reading(get_engine()) as session:
+        rows = session.exec(
+            select(Delivery.status, func.count())
+            .where(Delivery.cycle_id == cycle_id, col(Delivery.id).in_(list(ids)))
+            .group_by(Delivery.status)
+        ).all()
+    return {status: n for status, n in rows}

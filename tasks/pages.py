@@ -17,7 +17,7 @@ from danvan.models.tables import Adjustment, Result, StoredFile, Submission
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.org import subtree
-from danvan.tasks.views import unit_results
+from danvan.tasks.views import deliveries, unit_results
 
 STATUS_LABELS = {
     "on_time": "Đúng hạn",
@@ -89,6 +89,10 @@ class CompilerView:
     page: int = 1
     pages: int = 1
     rows: int = 0  # rows matching the filter, on every page
+    #: The province's page: messages whose delivery is unknown, and what to do about them.
+    unknown: list[dict] = field(default_factory=list)
+    what_to_do: str | None = None
+    resend: str | None = None
 
 
 def local_text(instant: datetime | None, tz: str) -> str:
@@ -180,6 +184,11 @@ def compiler_view(
     results = sorted(results, key=_sort_key(sort if sort in SORTS else "code"))
     pages = max(1, -(-len(results) // rows_per_page))
     page = min(max(page, 1), pages)
+    outbox: dict = {}
+    if code == ctx.province:
+        assert ctx.cycle.id is not None
+        outbox = deliveries(session, ctx.cycle.id, year)
+    in_doubt = [f for f in outbox.get("failed", []) if f["status"] == "unknown"]
     return CompilerView(
         year=year,
         title=ctx.cycle.title,
@@ -196,6 +205,9 @@ def compiler_view(
         page=page,
         pages=pages,
         rows=len(results),
+        unknown=in_doubt,
+        what_to_do=outbox["unknown"]["what_to_do"] if in_doubt else None,
+        resend=outbox["unknown"]["resend"] if in_doubt else None,
     )
 
 

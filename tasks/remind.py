@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from sqlmodel import Session
+
 from danvan.config.settings import get_settings
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
@@ -70,28 +72,57 @@ def cycle_info(ctx: CycleContext) -> CycleInfo:
     )
 
 
+@dataclass
+class Done:
+    """Who has done what at T: the units that submitted, the compilers that compiled, the units
+    returned for revision (and not yet revised)."""
+
+    submitted: set[str]
+    compiled: set[str]
+    returned: dict
+
+    def settled(self) -> list[tuple[str, str]]:
+        """(unit, milestone) pairs done with: a unit's own reminders about them are moot."""
+        pairs = [(c, "self_assessment") for c in sorted(self.submitted)]
+        pairs += [(c, "district_compilation") for c in sorted(self.compiled)]
+        return pairs + [(c, REVISION) for c in sorted(self.submitted - self.returned.keys())]
+
+
+def _done(ctx: CycleContext, session: Session, at: datetime) -> Done:
+    assert ctx.cycle.id is not None
+    codes = ctx.org.codes_by_id
+    latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
+    compiled_ids = versions.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
+    return Done(
+        submitted={codes[u] for u in latest},
+        compiled={codes[u] for u in compiled_ids},
+        returned=open_returns(ctx, session, until=at),
+    )
+
+
+def settled_at(year: int, at: datetime) -> list[tuple[str, str]]:
+    """The (unit, milestone) pairs done with at ``at`` (``resend`` drops a requeued reminder a
+    unit no longer needs, as ``remind`` does)."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        return _done(ctx, session, at).settled()
+
+
 def plan_day(year: int, at: datetime) -> DayPlan:
     """The reminders due on T's local date, rendered; empty before ``send_at``."""
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         assert ctx.cycle.id is not None
-        codes = ctx.org.codes_by_id
-        latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
-        submitted = {codes[u] for u in latest}
-        compiled_ids = versions.compiled_compilers(session=session, cycle_id=ctx.cycle.id, until=at)
-        compiled = {codes[u] for u in compiled_ids}
-        returned = open_returns(ctx, session, until=at)
+        done = _done(ctx, session, at)
+    submitted, compiled, returned = done.submitted, done.compiled, done.returned
     local = timing.to_local(at, ctx.tz)
     policy = policy_of(ctx)
-    settled = [(c, "self_assessment") for c in sorted(submitted)]
-    settled += [(c, "district_compilation") for c in sorted(compiled)]
-    settled += [(c, REVISION) for c in sorted(submitted - returned.keys())]
     plan = DayPlan(
         ctx.cycle.id,
         local.date(),
         sending_open(policy, local.time()),
         local.isoformat(),
-        settled=settled,
+        settled=done.settled(),
     )
     if not plan.open:
         return plan

@@ -15,6 +15,7 @@ from danvan.rules.errors import reject
 from danvan.rules.org import subtree
 from danvan.rules.ranking import with_quota
 from danvan.tasks.revision import load_returns
+from danvan.tasks.unknown import WHAT_TO_DO, resend_command
 
 
 def unit_results(
@@ -156,9 +157,22 @@ def cycle_status(session: Session, *, year: int, at: datetime, under: str | None
         "units": [result_json(r, ctx.tz) for r in results],
         "compilers": standing.progress_by_compiler(results),
         "published": ctx.published,
-        "deliveries": {
-            "counts": delivery_counts(session, ctx.cycle.id),
-            "failed": delivery_problems(session, ctx.cycle.id),
+        "deliveries": deliveries(session, ctx.cycle.id, ctx.cycle.year),
+    }
+
+
+def deliveries(session: Session, cycle_id: int, year: int) -> dict:
+    """The outbox as ``status`` shows it: counts by state, the messages that failed or whose fate
+    is unknown, and for those what an official does (check with the unit, then resend)."""
+    problems = delivery_problems(session, cycle_id)
+    unknown = [p for p in problems if p["status"] == "unknown"]
+    return {
+        "counts": delivery_counts(session, cycle_id),
+        "failed": problems,
+        "unknown": {
+            "count": len(unknown),
+            "what_to_do": WHAT_TO_DO if unknown else None,
+            "resend": resend_command(year) if unknown else None,
         },
     }
 

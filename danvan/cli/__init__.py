@@ -30,7 +30,7 @@ from danvan.cli.common import (
 vi.install()
 
 #: Commands in the order of the cycle (SPEC §1, §4); others follow in the order they were added.
-CYCLE_ORDER = ("init", "org", "plan", "template", "submit", "status", "remind", "return",
+CYCLE_ORDER = ("init", "org", "plan", "template", "submit", "status", "remind", "resend", "return",
                "export", "appraise", "compile", "approve", "publish", "reopen", "portal",
                "demo", "serve", "bench")  # fmt: skip
 

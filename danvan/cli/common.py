@@ -110,6 +110,12 @@ def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def print_json_line(doc: Any) -> None:
+    """One JSON document on one line, flushed at once (JSON Lines: a reader gets it now)."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -178,15 +184,25 @@ def handles_rejections(fn: F) -> F:
         ) as exc:  # never a traceback; the text may carry data (see describe_failure)
             if os.environ.get("DANVAN_TRACEBACKS"):  # a developer chasing a bug asks for it
                 raise
-            # lazy: the database layer loads only when a command fails, not on every start-up
-            from danvan.models.db import describe_failure, redacted_context
-
-            message, code = describe_failure(exc)
-            _LOG.error("%s: %s", code, redacted_context(exc))
-            err(f"{message} [{code}]")
+            say_failure(exc)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def say_failure(exc: BaseException) -> tuple[str, str]:
+    """A failure no rule answered (the database, the disk, a bug) as one Vietnamese line with its
+    code on stderr; the log gets the code and a redacted context. Returns (message, code)."""
+    # lazy: the database layer loads only when a command fails, not on every start-up
+    from danvan.models.db import describe_failure, redacted_context
+    from danvan.tasks.intake import CutOff
+
+    if isinstance(exc, CutOff):  # a batch cut off: what cut it off is the failure to name
+        exc = exc.cause
+    message, code = describe_failure(exc)
+    _LOG.error("%s: %s", code, redacted_context(exc))
+    err(f"{message} [{code}]")
+    return message, code
 
 
 _LOG = logging.getLogger("danvan.cli")

@@ -45,10 +45,83 @@ def remind(
         after_step("remind", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
-        return
-    from danvan.cli.tables import print_reminders
+    else:
+        from danvan.cli.tables import print_reminders
 
-    print_reminders(doc)
+        print_reminders(doc)
+    tell_unknown(cycle, doc)
+
+
+def tell_unknown(cycle: int, doc: dict) -> None:
+    """A run that left messages ``unknown`` says so on stderr, with the command that resends."""
+    if doc.get("unknown"):
+        from danvan.tasks.unknown import unknown_line
+
+        err(unknown_line(cycle, doc["unknown"]))
+
+
+@app.command()
+@handles_rejections
+def resend(
+    cycle: Cycle,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="Chỉ tin gửi đơn vị này.", callback=check_code_option),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Chỉ loại tin này: before, due, overdue, escalation, digest, announcement, "
+            "returned, revision, receipt, compiled, result.",
+        ),
+    ] = None,
+    at: At = None,
+    fmt: Fmt = JsonOrText.text,
+) -> None:
+    """Gửi lại các tin "chưa rõ đã đến hay chưa", sau khi đã hỏi đơn vị nhận.
+
+    Tin không có trả lời trong thời gian chờ (DANVAN_NOTIFY_TIMEOUT_SECONDS) hoặc đang gửi khi
+    lượt chạy bị dừng có thể đã đến nơi, nên không bao giờ tự gửi lại; 'danvan status' liệt kê
+    chúng. Lệnh này đưa các tin đó (của --unit, loại --kind) vào hàng đợi và gửi mỗi tin đúng
+    một lần, có ghi nhật ký. Tin nhắc hạn mà đơn vị không còn cần (đã nộp) thì bỏ, không gửi.
+
+    Ví dụ: danvan resend --cycle 2024 --unit QNG.BSN.X07 --kind due --at 2024-11-10T15:00
+    """
+    from danvan.flows.resend import resend as resend_flow
+
+    doc = resend_flow(cycle, parse_at(at), unit, kind)
+    if fmt is JsonOrText.json:
+        print_json(doc)
+    else:
+        _print_resent(cycle, doc)
+    tell_unknown(cycle, doc)
+
+
+def _print_resent(cycle: int, doc: dict) -> None:
+    if not doc["requeued"]:
+        typer.echo(f"Kỳ {cycle}: không có tin nào ở trạng thái chưa rõ (phù hợp điều kiện).")
+        return
+    states = doc["states"]
+    typer.echo(
+        f"Kỳ {cycle}: gửi lại {len(doc['requeued'])} tin chưa rõ: {states.get('sent', 0)} đã gửi, "
+        f"{states.get('failed', 0)} lỗi (sẽ gửi lại ở lần nhắc sau), "
+        f"{states.get('unknown', 0)} vẫn chưa rõ."
+    )
+    if states.get("cancelled"):
+        typer.echo(f"  {states['cancelled']} tin nhắc không gửi: đơn vị đã làm việc được nhắc.")
+    if states.get("pending"):
+        typer.echo(f"  {states['pending']} tin chưa kịp gửi: lần nhắc sau sẽ gửi.")
+    from danvan.cli.tables import KIND_LABELS
+
+    for s in doc["sent"]:
+        mark = "✓" if s["ok"] else "✗"
+        kind = KIND_LABELS.get(s["kind"], s["kind"])
+        typer.echo(
+            f"  {mark} {s['unit']} · {s['milestone']} · {kind} {s['day']} → {', '.join(s['to'])}"
+        )
+        for e in s.get("errors", []):
+            err(f"      {e}")
 
 
 @app.command()
@@ -123,13 +196,15 @@ def publish(
     after_step("publish", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)
-        return
-    state = "Đã công bố" if doc["published"] else "Đã công bố trước đó (không đổi)"
-    typer.echo(f"{state} kết quả kỳ {cycle}: {len(doc['results'])} đơn vị.")
-    failed = [s for s in doc["sent"] if not s["ok"]]
-    typer.echo(
-        f"Thông báo kết quả: {len(doc['sent']) - len(failed)} đã gửi, {len(failed)} lỗi (sẽ gửi lại)."
-    )
+    else:
+        state = "Đã công bố" if doc["published"] else "Đã công bố trước đó (không đổi)"
+        typer.echo(f"{state} kết quả kỳ {cycle}: {len(doc['results'])} đơn vị.")
+        failed = [s for s in doc["sent"] if not s["ok"]]
+        typer.echo(
+            f"Thông báo kết quả: {len(doc['sent']) - len(failed)} đã gửi, {len(failed)} lỗi "
+            "(sẽ gửi lại)."
+        )
+    tell_unknown(cycle, doc)
 
 
 @app.command("return")

@@ -6,8 +6,9 @@ files as sent). Each command translates its options and calls the core; nothing 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -22,9 +23,20 @@ from danvan.cli.common import (
     parse_at,
     print_csv,
     print_json,
+    print_json_line,
+    say_failure,
     tell,
 )
 from danvan.rules.labels import describe_field
+
+if TYPE_CHECKING:
+    from danvan.tasks.intake import CutOff
+
+
+class SubmitFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
 
 
 @app.command()
@@ -39,41 +51,96 @@ def submit(
         typer.Option("--inbox", help="Nhận mọi tệp mới của thư mục này (accepted/, rejected/)."),
     ] = None,
     at: At = None,
-    fmt: Fmt = JsonOrText.text,
+    fmt: Annotated[
+        SubmitFormat,
+        typer.Option(
+            "--format",
+            help="text: mỗi tệp một câu trả lời ngay khi xử lý xong; json: một tài liệu JSON khi "
+            "xong cả lô; jsonl: mỗi tệp một dòng JSON ngay khi xử lý xong.",
+        ),
+    ] = SubmitFormat.text,
 ) -> None:
     """Nhận báo cáo tự đánh giá; từng tệp riêng: đã nhận (phiên bản, đúng hạn/trễ) hoặc bị từ chối.
 
-    Mã thoát 1 khi có tệp bị từ chối (các tệp khác vẫn được ghi nhận); mỗi tệp bị từ chối được
-    nêu đủ mọi lỗi cùng lúc. Với --inbox DIR: nhận mọi tệp mới của DIR, chuyển vào
-    DIR/accepted/ hoặc DIR/rejected/ kèm tệp .txt ghi câu trả lời, báo cho đơn vị qua địa chỉ
-    liên hệ; chạy lại hay chạy song song đều an toàn.
+    Mỗi tệp được trả lời ngay khi đã ghi nhận hoặc bị từ chối. Mã thoát 1 khi có tệp bị từ chối
+    (các tệp khác vẫn được ghi nhận); mỗi tệp bị từ chối được nêu đủ mọi lỗi cùng lúc. Lô tệp bị
+    dừng giữa chừng (mất kết nối cơ sở dữ liệu): các tệp đã ghi nhận đều đã có câu trả lời, cuối
+    cùng là danh sách tệp chưa xử lý [not_reached], mã thoát 1; gửi lại các tệp đó là an toàn.
+    Với --inbox DIR: nhận mọi tệp mới của DIR, chuyển vào DIR/accepted/ hoặc DIR/rejected/ kèm
+    tệp .txt ghi câu trả lời, báo cho đơn vị qua địa chỉ liên hệ; chạy lại hay chạy song song
+    đều an toàn.
 
     Ví dụ: danvan submit x07.xlsx x08.yaml --at 2024-11-09T15:00
     """
     from danvan.flows.intake import submit as submit_flow
     from danvan.flows.intake import submit_inbox
+    from danvan.tasks.intake import CutOff
 
     if bool(files) == bool(inbox):
         err("Cần tệp tự đánh giá hoặc --inbox DIR (không dùng cả hai).")
         raise typer.Exit(2)
     when = parse_at(at)
-    if inbox:
-        doc = submit_inbox(str(inbox), when)
-        results = doc["files"]
-    else:
-        results = submit_flow([str(f) for f in files or []], when)
-        doc = {"files": results}
+    answered: list[dict] = []
+    closed: list[BrokenPipeError] = []
+
+    def answer(r: dict) -> None:  # as soon as the core has settled a file
+        answered.append(r)
+        if closed:
+            return
+        try:
+            if fmt is SubmitFormat.text:
+                _print_file_result(r)
+            elif fmt is SubmitFormat.jsonl:
+                print_json_line(r)
+        except BrokenPipeError as exc:  # the reader went away (`| head`): the batch goes on
+            closed.append(exc)
+
+    try:
+        if inbox:
+            doc = submit_inbox(str(inbox), when, on_answer=answer)
+            results = doc["files"]
+        else:
+            results = submit_flow([str(f) for f in files or []], when, on_answer=answer)
+            doc = {"files": results}
+    except CutOff as stop:
+        _cut_off(stop, answered, fmt, inbox is not None)
     if any(r["accepted"] and not r.get("duplicate") for r in results):
         after_step("submit", when)
-    if fmt is JsonOrText.json:
+    if fmt is SubmitFormat.json:
         print_json(doc)
-    else:
-        for r in results:
-            _print_file_result(r)
+    elif fmt is SubmitFormat.jsonl:
         if doc.get("recovered"):
-            typer.echo(f"Lấy lại {len(doc['recovered'])} tệp của lần chạy bị dừng giữa chừng.")
+            print_json_line({"recovered": doc["recovered"]})
+    elif doc.get("recovered"):
+        typer.echo(f"Lấy lại {len(doc['recovered'])} tệp của lần chạy bị dừng giữa chừng.")
     if not inbox and any(not r["accepted"] for r in results):
         raise typer.Exit(1)
+
+
+def _cut_off(stop: CutOff, answered: list[dict], fmt: SubmitFormat, inbox: bool) -> NoReturn:
+    """A batch cut off midway: what cut it off, then the files it did not reach; exit 1. Every
+    file recorded before the cut has had its answer (printed as it was settled)."""
+    message, code = say_failure(stop)
+    left = stop.not_reached
+    if fmt is SubmitFormat.json:
+        print_json(
+            {"files": answered, "not_reached": left, "error": {"code": code, "message": message}}
+        )
+    elif fmt is SubmitFormat.jsonl:
+        print_json_line({"not_reached": left, "error": {"code": code, "message": message}})
+    then = (
+        "vẫn nằm trong thư mục tiếp nhận: lần chạy sau sẽ nhận, khi lỗi trên đã được khắc phục"
+        if inbox
+        else "gửi lại các tệp này khi lỗi trên đã được khắc phục"
+    )
+    err(
+        f"Lô tệp dừng giữa chừng: {len(answered)} tệp đã có câu trả lời, {len(left)} tệp chưa "
+        f"được xử lý ({then}; tệp nào thực ra đã được ghi nhận sẽ được trả lời “đã nhận trước "
+        "đó”, không tạo phiên bản mới): [not_reached]"
+    )
+    for name in left:
+        err(f"  - {name}")
+    raise typer.Exit(1)
 
 
 def _print_file_result(r: dict) -> None:
@@ -127,16 +194,27 @@ def status(
     from danvan.tasks.nudge import reachability
 
     tell(reachability())
+    what = doc["deliveries"]["unknown"]
+    if what["count"] and fmt is not Format.table:  # the table says it in its own words
+        from danvan.tasks.unknown import CODE
+
+        err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
+            f"{what['resend']} [{CODE}]")  # fmt: skip
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
         cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
         cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
+        unknown: dict[str, list[str]] = {}
+        for f in doc["deliveries"]["failed"]:
+            if f["status"] == "unknown":
+                unknown.setdefault(f["unit"], []).append(f"{f['kind']} {f['day']} → {f['to']}")
         rows = [
-            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"])}
+            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"]),
+             "unknown_messages": " | ".join(unknown.get(u["code"], []))}
             for u in doc["units"]
-        ]
-        print_csv(rows, [*cols, "rules", "warnings"])
+        ]  # fmt: skip
+        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages"])
     else:
         from danvan.cli.tables import print_status
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from danvan.rules.text import format_decimal
@@ -79,20 +80,24 @@ def print_status(doc: dict, console: Console | None = None) -> None:
     for u in (u for u in doc["units"] if u.get("warnings")):
         for w in u["warnings"]:
             console.print(f"[yellow]! {u['code']}: {w}[/yellow]")
-    problems = doc.get("deliveries", {}).get("failed", [])
+    deliveries = doc.get("deliveries", {})
+    problems = deliveries.get("failed", [])
     failed = [f for f in problems if f.get("status") != "unknown"]
     unknown = [f for f in problems if f.get("status") == "unknown"]
     if failed:
         console.print(
             f"[red]{len(failed)} tin nhắn gửi không thành công[/red] (sẽ gửi lại ở lần nhắc sau):"
         )
+        for f in failed:
+            console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
     if unknown:
-        console.print(
-            f"[yellow]{len(unknown)} tin nhắn chưa rõ đã đến hay chưa[/yellow] "
-            "(không tự gửi lại; hãy kiểm tra với đơn vị):"
-        )
-    for f in failed + unknown:
-        console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
+        what = deliveries.get("unknown") or {}
+        console.print(f"[yellow]{len(unknown)} tin nhắn chưa rõ đã đến hay chưa[/yellow]:")
+        for f in unknown:
+            console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
+        if what.get("what_to_do"):
+            console.print(f"  {escape(what['what_to_do'])}", highlight=False)
+            console.print(f"  [bold]{escape(what['resend'])}[/bold]", highlight=False)
 
 
 KIND_LABELS = {

@@ -25,6 +25,7 @@ import pytest
 from danvan.flows.intake import submit
 from danvan.flows.plan import issue_plan
 from danvan.flows.remind import remind
+from danvan.flows.resend import resend
 from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
 from danvan.tasks.org import import_org
@@ -71,14 +72,20 @@ def fresh_database(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def run_cycle(folder: Path, contact: str, step) -> dict:  # type: ignore[no-untyped-def]
-    """plan issue → submit → remind with ``step(flow, *args)`` running each flow."""
+    """plan issue → submit (each answer handed on as it is settled) → remind → resend (nothing
+    in doubt) with ``step(flow, *args)`` running each flow."""
     write_province(folder, contact)
     import_org(str(folder / "org.yaml"), at(ISSUE_AT))
     subs = [write_submission(folder, u) for u in ("TST.H01.X01", "TST.SNV")]
+    answered: list[dict] = []
     return {
         "plan": step(issue_plan, str(folder / "plan.yaml"), at(ISSUE_AT)),
-        "submit": step(submit, [str(p) for p in subs], at(SUBMIT_AT)),
+        "submit": step(
+            submit, [str(p) for p in subs], at(SUBMIT_AT), "cli", None, False, answered.append
+        ),
+        "answered": answered,
         "remind": step(remind, YEAR, at(REMIND_AT)),
+        "resend": step(resend, YEAR, at(REMIND_AT)),
     }
 
 
@@ -127,6 +134,8 @@ def test_flows_through_prefect_match_in_process(prefect_api, sink, tmp_path, mon
     assert database_truth() == expected_truth
     kinds = {(s["kind"], s["ok"]) for s in got["remind"]["sent"]}
     assert kinds == {("before", True), ("digest", True)}  # a real day's work, delivered
+    assert got["answered"] == got["submit"] and len(got["answered"]) == 2
+    assert got["resend"]["requeued"] == [] and got["remind"]["unknown"] == 0
 
 
 def test_the_lazy_flow_goes_through_prefect_when_asked(prefect_api, sink, tmp_path, monkeypatch):

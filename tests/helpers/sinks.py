@@ -37,6 +37,9 @@ class HttpSink:
     port: int
     requests: list[HttpRequest] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait after recording a request before answering it
+    #: With ``delay``: a relay that gives up on what it answers late — such a request is never
+    #: recorded (it did not get through), so a resend must bring it exactly once.
+    lose_late: bool = False
 
     def url(self, path: str = "notify", **params: str) -> str:
         """An Apprise URL posting to this sink."""
@@ -106,9 +109,12 @@ def running_http_sink(port: int = 0) -> Iterator[HttpSink]:
                 body = json.loads(raw.decode("utf-8"))
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-            sink.requests.append(HttpRequest(self.path, dict(self.headers), body))
-            if sink.delay:  # received, but the answer is late (or never comes in time)
-                time.sleep(sink.delay)
+            request = HttpRequest(self.path, dict(self.headers), body)
+            delay, lose = sink.delay, sink.lose_late and sink.delay > 0
+            if not lose:
+                sink.requests.append(request)
+            if delay:  # received, but the answer is late (or never comes in time)
+                time.sleep(delay)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -19,6 +19,7 @@ PRELOAD = {
     "submit": "danvan.flows.intake",
     "remind": "danvan.flows.remind",
     "publish": "danvan.flows.publish",
+    "resend": "danvan.flows.resend",
     "appraise": "danvan.flows.appraise",
     "compile": "danvan.flows.compile danvan.reports.chart danvan.reports.docx danvan.reports.xlsx",
 }
