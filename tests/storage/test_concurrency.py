@@ -152,3 +152,60 @@ def test_everyone_at_once(db_url: str, tmp_path: Path) -> None:
     )
     assert total[0] == total[1]  # the last accepted version is the published one
     assert rows("select count(*) from result")[0][0] == 5  # frozen once
+
+
+def _json(result) -> dict:  # type: ignore[no-untyped-def]
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_the_same_org_import_and_plan_issue_at_once(db_url: str, tmp_path: Path) -> None:
+    """Two ``org import`` of one file, then two ``plan issue`` of one plan, started together:
+    both exit 0, the second answering as if it came after the first (nothing new / already
+    issued), and each thing is recorded once. Then two imports of one change: one makes it,
+    the other finds it made."""
+    from tests.helpers.province import ISSUE_AT, UNITS, write_province
+
+    env = child_env(db_url)
+    write_province(tmp_path)
+    org = ["org", "import", str(tmp_path / "org.yaml"), "--at", ISSUE_AT, "--format", "json"]
+    results = run_together([org] * 3, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    answers = sorted((a["created"], a["unchanged"]) for a in map(_json, results))
+    assert answers == [(0, len(UNITS)), (0, len(UNITS)), (len(UNITS), 0)]
+    assert rows("select count(*) from unit")[0][0] == len(UNITS)
+    assert rows("select count(*) from unit_version")[0][0] == len(UNITS)
+
+    for n, year in enumerate((2024, 2025), start=1):  # two rounds: the race is not every time
+        plan = ["plan", "issue", str(_plan_of(tmp_path, year)), "--at", f"{year}-02-17T09:00",
+                "--format", "json"]  # fmt: skip
+        results = run_together([plan] * 3, env=env, workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+        assert sorted(_json(r)["created"] for r in results) == [False, False, True]
+        assert rows("select count(*) from cycle")[0][0] == n
+        assert rows("select count(*) from audit_log where action = 'plan_issue'")[0][0] == n
+    assert rows("select count(*) from criteria_set")[0][0] == 1
+
+    changed = yaml.safe_load((tmp_path / "org.yaml").read_text("utf-8"))
+    changed["units"][-1]["name"] = "Ủy ban nhân dân xã Hai (mới)"
+    (tmp_path / "org.yaml").write_text(yaml.safe_dump(changed, allow_unicode=True), "utf-8")
+    results = run_together([org] * 2, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    assert sorted(_json(r)["updated"] for r in results) == [0, 1]
+    assert rows("select count(*) from unit_version")[0][0] == len(UNITS)  # amended in place
+    assert rows("select name from unit where code = 'TST.H01.X02'")[0][0].endswith("(mới)")
+
+
+def _plan_of(folder: Path, year: int) -> Path:
+    """The small province's plan moved to ``year`` (same criteria file, same days)."""
+    doc = yaml.safe_load((folder / "plan.yaml").read_text("utf-8"))
+    doc["year"] = year
+    doc["issued_on"] = f"{year}-02-17"
+    doc["deadlines"] = {k: f"{year}{v[4:]}" for k, v in doc["deadlines"].items()}
+    path = folder / f"plan-{year}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return path
