@@ -209,3 +209,58 @@ def _plan_of(folder: Path, year: int) -> Path:
     path = folder / f"plan-{year}.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     return path
+
+
+def test_the_same_decision_twice_at_once(db_url: str, tmp_path: Path) -> None:
+    """The other writers that can meet themselves, each pair started together: two ``return`` of
+    one unit (one returns it, the other is told it already is), two ``appraise`` of one file, two
+    ``approve``, two ``portal links``. Every process answers: 0, or 1 with a rule's code."""
+    from danvan.flows.intake import submit
+
+    env = child_env(db_url, DANVAN_PORTAL_URL="https://portal.example")
+    issue_small_cycle(tmp_path)
+    files = [str(submission(tmp_path / "sub", u, 40)) for u in ("TST.H01.X01", "TST.H01.X02")]
+    submit.fn(files, parse_instant("2024-11-08T10:00"))
+
+    back = ["return", "--cycle", "2024", "--unit", "TST.H01.X01", "--by", "TST.H01", "--reason",
+            "Thiếu số liệu", "--at", "2024-11-12T09:00"]  # fmt: skip
+    results = run_together([back] * 2, env=env, workdir=tmp_path)
+    clean(results)
+    assert sorted(r.code for r in results) == [0, 1], [r.stderr for r in results]
+    assert "[already_returned]" in next(r.stderr for r in results if r.code == 1)
+    assert rows("select count(*) from submission_return")[0][0] == 1
+
+    appraisal = tmp_path / "tham-dinh.yaml"
+    appraisal.write_text(yaml.safe_dump({"year": 2024, "by": "TST.H01", "adjustments": [
+        {"unit": "TST.H01.X02", "criterion": "1", "score": 35, "reason": "Kế hoạch chậm"}]},
+        allow_unicode=True), "utf-8")  # fmt: skip
+    argv = ["appraise", str(appraisal), "--at", "2024-11-15T09:00"]
+    for pair in (
+        [argv] * 2,
+        [["approve", "--cycle", "2024", "--by", "TST", "--at", "2024-11-30T08:00"]] * 2,
+        [["portal", "links", "--cycle", "2024", "--at", "2024-11-30T08:00"]] * 2,
+    ):
+        results = run_together(pair, env=env, workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    assert rows("select count(*) from sign_off")[0][0] == 2  # each decision is kept
+
+
+def test_two_inits_of_an_empty_database_at_once(db_url: str, tmp_path: Path) -> None:
+    """``danvan init`` twice at once on an empty database: both exit 0, one schema."""
+    from tests.helpers.db import make_pg_database
+
+    if db_url.startswith("sqlite"):
+        url, drop = f"sqlite:///{tmp_path / 'empty.db'}", (lambda: None)
+    else:
+        url, drop = make_pg_database()
+    try:
+        results = run_together([["init"]] * 2, env=child_env(url), workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select count(*) from alembic_version")).scalar() == 1
+        engine.dispose()
+    finally:
+        drop()
