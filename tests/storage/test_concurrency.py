@@ -264,3 +264,36 @@ def test_two_inits_of_an_empty_database_at_once(db_url: str, tmp_path: Path) -> 
         engine.dispose()
     finally:
         drop()
+
+
+def test_the_sqlite_busy_ceiling_is_a_setting(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``DANVAN_SQLITE_BUSY_SECONDS`` (default 30) is how long a writer waits in line for the
+    write lock of the writers ahead of it; past it the writer gives up as ``[db_busy]``."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from danvan.config.settings import get_settings
+    from danvan.models.db import describe_failure, make_engine, transaction
+
+    assert get_settings().sqlite_busy_seconds == 30
+    monkeypatch.setenv("DANVAN_SQLITE_BUSY_SECONDS", "0.4")
+    get_settings.cache_clear()
+    holder, waiter = make_engine(sqlite_url), make_engine(sqlite_url)
+    try:
+        with waiter.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 400
+        with transaction(holder) as ahead:
+            ahead.execute(sa.text("select 1"))  # BEGIN IMMEDIATE: holds the write lock
+            start = time.monotonic()
+            with pytest.raises(OperationalError) as caught, transaction(waiter) as behind:
+                behind.execute(sa.text("select 1"))
+            waited = time.monotonic() - start
+        assert 0.3 <= waited < 10, waited
+        assert describe_failure(caught.value)[1] == "db_busy"
+    finally:
+        holder.dispose()
+        waiter.dispose()
+        get_settings.cache_clear()
