@@ -36,6 +36,15 @@ class Timings:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def sign_in(client: httpx.Client, link: str) -> httpx.Response:
+    """Open a personal link as a browser does: the link's page leads, by one redirect, to the
+    unit's own page (its answer is returned: the page and its CSRF token)."""
+    r = client.get(link, follow_redirects=True)
+    if r.status_code != 200:
+        raise RuntimeError(f"{r.status_code} opening a link")
+    return r
+
+
 def visit(client: httpx.Client, link: str, timings: Timings, lock: threading.Lock) -> str:
     """Open a link (one redirect to the clean page) and return the page's CSRF token."""
     start = time.perf_counter()

@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from danvan.rules.text import parse_int
+from danvan.rules.text import parse_id, parse_int
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,7 +53,7 @@ class Signer:
         link, issued, mac = value.split(".")
         if not hmac.compare_digest(mac, self._mac(f"session:{link}.{issued}")):
             return None
-        link_id, issued_at = parse_int(link), parse_int(issued)
+        link_id, issued_at = parse_id(link), parse_int(issued)
         if link_id is None or issued_at is None or now - issued_at > SESSION_MAX_AGE:
             return None
         return link_id
