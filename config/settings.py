@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DANVAN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./danvan.db"
+    #: SQLite only: how long a writer waits in line for the database's write lock (held by the
+    #: writers ahead of it) before it gives up with ``[db_busy]``.
+    sqlite_busy_seconds: float = Field(default=30.0, gt=0, le=3600)
     timezone: str = "Asia/Ho_Chi_Minh"
     out_dir: Path = Path("danvan-out")
     #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.

@@ -29,10 +29,15 @@ _engines: dict[str, Engine] = {}
 READ_ONLY = "danvan_read_only"
 
 
-def make_engine(url: str) -> Engine:
-    """A new engine. SQLite gets WAL and a busy timeout so several processes can write."""
+def make_engine(url: str, busy_seconds: float | None = None) -> Engine:
+    """A new engine. SQLite gets WAL and a busy timeout so several processes can write: a writer
+    waits up to ``busy_seconds`` (default ``DANVAN_SQLITE_BUSY_SECONDS``, 30 s) for the writers
+    ahead of it, then fails with "database is locked" (``[db_busy]``)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        if busy_seconds is None:
+            busy_seconds = get_settings().sqlite_busy_seconds
+        busy_ms = max(1, round(busy_seconds * 1000))
+        engine = create_engine(url, connect_args={"timeout": busy_seconds}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
@@ -40,7 +45,7 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

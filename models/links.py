@@ -51,6 +51,7 @@ class LiveLink:
     unit_code: str
     cycle_id: int
     year: int
+    unit_name: str
 
 
 def mint(
@@ -109,7 +110,7 @@ def _live(session: Session, link: PortalLink, cycle: Cycle, at: datetime) -> Liv
         return None
     unit = session.get(Unit, link.unit_id)
     assert unit is not None and link.id is not None
-    return LiveLink(link.id, link.unit_id, unit.code, link.cycle_id, cycle.year)
+    return LiveLink(link.id, link.unit_id, unit.code, link.cycle_id, cycle.year, unit.name)
 
 
 def revoke(*, session: Session, unit_id: int, at: datetime, cycle_id: int | None = None) -> int:

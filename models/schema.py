@@ -8,9 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The advisory lock two ``danvan init`` take on PostgreSQL (a namespace of our own, key 0).
+_SCHEMA_LOCK = 0x64760003
 
 
 def alembic_config(url: str) -> Config:
@@ -24,6 +27,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the newest revision. Returns (revision before, revision after)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        # Two at once: the second waits for the first's schema, then finds nothing to do. (SQLite:
+        # the write transaction's lock, taken at its start, does the same.)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": _SCHEMA_LOCK})
         before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

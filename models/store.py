@@ -3,17 +3,19 @@
 Reads are set-based (one query for all units of a cycle), so that a 25,000-unit country costs a
 handful of queries, not one per unit.
 
-Concurrency is designed here, in three helpers every write path uses (docs/design.md, "How it is built"):
+Concurrency is designed here, in the helpers every write path uses (docs/design.md, "How it is built"):
 ``lock_cycle`` (the cycle row: shared by intake and appraisal, exclusive for ``publish``),
-``lock_unit`` (one unit's versions: a transaction-scoped advisory lock) and ``insert_ignore``
-(content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On SQLite a write
-transaction already holds the database's write lock from its start (``danvan.models.db``), so the two
-locks are no-ops there and only ``insert_ignore`` matters.
+``lock_unit`` (one unit's versions: a transaction-scoped advisory lock), ``lock_provinces`` (one
+province's tree and plan: ``org import`` and ``plan issue``, the same kind of lock) and
+``insert_ignore`` (content-addressed and outbox rows: ``INSERT … ON CONFLICT DO NOTHING``). On
+SQLite a write transaction already holds the database's write lock from its start
+(``danvan.models.db``), so the advisory locks are no-ops there and only ``insert_ignore`` matters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -154,6 +156,8 @@ def audit(
 
 #: First key of the two-key advisory locks taken per unit (a namespace of our own).
 _UNIT_LOCK = 0x64760001
+#: … and per province, by the writers of its tree and plan (``lock_provinces``).
+_PROVINCE_LOCK = 0x64760002
 
 
 def _dialect(session: Session) -> str:
@@ -185,6 +189,49 @@ def lock_unit(*, session: Session, unit_id: int) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :unit)"), {"ns": _UNIT_LOCK, "unit": unit_id}
         )
+
+
+def lock_provinces(*, session: Session, codes: Iterable[str]) -> None:
+    """Serialise the writers of these provinces' trees and plans (held until commit or rollback).
+
+    ``org import`` and ``plan issue`` read what is recorded, decide, then insert: two at once
+    both found nothing and both inserted, and the second failed on a unique key. With this
+    lock taken first the second waits, and every statement after it sees what the first
+    committed (READ COMMITTED): it answers as if it had come after ("unchanged", "already
+    issued"). Keys are taken in one order, so two runs naming several provinces never deadlock;
+    two codes sharing a key only wait for each other.
+    """
+    if _dialect(session) == "postgresql":
+        for key in sorted({_code_key(c) for c in codes}):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+                {"ns": _PROVINCE_LOCK, "key": key},
+            )
+
+
+def _code_key(code: str) -> int:
+    """A unit code as the signed 32-bit second key of an advisory lock."""
+    key = zlib.crc32(code.encode())
+    return key - (1 << 32) if key >= 1 << 31 else key
+
+
+def org_roots(*, session: Session, parents: Mapping[str, str | None]) -> set[str]:
+    """The top of the tree (the province) above each code of ``parents`` (a file's units, code →
+    parent code), both where the unit stands now and where the file puts it: what an import
+    locks (:func:`lock_provinces`). One small query on the unit rows, not the dated tree."""
+    rows = session.execute(sa_select(Unit.id, Unit.code, Unit.parent_id)).all()
+    code_of = {uid: code for uid, code, _ in rows}
+    now = {code: code_of.get(parent_id) for _, code, parent_id in rows}
+    after = now | dict(parents)
+    return {_top(code, tree) for code in parents for tree in (now, after) if code in tree}
+
+
+def _top(code: str, parent_of: Mapping[str, str | None]) -> str:
+    seen = {code}
+    while (parent := parent_of.get(code)) is not None and parent not in seen:
+        seen.add(parent)
+        code = parent
+    return code
 
 
 def insert_ignore(

@@ -6,7 +6,8 @@ byte, so a 3 GB file costs 50 MB at most before it is refused (SPEC §4.7). A fi
 a submission (its narrative report, its evidence) is opened component by component relative to
 the submission's folder, never through a symbolic link: a submission cannot make danvan store
 ``/etc/shadow``. Output folders are joined with :func:`safe_join`, which refuses any path that
-would resolve outside the output root, whatever a code contains.
+would resolve outside the output root, whatever a code contains; :func:`output_folder` makes
+the root and takes back what it made when the work inside fails.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 from danvan.config.settings import get_settings
+from danvan.reports.outputs import missing_folders, remove_empty
 from danvan.rules.errors import Rejected, reject
 from danvan.rules.limits import Limits
 from danvan.rules.text import format_int
@@ -185,6 +189,20 @@ def _read_bounded(
     return data
 
 
+@contextmanager
+def output_folder(path: str | Path) -> Iterator[Path]:
+    """:func:`prepare_out_dir` for the work inside the ``with``; when that work fails (a full
+    disk met halfway), the folders created here are removed again while empty: a compile that
+    could not write leaves no empty ``--out`` behind, as its compiler folders leave none."""
+    made = missing_folders(Path(path))
+    out = prepare_out_dir(path)
+    try:
+        yield out
+    except BaseException:
+        remove_empty(made)
+        raise
+
+
 def prepare_out_dir(path: str | Path) -> Path:
     """Create the output folder (``--out``) and prove it writable before any work is done.
 
@@ -192,6 +210,7 @@ def prepare_out_dir(path: str | Path) -> Path:
     traceback; here it is one line with its code.
     """
     out = Path(path)
+    made = missing_folders(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
@@ -200,6 +219,7 @@ def prepare_out_dir(path: str | Path) -> Path:
         msg = f"“{out}” là một tệp, không phải thư mục."
         raise reject("out_not_a_directory", "--out", msg) from None
     except OSError as exc:
+        remove_empty(made)
         reason = exc.strerror or type(exc).__name__
         raise reject(
             "out_unwritable", "--out", f"Không ghi được vào thư mục “{out}” ({reason})."

@@ -238,6 +238,9 @@ def _record(
             cycle_year=ctx.cycle.year,
             published=cycle is None or cycle.published_at is not None,
             known=ctx.province_units,
+            at=at,
+            issued_at=ctx.cycle.issued_at,
+            tz=ctx.tz,
         )
     except Rejected as exc:
         raise Rejected([*pending, *exc.problems]) from None

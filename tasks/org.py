@@ -61,6 +61,9 @@ def _import_org(path: str, at: datetime, actor: str, effective: date | None) -> 
     doc = load_document(name, data, xlsx_limits("org"), limits=bounds, rows=bounds.max_org_rows)
     specs = parse_org(doc, path)
     with transaction(get_engine()) as session:
+        # Two imports at once: the second waits here, then reads what the first recorded.
+        roots = store.org_roots(session=session, parents={s.code: s.parent for s in specs})
+        store.lock_provinces(session=session, codes=roots)
         base = store.load_org(session=session, on=effective)
         try:
             check_tree(specs, base.units)

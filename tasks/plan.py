@@ -69,6 +69,9 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
     plan = plan_from_doc(doc, {ref: cs.code for ref, cs in sets.items()})
     digest = hashlib.sha256(data).hexdigest()
     with transaction(get_engine()) as session:
+        # Two issues at once (or an org import of the province): the second waits here, then
+        # finds the cycle the first created and answers as if it had come after.
+        store.lock_provinces(session=session, codes=[plan.province])
         cut_off = plan.deadlines["self_assessment"]
         org = store.load_org(session=session, on=cut_off)  # the tree the cycle will use
         province = org.units.get(plan.province)
@@ -137,13 +140,12 @@ def _save_criteria(session: Session, cs: CriteriaSet, at: datetime, path: str) -
         json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
     row = store.get_criteria_set(session=session, code=cs.code)
-    if row is None:
-        session.add(
-            CriteriaSetRow(
-                code=cs.code, name=cs.name, definition=definition, sha256=digest, created_at=at
-            )
-        )
-    elif row.sha256 != digest:
+    if row is None:  # another province's plan may be saving the same set right now
+        new = {"code": cs.code, "name": cs.name, "definition": definition, "sha256": digest,
+               "created_at": at}  # fmt: skip
+        store.insert_ignore(session=session, model=CriteriaSetRow, rows=[new], keys=["code"])
+        row = store.get_criteria_set(session=session, code=cs.code)
+    if row is not None and row.sha256 != digest:
         raise reject(
             "criteria_set_changed",
             "code",

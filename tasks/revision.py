@@ -108,6 +108,12 @@ def record_returns(
             ctx = load_context(session=session, year=doc.year, field="year" if file else "--cycle")
             cycle_id = ctx.cycle.id
             assert cycle_id is not None
+            # Like intake: a publication waits for this return, or this return sees it; and two
+            # returns of one unit queue, the second finding the first (``already_returned``).
+            cycle = store.lock_cycle(session=session, cycle_id=cycle_id)
+            ids = {ctx.org.ids[line.unit] for line in doc.returns if line.unit in ctx.org.ids}
+            for unit_id in sorted(ids):
+                store.lock_unit(session=session, unit_id=unit_id)
             latest = versions.latest_submissions(session=session, cycle_id=cycle_id)
             version_of = {ctx.org.codes_by_id[u]: lt.submission.version for u, lt in latest.items()}
             check_returns(
@@ -115,7 +121,7 @@ def record_returns(
                 units={c: ctx.units[c] for c in ctx.province_units},
                 latest_versions=version_of,
                 open_returns=open_returns(ctx, session),
-                published=ctx.published,
+                published=cycle is None or cycle.published_at is not None,
             )
         except Rejected as exc:
             raise (exc.with_file(file) if file else exc) from None

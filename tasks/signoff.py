@@ -64,11 +64,13 @@ def record_sign_off(
                 "--by",
                 f"Chỉ tỉnh ({ctx.province}) phê duyệt kết quả xếp loại; '{by}' không phải là tỉnh.",
             )
-        if ctx.published:
+        assert ctx.cycle.id is not None
+        # shared, like intake: a publication under way is waited for, then seen
+        cycle = store.lock_cycle(session=session, cycle_id=ctx.cycle.id)
+        if cycle is None or cycle.published_at is not None:
             raise reject(
                 "cycle_published", "--cycle", f"Kỳ {year} đã công bố; không phê duyệt lại."
             )
-        assert ctx.cycle.id is not None
         session.add(
             SignOff(
                 cycle_id=ctx.cycle.id,

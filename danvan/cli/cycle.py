@@ -275,11 +275,11 @@ def compile_(
     """
     from danvan.config.settings import get_settings
     from danvan.flows.compile import compile_reports
-    from danvan.tasks.files import prepare_out_dir
+    from danvan.tasks.files import output_folder
 
     out_dir = str(out or get_settings().out_dir)
-    prepare_out_dir(out_dir)
-    doc = compile_reports(cycle, parse_at(at), out_dir, unit)
+    with output_folder(out_dir):  # a compile that cannot write leaves no empty folder
+        doc = compile_reports(cycle, parse_at(at), out_dir, unit)
     if fmt is JsonOrText.json:
         print_json(doc)
         return

@@ -273,8 +273,9 @@ PORTAL_AT = "2024-11-12T09:00"
 
 def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> None:
     """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
-    units read their page, a district and the province read theirs, then the sample sends new
-    versions ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
+    units open their links (the link's page, then its button: ``danvan.demo.load.sign_in``) and
+    read their page, a district and the province read theirs, then the sample sends new versions
+    ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
     assessed = [u["code"] for u in org if u["kind"] != "province"]
     step = max(1, len(assessed) // PORTAL_SAMPLE)
     sample = assessed[::step][:PORTAL_SAMPLE]

@@ -1,8 +1,9 @@
 """Driving a running portal as many units at once: the load test and ``danvan bench`` use it.
 
-Each simulated official opens the unit's link (a session), reads the unit's page and sends one
-file through the upload form, as a browser would (cookie and CSRF token included). Everything
-is bounded: a fixed number of requests, each with a timeout, so a run always ends by itself.
+Each simulated official opens the unit's link (its page, then its button: a session), reads the
+unit's page and sends one file through the upload form, as a browser would (cookies and CSRF
+tokens included). Everything is bounded: a fixed number of requests, each with a timeout, so a
+run always ends by itself.
 """
 
 from __future__ import annotations
@@ -36,14 +37,30 @@ class Timings:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def sign_in(client: httpx.Client, link: str) -> httpx.Response:
+    """Open a personal link as a browser does: its page (whose link it is, one button and a
+    token bound to the link and to a pre-session cookie), then the button, which opens the
+    session and leads by one redirect to the unit's own page (returned: the page and its CSRF
+    token). A GET alone never signs in."""
+    first = client.get(link)
+    match = _CSRF.search(first.text)
+    if first.status_code != 200 or match is None:
+        raise RuntimeError(f"{first.status_code} opening a link")
+    r = client.post(link, data={"csrf": match.group(1)}, follow_redirects=True)
+    if r.status_code != 200:
+        raise RuntimeError(f"{r.status_code} opening a link")
+    return r
+
+
 def visit(client: httpx.Client, link: str, timings: Timings, lock: threading.Lock) -> str:
-    """Open a link (one redirect to the clean page) and return the page's CSRF token."""
+    """Open a link (its page, its button, one redirect to the clean page) and return the
+    unit's page's CSRF token."""
     start = time.perf_counter()
-    r = client.get(link, follow_redirects=True)
+    r = sign_in(client, link)
     with lock:
         timings.page.append(time.perf_counter() - start)
     match = _CSRF.search(r.text)
-    if r.status_code != 200 or match is None:
+    if match is None:
         raise RuntimeError(f"{r.status_code} opening a link")
     return match.group(1)
 
@@ -99,7 +116,7 @@ def read_pages(base_url: str, link: str, paths: list[str], times: int) -> list[f
     """Open ``link`` once, then read each of ``paths`` ``times`` times; seconds per page."""
     samples: list[float] = []
     with httpx.Client(base_url=base_url, timeout=60) as client:
-        client.get(link, follow_redirects=True)
+        sign_in(client, link)
         for _ in range(times):
             for path in paths:
                 start = time.perf_counter()

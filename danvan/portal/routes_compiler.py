@@ -32,7 +32,7 @@ from danvan.portal.deps import (
 )
 from danvan.rules.access import may_view
 from danvan.rules.errors import Rejected
-from danvan.rules.text import parse_decimal, parse_int
+from danvan.rules.text import parse_decimal, parse_id
 from danvan.tasks import pages
 from danvan.tasks.signoff import decide, is_approved
 
@@ -214,8 +214,8 @@ def _number(text: str) -> float | str:
 
 def _page_number(text: str) -> int:
     """``?trang=``: a page from 1 to a bound no table reaches; anything else is the first page."""
-    n = parse_int(text)
-    return n if n is not None and 1 <= n <= 1_000_000 else 1
+    n = parse_id(text)
+    return n if n is not None and n <= 1_000_000 else 1
 
 
 @router.post("/tong-hop/bien-soan")

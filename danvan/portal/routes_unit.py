@@ -26,6 +26,7 @@ from danvan.portal.deps import (
     scope,
     viewer,
 )
+from danvan.rules.text import parse_id
 from danvan.tasks import pages
 from danvan.tasks.templates import unit_workbook
 
@@ -64,13 +65,16 @@ def workbook(request: Request, v: Viewer = Depends(viewer)) -> Response:
 
 
 @router.get("/don-vi/phien-ban/{version}")
-def own_file(version: int, request: Request, v: Viewer = Depends(viewer)) -> Response:
+def own_file(version: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     ctx = assessed_only(v)
-    with reading(get_engine()) as session:
-        found = pages.submission_file(session, ctx=ctx, code=v.code, version=version)
+    number = parse_id(version)  # range-checked before any query: 2^63 is "no such version"
+    found = None
+    if number is not None:
+        with reading(get_engine()) as session:
+            found = pages.submission_file(session, ctx=ctx, code=v.code, version=number)
     if found is None:
         raise HTTPException(404, "Không có phiên bản này.")
-    audit(request, v, "portal_download", "submission", f"{v.year}/{v.code}/v{version}")
+    audit(request, v, "portal_download", "submission", f"{v.year}/{v.code}/v{number}")
     return download(*found)
 
 

@@ -3,6 +3,10 @@
 - A session is a cookie ``link id . issued at . HMAC``: it names the link, never the token, and
   the link is re-checked on every request, so revoking it ends the session at once.
 - A form's CSRF token is an HMAC of the session cookie: a page of another site cannot know it.
+- Opening a link takes two steps: its GET only shows a confirmation page and sets a short-lived
+  pre-session cookie (``SameSite=Strict``, path ``/l/``); the page's POST, carrying a token bound
+  to that link and that cookie, opens the session. Another site can make a browser GET a link
+  (its own, say) but cannot make it POST the form: no login CSRF.
 - Rate limits are token buckets kept in this process (one per link, one per client address for
   opening links): enough for one portal process; several workers each keep their own.
 - Uploads are refused as soon as the declared or streamed size passes the cap.
@@ -21,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from danvan.rules.text import parse_int
+from danvan.rules.text import parse_id, parse_int
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,6 +35,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SESSION_COOKIE = "danvan_phien"
 SESSION_MAX_AGE = 12 * 3600
+#: The pre-session cookie a link's confirmation page sets (a random nonce), and its lifetime.
+OPENING_COOKIE = "danvan_mo"
+OPENING_MAX_AGE = 30 * 60
 
 
 class Signer:
@@ -53,7 +60,7 @@ class Signer:
         link, issued, mac = value.split(".")
         if not hmac.compare_digest(mac, self._mac(f"session:{link}.{issued}")):
             return None
-        link_id, issued_at = parse_int(link), parse_int(issued)
+        link_id, issued_at = parse_id(link), parse_int(issued)
         if link_id is None or issued_at is None or now - issued_at > SESSION_MAX_AGE:
             return None
         return link_id
@@ -66,6 +73,18 @@ class Signer:
             bool(session_value)
             and isinstance(token, str)
             and hmac.compare_digest(self.csrf(session_value or ""), token)
+        )
+
+    def opening(self, link_id: int, nonce: str) -> str:
+        """The token of a link's confirmation form: bound to the link and to the browser's
+        pre-session cookie (``nonce``), before any session exists."""
+        return self._mac(f"open:{link_id}:{nonce}")[:32]
+
+    def opening_ok(self, link_id: int, nonce: str | None, token: object) -> bool:
+        return (
+            bool(nonce)
+            and isinstance(token, str)
+            and hmac.compare_digest(self.opening(link_id, nonce or ""), token)
         )
 
 

@@ -80,18 +80,30 @@ def normalise_zip(path: Path, at: datetime) -> None:
 
 
 class FolderWriter:
-    """Stage a compiler folder's files, then move them all into place, the marker last."""
+    """Stage a compiler folder's files, then move them all into place, the marker last.
+
+    A writer that fails before its commit (a full or read-only disk, a bug) leaves no folder it
+    made behind: the compiler folder, and the ``--out`` folders above it it had to create, are
+    removed again while empty. A folder that was there before is left as it was found.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.staging: Path | None = None
         self.staged: list[str] = []
+        self.made: list[Path] = []  # the folders this writer created, deepest first
+        self.committed = False
 
     def __enter__(self) -> FolderWriter:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        remove_orphans(self.folder)
-        (self.folder / MARKER).unlink(missing_ok=True)
-        self.staging = staging_dir(self.folder)
+        self.made = missing_folders(self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            remove_orphans(self.folder)
+            (self.folder / MARKER).unlink(missing_ok=True)
+            self.staging = staging_dir(self.folder)
+        except BaseException:
+            remove_empty(self.made)
+            raise
         return self
 
     def stage(self, name: str, write: Callable[[Path], None]) -> Path:
@@ -111,10 +123,32 @@ class FolderWriter:
         (self.staging / MARKER).write_text(f"{digest}\n")
         for name in [*self.staged, "summary.json", MARKER]:
             os.replace(self.staging / name, self.folder / name)
+        self.committed = True
 
     def __exit__(self, *_exc: object) -> None:
         if self.staging is not None:  # whatever was not moved: leave nothing behind
             shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.committed:
+            remove_empty(self.made)
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those above it that do not exist yet, deepest first."""
+    out = []
+    while not folder.exists() and folder.parent != folder:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove these folders (deepest first) while they are empty; stop at the first that is
+    not (another compile writing there, a file put in meanwhile) or cannot be removed."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def is_complete(folder: Path) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Collection
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -37,6 +38,7 @@ from danvan.rules import fields as f
 from danvan.rules.domain import FIGURE_GROUPS, OrgUnit, SubmissionDoc
 from danvan.rules.errors import Problems
 from danvan.rules.text import normalize_text
+from danvan.rules.timing import DEFAULT_TZ, to_local
 
 _TOP = (
     "unit",
@@ -257,8 +259,15 @@ def check_submission_context(
     cycle_year: int,
     published: bool,
     known: Collection[str] = (),
+    at: datetime | None = None,
+    issued_at: datetime | None = None,
+    tz: str = DEFAULT_TZ,
 ) -> None:
-    """Whether this unit may submit to this cycle at all (``known``: codes to suggest from)."""
+    """Whether this unit may submit to this cycle at all (``known``: codes to suggest from).
+
+    ``at`` (the sending instant) before ``issued_at`` (the plan's issue) is refused: the cycle
+    was not open yet, and a file dated then would read as on time before any version recorded.
+    """
     p = Problems()
     if unit is None:
         close = close_codes(doc.unit, known)
@@ -280,4 +289,16 @@ def check_submission_context(
         p.add(
             "cycle_closed", "", f"Kỳ đánh giá năm {cycle_year} đã công bố kết quả, không nhận thêm."
         )
+    if at is not None and issued_at is not None and at < issued_at:
+        p.add(
+            "before_plan",
+            "",
+            f"Thời điểm nộp ({_shown(at, tz)}) trước khi kế hoạch năm {cycle_year} được ban hành "
+            f"({_shown(issued_at, tz)}): kỳ đánh giá chưa nhận báo cáo. Kiểm tra lại thời điểm "
+            "nộp (--at).",
+        )
     p.raise_if_any()
+
+
+def _shown(instant: datetime, tz: str) -> str:
+    return to_local(instant, tz).strftime("%H:%M ngày %d/%m/%Y")

@@ -24,9 +24,30 @@ _ASCII_DECIMAL = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?")
 
 
 def parse_int(text: str) -> int | None:
-    """A whole number written in ASCII digits (``" 2473 "`` → 2473); anything else is None."""
+    """A whole number written in ASCII digits (``" 2473 "`` → 2473); anything else is None.
+
+    Any length: past Python's 4,300 digits for ``int(str)`` it is read through ``Decimal``, so
+    the caller's range check, not a ``ValueError``, answers a 5,000-digit number.
+    """
     t = text.strip()
-    return int(t) if _ASCII_INT.fullmatch(t) else None
+    if not _ASCII_INT.fullmatch(t):
+        return None
+    return int(t) if len(t) <= 4000 else int(Decimal(t))
+
+
+#: The largest id or version a database integer holds (PostgreSQL ``integer``: 2^31 − 1).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """A positive whole number a database integer holds (1 … :data:`MAX_ID`): a version, a page
+    or an id taken from a URL, a form or a cookie. Anything else — 0, a sign, a decimal, 20
+    digits, other scripts' digits — is None, decided before any query sees it."""
+    t = text.strip()
+    if len(t) > len(str(MAX_ID)) or not _ASCII_INT.fullmatch(t):
+        return None
+    n = int(t)
+    return n if 1 <= n <= MAX_ID else None
 
 
 def parse_decimal(text: str) -> float | None:

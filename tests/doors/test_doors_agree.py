@@ -217,6 +217,14 @@ INVALID = {
             ]
         ),
     ),
+    # SPEC §4.1: sent before the plan was issued (17/02/2024 09:00), the cycle was not open
+    "before-the-plan": Case(
+        "issued",
+        "2024-02-10T10:00",
+        d.UNIT,
+        _send(lambda f: f.yaml),
+        _refused([["", "before_plan"]]),
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from tests.helpers.browser import (
     PHONE,
     browser_or_skip,
     fill_workbook,
+    open_link,
     small_png,
 )
 
@@ -76,7 +77,7 @@ def test_a_unit_sends_its_workbook_and_sees_the_answer(
 ) -> None:
     page = browser.new_page(viewport=PHONE)
     page.set_default_timeout(10_000)
-    page.goto(site.link(h.UNIT))
+    open_link(page, site.link(h.UNIT))
     assert page.url == site.url + "/don-vi"  # the token is gone from the address bar
     assert "Ủy ban nhân dân xã Bình Thạnh" in page.inner_text("h1")
     assert "Chưa nộp" in page.inner_text("main")
@@ -120,14 +121,14 @@ def test_a_district_sees_its_commune_move_from_missing_to_submitted(
     browser: Any, site: Site, tmp_path: Path
 ) -> None:
     district = browser.new_context(viewport=DESKTOP).new_page()
-    district.goto(site.link(h.DISTRICT))
+    open_link(district, site.link(h.DISTRICT))
     district.goto(site.url + "/tong-hop")
     row = district.locator("tr", has_text=h.UNIT)
     assert "Chưa nộp" in row.inner_text()
     before = district.locator(".count.missing b").inner_text()
 
     unit = browser.new_context(viewport=PHONE).new_page()
-    unit.goto(site.link(h.UNIT))
+    open_link(unit, site.link(h.UNIT))
     send(unit, h.write_json(tmp_path / "x07.json", h.submission(h.UNIT)))
     assert "Đã nhận" in unit.inner_text("main")
 
@@ -215,7 +216,7 @@ def test_a_units_link_reaches_no_other_units_page_or_file(
     ):
         context = browser.new_context()
         page = context.new_page()
-        page.goto(site.link(viewer))
+        open_link(page, site.link(viewer))
         csrf = page.locator("input[name=csrf]").first.get_attribute("value")
         for method, template in ROUTES:
             for path in _concrete(template, foreign):
@@ -256,7 +257,7 @@ def test_a_forged_form_without_its_token_is_refused(
 ) -> None:
     context = browser.new_context()
     page = context.new_page()
-    page.goto(site.link(h.UNIT))
+    open_link(page, site.link(h.UNIT))
     file = h.write_json(tmp_path / "x07.json", h.submission(h.UNIT))
     payload = {"name": file.name, "mimeType": "application/json", "buffer": file.read_bytes()}
     forged = context.request.post(site.url + "/don-vi/nop", multipart={"tep": payload})
@@ -277,7 +278,7 @@ def test_a_forged_form_without_its_token_is_refused(
 def test_pages_carry_security_headers_and_no_token_survives(browser: Any, site: Site) -> None:
     context = browser.new_context()
     page = context.new_page()
-    response = page.goto(site.link(h.UNIT))
+    response = open_link(page, site.link(h.UNIT))  # the headers of the page holding the token
     assert page.url.endswith("/don-vi")
     headers = response.all_headers()
     assert "script-src 'self'" in headers["content-security-policy"]
@@ -288,6 +289,37 @@ def test_pages_carry_security_headers_and_no_token_survives(browser: Any, site: 
     assert cookie["httpOnly"] and cookie["sameSite"] in ("Lax", "Strict")
     assert site.links[h.UNIT].removeprefix("/l/") not in cookie["value"]
     context.close()
+
+
+def test_another_site_cannot_sign_a_browser_in(browser: Any, site: Site) -> None:
+    """Login CSRF: the link's page opens nothing by itself, and its form posted from another
+    site's page (with the token the attacker read from its own link's page) is refused: the
+    browser stays signed out. The official's own click opens the session."""
+    attacker = browser.new_context().new_page()
+    attacker.goto(site.link(h.OTHER))
+    token = attacker.locator("input[name=csrf]").get_attribute("value")
+    victim = browser.new_context()
+    page = victim.new_page()
+    page.goto(site.link(h.OTHER))  # sent there by another site: the page, and no session
+    assert "Mở trang của" in page.inner_text("main")
+    assert not [c for c in victim.cookies() if c["name"] == "danvan_phien"]
+    evil = "http://evil.example/qua-tang"
+    form = (
+        f'<form method="post" action="{site.link(h.OTHER)}">'
+        f'<input type="hidden" name="csrf" value="{token}"><button>Nhận quà</button></form>'
+    )
+    page.route(
+        evil, lambda route: route.fulfill(content_type="text/html; charset=utf-8", body=form)
+    )
+    page.goto(evil)
+    with page.expect_navigation():
+        page.click("text=Nhận quà")
+    assert "[csrf]" in page.inner_text("main")
+    assert not [c for c in victim.cookies() if c["name"] == "danvan_phien"]
+    open_link(page, site.link(h.UNIT))  # the official's own click on its own link's page
+    assert page.url == site.url + "/don-vi" and "Bình Thạnh" in page.inner_text("h1")
+    victim.close()
+    attacker.context.close()
 
 
 SCREENS = (
@@ -318,6 +350,9 @@ def test_screenshots_of_every_page(browser: Any, site: Site, tmp_path: Path) -> 
         page.goto(site.url + "/")
         shot("0-trang-chu")
         page.goto(site.link(h.UNIT))
+        shot("0-mo-duong-dan")  # the link's page: whose it is, one button
+        with page.expect_navigation():
+            page.click("form button:has-text('Mở trang của')")
         shot("1-don-vi-chua-nop")
         send(
             page,
@@ -331,14 +366,14 @@ def test_screenshots_of_every_page(browser: Any, site: Site, tmp_path: Path) -> 
         shot("3-bi-tu-choi")
         page.goto(site.url + "/don-vi")
         shot("4-don-vi-da-nop")
-        page.goto(site.link(h.DISTRICT))
+        open_link(page, site.link(h.DISTRICT))
         page.goto(site.url + "/tong-hop")
         shot("5-huyen-tong-hop")
         page.goto(site.url + f"/tong-hop/don-vi/{h.UNIT}")
         shot("6-huyen-tham-dinh")
-        page.goto(site.link(h.PROVINCE))
+        open_link(page, site.link(h.PROVINCE))
         shot("7-tinh-tong-hop")
         ctx.close()
     pngs = sorted(out.glob("*.png"))
-    assert len(pngs) == 16
+    assert len(pngs) == 18
     assert all(0 < p.stat().st_size < 400_000 for p in pngs)

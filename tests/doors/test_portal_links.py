@@ -63,9 +63,14 @@ def test_links_need_the_portal_address(sqlite_url: str, tmp_path: Path, cli) -> 
 
 
 def _open(url: str, link: str) -> httpx.Client:
+    """Signed in as a browser is: the link's page (no session yet), then its button."""
     client = httpx.Client(base_url=url, timeout=30)
-    r = client.get(link)
+    page = client.get(link)
+    assert page.status_code == 200 and "Mở trang của" in page.text, page.text
+    assert "danvan_phien" not in client.cookies  # a GET alone signs nobody in
+    r = client.post(link, data={"csrf": _csrf(page.text)})
     assert r.status_code == 303 and r.headers["location"] == "/", r.text
+    assert "danvan_phien" in client.cookies and "danvan_mo" not in client.cookies
     return client
 
 
@@ -195,11 +200,46 @@ def test_cookies_are_secure_behind_a_trusted_tls_proxy_only(
     get_settings.cache_clear()
     h.set_up_province(tmp_path / "p")
     links = h.mint_links([h.UNIT])
-    with running(now=lambda: h.at("2024-11-08T10:00")) as url:
-        r = httpx.get(url + links[h.UNIT], headers={"x-forwarded-proto": "https"})
-    cookie = r.headers["set-cookie"]
+    with (
+        running(now=lambda: h.at("2024-11-08T10:00")) as url,
+        httpx.Client(base_url=url, headers={"x-forwarded-proto": "https"}) as client,
+    ):
+        page = client.get(links[h.UNIT])
+        opening = page.headers["set-cookie"]  # the pre-session cookie of the link's page
+        back = {"cookie": f"danvan_mo={page.cookies['danvan_mo']}"}  # Secure: the proxy's TLS
+        r = client.post(links[h.UNIT], data={"csrf": _csrf(page.text)}, headers=back)
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("danvan_phien="))
     assert ("; secure" in cookie.lower()) is secure
+    assert ("; secure" in opening.lower()) is secure
+    assert "samesite=strict" in opening.lower() and "path=/l/" in opening.lower()
     assert ("strict-transport-security" in r.headers) is secure
+
+
+def test_a_get_alone_never_signs_a_browser_in(sqlite_url: str, tmp_path: Path) -> None:
+    """Login CSRF: another site can send a browser to a link (its own link, whose page it read
+    itself) and even post that page's form; the browser is not signed in. Only the button of
+    the page this browser was shown opens a session."""
+    from danvan.portal.server import running
+
+    h.set_up_province(tmp_path / "p")
+    link = h.mint_links([h.OTHER])[h.OTHER]
+    with (
+        running(now=lambda: h.at("2024-11-08T10:00")) as url,
+        httpx.Client(base_url=url) as attacker,
+        httpx.Client(base_url=url) as victim,
+    ):
+        theirs = _csrf(attacker.get(link).text)  # the attacker reads the page of its link
+        assert victim.get(link).status_code == 200  # sent there by another site: a page only
+        assert victim.get("/don-vi").status_code == 401
+        forged = victim.post(link, data={"csrf": theirs})  # the attacker's form, posted
+        assert forged.status_code == 403 and "[csrf]" in forged.text
+        assert victim.get("/don-vi").status_code == 401
+        with httpx.Client(base_url=url) as bare:  # no cookie at all (SameSite=Strict)
+            assert bare.post(link, data={"csrf": theirs}).status_code == 403
+            assert bare.post(link, data={}).status_code == 403
+        assert attacker.post(link, data={"csrf": theirs}).status_code == 303  # its own button
+        assert attacker.get("/don-vi").status_code == 200
+        assert httpx.get(url + link.replace(link[-6:], "xxxxxx")).status_code == 403
 
 
 def test_the_access_log_never_prints_a_token() -> None:
@@ -216,6 +256,42 @@ def test_the_access_log_never_prints_a_token() -> None:
     )
     HideLinkTokens().filter(record)
     assert "SECRET" not in record.getMessage() and "/l/…" in record.getMessage()
+
+
+def test_opening_a_link_logs_no_token(sqlite_url: str, tmp_path: Path) -> None:
+    """The portal's own log, access lines included, while a link is opened (its page, a stale
+    form, its button) and after it is revoked: the path is there, the token never."""
+    from danvan.portal.server import running
+
+    class Lines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(record.getMessage())
+
+    h.set_up_province(tmp_path / "p")
+    link = h.mint_links([h.UNIT])[h.UNIT]
+    token = link.removeprefix("/l/")
+    from danvan.tasks.links import revoke_unit
+
+    caught = Lines()
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error", "danvan")]
+    with running(now=lambda: h.at("2024-11-08T10:00"), access_log=True) as url:
+        for logger in loggers:  # after uvicorn configured its loggers
+            logger.addHandler(caught)
+        try:
+            with httpx.Client(base_url=url) as client:
+                assert client.post(link, data={"csrf": "0" * 32}).status_code == 403
+                _open(url, link).close()
+                revoke_unit(h.UNIT, h.at("2024-11-08T09:00"))
+                assert client.get(link).status_code == 403
+        finally:
+            for logger in loggers:
+                logger.removeHandler(caught)
+    assert sum("/l/…" in line for line in caught.lines) >= 4, caught.lines
+    assert not [line for line in caught.lines if token in line or token[:12] in line]
 
 
 def _csrf(html: str) -> str:

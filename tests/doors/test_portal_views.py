@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from danvan.demo.load import sign_in
 from danvan.tasks.pages import compiler_view
 from tests.helpers import portal as h
 
@@ -86,7 +87,7 @@ def test_pager_links_keep_filter_and_sort(cycle: Path) -> None:
 
     links = h.mint_links([h.PROVINCE])
     with running(now=lambda: AT, page_rows=5) as url, httpx.Client(base_url=url) as client:
-        client.get(links[h.PROVINCE])
+        sign_in(client, links[h.PROVINCE])
         seen: list[str] = []
         path: str | None = "/tong-hop?trang_thai=missing&sap_xep=status"
         while path is not None:
@@ -117,7 +118,7 @@ def test_a_compiler_returns_a_unit_for_revision(cycle: Path) -> None:
 
     links = h.mint_links([h.DISTRICT])
     with running(now=lambda: AT) as url, httpx.Client(base_url=url) as client:
-        client.get(links[h.DISTRICT])
+        sign_in(client, links[h.DISTRICT])
         detail = client.get(f"/tong-hop/don-vi/{h.UNIT}").text
         csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', detail)
         assert csrf is not None and f"/tong-hop/don-vi/{h.UNIT}/tra-lai" in detail

@@ -37,6 +37,16 @@ def browser_or_skip() -> Iterator[Any]:
             browser.close()
 
 
+def open_link(page: Any, url: str) -> Any:
+    """Open a personal link as an official does: the link's page (whose link it is, no session
+    yet), then its button "Mở trang của …", which leads to the unit's own page. Returns the
+    response of the link's page."""
+    response = page.goto(url)
+    with page.expect_navigation():
+        page.click("form button:has-text('Mở trang của')")
+    return response
+
+
 def fill_workbook(data: bytes, doc: dict) -> bytes:
     """Fill the unit's workbook (SPEC §3.4.1) as an official would: cells found by their headers
     and codes, never by position."""

@@ -8,6 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import yaml
 
 from danvan.rules.timing import parse_instant
@@ -83,3 +84,13 @@ def mint_links(codes: list[str], when: str = "2024-11-01T08:00") -> dict[str, st
     from danvan.tasks.links import link_paths
 
     return link_paths(YEAR, codes, at(when), "test")
+
+
+def open_session(url: str, link: str) -> httpx.Client:
+    """A client of the portal at ``url`` signed in by ``link`` (``/l/<token>``), as a browser
+    is: the link's page, then its button (:func:`danvan.demo.load.sign_in`)."""
+    from danvan.demo.load import sign_in
+
+    client = httpx.Client(base_url=url, timeout=60)
+    sign_in(client, link)
+    return client

@@ -16,6 +16,9 @@ from pathlib import Path
 
 #: What each command needs imported before the start (the slow part, done before the barrier).
 PRELOAD = {
+    "init": "danvan.models.schema alembic.command",
+    "org": "danvan.tasks.org",
+    "plan": "danvan.flows.plan danvan.tasks.views",
     "submit": "danvan.flows.intake",
     "remind": "danvan.flows.remind",
     "publish": "danvan.flows.publish",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from danvan.rules.errors import Rejected
 from danvan.rules.formats import load_document
-from danvan.rules.text import normalize_text, parse_decimal, parse_int
+from danvan.rules.text import MAX_ID, normalize_text, parse_decimal, parse_id, parse_int
 from tests.helpers.rules import rejects
 
 NFD_PHUONG = unicodedata.normalize("NFD", "Phường")
@@ -177,6 +177,15 @@ def test_only_ascii_digits_are_numbers(text):
 def test_ascii_numbers_read(text, n, d):
     assert parse_int(text) == n
     assert parse_decimal(text) == d
+
+
+def test_a_number_of_any_length_is_read_and_ids_fit_a_database_integer():
+    """5,000 digits is a number (too large, for the caller's range check), not a ValueError;
+    an id from a URL is 1 … 2^31 − 1 or nothing (issue 21)."""
+    assert parse_int("9" * 5000) == 10**5000 - 1
+    for text in ("0", "-1", "1.5", "2147483648", "9223372036854775808", "9" * 20, "٣", "", "x"):
+        assert parse_id(text) is None, text
+    assert parse_id(" 7 ") == 7 and parse_id("2147483647") == MAX_ID == 2**31 - 1
 
 
 def test_a_yaml_file_nested_past_any_library_limit_is_too_deep():

@@ -255,6 +255,23 @@ def test_context_accepts_an_active_assessed_unit() -> None:
     check_submission_context(SUB, unit=UNIT, cycle_year=2024, published=False)
 
 
+def test_a_file_sent_before_the_plan_was_issued_is_refused() -> None:
+    """SPEC §4.1: the plan's issue opens the cycle; from that instant on a file is taken."""
+    from danvan.rules.timing import parse_instant
+
+    issued = parse_instant("2024-02-17T09:00")
+    call = lambda at: check_submission_context(  # noqa: E731
+        SUB, unit=UNIT, cycle_year=2024, published=False, at=parse_instant(at), issued_at=issued
+    )
+    with pytest.raises(Rejected) as caught:
+        call("2023-01-01")
+    (problem,) = caught.value.problems
+    assert problem.code == "before_plan" and problem.field == ""
+    assert "00:00 ngày 01/01/2023" in problem.message and "09:00 ngày 17/02/2024" in problem.message
+    rejects(lambda: call("2024-02-17T08:59"), "before_plan", "")
+    call("2024-02-17T09:00")  # the very instant of the issue is taken
+
+
 quarters = st.integers(0, 40).map(lambda n: n / 4)
 
 

@@ -152,3 +152,148 @@ def test_everyone_at_once(db_url: str, tmp_path: Path) -> None:
     )
     assert total[0] == total[1]  # the last accepted version is the published one
     assert rows("select count(*) from result")[0][0] == 5  # frozen once
+
+
+def _json(result) -> dict:  # type: ignore[no-untyped-def]
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_the_same_org_import_and_plan_issue_at_once(db_url: str, tmp_path: Path) -> None:
+    """Two ``org import`` of one file, then two ``plan issue`` of one plan, started together:
+    both exit 0, the second answering as if it came after the first (nothing new / already
+    issued), and each thing is recorded once. Then two imports of one change: one makes it,
+    the other finds it made."""
+    from tests.helpers.province import ISSUE_AT, UNITS, write_province
+
+    env = child_env(db_url)
+    write_province(tmp_path)
+    org = ["org", "import", str(tmp_path / "org.yaml"), "--at", ISSUE_AT, "--format", "json"]
+    results = run_together([org] * 3, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    answers = sorted((a["created"], a["unchanged"]) for a in map(_json, results))
+    assert answers == [(0, len(UNITS)), (0, len(UNITS)), (len(UNITS), 0)]
+    assert rows("select count(*) from unit")[0][0] == len(UNITS)
+    assert rows("select count(*) from unit_version")[0][0] == len(UNITS)
+
+    for n, year in enumerate((2024, 2025), start=1):  # two rounds: the race is not every time
+        plan = ["plan", "issue", str(_plan_of(tmp_path, year)), "--at", f"{year}-02-17T09:00",
+                "--format", "json"]  # fmt: skip
+        results = run_together([plan] * 3, env=env, workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+        assert sorted(_json(r)["created"] for r in results) == [False, False, True]
+        assert rows("select count(*) from cycle")[0][0] == n
+        assert rows("select count(*) from audit_log where action = 'plan_issue'")[0][0] == n
+    assert rows("select count(*) from criteria_set")[0][0] == 1
+
+    changed = yaml.safe_load((tmp_path / "org.yaml").read_text("utf-8"))
+    changed["units"][-1]["name"] = "Ủy ban nhân dân xã Hai (mới)"
+    (tmp_path / "org.yaml").write_text(yaml.safe_dump(changed, allow_unicode=True), "utf-8")
+    results = run_together([org] * 2, env=env, workdir=tmp_path)
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    assert sorted(_json(r)["updated"] for r in results) == [0, 1]
+    assert rows("select count(*) from unit_version")[0][0] == len(UNITS)  # amended in place
+    assert rows("select name from unit where code = 'TST.H01.X02'")[0][0].endswith("(mới)")
+
+
+def _plan_of(folder: Path, year: int) -> Path:
+    """The small province's plan moved to ``year`` (same criteria file, same days)."""
+    doc = yaml.safe_load((folder / "plan.yaml").read_text("utf-8"))
+    doc["year"] = year
+    doc["issued_on"] = f"{year}-02-17"
+    doc["deadlines"] = {k: f"{year}{v[4:]}" for k, v in doc["deadlines"].items()}
+    path = folder / f"plan-{year}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return path
+
+
+def test_the_same_decision_twice_at_once(db_url: str, tmp_path: Path) -> None:
+    """The other writers that can meet themselves, each pair started together: two ``return`` of
+    one unit (one returns it, the other is told it already is), two ``appraise`` of one file, two
+    ``approve``, two ``portal links``. Every process answers: 0, or 1 with a rule's code."""
+    from danvan.flows.intake import submit
+
+    env = child_env(db_url, DANVAN_PORTAL_URL="https://portal.example")
+    issue_small_cycle(tmp_path)
+    files = [str(submission(tmp_path / "sub", u, 40)) for u in ("TST.H01.X01", "TST.H01.X02")]
+    submit.fn(files, parse_instant("2024-11-08T10:00"))
+
+    back = ["return", "--cycle", "2024", "--unit", "TST.H01.X01", "--by", "TST.H01", "--reason",
+            "Thiếu số liệu", "--at", "2024-11-12T09:00"]  # fmt: skip
+    results = run_together([back] * 2, env=env, workdir=tmp_path)
+    clean(results)
+    assert sorted(r.code for r in results) == [0, 1], [r.stderr for r in results]
+    assert "[already_returned]" in next(r.stderr for r in results if r.code == 1)
+    assert rows("select count(*) from submission_return")[0][0] == 1
+
+    appraisal = tmp_path / "tham-dinh.yaml"
+    appraisal.write_text(yaml.safe_dump({"year": 2024, "by": "TST.H01", "adjustments": [
+        {"unit": "TST.H01.X02", "criterion": "1", "score": 35, "reason": "Kế hoạch chậm"}]},
+        allow_unicode=True), "utf-8")  # fmt: skip
+    argv = ["appraise", str(appraisal), "--at", "2024-11-15T09:00"]
+    for pair in (
+        [argv] * 2,
+        [["approve", "--cycle", "2024", "--by", "TST", "--at", "2024-11-30T08:00"]] * 2,
+        [["portal", "links", "--cycle", "2024", "--at", "2024-11-30T08:00"]] * 2,
+    ):
+        results = run_together(pair, env=env, workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+    assert rows("select count(*) from sign_off")[0][0] == 2  # each decision is kept
+
+
+def test_two_inits_of_an_empty_database_at_once(db_url: str, tmp_path: Path) -> None:
+    """``danvan init`` twice at once on an empty database: both exit 0, one schema."""
+    from tests.helpers.db import make_pg_database
+
+    if db_url.startswith("sqlite"):
+        url, drop = f"sqlite:///{tmp_path / 'empty.db'}", (lambda: None)
+    else:
+        url, drop = make_pg_database()
+    try:
+        results = run_together([["init"]] * 2, env=child_env(url), workdir=tmp_path)
+        clean(results)
+        assert all(r.code == 0 for r in results), [r.stderr for r in results]
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select count(*) from alembic_version")).scalar() == 1
+        engine.dispose()
+    finally:
+        drop()
+
+
+def test_the_sqlite_busy_ceiling_is_a_setting(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``DANVAN_SQLITE_BUSY_SECONDS`` (default 30) is how long a writer waits in line for the
+    write lock of the writers ahead of it; past it the writer gives up as ``[db_busy]``."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from danvan.config.settings import get_settings
+    from danvan.models.db import describe_failure, make_engine, transaction
+
+    assert get_settings().sqlite_busy_seconds == 30
+    monkeypatch.setenv("DANVAN_SQLITE_BUSY_SECONDS", "0.4")
+    get_settings.cache_clear()
+    holder, waiter = make_engine(sqlite_url), make_engine(sqlite_url)
+    try:
+        with waiter.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 400
+        with transaction(holder) as ahead:
+            ahead.execute(sa.text("select 1"))  # BEGIN IMMEDIATE: holds the write lock
+            start = time.monotonic()
+            with pytest.raises(OperationalError) as caught, transaction(waiter) as behind:
+                behind.execute(sa.text("select 1"))
+            waited = time.monotonic() - start
+        assert 0.3 <= waited < 10, waited
+        assert describe_failure(caught.value)[1] == "db_busy"
+    finally:
+        holder.dispose()
+        waiter.dispose()
+        get_settings.cache_clear()
