@@ -297,3 +297,35 @@ def test_the_sqlite_busy_ceiling_is_a_setting(
         holder.dispose()
         waiter.dispose()
         get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_sqlite_writers_wait_in_line_under_a_cpu_hog(sqlite_url: str, tmp_path: Path) -> None:
+    """30 submits of one unit started together while every core spins: all are recorded
+    (versions 1..30), none gives up ``[db_busy]``, although the whole line takes far longer than
+    the busy ceiling (2 s here): a writer fails only when the line stops moving
+    (``models.db.WriterLine``)."""
+    import os
+    import subprocess
+    import sys
+
+    issue_small_cycle(tmp_path)
+    env = child_env(sqlite_url, DANVAN_SQLITE_BUSY_SECONDS="2")
+    commands = [
+        ["submit", str(submission(tmp_path / f"w-{i}", "TST.H01.X01", 1 + i % 30)), "--at",
+         "2024-11-08T10:00"] for i in range(30)
+    ]  # fmt: skip
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(2 * (os.cpu_count() or 2))
+    ]
+    try:
+        results = run_together(commands, env=env, workdir=tmp_path, timeout=900)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    clean(results)
+    assert all(r.code == 0 for r in results), [r.stderr for r in results if r.code]
+    versions = [v for (v,) in rows("select version from submission order by version")]
+    assert versions == list(range(1, 31))
