@@ -104,7 +104,14 @@ def assess_unit(
         scores, bonus, penalty, {t: v for t, (v, _) in adj.items()}
     )
     still_na = [c for c in na if c not in final]
-    final_total = scoring.unit_total(criteria, final, f_bonus, f_penalty, still_na, unit.kind)
+    self_total = scoring.unit_total(criteria, scores, bonus, penalty, list(na), unit.kind)
+    # Without adjustments the final figures are the self-assessed ones (the same scores, bonus,
+    # penalty and N/A criteria): the total is the same, computed once (status reads every unit).
+    final_total = (
+        self_total
+        if not adj and len(still_na) == len(na)
+        else scoring.unit_total(criteria, final, f_bonus, f_penalty, still_na, unit.kind)
+    )
     zeros = scoring.zero_criteria(final)
     decision = scoring.decide_band(
         final_total, criteria, zero_count=zeros, penalty=f_penalty, days_late=days_late
@@ -116,7 +123,7 @@ def assess_unit(
         status=status,
         days_late=days_late,
         submitted_at=submitted_at,
-        self_total=scoring.unit_total(criteria, scores, bonus, penalty, list(na), unit.kind),
+        self_total=self_total,
         final_total=final_total,
         band=decision.band,
         zero_criteria=zeros,
