@@ -101,11 +101,12 @@ def _record(
     """
     contacts_now = {c: list(k or []) for c, k in session.execute(select(Unit.code, Unit.contacts))}
     created = [s.code for s in specs if s.code not in contacts_now]
+    is_new = set(created)  # membership per unit: a list here made the import quadratic
     store.bulk_insert(
         session=session,
         model=Unit,
         rows=[{"code": s.code, "updated_at": at, "contacts": list(s.contacts)} | _mirror(s, None)
-              for s in specs if s.code in created],
+              for s in specs if s.code in is_new],
     )  # fmt: skip
     ids: dict[str, int] = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
     prior = store.unit_records(session=session, on=effective)
@@ -128,7 +129,7 @@ def _record(
         )
         if old is None or any(old[k] != v for k, v in record.items()):
             changes.append((i, spec.code, on, fz, old, record))
-        if spec.code not in created and contacts_now[spec.code] != list(spec.contacts):
+        if spec.code not in is_new and contacts_now[spec.code] != list(spec.contacts):
             touched[uid] = {"id": uid, "contacts": list(spec.contacts), "updated_at": at}
     check_not_frozen((i, code, on, fz) for i, code, on, fz, *_ in changes)
     new, amended = [], []
@@ -145,7 +146,7 @@ def _record(
     store.bulk_update(session=session, model=UnitVersion, rows=amended)
     store.bulk_update(session=session, model=Unit, rows=touched.values())
     changed = {code for _, code, *_ in changes} | {c for c, uid in ids.items() if uid in touched}
-    updated = [s.code for s in specs if s.code not in created and s.code in changed]
+    updated = [s.code for s in specs if s.code not in is_new and s.code in changed]
     unchanged = len(specs) - len(created) - len(updated)
     return OrgImport(file="", created=created, updated=updated, unchanged=unchanged)
 
