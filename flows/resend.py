@@ -11,8 +11,9 @@ from datetime import datetime
 
 from danvan.flows.remind import unknown_outcome
 from danvan.runtime.lazy import flow, log, task
-from danvan.tasks.outbox import deliver, delivery_states, requeue_unknown
+from danvan.tasks.outbox import deliver
 from danvan.tasks.remind import settled_at
+from danvan.tasks.resend import delivery_states, requeue_unknown
 
 requeue_step = task(name="requeue-unknown")(requeue_unknown)
 settled_step = task(name="settled-at")(settled_at)

@@ -36,26 +36,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.context import load_context
-from danvan.models.db import get_engine, reading, transaction
+from danvan.models.db import get_engine, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.models.tables import Delivery, DeliveryAttempt
 from danvan.notify.channels import AppriseNotifier, Notifier, Outcome, Outgoing, redact
 from danvan.notify.messages import Queued
-from danvan.rules.errors import reject
 from danvan.tasks.attachments import file_attachment, workbook_attachments
 
 #: Reminders a unit receives for its own report: pointless once it has submitted (or revised).
 OWN_REMINDERS = ("before", "due", "overdue", "revision")
 UNKNOWN_DIED = "lần gửi bị gián đoạn (tiến trình dừng giữa chừng): chưa rõ đơn vị đã nhận hay chưa"
-#: The kinds of message, as ``resend --kind`` takes them (``receipt``: every ``receipt-…``).
-KINDS = ("announcement", "before", "due", "overdue", "escalation", "digest", "returned",
-         "revision", "receipt", "compiled", "result")  # fmt: skip
 
 
 def recipient_key(unit_id: int, url: str) -> str:
@@ -368,80 +363,3 @@ def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> li
             entry["ok"] = False
             entry["errors"].append(f"{row.url_redacted}: {by_id[row.id].error}")
     return list(grouped.values())
-
-
-@dataclass
-class Requeued:
-    """The ``unknown`` messages an official asked to send again, now ``pending``."""
-
-    cycle_id: int
-    ids: list[int]
-    messages: list[dict]  # unit, milestone, kind, day, to (redacted), as audited
-
-
-def requeue_unknown(
-    year: int,
-    at: datetime,
-    unit: str | None = None,
-    kind: str | None = None,
-    actor: str = "cli",
-) -> Requeued:
-    """Put the cycle's ``unknown`` messages (of ``unit``, of ``kind``) back in the queue, once an
-    official has checked that they did not arrive; audited.
-
-    Atomic: two ``resend`` at once queue each message once (the second finds them no longer
-    ``unknown``), and a run sending meanwhile cannot see them half-way.
-    """
-    if kind is not None and kind not in KINDS:
-        raise reject("unknown_kind", "--kind",
-                     f"Không có loại tin “{kind[:40]}”; một trong: {', '.join(KINDS)}.")  # fmt: skip
-    with transaction(get_engine()) as session:
-        ctx = load_context(session=session, year=year)
-        cycle_id = ctx.cycle.id
-        assert cycle_id is not None
-        stmt = select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.status == "unknown")
-        if unit is not None:
-            if unit not in ctx.province_units:
-                raise reject(
-                    "unknown_unit", "--unit", f"Không có đơn vị mã “{unit}” trong kỳ {year}."
-                )
-            stmt = stmt.where(Delivery.unit_id == ctx.org.ids[unit])
-        if kind == "receipt":
-            stmt = stmt.where(col(Delivery.kind).startswith("receipt-"))
-        elif kind is not None:
-            stmt = stmt.where(Delivery.kind == kind)
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()  # a second resend waits, then finds them pending
-        rows = list(session.exec(stmt.order_by(col(Delivery.id))).all())
-        ids = [r.id for r in rows if r.id is not None]
-        codes = ctx.org.codes_by_id
-        messages = [
-            {"unit": codes.get(r.unit_id), "milestone": r.milestone, "kind": r.kind,
-             "day": r.day.isoformat(), "to": r.url_redacted}
-            for r in rows
-        ]  # fmt: skip
-        if ids:
-            session.execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids), Delivery.status == "unknown")
-                .values(status="pending", claimed_by=None)
-            )
-            store.audit(
-                session=session, at=at, actor=actor, action="resend", entity="delivery",
-                key=f"{ctx.province}/{year}", unit=unit, kind=kind, messages=messages,
-            )  # fmt: skip
-    return Requeued(cycle_id, ids, messages)
-
-
-def delivery_states(cycle_id: int, ids: Sequence[int]) -> dict[str, int]:
-    """How many of these rows are in each state now (after a ``resend``: sent, failed, unknown
-    again, cancelled because the unit has since done what they were about, or still pending)."""
-    if not ids:
-        return {}
-    with reading(get_engine()) as session:
-        rows = session.exec(
-            select(Delivery.status, func.count())
-            .where(Delivery.cycle_id == cycle_id, col(Delivery.id).in_(list(ids)))
-            .group_by(Delivery.status)
-        ).all()
-    return {status: n for status, n in rows}
