@@ -17,6 +17,7 @@ from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading
 from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
+from danvan.rules.errors import Rejected
 from danvan.tasks.intake import FileResult
 from danvan.tasks.outbox import dispatch
 from danvan.tasks.remind import cycle_info
@@ -50,7 +51,7 @@ def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = F
         with reading(get_engine()) as session:
             try:
                 ctx = load_context(session=session, year=year)
-            except Exception:  # a refused file may name a year without a cycle: nobody to tell
+            except Rejected:  # a refused file may name a year without a cycle: nobody to tell
                 continue
         info = cycle_info(ctx)
         day = timing.local_date(at, ctx.tz)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
 from danvan.portal.security import SESSION_COOKIE, RateLimiter, Signer
 from danvan.tasks import audit as audit_trail
-from danvan.tasks.nudge import tell_prefect
+from danvan.tasks.nudge import Notice, tell_prefect
 
 _LOG = logging.getLogger("danvan.portal")
 
@@ -132,7 +132,11 @@ def scope(v: Viewer) -> CycleContext:
 
 
 def after_step(action: str, at: datetime, years: list[int]) -> None:
-    """The after-step work every door does (``tasks.nudge``: tell Prefect); the portal logs what
-    the CLI would print."""
-    for notice in tell_prefect(action, at, years):
+    """The after-step work every door does (``tasks.nudge``: tell Prefect)."""
+    log_notices(tell_prefect(action, at, years))
+
+
+def log_notices(notices: Iterable[Notice]) -> None:
+    """What the core says about Prefect: the portal logs what the CLI would print."""
+    for notice in notices:
         _LOG.warning(notice.line())

@@ -4,7 +4,6 @@ province) publication. A compiler sees only the units below it (``rules.access.m
 from __future__ import annotations
 
 import json
-import logging
 import tempfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from danvan.portal.deps import (
     audit,
     check_csrf,
     download,
+    log_notices,
     page,
     portal_of,
     scope,
@@ -36,7 +36,6 @@ from danvan.rules.text import parse_decimal, parse_id
 from danvan.tasks import pages
 from danvan.tasks.signoff import decide, is_approved
 
-_LOG = logging.getLogger("danvan.portal")
 router = APIRouter()
 
 
@@ -255,8 +254,7 @@ async def sign_off(request: Request, v: Viewer = Depends(viewer)) -> Response:
     done = await run_in_threadpool(
         decide, v.year, v.code, portal_of(request).now(), decision, note, actor(v)
     )
-    for notice in done.notices:
-        _LOG.warning(notice.line())
+    log_notices(done.notices)
     return RedirectResponse("/tong-hop?da_phe_duyet=1", status_code=303)
 
 
