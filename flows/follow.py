@@ -12,6 +12,7 @@ from datetime import datetime
 
 from danvan.runtime.api import PrefectRest
 from danvan.runtime.lazy import (
+    ScheduledName,
     artifact_markdown,
     artifact_table,
     current_api_url,
@@ -20,10 +21,19 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
-from danvan.tasks.calendar import open_years, planned_runs_label, run_spec, sync_calendar
+from danvan.tasks.calendar import (
+    calendar_years,
+    follow_run_name,
+    open_years,
+    planned_runs_label,
+    run_spec,
+    sync_calendar,
+)
 from danvan.tasks.progress import progress, ready_compilers
+from danvan.tasks.signoff import release_if_approved
 
 open_years_step = task(name="open-cycles")(open_years)
+calendar_years_step = task(name="cycles")(calendar_years)
 
 
 @task(name="sync-calendar", retries=2, retry_delay_seconds=[5, 30])
@@ -59,16 +69,33 @@ def early_step(year: int, at: datetime) -> list[str]:
     return started
 
 
-@flow(name="follow-cycle", flow_run_name="theo-doi")
+@task(name="release-approved-publication", retries=2, retry_delay_seconds=[5, 30])
+def release_step(year: int) -> int:
+    api = current_api_url()
+    if not api:
+        return 0
+    with PrefectRest(api) as rest:
+        return release_if_approved(rest, year)
+
+
+@flow(name="follow-cycle", flow_run_name=ScheduledName("theo-doi", follow_run_name))
 def follow_cycle(year: int | None = None, at: datetime | None = None) -> dict:
+    """Reconcile the calendar of ``year`` (default: every cycle, published ones too, so that a
+    clean-up that failed before is finished), then the open cycles' progress and compilations."""
     at = at or scheduled_instant()
     doc: dict = {}
-    for y in [year] if year else open_years_step():
+    open_now = set(open_years_step())
+    for y in [year] if year else calendar_years_step():
         calendar = sync_step(y)
+        doc[str(y)] = {"calendar": calendar}
+        if y not in open_now:
+            continue
         key, markdown, rows = progress(y, at)
         artifact_markdown(key, markdown)
         artifact_table(f"{key}-bang", rows)
         early = early_step(y, at)
-        log(f"{y}: calendar {calendar}; early compilations: {early or 'none'}")
-        doc[str(y)] = {"calendar": calendar, "early": early}
+        released = release_step(y)
+        log(f"{y}: calendar {calendar}; early compilations: {early or 'none'}; "
+            f"publication runs released: {released}")  # fmt: skip
+        doc[str(y)] |= {"early": early, "released": released}
     return doc

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from danvan.config.settings import get_settings
 from danvan.flows.compile import compile_reports
-from danvan.runtime.lazy import flow, log, outcome, scheduled_instant
+from danvan.runtime.lazy import ScheduledName, flow, log, outcome, scheduled_instant
+from danvan.tasks.calendar import compile_run_name
 
 
-@flow(name="compile-milestone", flow_run_name="tong-hop-{unit}-{year}")
+@flow(name="compile-milestone", flow_run_name=ScheduledName("tong-hop-", compile_run_name))
 def compile_milestone(year: int, unit: str, at: datetime | None = None) -> dict:
     """Compile ``unit`` as of ``at`` (default: the run's scheduled time) into the output folder;
     the compiler is told, with its report attached where its channel takes attachments."""

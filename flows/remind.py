@@ -7,6 +7,7 @@ from datetime import datetime
 
 from danvan.notify.channels import redact
 from danvan.runtime.lazy import (
+    ScheduledName,
     artifact_markdown,
     artifact_table,
     flow,
@@ -16,6 +17,7 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
+from danvan.tasks.calendar import remind_run_name
 from danvan.tasks.outbox import deliver
 from danvan.tasks.progress import progress
 from danvan.tasks.remind import cycle_zone, plan_day, queue_day, record_skipped_day
@@ -36,7 +38,7 @@ def progress_step(year: int, at: datetime) -> None:
     artifact_table(f"{key}-bang", rows)
 
 
-@flow(name="remind", flow_run_name="remind-{year}")
+@flow(name="remind", flow_run_name=ScheduledName("nhac-viec-", remind_run_name))
 def remind(year: int, at: datetime | None = None, dry_run: bool = False) -> dict:
     """Everything due on T's date (from ``send_at`` on), then every pending or failed message.
 

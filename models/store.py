@@ -283,6 +283,12 @@ def open_cycle_years(*, session: Session) -> list[int]:
     return sorted(set(session.exec(stmt).all()))
 
 
+def cycle_years(*, session: Session) -> list[int]:
+    """The years of every cycle, published or not, ascending (the calendar reconciles them all:
+    a published cycle must have no scheduled run left, whatever failed before)."""
+    return sorted(set(session.exec(select(Cycle.year)).all()))
+
+
 def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
     stmt = (
         select(Cycle)

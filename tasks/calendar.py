@@ -9,6 +9,7 @@ ran are history and are never touched.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -93,29 +94,43 @@ def spec_of(run: PlannedRun) -> RunSpec:
     return RunSpec(flow, deployment, run.name, run.key, run.at, run.parameters, run.tags)
 
 
+#: Requests in flight at once while reconciling (a cycle's calendar is ~60 runs; one at a time
+#: took 20 s against a loaded server).
+CONCURRENT_REQUESTS = 8
+
+
 def sync_calendar(rest: PrefectRest, year: int) -> CalendarSync:
-    """Create what the calendar lacks on the server, delete scheduled runs it no longer has."""
+    """Create what the calendar lacks on the server, delete scheduled runs it no longer has
+    (a moved deadline: the old instant's run goes, the new one comes; a published cycle: all).
+
+    Idempotent: run twice, the second finds everything kept. Reads the cycle's runs in pages of
+    200 and sends the creations and deletions a few at a time (:data:`CONCURRENT_REQUESTS`).
+    """
     label, wanted = planned_runs(year)
     result = CalendarSync(label)
     existing = rest.runs(["danvan", label])
     keys = {r.get("idempotency_key") for r in existing}
     wanted_keys = {w.key for w in wanted}
-    for found in existing:
-        state = (found.get("state") or {}).get("type")
-        calendar_run = str(found.get("idempotency_key") or "").startswith(f"danvan:{label}:")
-        if state == "SCHEDULED" and calendar_run and found["idempotency_key"] not in wanted_keys:
-            rest.delete_run(found["id"])
-            result.removed += 1
-    for run in wanted:
-        if run.key in keys:
-            result.kept += 1
-            continue
-        if rest.create_run(spec_of(run)) is None:
-            missing = "/".join(DEPLOYMENTS[run.kind])
-            if missing not in result.missing_deployments:
-                result.missing_deployments.append(missing)
-            continue
-        result.created += 1
+    stale = [
+        found["id"]
+        for found in existing
+        if (found.get("state") or {}).get("type") == "SCHEDULED"
+        and str(found.get("idempotency_key") or "").startswith(f"danvan:{label}:")
+        and found["idempotency_key"] not in wanted_keys
+    ]
+    missing = [run for run in wanted if run.key not in keys]
+    result.kept = len(wanted) - len(missing)
+    for kind in sorted({run.kind for run in missing}):
+        if rest.deployment_id(*DEPLOYMENTS[kind]) is None:
+            result.missing_deployments.append("/".join(DEPLOYMENTS[kind]))
+    creatable = [
+        r for r in missing if "/".join(DEPLOYMENTS[r.kind]) not in result.missing_deployments
+    ]
+    with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
+        list(pool.map(rest.delete_run, stale))
+        created = list(pool.map(lambda run: rest.create_run(spec_of(run)), creatable))
+    result.removed = len(stale)
+    result.created = sum(c is not None for c in created)
     return result
 
 
@@ -136,10 +151,43 @@ def follow_up(rest: PrefectRest, year: int, at: datetime, why: str) -> bool:
     return rest.create_run(spec) is not None
 
 
+def run_name(kind: str, parameters: dict) -> str:
+    """The name of a run of ``kind`` started by hand (the UI's button, ``prefect deployment
+    run``): the calendar's name without its day (``xep-loai-QNG-2027``, ``tong-hop-QNG.BSN-2027``,
+    ``nhac-viec-QNG-2027``, ``theo-doi-QNG-2027``)."""
+    year = int(parameters.get("year") or 0)
+    label = planned_runs_label(year) if year else ""
+    if kind == "tong-hop" and parameters.get("unit"):
+        return f"tong-hop-{parameters['unit']}-{year}"
+    return f"{kind}-{label}" if label else kind
+
+
+def remind_run_name(parameters: dict) -> str:
+    return run_name("nhac-viec", parameters)
+
+
+def compile_run_name(parameters: dict) -> str:
+    return run_name("tong-hop", parameters)
+
+
+def publication_run_name(parameters: dict) -> str:
+    return run_name("xep-loai", parameters)
+
+
+def follow_run_name(parameters: dict) -> str:
+    return run_name("theo-doi", parameters)
+
+
 def planned_runs_label(year: int) -> str:
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
     return f"{ctx.province}-{year}"
+
+
+def calendar_years() -> list[int]:
+    """Every cycle's year: the reconciliation's scope (published ones must have no run left)."""
+    with reading(get_engine()) as session:
+        return store.cycle_years(session=session)
 
 
 def open_years() -> list[int]:

@@ -17,13 +17,14 @@ from datetime import datetime
 
 from danvan.runtime.api import (
     UNREACHABLE_CODE,
+    PrefectRest,
     PrefectUnavailable,
     configured_api_url,
     connect,
     reachable,
     unreachable_line,
 )
-from danvan.tasks.calendar import follow_up, open_years, planned_runs_label, sync_calendar
+from danvan.tasks.calendar import DEPLOYMENTS, follow_up, open_years
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,10 @@ def reachability() -> list[Notice]:
 
 
 def tell_prefect(action: str, at: datetime, years: Iterable[int] | None = None) -> list[Notice]:
-    """``action``: plan | publish (the calendar), submit | appraise | return | remind (a
-    follow-up run), for ``years`` (default: every open cycle)."""
+    """One follow-up run (``theo-doi``) per year of ``years`` (default: every open cycle) after
+    ``action`` (plan | amend | publish | submit | appraise | return | remind): it reconciles the
+    calendar, refreshes progress and starts complete compilations. One request per year, so the
+    official's command costs the same with a Prefect API as without, whatever the calendar."""
     if not configured_api_url():
         return []
     rest = connect()
@@ -63,27 +66,38 @@ def tell_prefect(action: str, at: datetime, years: Iterable[int] | None = None) 
     try:
         with rest:
             for year in sorted(set(years)) if years is not None else open_years():
-                if action in ("plan", "publish"):
-                    done = sync_calendar(rest, year)
-                    if done.missing_deployments:
-                        notices.append(
-                            Notice(
-                                f"Prefect: chưa có deployment "
-                                f"{', '.join(done.missing_deployments)}; lịch sẽ được tạo khi chạy "
-                                "'danvan serve'.",
-                                "prefect_not_served",
-                            )
-                        )
-                elif not follow_up(rest, year, at, action):
+                # plan/publish too: the calendar's dozens of runs are made by the reconciliation
+                # run (theo-doi), not inside the official's command (≤ 1 s with a Prefect API)
+                if not follow_up(rest, year, at, action):
                     notices.append(
                         Notice(
-                            "Prefect: chưa có deployment 'theo-doi' (chạy 'danvan serve').",
+                            "Prefect: chưa có deployment 'theo-doi'; lịch và tiến độ sẽ được cập "
+                            "nhật khi chạy 'danvan serve' (hoặc 'danvan deploy' và worker).",
                             "prefect_not_served",
                         )
                     )
     except PrefectUnavailable as exc:
         notices.append(_unreachable(exc))
     return notices
+
+
+def waiting_publications(rest: PrefectRest, year: int) -> list[dict]:
+    """The publication runs of ``year`` waiting for the sign-off, however they were started: by
+    the calendar (tagged), the UI's button or ``prefect deployment run`` (untagged). Found by
+    their deployment (``xep-loai``) and their ``year`` parameter, not by tags."""
+    deployment = rest.deployment_id(*DEPLOYMENTS["xep-loai"])
+    if deployment is None:
+        return []
+    paused = rest.runs([], states=["PAUSED"], deployment=deployment)
+    return [r for r in paused if str((r.get("parameters") or {}).get("year")) == str(year)]
+
+
+def release_publications(rest: PrefectRest, year: int, approve: bool, note: str) -> int:
+    """Answer every publication run of ``year`` waiting for the sign-off with the decision."""
+    waiting = waiting_publications(rest, year)
+    for run in waiting:
+        rest.resume(run["id"], {"approve": approve, "note": note})
+    return len(waiting)
 
 
 def resume_publication(year: int, approve: bool, note: str) -> tuple[bool, list[Notice]]:
@@ -95,9 +109,6 @@ def resume_publication(year: int, approve: bool, note: str) -> tuple[bool, list[
         return False, []
     try:
         with rest:
-            waiting = rest.runs(["danvan", planned_runs_label(year), "xep-loai"], states=["PAUSED"])
-            for run in waiting:
-                rest.resume(run["id"], {"approve": approve, "note": note})
-            return bool(waiting), []
+            return bool(release_publications(rest, year, approve, note)), []
     except PrefectUnavailable as exc:
         return False, [_unreachable(exc)]

@@ -20,7 +20,8 @@ from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import SignOff
 from danvan.rules import timing
 from danvan.rules.errors import reject
-from danvan.tasks.nudge import Notice, resume_publication
+from danvan.runtime.api import PrefectRest
+from danvan.tasks.nudge import Notice, release_publications, resume_publication
 
 DECISIONS = ("approved", "returned")
 
@@ -149,3 +150,13 @@ def latest_sign_off(year: int) -> Decision | None:
         timing.iso_local(row.at, ctx.tz) or "",
         row.actor,
     )
+
+
+def release_if_approved(rest: PrefectRest, year: int) -> int:
+    """Release the publication runs still waiting although the province has approved: the
+    decision was recorded while Prefect was unreachable (``danvan approve`` recorded it and said
+    so). Run by every reconciliation (``theo-doi``); returns how many were released."""
+    decision = latest_sign_off(year)
+    if decision is None or not decision.approved:
+        return 0
+    return release_publications(rest, year, True, decision.note)

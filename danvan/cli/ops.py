@@ -126,21 +126,22 @@ def _follow_now() -> None:
 @contextmanager
 def _local_server(port: int) -> Iterator[str]:
     """A Prefect server on SQLite beside danvan's database, for as long as we serve."""
-    from danvan.config.settings import get_settings
     from danvan.runtime import local as prefect_local
+    from danvan.runtime.api import served_api_file
 
-    db = get_settings().database_url
-    data = Path(db.removeprefix("sqlite:///")).parent if db.startswith("sqlite") else Path()
+    address = served_api_file()
     try:
-        server = prefect_local.start(data / "prefect", port)
+        server = prefect_local.start(address.parent, port)
     except prefect_local.LocalServerFailed as exc:
         err(f"Prefect server không khởi động được; xem {exc}. [prefect_unavailable]")
         raise typer.Exit(1) from None
     previous = os.environ.get("PREFECT_HOME")
     os.environ["PREFECT_HOME"] = str(server.home)  # this process's own client state, beside it
+    address.write_text(server.url + "\n", encoding="utf-8")  # for the officials' commands
     try:
         yield server.url
     finally:
+        address.unlink(missing_ok=True)
         server.stop()
         if previous is None:
             os.environ.pop("PREFECT_HOME", None)

@@ -92,7 +92,7 @@ def cycle_runs(cycle: CycleDates, compilers: Sequence[str]) -> list[PlannedRun]:
     """The whole calendar of a cycle, in time order. ``compilers``: those below the province."""
     tz, clock = cycle.timezone, cycle.send_at
     runs = [
-        _run(cycle, "nhac-viec", f"nhac-viec-{cycle.label}-{day.isoformat()}", at, None)
+        _run(cycle, "nhac-viec", f"nhac-viec-{cycle.province}-{day.isoformat()}", at, None)
         for day in reminder_days(cycle)
         for at in [_instant(day, clock, tz)]
     ]

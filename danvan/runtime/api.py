@@ -10,13 +10,16 @@ from the database, which is the truth.
 
 Where the API is: ``PREFECT_API_URL`` (or ``DANVAN_PREFECT_API_URL``) in the environment, else
 the active profile of ``prefect config set PREFECT_API_URL=…`` (``$PREFECT_HOME/profiles.toml``),
-read as a TOML file, the way Prefect itself reads it.
+read as a TOML file, the way Prefect itself reads it, else the address ``danvan serve`` left in
+danvan's data folder for the server it started itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,9 +46,33 @@ def profile_api_url(env: dict[str, str] | None = None) -> str | None:
     return str(value) if value else None
 
 
+def data_dir() -> Path:
+    """danvan's data folder: beside a SQLite database, else the working directory (where
+    ``danvan serve`` keeps its own Prefect server)."""
+    db = get_settings().database_url
+    if db.startswith("sqlite:///") and not db.startswith("sqlite:///:memory:"):
+        return Path(db.removeprefix("sqlite:///")).expanduser().absolute().parent
+    return Path.cwd()
+
+
+def served_api_file() -> Path:
+    """Where ``danvan serve`` on the defaults writes its own server's API address, so that the
+    officials' commands on the same machine (``approve``, ``submit``…) find it with no setting."""
+    return data_dir() / "prefect" / "api-url"
+
+
+def served_api_url() -> str | None:
+    """The API of the server ``danvan serve`` started on this machine, while it runs."""
+    try:
+        return served_api_file().read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def configured_api_url() -> str | None:
-    """Where Prefect's API is, by the environment, danvan's settings or the active profile."""
-    return get_settings().prefect_api_url or profile_api_url()
+    """Where Prefect's API is: the environment or danvan's settings, else the active Prefect
+    profile, else the server of ``danvan serve`` on the defaults (:func:`served_api_file`)."""
+    return get_settings().prefect_api_url or profile_api_url() or served_api_url()
 
 
 def redacted(url: str) -> str:
@@ -103,13 +130,42 @@ class RunSpec:
     tags: tuple[str, ...]
 
 
-class PrefectRest:
-    """A handful of REST calls to Prefect's API (the subset of its client danvan needs)."""
+#: Waits before each retry of a call answered 429 or 5xx (Prefect's own client retries the same
+#: way; an embedded server under load answers 503 now and then).
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+#: The most a ``Retry-After`` header may make a call wait (an official's command is waiting).
+MAX_RETRY_AFTER = 10.0
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+
+def retry_delay(
+    status: int, retry_after: str | None, attempt: int, delays: tuple[float, ...] = RETRY_DELAYS
+) -> float | None:
+    """How long to wait before trying again after HTTP ``status`` (None: do not retry)."""
+    if status != 429 and status < 500:
+        return None
+    if attempt >= len(delays):
+        return None
+    delay = delays[attempt]
+    if retry_after:
+        with contextlib.suppress(ValueError):  # an HTTP date: the backoff's own delay
+            delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
+    return delay
+
+
+class PrefectRest:
+    """A handful of REST calls to Prefect's API (the subset of its client danvan needs).
+
+    Every call is retried on 429 and 5xx with backoff (:data:`RETRY_DELAYS`), as Prefect's own
+    client does: one 503 from a busy server must not fail a publication's clean-up.
+    """
+
+    def __init__(
+        self, url: str, timeout: float = 10.0, retry_delays: tuple[float, ...] = RETRY_DELAYS
+    ) -> None:
         import httpx  # lazy: httpx (~0.15 s) loads only when a Prefect API is configured
 
         self.url = url.rstrip("/")
+        self.retry_delays = retry_delays
         self._http = httpx.Client(base_url=self.url, timeout=timeout)
         self._deployments: dict[tuple[str, str], str | None] = {}
 
@@ -125,10 +181,24 @@ class PrefectRest:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         import httpx  # lazy: httpx (~0.15 s) loads only when a Prefect API is configured
 
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise PrefectUnavailable(f"{exc.__class__.__name__} ({redacted(self.url)})") from None
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                raise PrefectUnavailable(
+                    f"{exc.__class__.__name__} ({redacted(self.url)})"
+                ) from None
+            delay = retry_delay(
+                response.status_code,
+                response.headers.get("retry-after"),
+                attempt,
+                self.retry_delays,
+            )
+            if delay is None:
+                break
+            time.sleep(delay)
+            attempt += 1
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
@@ -159,18 +229,20 @@ class PrefectRest:
         }
         return self._call("POST", f"/deployments/{deployment}/create_flow_run", json=body)
 
-    def runs(self, tags: list[str], states: list[str] | None = None) -> list[dict]:
-        """Flow runs carrying every tag in ``tags`` (optionally only in state types ``states``)."""
-        flow_runs: dict[str, Any] = {"tags": {"all_": tags}}
+    def runs(
+        self, tags: list[str], states: list[str] | None = None, deployment: str | None = None
+    ) -> list[dict]:
+        """Flow runs carrying every tag in ``tags`` (optionally only in state types ``states``,
+        only of the deployment whose id is ``deployment``)."""
+        flow_runs: dict[str, Any] = {"tags": {"all_": tags}} if tags else {}
         if states:
             flow_runs["state"] = {"type": {"any_": states}}
+        body: dict[str, Any] = {"flow_runs": flow_runs, "limit": 200, "sort": "ID_DESC"}
+        if deployment:
+            body["deployments"] = {"id": {"any_": [deployment]}}
         out: list[dict] = []
         while True:
-            page = self._call(
-                "POST",
-                "/flow_runs/filter",
-                json={"flow_runs": flow_runs, "limit": 200, "offset": len(out), "sort": "ID_DESC"},
-            )
+            page = self._call("POST", "/flow_runs/filter", json=body | {"offset": len(out)})
             out.extend(page or [])
             if not page or len(page) < 200:
                 return out

@@ -131,6 +131,30 @@ def _run_marked(body: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         _under_prefect.reset(token)
 
 
+class ScheduledName:
+    """A flow's ``flow_run_name`` that keeps the name a run was created with.
+
+    Why: Prefect renames every run at start to its flow's ``flow_run_name``, so each reminder day
+    (``nhac-viec-QNG-2027-10-24``) became ``remind-2027`` in the UI. A run whose name starts with
+    ``prefix`` (the calendar's and the follow-ups' names) keeps it; any other (a run started from
+    the UI's button or ``prefect deployment run``, named ``clever-otter``) gets ``fallback`` of
+    its parameters. An object, not a closure, so Prefect can pickle the flow for a subprocess.
+    """
+
+    def __init__(self, prefix: str, fallback: Callable[[dict[str, Any]], str]) -> None:
+        self.prefix = prefix
+        self.fallback = fallback
+
+    def __call__(self) -> str:
+        # lazy: Prefect loads only when a flow runs through it
+        from prefect.runtime import flow_run
+
+        name = str(flow_run.name or "")
+        if name.startswith(self.prefix):
+            return name
+        return self.fallback(dict(flow_run.parameters))
+
+
 def task(**options: Any) -> Callable[[Callable[P, R]], LazyTask[P, R]]:
     """``@task(name=..., retries=...)`` with Prefect's options, applied lazily."""
 
