@@ -19,7 +19,7 @@ from danvan.models.db import get_engine, transaction
 from danvan.models.tables import CriteriaSetRow, Cycle
 from danvan.rules import timing
 from danvan.rules.criteria import criteria_to_dict, parse_criteria
-from danvan.rules.domain import CriteriaSet
+from danvan.rules.domain import CriteriaSet, Plan
 from danvan.rules.errors import reject
 from danvan.rules.formats import load_document
 from danvan.rules.plan import PlanDoc, parse_plan, plan_from_doc
@@ -90,11 +90,12 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
             raise reject(
                 "cycle_exists",
                 "year",
-                f"Kế hoạch năm {plan.year} đã được ban hành; không thể ban hành lại với nội dung khác.",
+                f"Kế hoạch năm {plan.year} đã được ban hành; không thể ban hành lại với nội dung "
+                "khác. Để đổi thời hạn, lịch nhắc…: danvan plan amend TỆP --reason LÝ_DO.",
                 file=path,
             )
         for cs in sets.values():
-            _save_criteria(session, cs, at, path)
+            save_criteria(session, cs, at, path)
         cycle = Cycle(
             province_id=org.ids[plan.province],
             year=plan.year,
@@ -107,13 +108,7 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
             self_assessment_deadline=plan.deadlines["self_assessment"],
             district_compilation_deadline=plan.deadlines["district_compilation"],
             province_scoring_deadline=plan.deadlines["province_scoring"],
-            reminders={
-                "before_days": list(plan.reminders.before_days),
-                "overdue_every_days": plan.reminders.overdue_every_days,
-                "escalate_after_days": plan.reminders.escalate_after_days,
-                "send_at": plan.reminders.send_at.strftime("%H:%M"),
-                "working_days_only": plan.reminders.working_days_only,
-            },
+            reminders=reminders_of(plan),
             criteria_by_kind=dict(plan.criteria),
             plan_sha256=digest,
             revision_days=plan.revision_days,
@@ -134,7 +129,19 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
         return IssuedPlan(plan.year, plan.province, cycle.id or 0, created=True)
 
 
-def _save_criteria(session: Session, cs: CriteriaSet, at: datetime, path: str) -> None:
+def reminders_of(plan: Plan) -> dict:
+    """The plan's reminder policy as the cycle keeps it (JSON)."""
+    return {
+        "before_days": list(plan.reminders.before_days),
+        "overdue_every_days": plan.reminders.overdue_every_days,
+        "escalate_after_days": plan.reminders.escalate_after_days,
+        "send_at": plan.reminders.send_at.strftime("%H:%M"),
+        "working_days_only": plan.reminders.working_days_only,
+    }
+
+
+def save_criteria(session: Session, cs: CriteriaSet, at: datetime, path: str) -> None:
+    """Keep a criteria set (once; the same code with other content is refused)."""
     definition = criteria_to_dict(cs)
     digest = hashlib.sha256(
         json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()

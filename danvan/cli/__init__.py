@@ -194,6 +194,7 @@ def main() -> None:
 
 
 # Commands defined in their own modules register themselves on `app` when imported.
+from danvan.cli import amend as _amend  # noqa: E402, F401
 from danvan.cli import cycle as _cycle  # noqa: E402, F401
 from danvan.cli import intake as _intake  # noqa: E402, F401
 from danvan.cli import ops as _ops  # noqa: E402, F401
