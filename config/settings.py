@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     extra_working_days: str = ""
     #: ``letterhead.yaml`` (SPEC §3.7): who issues and signs the compiled reports. Unset: defaults.
     letterhead: Path | None = None
+    #: Apprise URLs of the operators (comma- or space-separated): told once, in Vietnamese, of a
+    #: Prefect run that failed or crashed, a run whose deliveries all failed, a sign-off waiting
+    #: more than a day after its time (``tasks/alerts.py``). Unset: nobody is told.
+    operator_contacts: str = ""
     notify_timeout_seconds: float = 10.0
     notify_retries: int = 2
     notify_concurrency: int = 16

@@ -16,6 +16,7 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists
 
 from danvan.deployments.cycle import cycle_deployments
+from danvan.deployments.watch import ensure_zombie_automation
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -27,7 +28,9 @@ def all_deployments() -> list[RunnerDeployment]:
 
 
 def serve_all(deployments: list[RunnerDeployment] | None = None) -> None:
-    """Register the deployments and run their flow runs until interrupted."""
+    """Register the deployments (and the zombie automation) and run their flow runs until
+    interrupted."""
+    ensure_zombie_automation()
     serve(*(deployments or all_deployments()), pause_on_shutdown=False)
 
 
@@ -40,6 +43,7 @@ def deploy_to_pool(pool: str) -> list[str]:
     """
     with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
         client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    ensure_zombie_automation()
     names = []
     for d in all_deployments():
         d.apply(work_pool_name=pool)

@@ -21,6 +21,7 @@ from danvan.runtime.lazy import (
     scheduled_instant,
     task,
 )
+from danvan.tasks.alerts import tell_operators
 from danvan.tasks.calendar import (
     calendar_years,
     follow_run_name,
@@ -78,6 +79,15 @@ def release_step(year: int) -> int:
         return release_if_approved(rest, year)
 
 
+@task(name="tell-operators", retries=2, retry_delay_seconds=[5, 30])
+def alert_step(at: datetime) -> list[dict]:
+    api = current_api_url()
+    if not api:
+        return []
+    with PrefectRest(api) as rest:
+        return tell_operators(rest, at)
+
+
 @flow(name="follow-cycle", flow_run_name=ScheduledName("theo-doi", follow_run_name))
 def follow_cycle(year: int | None = None, at: datetime | None = None) -> dict:
     """Reconcile the calendar of ``year`` (default: every cycle, published ones too, so that a
@@ -98,4 +108,7 @@ def follow_cycle(year: int | None = None, at: datetime | None = None) -> dict:
         log(f"{y}: calendar {calendar}; early compilations: {early or 'none'}; "
             f"publication runs released: {released}")  # fmt: skip
         doc[str(y)] |= {"early": early, "released": released}
-    return doc
+    told = alert_step(at)
+    if told:
+        log(f"operators told: {len(told)} messages ({sum(t['ok'] for t in told)} delivered)")
+    return doc | {"operators": told}

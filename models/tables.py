@@ -329,3 +329,25 @@ class PortalLink(SQLModel, table=True):
     created_at: datetime
     valid_until: datetime | None = None  # set by a renewal: works after publication until then
     revoked_at: datetime | None = None
+
+
+class OperatorAlert(SQLModel, table=True):
+    """Báo người vận hành: one alert about one Prefect run (failed, crashed, all deliveries
+    failed, a sign-off still waiting), kept so that each is told once (``key`` is unique: the
+    run's id and what happened), to the contacts of ``DANVAN_OPERATOR_CONTACTS``."""
+
+    __tablename__ = "operator_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=96, unique=True)  # "<run id>:<reason>:<contact's sha256>"
+    url: str  # the operator's contact (may hold a token): never printed, see ``url_redacted``
+    url_redacted: str
+    reason: str = Field(max_length=32)  # failed | crashed | deliveries_failed | signoff_waiting
+    run_id: str = Field(max_length=40)
+    run_name: str
+    subject: str
+    body: str
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    created_at: datetime
+    sent_at: datetime | None = None
+    last_error: str | None = None

@@ -230,13 +230,22 @@ class PrefectRest:
         return self._call("POST", f"/deployments/{deployment}/create_flow_run", json=body)
 
     def runs(
-        self, tags: list[str], states: list[str] | None = None, deployment: str | None = None
+        self,
+        tags: list[str],
+        states: list[str] | None = None,
+        deployment: str | None = None,
+        state_names: list[str] | None = None,
     ) -> list[dict]:
-        """Flow runs carrying every tag in ``tags`` (optionally only in state types ``states``,
-        only of the deployment whose id is ``deployment``)."""
+        """Flow runs carrying every tag in ``tags`` (optionally only in state types ``states``
+        or named ``state_names``, only of the deployment whose id is ``deployment``)."""
         flow_runs: dict[str, Any] = {"tags": {"all_": tags}} if tags else {}
+        state: dict[str, Any] = {}
         if states:
-            flow_runs["state"] = {"type": {"any_": states}}
+            state["type"] = {"any_": states}
+        if state_names:
+            state["name"] = {"any_": state_names}
+        if state:
+            flow_runs["state"] = state
         body: dict[str, Any] = {"flow_runs": flow_runs, "limit": 200, "sort": "ID_DESC"}
         if deployment:
             body["deployments"] = {"id": {"any_": [deployment]}}
