@@ -96,7 +96,7 @@ def spec_of(run: PlannedRun) -> RunSpec:
 
 #: Requests in flight at once while reconciling (a cycle's calendar is ~60 runs; one at a time
 #: took 20 s against a loaded server).
-CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS = 4
 
 
 def sync_calendar(rest: PrefectRest, year: int) -> CalendarSync:

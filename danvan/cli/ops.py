@@ -38,6 +38,7 @@ def serve(
     """
     from danvan.runtime.api import configured_api_url, reachable, redacted
 
+    _stop_on_sigterm()
     url = configured_api_url()
     with ExitStack() as stack:
         if url is None:
@@ -60,6 +61,16 @@ def serve(
             typer.echo(f"deployment {d.flow_name}/{d.name}")
         _follow_now()
         serve_all(deployments)
+
+
+def _stop_on_sigterm() -> None:
+    """systemd stops a service with SIGTERM: leave as on ^C, through every clean-up (the local
+    server stopped, its address removed). Prefect's runner, once started, installs its own
+    handler, which does the same."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 @app.command()

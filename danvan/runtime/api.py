@@ -132,7 +132,7 @@ class RunSpec:
 
 #: Waits before each retry of a call answered 429 or 5xx (Prefect's own client retries the same
 #: way; an embedded server under load answers 503 now and then).
-RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 #: The most a ``Retry-After`` header may make a call wait (an official's command is waiting).
 MAX_RETRY_AFTER = 10.0
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, TypeVar
 
+from danvan.config.settings import get_settings
 from danvan.rules.calendar import started_too_late
 from danvan.runtime.api import configured_api_url, reachable, say_unreachable
 
@@ -252,13 +253,15 @@ def artifact_table(key: str, rows: list[dict]) -> None:
 
 
 def current_api_url() -> str | None:
-    """The Prefect API this run reports to (for REST calls made from inside a served run)."""
+    """The Prefect API this run's own REST calls go to (the calendar, releasing a sign-off):
+    danvan's setting (``DANVAN_PREFECT_API_URL``/``PREFECT_API_URL``) when set, else the one the
+    run reports to."""
     if not _under_prefect.get():
         return None
     # lazy: Prefect loads only when a flow runs through it
     from prefect.settings import PREFECT_API_URL
 
-    return PREFECT_API_URL.value()
+    return get_settings().prefect_api_url or PREFECT_API_URL.value()
 
 
 def decision_instant() -> datetime | None:

@@ -58,13 +58,17 @@ def start(home: Path, port: int, timeout: float = 90) -> LocalServer:
         )  # fmt: skip
     server = LocalServer(f"http://127.0.0.1:{port}/api", home, process)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(server.url + "/health", timeout=1).status_code == 200:
-                return server
-        time.sleep(0.5)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(server.url + "/health", timeout=1).status_code == 200:
+                    return server
+            time.sleep(0.5)
+    except BaseException:  # stopped while waiting (SIGTERM, ^C): never leave the server behind
+        server.stop()
+        raise
     server.stop()
     raise LocalServerFailed(str(home / "server.log"))
 

@@ -18,7 +18,8 @@ def test_retry_delay_is_for_429_and_5xx_only_and_honours_retry_after_up_to_a_cei
     assert retry_delay(409, None, 0) is None
     assert retry_delay(503, None, 0) == 0.5
     assert retry_delay(500, None, 3) == 4.0
-    assert retry_delay(502, None, 4) is None  # given up after four retries
+    assert retry_delay(502, None, 4) == 8.0
+    assert retry_delay(502, None, 5) is None  # given up after five retries
     assert retry_delay(429, "3", 0) == 3.0
     assert retry_delay(429, "3600", 0) == 10.0
     assert retry_delay(429, "Wed, 21 Oct 2026 07:28:00 GMT", 1) == 1.0
@@ -39,5 +40,5 @@ def test_a_server_that_keeps_failing_is_unavailable_after_the_retries():
         proxy.fail("POST", "/flow_runs/filter", times=10)
         with PrefectRest(proxy.url, retry_delays=FAST) as rest, pytest.raises(PrefectUnavailable):
             rest.runs(["danvan"])
-        assert len(proxy.injected) == 4  # the call and three retries
+        assert len(proxy.injected) == 4  # the call and three retries (FAST: three delays)
         assert sink.requests == []
