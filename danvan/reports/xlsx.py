@@ -26,7 +26,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from danvan.rules.compilation import CompiledCycle, UnitInput
+from danvan.rules.compilation import CompiledCycle, UnitInput, missing_band_label
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.labels import (
     FIELD_LABELS,
@@ -184,7 +184,7 @@ def _ranking_sheet(wb: Workbook, c: CompiledCycle) -> None:
     for code in (m for m in c.summary["missing"] if m in c.direct):
         u = c.unit(code)
         rows.append([len(rows) + 1, c.display_name(code), _level(u.kind), *[""] * len(groups),
-                     "", "", "", "", "Chưa nộp — không xếp loại", "", STATUS_LABELS["missing"],
+                     "", "", "", "", missing_band_label(c.missing_band(code)), "", STATUS_LABELS["missing"],
                      "", code])  # fmt: skip
     title = (
         f"KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {c.year} — {c.compiler.name}"

@@ -13,7 +13,7 @@ from datetime import date
 
 from danvan.rules import report_figures as fig
 from danvan.rules import report_sections as sec
-from danvan.rules.compilation import CompiledCycle
+from danvan.rules.compilation import CompiledCycle, missing_band_label
 from danvan.rules.domain import OrgUnit
 from danvan.rules.letterhead import Letterhead, default_letterhead, local_name
 from danvan.rules.text import (
@@ -111,7 +111,7 @@ def ranking_table(c: CompiledCycle) -> Table:
                      format_decimal(u.self_total or 0), format_decimal(r.total), r.band))  # fmt: skip
     missing = [code for code in c.summary["missing"] if code in c.direct]
     for i, code in enumerate(missing, start=len(rows) + 1):
-        rows.append((str(i), c.display_name(code), "Chưa nộp — không xếp loại"))
+        rows.append((str(i), c.display_name(code), missing_band_label(c.missing_band(code))))
     header = ("STT", "Tên đơn vị", *(f"Nhóm {g}" for g in groups), "Điểm thưởng", "Điểm trừ",
               "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại")  # fmt: skip
     n = len(groups)

@@ -234,3 +234,42 @@ def test_missing_units_are_ranked_in_the_named_band(
     assert s["ranking"][-1] == {"unit": "P.B", "total": None, "band": band, "rank": None,
                                 "rules": ["missing_band"]}  # fmt: skip
     assert s["bands"].get("Yếu", 0) == counted and s["missing"] == ["P.B"]
+
+
+@pytest.mark.parametrize(
+    ("missing_band", "banded", "verdict", "label"),
+    [
+        ("Yếu", "03", "xếp loại Yếu", "Chưa nộp — xếp loại Yếu"),
+        ("không xếp loại", "02", "không xếp loại", "Chưa nộp — không xếp loại"),
+    ],
+)
+def test_a_missing_unit_tells_one_story(
+    missing_band: str, banded: str, verdict: str, label: str
+) -> None:
+    """Issue 17: summary.json ranked a non-submitter Yếu while §IV counted 06 units ranked (its
+    bands added to 07), §V said *chưa được xếp loại* and Phụ lục II *không xếp loại*. Now the
+    count of §IV is the sum of the band counts, §IV and §V say the same thing, and the appendix
+    and the workbook label come from the same function."""
+    from danvan.rules.compilation import compile_cycle, missing_band_label
+    from danvan.rules.report import ranking_table
+    from danvan.rules.report_sections import missing_section, ranking_section
+
+    cs = criteria(rules=[{"missing_band": missing_band}])
+    c = compile_cycle(
+        compiler=OrgUnit("P", "Tỉnh", "province"),
+        cycle_year=2024,
+        units=[_unit("P.A", 80), _unit("P.C", 75), _unit("P.B", None)],
+        direct={"P.A", "P.B", "P.C"},
+        previous=None,
+        criteria_by_kind={"default": cs},
+    )
+    assert c.banded == sum(c.summary["bands"].values()) == int(banded)
+    section = " ".join(ranking_section(c, "Phụ lục II"))
+    assert f"Tổng số đơn vị được xếp loại: {banded} đơn vị" in section
+    assert f"Có 01 đơn vị không nộp báo cáo nên {verdict} theo quy định: P.B." in section
+    five = " ".join(missing_section(c))
+    assert "chưa được xếp loại" not in five
+    assert ("như nêu tại mục IV" in five) == (missing_band == "Yếu")
+    assert c.missing_band("P.B") == c.summary["ranking"][-1]["band"]
+    assert missing_band_label(c.missing_band("P.B")) == label
+    assert ranking_table(c).rows[-1][-1] == label
