@@ -360,12 +360,6 @@ class CompiledCycle:
         return sum(self.summary["bands"].values())
 
 
-def missing_band_label(band: str) -> str:
-    """How a list shows a unit that never submitted: *Chưa nộp — xếp loại Yếu* or
-    *Chưa nộp — không xếp loại* (the same words in the report's appendix and the workbook)."""
-    return "Chưa nộp — không xếp loại" if band == NOT_RANKED else f"Chưa nộp — xếp loại {band}"
-
-
 def compile_cycle(
     *,
     compiler: OrgUnit,

@@ -250,9 +250,10 @@ def test_a_missing_unit_tells_one_story(
     bands added to 07), §V said *chưa được xếp loại* and Phụ lục II *không xếp loại*. Now the
     count of §IV is the sum of the band counts, §IV and §V say the same thing, and the appendix
     and the workbook label come from the same function."""
-    from danvan.rules.compilation import compile_cycle, missing_band_label
+    from danvan.rules.compilation import compile_cycle
     from danvan.rules.report import ranking_table
     from danvan.rules.report_sections import missing_section, ranking_section
+    from danvan.rules.score_table import missing_band_label
 
     cs = criteria(rules=[{"missing_band": missing_band}])
     c = compile_cycle(
@@ -273,3 +274,15 @@ def test_a_missing_unit_tells_one_story(
     assert c.missing_band("P.B") == c.summary["ranking"][-1]["band"]
     assert missing_band_label(c.missing_band("P.B")) == label
     assert ranking_table(c).rows[-1][-1] == label
+
+
+def test_group_points_use_the_unit_s_own_maxima() -> None:
+    """Criterion 3 (max 30) is the communes' only: a department's group I is out of 70, a
+    commune's out of 100; N/A criterion 2 leaves the group's maximum (30 less)."""
+    cs = criteria()
+    scores = {"1": 35, "2": 20, "3": 25}
+    assert scoring.group_points(cs, scores, (), "department") == {"I": (55.0, 70.0)}
+    assert scoring.group_points(cs, scores, (), "commune") == {"I": (80.0, 100.0)}
+    assert scoring.group_points(cs, {"1": 35, "3": 25}, ("2",), "commune") == {"I": (60.0, 70.0)}
+    assert scoring.comparable_groups([{"I": 70.0}, {"I": 70.0}]) == {"I": 70.0}
+    assert scoring.comparable_groups([{"I": 70.0}, {"I": 100.0}]) == {"I": None}
