@@ -220,11 +220,7 @@ def build_report(
             " THỦ TỤC HÀNH CHÍNH",
             (
                 *_figures_note(c),
-                *fig.admin_paragraphs(figures, by_level, y, prev, c.previous_cycle_year),
-                fig.reception_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.petitions_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.mediation_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.models_paragraph(figures),
+                *fig.figure_paragraphs(c.units, figures, y, prev, c.previous_cycle_year),
                 "(Chi tiết tại Phụ lục I kèm theo.)",
             ),
         ),
