@@ -286,3 +286,19 @@ def test_group_points_use_the_unit_s_own_maxima() -> None:
     assert scoring.group_points(cs, {"1": 35, "3": 25}, ("2",), "commune") == {"I": (60.0, 70.0)}
     assert scoring.comparable_groups([{"I": 70.0}, {"I": 70.0}]) == {"I": 70.0}
     assert scoring.comparable_groups([{"I": 70.0}, {"I": 100.0}]) == {"I": None}
+
+
+def test_plan_issue_warns_when_a_kind_cannot_reach_the_top_band() -> None:
+    """Criterion 3 (30 points) is the communes' only: under full_marks a department reaches at
+    most 40 + 30 + bonus 5 = 75 < 90 (Tốt); a commune 100 + 5; with rescale both reach 105."""
+    from danvan.rules.band_reach import best_total, top_band_warnings
+
+    cs = criteria()
+    assert (best_total(cs, "department"), best_total(cs, "commune")) == (75.0, 105.0)
+    warnings = top_band_warnings({"default": cs}, ["commune", "department"])
+    assert warnings == [
+        "Bộ tiêu chí R-1: đơn vị sở, ban, ngành đạt tối đa 75 điểm (kể cả điểm thưởng), không thể"
+        " xếp loại Tốt (từ 90 điểm); xem lại 'kinds' hoặc dùng not_applicable: rescale"
+        " [top_band_unreachable]."
+    ]
+    assert top_band_warnings({"default": criteria(not_applicable="rescale")}, ["department"]) == []
