@@ -18,6 +18,7 @@ from danvan.models import store
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import CriteriaSetRow, Cycle
 from danvan.rules import timing
+from danvan.rules.band_reach import top_band_warnings
 from danvan.rules.criteria import criteria_to_dict, parse_criteria
 from danvan.rules.domain import CriteriaSet, Plan
 from danvan.rules.errors import reject
@@ -33,9 +34,12 @@ class IssuedPlan:
     province: str
     cycle_id: int
     created: bool
+    #: kinds whose criteria cannot reach the top band (criteria.top_band_warnings)
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"year": self.year, "province": self.province, "created": self.created}
+        return {"year": self.year, "province": self.province, "created": self.created,
+                "warnings": list(self.warnings)}  # fmt: skip
 
 
 def load_plan(path: str) -> tuple[PlanDoc, dict[str, CriteriaSet], bytes]:
@@ -83,10 +87,13 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
                 f"{cut_off.isoformat()} (hạn tự đánh giá; nhập org trước).",
                 file=path,
             )
+        by_kind = {kind: sets[ref] for kind, ref in doc.criteria_paths().items()}
+        kinds = sorted({u.kind for u in org.units.values()} - {"province"})
+        warnings = tuple(top_band_warnings(by_kind, kinds))
         existing = store.find_cycle(session=session, year=plan.year, province=plan.province)
         if existing is not None:
             if existing.plan_sha256 == digest:
-                return IssuedPlan(plan.year, plan.province, existing.id or 0, created=False)
+                return IssuedPlan(plan.year, plan.province, existing.id or 0, False, warnings)
             raise reject(
                 "cycle_exists",
                 "year",
@@ -126,7 +133,7 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
             sha256=digest,
             issued_at=timing.iso_local(at, plan.timezone),
         )
-        return IssuedPlan(plan.year, plan.province, cycle.id or 0, created=True)
+        return IssuedPlan(plan.year, plan.province, cycle.id or 0, True, warnings)
 
 
 def reminders_of(plan: Plan) -> dict:

@@ -173,6 +173,8 @@ def plan_issue(
         return
     verb = "Đã ban hành" if result["created"] else "Đã có (không đổi)"
     typer.echo(f"{verb} kế hoạch năm {result['year']} của {result['province']}.")
+    for warning in result.get("warnings", []):
+        err(f"Cảnh báo: {warning}")
     sent = result["sent"]
     failed = [s for s in sent if not s["ok"]]
     typer.echo(f"Thông báo: {len(sent) - len(failed)} đơn vị đã nhận, {len(failed)} gửi lỗi.")

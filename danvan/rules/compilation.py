@@ -346,6 +346,19 @@ class CompiledCycle:
     def criteria_for(self, kind: str) -> CriteriaSet | None:
         return self.criteria_by_kind.get(kind) or self.criteria_by_kind.get("default")
 
+    def missing_band(self, code: str) -> str:
+        """The band of a directly compiled unit that never submitted, as ``summary.json`` has it:
+        the set's ``missing_band`` or *không xếp loại*. Every output asks here (one story)."""
+        for entry in self.summary["ranking"]:
+            if entry["unit"] == code and entry["rank"] is None:
+                return str(entry["band"])
+        return NOT_RANKED
+
+    @property
+    def banded(self) -> int:
+        """Units given a band: the ranked ones and those ``missing_band`` bands (SPEC §4.4)."""
+        return sum(self.summary["bands"].values())
+
 
 def compile_cycle(
     *,

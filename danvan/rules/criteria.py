@@ -16,12 +16,14 @@ from danvan.rules import fields as f
 from danvan.rules.domain import (
     NOT_APPLICABLE_METHODS,
     NOT_RANKED,
+    QUOTA_ROUNDING,
     UNIT_KINDS,
     Band,
     BandRules,
     CriteriaGroup,
     CriteriaSet,
     Criterion,
+    TopBandQuota,
 )
 from danvan.rules.errors import Problems
 from danvan.rules.text import normalize_text
@@ -277,12 +279,33 @@ def _threshold_cap(
     return parse
 
 
-def _quota(arg: object, at: str, bands: list[Band], p: Problems) -> float | None:
-    n = f.number(arg)
-    if n is None or not 0 < n <= 1:
-        p.add("invalid_rule", at, f"Tỷ lệ phải lớn hơn 0 và không quá 1, không phải {arg!r}.")
+def _quota(arg: object, at: str, bands: list[Band], p: Problems) -> TopBandQuota | None:
+    """``0.2`` or ``{share: 0.2, round: down|nearest|up, at_least_one: true}``."""
+    m = f.mapping(arg, at, p) if isinstance(arg, dict) else {"share": arg}
+    if m is None:
         return None
-    return n
+    f.unknown_keys(m, ("share", "round", "at_least_one"), at, p)
+    share = f.number(m.get("share"))
+    where = f"{at}.share" if isinstance(arg, dict) else at
+    ok = share is not None and 0 < share <= 1
+    if not ok:
+        wrong = m.get("share")
+        p.add("invalid_rule", where, f"Tỷ lệ phải lớn hơn 0 và không quá 1, không phải {wrong!r}.")
+    rounding = m.get("round", TopBandQuota.round)
+    if rounding not in QUOTA_ROUNDING:
+        ok = False
+        p.add(
+            "invalid_rule",
+            f"{at}.round",
+            f"Cách làm tròn “{rounding}” không có; chỉ nhận: " + ", ".join(QUOTA_ROUNDING) + ".",
+        )
+    one = f.boolean(m.get("at_least_one", False))
+    if one is None:
+        ok = False
+        p.add("invalid_rule", f"{at}.at_least_one", "Cần true hoặc false.")
+    if not ok or share is None or one is None:
+        return None
+    return TopBandQuota(share, str(rounding), one)
 
 
 _RULE_PARSERS: dict[str, Callable[[object, str, list[Band], Problems], Any]] = {
@@ -358,8 +381,11 @@ def _rules_list(cs: CriteriaSet) -> list[dict[str, Any]]:
         out.append({"late_caps_band": {"days": r.late_caps_band[0], "band": r.late_caps_band[1]}})
     if r.missing_band:
         out.append({"missing_band": r.missing_band})
-    if r.top_band_quota is not None:
-        out.append({"top_band_quota": r.top_band_quota})
+    q = r.top_band_quota
+    if q is not None:
+        plain = q.round == TopBandQuota.round and not q.at_least_one
+        arg = {"share": q.share, "round": q.round, "at_least_one": q.at_least_one}
+        out.append({"top_band_quota": q.share if plain else arg})
     return out
 
 

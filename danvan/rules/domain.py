@@ -104,6 +104,22 @@ class Band:
 #: ``missing_band`` may name a band or say a unit that never submitted is not ranked at all.
 NOT_RANKED = "không xếp loại"
 NOT_APPLICABLE_METHODS: tuple[str, ...] = ("full_marks", "rescale")
+#: How ``top_band_quota`` turns ``share × ranked units`` into a whole number of units.
+QUOTA_ROUNDING: tuple[str, ...] = ("down", "nearest", "up")
+
+
+@dataclass(frozen=True)
+class TopBandQuota:
+    """``top_band_quota``: at most ``share`` of the units a compiler ranks hold the top band.
+
+    ``round``: how ``share × ranked`` becomes a count (``nearest`` rounds half up: 7 × 0,5 → 4);
+    ``at_least_one``: a compiler that ranks any unit may keep one in the top band whatever the
+    arithmetic gives. The defaults are what the seeds' provinces do (docs/choices.md).
+    """
+
+    share: float
+    round: str = "nearest"
+    at_least_one: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,13 +128,13 @@ class BandRules:
 
     Each is optional. ``penalty_caps_band``: (min_penalty, band); ``late_caps_band``: (days, band),
     for a unit late by *more than* ``days``; ``missing_band``: a band name or :data:`NOT_RANKED`;
-    ``top_band_quota``: the largest fraction of a compiler's ranked units in the top band.
+    ``top_band_quota``: the largest share of a compiler's ranked units in the top band.
     """
 
     penalty_caps_band: tuple[float, str] | None = None
     late_caps_band: tuple[int, str] | None = None
     missing_band: str | None = None
-    top_band_quota: float | None = None
+    top_band_quota: TopBandQuota | None = None
 
 
 @dataclass(frozen=True)

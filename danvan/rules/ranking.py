@@ -6,10 +6,12 @@ submission that counts is the latest version (SPEC §2), so "earlier submission"
 Because the code is unique, the order is total and every unit gets a distinct rank (1, 2, 3…),
 equal totals included. Units without a submission have no total and are not ranked.
 
-``top_band_quota`` (SPEC §3.2) is applied after ranking, per compiler and criteria set: at most
-``floor(quota × ranked units)`` of them keep the top band, the first ones in ranking order; the
-others holding it move down one band, and the rule is named beside them. Floor, because the rule
-says *at most*: with 4 units and 0.2, nobody keeps the top band.
+``top_band_quota`` (SPEC §3.2) is applied after ranking, per compiler: the units a compiler ranks
+under sets with the same quota and the same top band are counted together (a district's communes
+and its own offices under two sets are one ranking, as provinces write the rule), and at most
+``share × units`` of them, rounded as the rule says (``down``, ``nearest`` half up, ``up``; at
+least one when ``at_least_one``), keep the top band: the first ones in ranking order. The others
+holding it move down one band and the rule is named beside them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
-from danvan.rules.domain import Band, CriteriaSet, UnitResult
+from danvan.rules.domain import Band, CriteriaSet, TopBandQuota, UnitResult
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,21 @@ def rank(entries: Iterable[RankEntry]) -> list[RankedUnit]:
     ]
 
 
-def quota_limit(quota: float, ranked: int) -> int:
-    """How many of ``ranked`` units may hold the top band: ``floor(quota × ranked)``, exactly."""
-    return math.floor(Fraction(str(quota)) * ranked)
+def quota_limit(quota: TopBandQuota, ranked: int) -> int:
+    """How many of ``ranked`` units may hold the top band, computed exactly (no float rounding)."""
+    exact = Fraction(str(quota.share)) * ranked
+    if quota.round == "down":
+        limit = math.floor(exact)
+    elif quota.round == "up":
+        limit = math.ceil(exact)
+    else:
+        limit = math.floor(exact + Fraction(1, 2))
+    return max(limit, 1) if quota.at_least_one and ranked > 0 else limit
 
 
 def quota_moves(ordered: Sequence[tuple[str, str]], criteria: CriteriaSet) -> dict[str, str]:
-    """``(unit, band)`` in ranking order, all under ``criteria`` → the units the quota moves
-    down, with their new band (one band lower). Empty without ``top_band_quota``."""
+    """``(unit, band)`` in ranking order, all under ``criteria``'s quota → the units the quota
+    moves down, with their new band (one band lower). Empty without ``top_band_quota``."""
     quota = criteria.rules.top_band_quota
     if quota is None or len(criteria.bands) < 2:
         return {}
@@ -85,20 +94,25 @@ def quota_moves(ordered: Sequence[tuple[str, str]], criteria: CriteriaSet) -> di
     return moves
 
 
+def _quota_key(cs: CriteriaSet) -> object:
+    """Sets whose units share one quota count: the same rule and the same two top bands."""
+    return (cs.rules.top_band_quota, tuple(b.name for b in cs.bands[:2]))
+
+
 def apply_top_band_quota(
     ranked: Sequence[RankedUnit], criteria_of: Callable[[str], CriteriaSet | None]
 ) -> list[RankedUnit]:
-    """One compiler's ranking with the quota of each criteria set applied (see module doc)."""
-    groups: dict[str, list[RankedUnit]] = {}
-    sets: dict[str, CriteriaSet] = {}
+    """One compiler's ranking with the quota applied (see module doc)."""
+    groups: dict[object, list[RankedUnit]] = {}
+    sets: dict[object, CriteriaSet] = {}
     for r in ranked:
         cs = criteria_of(r.unit)
-        if cs is not None:
-            groups.setdefault(cs.code, []).append(r)
-            sets[cs.code] = cs
+        if cs is not None and cs.rules.top_band_quota is not None:
+            groups.setdefault(_quota_key(cs), []).append(r)
+            sets.setdefault(_quota_key(cs), cs)
     moves: dict[str, str] = {}
-    for code, members in groups.items():
-        moves.update(quota_moves([(r.unit, r.band) for r in members], sets[code]))
+    for key, members in groups.items():
+        moves.update(quota_moves([(r.unit, r.band) for r in members], sets[key]))
     return [
         replace(r, band=moves[r.unit], rules=(*r.rules, "top_band_quota")) if r.unit in moves else r
         for r in ranked

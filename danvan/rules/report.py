@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 
 from danvan.rules import report_figures as fig
 from danvan.rules import report_sections as sec
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.domain import OrgUnit
 from danvan.rules.letterhead import Letterhead, default_letterhead, local_name
+from danvan.rules.score_table import group_columns, group_value, missing_band_label, unit_groups
 from danvan.rules.text import (
     count_words,
     format_count,
     format_date_long,
     format_decimal,
+    format_percent,
     format_place_date,
 )
 
@@ -93,26 +96,19 @@ def district_places(
 def ranking_table(c: CompiledCycle) -> Table:
     """Phụ lục II as officials lay it out: STT, a wide name column, group subtotals, bonus,
     penalty, self and appraised totals, band; units that never submitted at the end."""
-    groups: dict[str, None] = {}
-    for criteria in c.criteria_by_kind.values():
-        groups.update(dict.fromkeys(g.code for g in criteria.groups))
+    groups = group_columns(c)
     rows: list[tuple[str, ...]] = []
     for r in c.ranked:
         u = c.unit(r.unit)
-        cs = c.criteria_for(u.kind)
-        by_group = {g.code: [cr.code for cr in g.criteria] for g in (cs.groups if cs else ())}
-        subtotals = tuple(
-            format_decimal(sum(u.final_scores.get(k, 0) for k in by_group[g]))
-            if g in by_group else "–"
-            for g in groups
-        )  # fmt: skip
-        rows.append((str(r.rank), c.display_name(r.unit), *subtotals,
+        own = unit_groups(c, u)
+        cells = tuple(_group_text(group_value(g, own.get(g.code))) for g in groups)
+        rows.append((str(r.rank), c.display_name(r.unit), *cells,
                      format_decimal(u.final_bonus), format_decimal(u.final_penalty),
                      format_decimal(u.self_total or 0), format_decimal(r.total), r.band))  # fmt: skip
     missing = [code for code in c.summary["missing"] if code in c.direct]
     for i, code in enumerate(missing, start=len(rows) + 1):
-        rows.append((str(i), c.display_name(code), "Chưa nộp — không xếp loại"))
-    header = ("STT", "Tên đơn vị", *(f"Nhóm {g}" for g in groups), "Điểm thưởng", "Điểm trừ",
+        rows.append((str(i), c.display_name(code), missing_band_label(c.missing_band(code))))
+    header = ("STT", "Tên đơn vị", *(g.header for g in groups), "Điểm thưởng", "Điểm trừ",
               "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại")  # fmt: skip
     n = len(groups)
     return Table(
@@ -121,6 +117,14 @@ def ranking_table(c: CompiledCycle) -> Table:
         align="cl" + "r" * (n + 4) + "c",
         font_size=10,
     )  # fmt: skip
+
+
+def _group_text(value: float | Fraction | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, Fraction):
+        return format_percent(value.numerator, value.denominator) or "–"
+    return format_decimal(value)
 
 
 def _intro(
@@ -216,11 +220,7 @@ def build_report(
             " THỦ TỤC HÀNH CHÍNH",
             (
                 *_figures_note(c),
-                *fig.admin_paragraphs(figures, by_level, y, prev, c.previous_cycle_year),
-                fig.reception_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.petitions_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.mediation_paragraph(figures, y, prev, c.previous_cycle_year),
-                fig.models_paragraph(figures),
+                *fig.figure_paragraphs(c.units, figures, y, prev, c.previous_cycle_year),
                 "(Chi tiết tại Phụ lục I kèm theo.)",
             ),
         ),

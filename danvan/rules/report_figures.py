@@ -31,6 +31,54 @@ def levels(units: Sequence[UnitInput]) -> dict[str, Figures]:
     return {lv: sum_figures(grouped[lv]) for lv in LEVELS if lv in grouped}
 
 
+def reported_groups(units: Sequence[UnitInput]) -> dict[str | None, set[str]]:
+    """The figure groups some submitter gave, over all (key None) and per level. A group nobody
+    gave is *not reported*: the report says so rather than state zeros as facts (issue 17)."""
+    out: dict[str | None, set[str]] = {None: set()}
+    for u in units:
+        if u.submitted:
+            given = {g for g, v in (u.figures or {}).items() if isinstance(v, Mapping)}
+            out[None] |= given
+            out.setdefault(LEVEL_OF_KIND.get(u.kind, "Cấp tỉnh"), set()).update(given)
+    return out
+
+
+_NOT_REPORTED = {
+    "admin_procedures": "Các đơn vị chưa báo cáo số liệu giải quyết thủ tục hành chính.",
+    "citizen_reception": "Công tác tiếp công dân: các đơn vị chưa báo cáo số liệu.",
+    "petitions": "Công tác giải quyết đơn thư: các đơn vị chưa báo cáo số liệu.",
+    "mediation": "Hòa giải ở cơ sở: các đơn vị chưa báo cáo số liệu.",
+    "models": "Mô hình “Dân vận khéo”: các đơn vị chưa báo cáo số liệu.",
+}
+
+
+def figure_paragraphs(
+    units: Sequence[UnitInput],
+    figures: Figures,
+    year: int,
+    previous: Figures | None,
+    prev_year: int | None = None,
+) -> list[str]:
+    """Section III's paragraphs, a group nobody reported said to be unreported (not zero)."""
+    reported = reported_groups(units)
+    given = reported[None]
+    by_level = {lv: f for lv, f in levels(units).items() if "admin_procedures" in reported[lv]}
+    parts: list[tuple[str, list[str]]] = [
+        ("admin_procedures", admin_paragraphs(figures, by_level, year, previous, prev_year)),
+        ("citizen_reception", [reception_paragraph(figures, year, previous, prev_year)]),
+        ("petitions", [petitions_paragraph(figures, year, previous, prev_year)]),
+        ("mediation", [mediation_paragraph(figures, year, previous, prev_year)]),
+        ("models", [models_paragraph(figures)]),
+    ]
+    out: list[str] = []
+    for group, lines in parts:
+        if group in given or (group == "petitions" and "staff_complaints" in given):
+            out += lines
+        else:
+            out.append(_NOT_REPORTED[group])
+    return out
+
+
 def _pct(num: int, den: int) -> str:
     return format_percent(num, den) or "-"
 
@@ -84,6 +132,8 @@ def reception_paragraph(
     figures: Figures, year: int, previous: Figures | None, prev_year: int | None = None
 ) -> str:
     c = figures["citizen_reception"]
+    if not any(c.values()):
+        return f"Công tác tiếp công dân: trong năm {year} không phát sinh lượt tiếp công dân."
     text = (
         f"Công tác tiếp công dân: trong năm {year} đã tiếp thường xuyên"
         f" {format_count(c['regular_sessions'])} lượt, {format_count(c['regular_people'])} người,"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from danvan.rules.compilation import CompiledCycle, UnitInput
-from danvan.rules.domain import UNIT_KINDS, CriteriaSet
+from danvan.rules.domain import NOT_RANKED, UNIT_KINDS, CriteriaSet
 from danvan.rules.text import (
     count_words,
     fold_key,
@@ -172,7 +172,7 @@ def ranking_section(c: CompiledCycle, appendix: str) -> list[str]:
         for b, n in bands.items()
     )
     lines = [
-        f"Tổng số đơn vị được xếp loại: {format_count(len(c.ranked))} đơn vị"
+        f"Tổng số đơn vị được xếp loại: {format_count(c.banded)} đơn vị"
         + (f", trong đó: {counts}" if counts else "")
         + f" (chi tiết tại {appendix})."
     ]
@@ -204,10 +204,12 @@ def band_rule_lines(c: CompiledCycle) -> list[str]:
             named = ", ".join(f"{c.display_name(r.unit)} ({r.band})" for r in hit)
             lines.append(f"Có {format_count(len(hit))} đơn vị {why}: {named}.")
     unranked = [x for x in c.summary["ranking"] if "missing_band" in x["rules"]]
-    if unranked:
+    for band in dict.fromkeys(x["band"] for x in unranked):
+        codes = [str(x["unit"]) for x in unranked if x["band"] == band]
+        verdict = "không xếp loại" if band == NOT_RANKED else f"xếp loại {band}"
         lines.append(
-            f"Có {format_count(len(unranked))} đơn vị không nộp báo cáo: "
-            + "; ".join(f"{c.display_name(x['unit'])} ({x['band']})" for x in unranked)
+            f"Có {format_count(len(codes))} đơn vị không nộp báo cáo nên {verdict} theo quy định: "
+            + ", ".join(c.display_name(code) for code in codes)
             + "."
         )
     return lines
@@ -224,8 +226,16 @@ def missing_section(c: CompiledCycle) -> list[str]:
         f"Có {format_count(len(missing))} đơn vị chưa nộp báo cáo tự đánh giá, chấm điểm:"
         f" {_names(c, missing)}."
     )
-    if ranked_here:
-        text += " Các đơn vị này chưa được xếp loại; số liệu của các đơn vị này chưa được tổng hợp."
+    banded = [u for u in ranked_here if c.missing_band(u.code) != NOT_RANKED]
+    if banded:
+        text += (
+            " Theo quy định, đơn vị không nộp báo cáo được xếp loại như nêu tại mục IV;"
+            " số liệu của các đơn vị này chưa được tổng hợp."
+        )
+    elif ranked_here:
+        text += (
+            " Các đơn vị này không được xếp loại; số liệu của các đơn vị này chưa được tổng hợp."
+        )
     else:
         text += " Số liệu của các đơn vị này chưa được tổng hợp."
     return [text, *revising]

@@ -15,7 +15,7 @@ two caps apply both are named; the lower one decides). ``top_band_quota`` is a r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -123,3 +123,34 @@ def final_scores(
         if target not in ("bonus", "penalty") and target not in final:
             final[target] = value
     return final, adjustments.get("bonus", bonus), adjustments.get("penalty", penalty)
+
+
+def group_points(
+    criteria: CriteriaSet,
+    scores: Mapping[str, float],
+    not_applicable: Collection[str] = (),
+    kind: str | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Each group's (points, maximum) for one unit, on the criteria that apply to it: those of its
+    kind, less those still marked N/A. Units under different sets or kinds have different group
+    maxima (a commune's group I of 10, a department's of 20), so lists compare them through this
+    pair, never through the points alone."""
+    out: dict[str, tuple[float, float]] = {}
+    for g in criteria.groups:
+        counted = [c for c in g.criteria if c.applies_to(kind) and c.code not in not_applicable]
+        if any(c.applies_to(kind) for c in g.criteria):
+            out[g.code] = (
+                float(sum(scores.get(c.code, 0.0) for c in counted)),
+                float(sum(c.max for c in counted)),
+            )
+    return out
+
+
+def comparable_groups(maxima: Iterable[Mapping[str, float]]) -> dict[str, float | None]:
+    """Group code → its maximum when every unit listed has the same one, else None (the list then
+    shows the group as a share of each unit's own maximum)."""
+    seen: dict[str, set[float]] = {}
+    for m in maxima:
+        for code, most in m.items():
+            seen.setdefault(code, set()).add(most)
+    return {code: (next(iter(v)) if len(v) == 1 else None) for code, v in seen.items()}

@@ -83,8 +83,9 @@ def format_int(value: int) -> str:
 
 
 def format_count(value: int) -> str:
-    """Counts in prose: below ten with two digits (``06``), else as :func:`format_int`."""
-    return f"{value:02d}" if 0 <= value < 10 else format_int(value)
+    """Counts in prose: below ten with two digits (``06``), else as :func:`format_int`; zero is
+    ``0``, never ``00`` (a sentence that would say nothing happened says *không phát sinh*)."""
+    return f"{value:02d}" if 0 < value < 10 else format_int(value)
 
 
 def format_decimal(value: float | Decimal | int, places: int = 2) -> str:

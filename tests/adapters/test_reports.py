@@ -216,7 +216,8 @@ def test_xlsx_sheets_read_back(rendered: dict[str, Path]) -> None:
     ws = wb["Xếp hạng"]
     ranking = [list(r) for r in ws.iter_rows(values_only=True)]
     assert ranking[0][0].startswith("KẾT QUẢ CHẤM ĐIỂM")  # the title row
-    assert ranking[1][:10] == ["STT", "Tên đơn vị", "Cấp", "Nhóm I", "Nhóm II", "Điểm thưởng",
+    assert ranking[1][:10] == ["STT", "Tên đơn vị", "Cấp", "Nhóm I (tối đa 10)",
+                               "Nhóm II (tối đa 90)", "Điểm thưởng",
                                "Điểm trừ", "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại"]  # fmt: skip
     assert ranking[2][0] == 1 and ranking[2][8] == 94
     assert ranking[-1][1] == "Ủy ban nhân dân xã Trường Xuân"
@@ -230,7 +231,9 @@ def test_xlsx_sheets_read_back(rendered: dict[str, Path]) -> None:
     assert ws["D3"].number_format == "0.00" and ws["A3"].border.left.style == "thin"
     detail = list(wb["Điểm chi tiết"].iter_rows(values_only=True))
     x1 = next(r for r in detail if r[0] == "Ủy ban nhân dân xã Mỹ An")
-    assert x1[1:3] == (10, 80) and "Tiêu chí 2: 85 → 80 (Thiếu minh chứng)" in x1[6]
+    assert x1[1:3] == (10, 80) and "Tiêu chí 2: 85 → 80 (Thiếu minh chứng)" in x1[-2]
+    # the maximum that applies to the unit and its criteria part, before bonus and penalty
+    assert detail[1][3:5] == ("Tối đa áp dụng", "Điểm các tiêu chí") and x1[3:5] == (100, 90)
     labels = {v for r in detail[:2] for v in r if isinstance(v, str)}
     assert not labels & {"bonus", "penalty"}
     figures = list(wb["Số liệu"].iter_rows(values_only=True))

@@ -142,7 +142,8 @@ def test_band_rules_and_not_applicable_end_to_end(db_url: str, tmp_path: Path, c
         return "\n".join([p.text for p in doc.paragraphs] + cells)
 
     report = text("P")
-    for phrase in ("vượt tỷ lệ tối đa", "nộp báo cáo trễ quá", "bị trừ điểm", "Sở Thử 6 (Yếu)"):
+    six = "không nộp báo cáo nên xếp loại Yếu theo quy định: Sở Thử 6."
+    for phrase in ("vượt tỷ lệ tối đa", "nộp báo cáo trễ quá", "bị trừ điểm", six):
         assert phrase in report, phrase
     assert "Phụ lục III" in text("P.D") and "510" in text("P.D")
 

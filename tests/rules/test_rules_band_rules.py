@@ -10,7 +10,7 @@ import pytest
 from danvan.rules import scoring
 from danvan.rules.compilation import UnitInput, build_summary
 from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
-from danvan.rules.domain import NOT_RANKED, OrgUnit
+from danvan.rules.domain import NOT_RANKED, OrgUnit, TopBandQuota
 from danvan.rules.ranking import RankedUnit, apply_top_band_quota, quota_limit, quota_moves
 from tests.helpers.rules import BAND_RULES_CRITERIA, criteria, rejects
 
@@ -20,7 +20,7 @@ def test_every_rule_is_read_and_round_trips() -> None:
     assert cs.zero_criterion_caps_band == "Khá"
     assert cs.rules.penalty_caps_band == (5.0, "Trung bình")
     assert cs.rules.late_caps_band == (10, "Khá")
-    assert cs.rules.missing_band == "Yếu" and cs.rules.top_band_quota == 0.2
+    assert cs.rules.missing_band == "Yếu" and cs.rules.top_band_quota == TopBandQuota(0.2)
     assert cs.criteria[1].not_applicable_allowed and cs.criteria[2].kinds == ("commune",)
     assert [c.code for c in cs.criteria_for_kind("department")] == ["1", "2"]
     assert criteria_from_dict(criteria_to_dict(cs)) == cs
@@ -41,6 +41,12 @@ def test_every_rule_is_read_and_round_trips() -> None:
         ([{"top_band_quota": 0}], "invalid_rule", "rules[0].top_band_quota"),
         ([{"top_band_quota": 1.5}], "invalid_rule", "rules[0].top_band_quota"),
         ([{"top_band_quota": 0.2}, {"top_band_quota": 0.3}], "duplicate_rule", None),
+        ([{"top_band_quota": {"share": 0.2, "round": "half"}}], "invalid_rule",
+         "rules[0].top_band_quota.round"),
+        ([{"top_band_quota": {"share": 2}}], "invalid_rule", "rules[0].top_band_quota.share"),
+        ([{"top_band_quota": {"share": 0.2, "at_least_one": "mot"}}], "invalid_rule",
+         "rules[0].top_band_quota.at_least_one"),
+        ([{"top_band_quota": {"share": 0.2, "scope": "x"}}], "unknown_field", None),
     ],
 )  # fmt: skip
 def test_bad_rules_are_refused(rules: list, code: str, field: str | None) -> None:
@@ -131,11 +137,35 @@ def test_band_caps(total, zeros, penalty, days_late, band, rules) -> None:  # ty
 
 
 @pytest.mark.parametrize(
-    ("ranked", "quota", "limit"), [(4, 0.2, 0), (5, 0.2, 1), (9, 0.2, 1), (10, 0.2, 2), (3, 1, 3),
-                                   (10, 0.3, 3), (7, 0.15, 1)],
+    ("ranked", "quota", "limit"),
+    [
+        # down: the old floor
+        (4, TopBandQuota(0.2, "down"), 0), (5, TopBandQuota(0.2, "down"), 1),
+        (9, TopBandQuota(0.2, "down"), 1), (10, TopBandQuota(0.2, "down"), 2),
+        (3, TopBandQuota(1, "down"), 3), (10, TopBandQuota(0.3, "down"), 3),
+        (7, TopBandQuota(0.15, "down"), 1),
+        # nearest (default), half up: 7 × 0,2 = 1,4 → 1; 5 × 0,5 = 2,5 → 3; 1 × 0,5 = 0,5 → 1
+        (7, TopBandQuota(0.2), 1), (5, TopBandQuota(0.5), 3), (1, TopBandQuota(0.5), 1),
+        (2, TopBandQuota(0.2), 0), (4, TopBandQuota(0.2), 1), (8, TopBandQuota(0.2), 2),
+        # up: 7 × 0,2 = 1,4 → 2; 10 × 0,2 = 2 stays 2
+        (7, TopBandQuota(0.2, "up"), 2), (10, TopBandQuota(0.2, "up"), 2),
+        # at least one unit per compiler (when any is ranked)
+        (2, TopBandQuota(0.2, "down", True), 1), (0, TopBandQuota(0.2, "down", True), 0),
+        (10, TopBandQuota(0.2, "down", True), 2),
+    ],
 )  # fmt: skip
-def test_quota_rounds_down(ranked: int, quota: float, limit: int) -> None:
+def test_quota_count_is_rounded_as_the_rule_says(
+    ranked: int, quota: TopBandQuota, limit: int
+) -> None:
     assert quota_limit(quota, ranked) == limit
+
+
+def test_quota_as_a_mapping_round_trips() -> None:
+    rule = {"share": 0.2, "round": "up", "at_least_one": True}
+    cs = criteria(rules=[{"top_band_quota": rule}])
+    assert cs.rules.top_band_quota == TopBandQuota(0.2, "up", True)
+    assert criteria_to_dict(cs)["rules"] == [{"top_band_quota": rule}]
+    assert criteria_from_dict(criteria_to_dict(cs)) == cs
 
 
 @pytest.mark.parametrize(
@@ -144,7 +174,7 @@ def test_quota_rounds_down(ranked: int, quota: float, limit: int) -> None:
         (["Tốt", "Tốt", "Khá", "Khá", "Khá"], {"U2": "Khá"}),  # 5 units × 0.2 → 1 keeps Tốt
         (["Tốt", "Khá", "Khá", "Khá", "Khá"], {}),
         (["Khá", "Tốt", "Tốt", "Khá", "Tốt"], {"U3": "Khá", "U5": "Khá"}),  # in ranking order
-        (["Tốt", "Tốt", "Tốt", "Tốt"], {f"U{i}": "Khá" for i in range(1, 5)}),  # 4 × 0.2 → 0
+        (["Tốt", "Tốt", "Tốt", "Tốt"], {f"U{i}": "Khá" for i in range(2, 5)}),  # 4 × 0,2 → 1
     ],
 )
 def test_quota_moves_the_rest_down_one_band(bands: list[str], moved: dict) -> None:
@@ -152,12 +182,28 @@ def test_quota_moves_the_rest_down_one_band(bands: list[str], moved: dict) -> No
     assert quota_moves(ordered, criteria()) == moved
 
 
-def test_quota_is_per_criteria_set_and_names_the_rule() -> None:
+def test_quota_names_the_rule() -> None:
     at = datetime(2024, 11, 1, tzinfo=UTC)
     ranked = [RankedUnit(f"U{i}", 95 - i, "Tốt", i, 0, at) for i in range(1, 6)]
     got = apply_top_band_quota(ranked, lambda code: criteria())
     assert [(r.band, r.rules) for r in got] == [("Tốt", ())] + [("Khá", ("top_band_quota",))] * 4
     assert apply_top_band_quota(ranked, lambda code: criteria(rules=[])) == ranked
+
+
+def test_quota_counts_a_compiler_s_units_together_across_sets() -> None:
+    """Seven units of one district, four under the commune set and three under the offices' set
+    (same 20 % rule, same bands): 7 × 0,2 = 1,4 → one Tốt for the district, not 0 + 0 as a
+    count per set would give (4 × 0,2 → 1 and 3 × 0,2 → 1 with nearest, 0 and 0 with floor)."""
+    at = datetime(2024, 11, 1, tzinfo=UTC)
+    ranked = [RankedUnit(f"U{i}", 99 - i, "Tốt", i, 0, at) for i in range(1, 8)]
+    communes = criteria(code="R-XA", rules=[{"top_band_quota": {"share": 0.2, "round": "down"}}])
+    offices = criteria(code="R-PB", rules=[{"top_band_quota": {"share": 0.2, "round": "down"}}])
+    got = apply_top_band_quota(ranked, lambda code: communes if code in "U1 U3 U5 U7" else offices)
+    assert [r.band for r in got] == ["Tốt"] + ["Khá"] * 6
+    # a one-unit compiler at 91,25 under a 50 % quota keeps Tốt (0,5 rounds to 1)
+    one = [RankedUnit("X", 91.25, "Tốt", 1, 0, at)]
+    half = criteria(rules=[{"top_band_quota": 0.5}])
+    assert apply_top_band_quota(one, lambda code: half) == one
 
 
 # --- missing_band in the summary ----------------------------------------------------------------
@@ -188,3 +234,71 @@ def test_missing_units_are_ranked_in_the_named_band(
     assert s["ranking"][-1] == {"unit": "P.B", "total": None, "band": band, "rank": None,
                                 "rules": ["missing_band"]}  # fmt: skip
     assert s["bands"].get("Yếu", 0) == counted and s["missing"] == ["P.B"]
+
+
+@pytest.mark.parametrize(
+    ("missing_band", "banded", "verdict", "label"),
+    [
+        ("Yếu", "03", "xếp loại Yếu", "Chưa nộp — xếp loại Yếu"),
+        ("không xếp loại", "02", "không xếp loại", "Chưa nộp — không xếp loại"),
+    ],
+)
+def test_a_missing_unit_tells_one_story(
+    missing_band: str, banded: str, verdict: str, label: str
+) -> None:
+    """Issue 17: summary.json ranked a non-submitter Yếu while §IV counted 06 units ranked (its
+    bands added to 07), §V said *chưa được xếp loại* and Phụ lục II *không xếp loại*. Now the
+    count of §IV is the sum of the band counts, §IV and §V say the same thing, and the appendix
+    and the workbook label come from the same function."""
+    from danvan.rules.compilation import compile_cycle
+    from danvan.rules.report import ranking_table
+    from danvan.rules.report_sections import missing_section, ranking_section
+    from danvan.rules.score_table import missing_band_label
+
+    cs = criteria(rules=[{"missing_band": missing_band}])
+    c = compile_cycle(
+        compiler=OrgUnit("P", "Tỉnh", "province"),
+        cycle_year=2024,
+        units=[_unit("P.A", 80), _unit("P.C", 75), _unit("P.B", None)],
+        direct={"P.A", "P.B", "P.C"},
+        previous=None,
+        criteria_by_kind={"default": cs},
+    )
+    assert c.banded == sum(c.summary["bands"].values()) == int(banded)
+    section = " ".join(ranking_section(c, "Phụ lục II"))
+    assert f"Tổng số đơn vị được xếp loại: {banded} đơn vị" in section
+    assert f"Có 01 đơn vị không nộp báo cáo nên {verdict} theo quy định: P.B." in section
+    five = " ".join(missing_section(c))
+    assert "chưa được xếp loại" not in five
+    assert ("như nêu tại mục IV" in five) == (missing_band == "Yếu")
+    assert c.missing_band("P.B") == c.summary["ranking"][-1]["band"]
+    assert missing_band_label(c.missing_band("P.B")) == label
+    assert ranking_table(c).rows[-1][-1] == label
+
+
+def test_group_points_use_the_unit_s_own_maxima() -> None:
+    """Criterion 3 (max 30) is the communes' only: a department's group I is out of 70, a
+    commune's out of 100; N/A criterion 2 leaves the group's maximum (30 less)."""
+    cs = criteria()
+    scores = {"1": 35, "2": 20, "3": 25}
+    assert scoring.group_points(cs, scores, (), "department") == {"I": (55.0, 70.0)}
+    assert scoring.group_points(cs, scores, (), "commune") == {"I": (80.0, 100.0)}
+    assert scoring.group_points(cs, {"1": 35, "3": 25}, ("2",), "commune") == {"I": (60.0, 70.0)}
+    assert scoring.comparable_groups([{"I": 70.0}, {"I": 70.0}]) == {"I": 70.0}
+    assert scoring.comparable_groups([{"I": 70.0}, {"I": 100.0}]) == {"I": None}
+
+
+def test_plan_issue_warns_when_a_kind_cannot_reach_the_top_band() -> None:
+    """Criterion 3 (30 points) is the communes' only: under full_marks a department reaches at
+    most 40 + 30 + bonus 5 = 75 < 90 (Tốt); a commune 100 + 5; with rescale both reach 105."""
+    from danvan.rules.band_reach import best_total, top_band_warnings
+
+    cs = criteria()
+    assert (best_total(cs, "department"), best_total(cs, "commune")) == (75.0, 105.0)
+    warnings = top_band_warnings({"default": cs}, ["commune", "department"])
+    assert warnings == [
+        "Bộ tiêu chí R-1: đơn vị sở, ban, ngành đạt tối đa 75 điểm (kể cả điểm thưởng), không thể"
+        " xếp loại Tốt (từ 90 điểm); xem lại 'kinds' hoặc dùng not_applicable: rescale"
+        " [top_band_unreachable]."
+    ]
+    assert top_band_warnings({"default": criteria(not_applicable="rescale")}, ["department"]) == []
