@@ -21,6 +21,7 @@ from danvan.portal.deps import (
     Viewer,
     actor,
     after_step,
+    attachment_answer,
     audit,
     check_csrf,
     download,
@@ -110,6 +111,15 @@ def unit_file(code: str, request: Request, v: Viewer = Depends(viewer)) -> Respo
         raise HTTPException(404, "Đơn vị chưa nộp tệp nào.")
     audit(request, v, "portal_download", "submission", f"{v.year}/{code}/latest")
     return download(*found)
+
+
+@router.get("/tong-hop/don-vi/{code}/tep/{file_id}")
+def unit_attachment(
+    code: str, file_id: str, request: Request, v: Viewer = Depends(viewer)
+) -> Response:
+    """A report or evidence file a unit below the viewer sent, beside its scores."""
+    ctx = below(v, code)
+    return attachment_answer(request, v, ctx, code, file_id)
 
 
 @router.post("/tong-hop/don-vi/{code}/tham-dinh")

@@ -12,12 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from danvan.flows.intake import submit
-from danvan.models.context import CycleContext
+from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
 from danvan.portal.deps import (
     Viewer,
     actor,
     after_step,
+    attachment_answer,
     audit,
     check_csrf,
     download,
@@ -28,6 +29,7 @@ from danvan.portal.deps import (
 )
 from danvan.rules.text import parse_id
 from danvan.tasks import pages
+from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.templates import unit_workbook
 
 router = APIRouter()
@@ -78,6 +80,13 @@ def own_file(version: str, request: Request, v: Viewer = Depends(viewer)) -> Res
     return download(*found)
 
 
+@router.get("/don-vi/tep/{file_id}")
+def own_attachment(file_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """A report or evidence file the unit itself sent (another unit's file is "not found")."""
+    ctx = assessed_only(v)
+    return attachment_answer(request, v, ctx, v.code, file_id)
+
+
 @router.post("/don-vi/nop")
 async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
     """The filled workbook (or YAML/JSON) and any report or evidence files, through the very
@@ -108,12 +117,22 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
                 await run_in_threadpool(after_step, "submit", at, [v.year])
     finally:
         await form.close()
+    receipt = await run_in_threadpool(_receipt, v, result) if result["accepted"] else None
     return page(
         request,
         "answer.html",
-        {"file": path.name, "r": result, "missing": False},
+        {"file": path.name, "r": result, "missing": False, "receipt": receipt},
         status=200 if result["accepted"] else 422,
     )
+
+
+def _receipt(v: Viewer, result: dict) -> Receipt | None:
+    """The receipt as recorded (the same the unit's contacts are sent), for the answer page."""
+    with reading(get_engine()) as session:
+        ctx = cached_context(session, v.year)
+        return receipts_for(session, ctx, [(v.code, result["version"])]).get(
+            (v.code, result["version"])
+        )
 
 
 async def _save(upload: UploadFile, folder: Path) -> Path:

@@ -757,7 +757,7 @@ class PortalDoor(Door):
                 "version": int(version.group(1)) if version else None,
                 "status": "late" if late else "on_time",
                 "days_late": int(late.group(1)) if late else 0,
-                "duplicate": "đã được nhận trước đó" in text,
+                "duplicate": "đã nhận trước đó" in text,  # SPEC §4.5's words
                 "problems": [],
             }
         problems = re.findall(
