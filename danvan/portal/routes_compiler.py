@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from danvan.flows.appraise import appraise as appraise_flow
 from danvan.flows.compile import compile_reports
-from danvan.flows.publish import publish as publish_flow
 from danvan.flows.revision import return_for_revision
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
@@ -266,28 +265,3 @@ async def sign_off(request: Request, v: Viewer = Depends(viewer)) -> Response:
     )
     log_notices(done.notices)
     return RedirectResponse("/tong-hop?da_phe_duyet=1", status_code=303)
-
-
-@router.post("/tong-hop/cong-bo")
-async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    """The province publishes the final ranking once it is approved (``danvan approve``)."""
-    ctx = await run_in_threadpool(compiler_scope, v)
-    if v.code != ctx.province:
-        raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
-    form = await request.form()
-    check_csrf(request, v, form.get("csrf"))
-    at = portal_of(request).now()
-    try:
-        await run_in_threadpool(publish_flow, v.year, at, actor(v))
-    except Rejected as exc:  # the core's answer (not approved yet: [not_approved]), as a 403
-        raise HTTPException(403, exc.render()) from None
-    await run_in_threadpool(after_step, "publish", at, [v.year])
-    return page(
-        request,
-        "message.html",
-        {
-            "title": "Đã công bố kết quả",
-            "text": f"Kết quả kỳ {v.year} đã được công bố và gửi đến các đơn vị. Các đường dẫn "
-            "riêng của kỳ này hết hiệu lực (trừ khi được gia hạn).",
-        },
-    )
