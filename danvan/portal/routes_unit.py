@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -109,30 +110,33 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            at = portal.now()
-            (result,) = await run_in_threadpool(
-                submit, [str(path)], at, actor(v), expected_unit=v.code, from_cache=True
-            )
-            if result["accepted"] and not result["duplicate"]:
-                await run_in_threadpool(after_step, "submit", at, [v.year])
+            result, receipt = await run_in_threadpool(send_file, v, path, portal.now())
     finally:
         await form.close()
-    receipt = await run_in_threadpool(_receipt, v, result) if result["accepted"] else None
+    return answer_page(request, path.name, result, receipt)
+
+
+def send_file(v: Viewer, path: Path, at: datetime) -> tuple[dict, Receipt | None]:
+    """The unit's file through the very intake ``danvan submit`` uses (the flow: recorded, the
+    receipt told to its contacts), then the receipt as recorded, for the answer page."""
+    (result,) = submit([str(path)], at, actor(v), expected_unit=v.code, from_cache=True)
+    if not result["accepted"]:
+        return result, None
+    if not result["duplicate"]:
+        after_step("submit", at, [v.year])
+    with reading(get_engine()) as session:
+        ctx = cached_context(session, v.year)
+        key = (v.code, result["version"])
+        return result, receipts_for(session, ctx, [key]).get(key)
+
+
+def answer_page(request: Request, name: str, result: dict, receipt: Receipt | None) -> Response:
     return page(
         request,
         "answer.html",
-        {"file": path.name, "r": result, "missing": False, "receipt": receipt},
+        {"file": name, "r": result, "missing": False, "receipt": receipt},
         status=200 if result["accepted"] else 422,
     )
-
-
-def _receipt(v: Viewer, result: dict) -> Receipt | None:
-    """The receipt as recorded (the same the unit's contacts are sent), for the answer page."""
-    with reading(get_engine()) as session:
-        ctx = cached_context(session, v.year)
-        return receipts_for(session, ctx, [(v.code, result["version"])]).get(
-            (v.code, result["version"])
-        )
 
 
 async def _save(upload: UploadFile, folder: Path) -> Path:
