@@ -16,6 +16,7 @@ from danvan.models.context import CycleContext, cached_context
 from danvan.models.tables import Adjustment, Result, StoredFile, Submission, SubmissionFile
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
+from danvan.rules.labels import TARGET_LABELS
 from danvan.rules.org import subtree
 from danvan.rules.receipt import is_internal
 from danvan.tasks.receipts import Receipt, receipts_for
@@ -49,6 +50,8 @@ class AdjustmentLine:
     value: float
     reason: str
     at: str
+    by_name: str = ""  # the appraising compiler, by name
+    label: str = ""  # what was adjusted, as officials read it: "2. Phân công …", "Điểm thưởng"
 
 
 @dataclass
@@ -127,6 +130,9 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
     ).all()
     codes = ctx.org.codes_by_id
+    labels = dict(TARGET_LABELS)
+    if unit.assessed:
+        labels |= {c.code: f"{c.code}. {c.name}" for c in ctx.criteria_for(unit).criteria}
     # the same standing as ``status`` (returns, N/A, the band quota over the compiler's units)
     own = unit_results(ctx, session, at, [code])[0] if unit.assessed else None
     result = session.exec(
@@ -154,7 +160,13 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         ],
         adjustments=[
             AdjustmentLine(
-                codes[a.by_unit_id], a.target, a.value, a.reason, local_text(a.recorded_at, ctx.tz)
+                codes[a.by_unit_id],
+                a.target,
+                a.value,
+                a.reason,
+                local_text(a.recorded_at, ctx.tz),
+                by_name=ctx.units[codes[a.by_unit_id]].name,
+                label=labels.get(a.target, a.target),
             )
             for a in adjustments
         ],

@@ -10,11 +10,12 @@ the same parse and checks (``rules.submission``, ``rules.submission_checks``), t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from danvan.rules.domain import FIGURE_GROUPS, CriteriaSet
-from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS
+from danvan.rules.errors import Problem
+from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS, TARGET_LABELS
 from danvan.rules.text import format_decimal, parse_decimal, parse_int
 
 #: SPEC §4.7: a text field holds at most 2,000 characters; a draft keeps no more.
@@ -117,3 +118,33 @@ def _whole(text: str) -> object:
     plain = text.replace(".", "") if _THOUSANDS.fullmatch(text) else text
     n = parse_int(plain)
     return text if n is None else n
+
+
+_LINE = re.compile(r"adjustments\[(\d+)\](?:\.(\w+))?")
+
+
+def appraisal_problems(
+    problems: Iterable[Problem], targets: list[str], criteria: CriteriaSet
+) -> dict[str, list[dict[str, str]]]:
+    """A compiler's appraisal form answered as the unit's entry form is: each problem of line
+    ``adjustments[i]`` beside the input it came from (``diem_<criterion>``, ``ly_do_<criterion>``,
+    ``bonus``, ``ly_do_bonus``, …) with the criterion's name in its message, never the file's
+    path (``adjustments[0].reason``) or a unit code. ``targets[i]``: line i's criterion code, or
+    ``bonus``/``penalty``. A problem of no line goes under ``""`` (shown above the form)."""
+    names = {c.code: c.name for c in criteria.criteria} | TARGET_LABELS
+    out: dict[str, list[dict[str, str]]] = {}
+    for p in problems:
+        m = _LINE.fullmatch(p.field or "")
+        if m is None or int(m[1]) >= len(targets):
+            out.setdefault("", []).append({"code": p.code, "field": "", "message": p.message})
+            continue
+        target = targets[int(m[1])]
+        is_reason = m[2] == "reason"
+        if target in TARGET_LABELS:
+            field = f"ly_do_{target}" if is_reason else target
+        else:
+            field = f"{'ly_do' if is_reason else 'diem'}_{target}"
+        label = names.get(target, target)
+        message = f"{label}: {p.message}" if target in TARGET_LABELS else f"“{label}”: {p.message}"
+        out.setdefault(field, []).append({"code": p.code, "field": field, "message": message})
+    return out

@@ -85,3 +85,21 @@ def test_a_draft_keeps_only_the_forms_fields_and_the_limit() -> None:
     names = entry.field_names(CS, "district")
     kept = entry.kept({"scores.1": " 4 ", "csrf": "x", "scores.9": "1", "bonus": "a" * 3000}, names)
     assert kept == {"scores.1": "4", "bonus": "a" * entry.MAX_FIELD}
+
+
+def test_appraisal_problems_go_beside_their_inputs() -> None:
+    from danvan.rules.errors import Problem
+
+    problems = [
+        Problem("missing_field", "adjustments[0].reason", "Thiếu thông tin bắt buộc."),
+        Problem("score_out_of_range", "adjustments[1].score", "Điểm 50 ngoài khoảng 0 đến 30."),
+        Problem("penalty_out_of_range", "adjustments[2].penalty", "Điểm 11 ngoài khoảng 0 đến 10."),
+        Problem("wrong_year", "year", "Năm 2023 không phải năm của kỳ (2024)."),
+    ]
+    out = entry.appraisal_problems(problems, ["1", "2", "penalty"], CS)
+    assert {k: [p["message"] for p in v] for k, v in out.items()} == {
+        "ly_do_1": ["“Kế hoạch”: Thiếu thông tin bắt buộc."],
+        "diem_2": ["“Khiếu nại”: Điểm 50 ngoài khoảng 0 đến 30."],
+        "penalty": ["Điểm trừ: Điểm 11 ngoài khoảng 0 đến 10."],
+        "": ["Năm 2023 không phải năm của kỳ (2024)."],
+    }
