@@ -14,9 +14,10 @@ dispatch_step = task(name="deliver-messages")(dispatch_counted)
 
 
 @flow(name="publish", flow_run_name="publish-{year}")
-def publish(year: int, at: datetime, actor: str = "cli") -> dict:
-    """Publishing twice changes nothing; a failed delivery never fails it (retried later)."""
-    cycle_id, queued, created = freeze_step(year, at, actor)
+def publish(year: int, at: datetime, actor: str = "cli", reason: str | None = None) -> dict:
+    """Publishing twice changes nothing; a failed delivery never fails it (retried later).
+    ``reason``: given by a door that asks for one (see ``tasks.publish.freeze``)."""
+    cycle_id, queued, created = freeze_step(year, at, actor, reason)
     delivered = dispatch_step(cycle_id, queued, at)
     sent = delivered.sent
     log(f"cycle {year} {'published' if created else 'already published'}; {len(sent)} messages")

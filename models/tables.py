@@ -351,3 +351,20 @@ class OperatorAlert(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     last_error: str | None = None
+
+
+class EntryDraft(SQLModel, table=True):
+    """Bản nháp: what a unit typed in the portal's entry form and saved without sending (SPEC
+    §4.5), one per unit and cycle, overwritten by each save. Only a send records a version (the
+    intake, as a file would); the draft is what the form shows while it is newer than the
+    unit's latest version."""
+
+    __tablename__ = "entry_draft"
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    values: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))  # field name → text
+    saved_at: datetime
+    saved_by: str = Field(max_length=64)

@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from danvan.models.context import CycleContext, cached_context
-from danvan.models.tables import Adjustment, Result, StoredFile, Submission
+from danvan.models.tables import Adjustment, Result, StoredFile, Submission, SubmissionFile
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
+from danvan.rules.labels import TARGET_LABELS
 from danvan.rules.org import subtree
+from danvan.rules.receipt import is_internal
+from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.views import deliveries, unit_results
 
 STATUS_LABELS = {
@@ -47,6 +50,8 @@ class AdjustmentLine:
     value: float
     reason: str
     at: str
+    by_name: str = ""  # the appraising compiler, by name
+    label: str = ""  # what was adjusted, as officials read it: "2. Phân công …", "Điểm thưởng"
 
 
 @dataclass
@@ -68,6 +73,10 @@ class UnitView:
     published: bool = False
     criteria: CriteriaSet | None = None
     scores: dict[str, float] = field(default_factory=dict)  # the latest version's self-scores
+    #: The latest version's receipt: its number and the files received with their sizes (the
+    #: unit sees what arrived; its compiler downloads each file from it).
+    receipt: Receipt | None = None
+    ranked: int | None = None  # units ranked beside it: "thứ hạng 3 trên 12"
 
 
 @dataclass
@@ -121,6 +130,9 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
     ).all()
     codes = ctx.org.codes_by_id
+    labels = dict(TARGET_LABELS)
+    if unit.assessed:
+        labels |= {c.code: f"{c.code}. {c.name}" for c in ctx.criteria_for(unit).criteria}
     # the same standing as ``status`` (returns, N/A, the band quota over the compiler's units)
     own = unit_results(ctx, session, at, [code])[0] if unit.assessed else None
     result = session.exec(
@@ -148,7 +160,13 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         ],
         adjustments=[
             AdjustmentLine(
-                codes[a.by_unit_id], a.target, a.value, a.reason, local_text(a.recorded_at, ctx.tz)
+                codes[a.by_unit_id],
+                a.target,
+                a.value,
+                a.reason,
+                local_text(a.recorded_at, ctx.tz),
+                by_name=ctx.units[codes[a.by_unit_id]].name,
+                label=labels.get(a.target, a.target),
             )
             for a in adjustments
         ],
@@ -156,7 +174,20 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
         published=ctx.published,
         criteria=ctx.criteria_for(unit) if unit.assessed else None,
         scores=dict(subs[0].scores) if subs else {},
+        receipt=receipts_for(session, ctx, [(code, subs[0].version)]).get((code, subs[0].version))
+        if subs
+        else None,
+        ranked=_ranked_beside(session, ctx.cycle.id, result) if ctx.published else None,
     )
+
+
+def _ranked_beside(session: Session, cycle_id: int, result: Result | None) -> int | None:
+    """How many units were ranked under the same compiler as ``result`` (one count query)."""
+    if result is None or result.rank is None:
+        return None
+    stmt = select(func.count()).select_from(Result).where(Result.cycle_id == cycle_id)
+    stmt = stmt.where(Result.compiler_id == result.compiler_id, col(Result.rank).is_not(None))
+    return session.exec(stmt).one()
 
 
 def compiler_view(
@@ -231,7 +262,11 @@ def compiled_reports(out_dir: Path, code: str) -> list[str]:
     folder = out_dir / code
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.is_symlink() and not is_internal(p.name)
+    )
 
 
 def submission_file(
@@ -250,3 +285,22 @@ def submission_file(
     stored = session.get(StoredFile, sub.file_sha256)
     assert stored is not None
     return f"{code}-v{sub.version}-{sub.file_name}", stored.content
+
+
+def attachment(
+    session: Session, *, ctx: CycleContext, code: str, file_id: int
+) -> tuple[str, bytes] | None:
+    """A report or evidence file ``code`` sent with any of its versions (None when the file is
+    another unit's: the caller has already checked that the viewer may see ``code``)."""
+    assert ctx.cycle.id is not None
+    row = session.exec(
+        select(SubmissionFile, StoredFile)
+        .join(Submission, col(Submission.id) == col(SubmissionFile.submission_id))
+        .join(StoredFile, col(StoredFile.sha256) == col(SubmissionFile.sha256))
+        .where(SubmissionFile.id == file_id, Submission.cycle_id == ctx.cycle.id)
+        .where(Submission.unit_id == ctx.org.ids[code])
+    ).first()
+    if row is None:
+        return None
+    sent, stored = row
+    return sent.file_name.replace("\\", "/").rsplit("/", 1)[-1], stored.content

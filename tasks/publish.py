@@ -8,7 +8,8 @@ Publishing again changes nothing and only retries messages that failed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlmodel import select
 
@@ -20,13 +21,21 @@ from danvan.notify.messages import Queued, ResultInfo, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import reject
 from danvan.rules.ranking import rank_within_compilers
+from danvan.rules.receipt import check_publication
 from danvan.tasks.remind import cycle_info
 from danvan.tasks.signoff import is_approved
 from danvan.tasks.views import unit_results
 
 
-def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], bool]:
-    """Write the final results (if not yet published) and build the result messages."""
+def freeze(
+    year: int, at: datetime, actor: str = "cli", reason: str | None = None
+) -> tuple[int, list[Queued], bool]:
+    """Write the final results (if not yet published) and build the result messages.
+
+    ``reason``: why it is published now; a door that asks (the portal's confirmation page) passes
+    it, and before the ``province_scoring`` deadline an empty one is refused
+    ``[publish_reason_required]`` (``rules.receipt.check_publication``); it is kept in the audit
+    row of the publication."""
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year)
         cycle_id = ctx.cycle.id
@@ -44,6 +53,12 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
                 f"Kỳ {year} chưa được tỉnh phê duyệt kết quả xếp loại cuối cùng: chưa thể công bố. "
                 f"Phê duyệt trước: danvan approve --cycle {year} --by {ctx.province} "
                 "(hoặc biểu mẫu phê duyệt trên Prefect).",
+            )
+        if created and reason is not None:
+            check_publication(
+                today=timing.local_date(at, ctx.tz),
+                scoring_deadline=ctx.deadline("province_scoring"),
+                reason=reason,
             )
         if created:
             # Everything committed before this point counts, whatever its own ``--at``: a file
@@ -81,6 +96,7 @@ def freeze(year: int, at: datetime, actor: str = "cli") -> tuple[int, list[Queue
                 entity="cycle",
                 key=f"{ctx.province}/{year}",
                 units=len(results),
+                **({"reason": reason.strip()} if reason and reason.strip() else {}),
             )
         rows = session.exec(select(Result).where(Result.cycle_id == cycle_id)).all()
         published_at = ctx.cycle.published_at or at
@@ -121,4 +137,35 @@ def results_json(year: int) -> list[dict]:
             for r in rows
         ),
         key=lambda d: (d["compiler"] or "", d["rank"] or 10**9, d["unit"]),
+    )
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """What the confirmation page says before publishing: who has sent nothing, whether the
+    result is approved, and whether a reason is needed (before ``province_scoring``)."""
+
+    year: int
+    approved: bool
+    published: bool
+    scoring_deadline: date
+    reason_needed: bool
+    not_sent: list[tuple[str, str]]  # (code, name) of units with no version, by code
+
+
+def publish_check(year: int, at: datetime) -> PublishCheck:
+    """The confirmation's facts, read with the same rules as ``status`` and :func:`freeze`."""
+    with reading(get_engine()) as session:
+        ctx = load_context(session=session, year=year)
+        assert ctx.cycle.id is not None
+        approved = is_approved(session, ctx.cycle.id)
+        results = unit_results(ctx, session, at)
+    deadline = ctx.deadline("province_scoring")
+    return PublishCheck(
+        year=year,
+        approved=approved,
+        published=ctx.published,
+        scoring_deadline=deadline,
+        reason_needed=timing.local_date(at, ctx.tz) < deadline,
+        not_sent=sorted((r.code, r.name) for r in results if r.status == "missing"),
     )

@@ -1,26 +1,126 @@
 """Biên nhận: after files are recorded, each sending unit is told what became of its file,
 through its contacts (the outbox), whatever door the file came through: ``danvan submit``, the
 portal's upload or the inbox folder (SPEC §4.5); a refusal is told by message only from the
-inbox, whose sender is not there to read the answer. One message per file and answer: the outbox's
-key (unit, kind ``receipt-v<N>`` or ``receipt-x<answer digest>``, day) keeps a re-run from
-telling anyone twice.
+inbox, whose sender is not there to read the answer. One message per version: the outbox's key (unit,
+kind ``receipt-v<N>``, the local day the version was first received) keeps a re-run, or the same
+file sent again another day, from telling anyone twice; a refusal's kind is
+``receipt-x<answer digest>`` on the day it was refused.
+
+The receipt itself (:func:`receipts_for`) is read back from what was recorded, never from the
+door's own answer, so the portal's page, the CLI and the message say the same: the *Số tiếp
+nhận*, the instant, the version, the totals read and the files received with their sizes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from danvan.models.context import load_context
+from sqlmodel import Session, col, select
+
+from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading
+from danvan.models.tables import StoredFile, Submission, SubmissionFile
 from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
+from danvan.rules.receipt import ROLE_LABELS, receipt_number, size_text
+from danvan.rules.text import format_decimal
 from danvan.tasks.intake import FileResult
 from danvan.tasks.outbox import dispatch
 from danvan.tasks.remind import cycle_info
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """One file of a version as received: the submission itself (``id`` None) or a report or
+    evidence file (``id``: its ``submission_file`` row, the key its download goes by)."""
+
+    id: int | None
+    role: str  # submission | report | evidence
+    label: str  # Tệp tự đánh giá | Báo cáo | Minh chứng
+    criterion: str | None
+    name: str
+    size: int
+    size_text: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Biên nhận of one version (SPEC §4.5), as every door and the message show it."""
+
+    number: str
+    year: int
+    unit: str
+    version: int
+    received_at: datetime
+    received_text: str  # local: ``20/11/2024 14:05``
+    self_total: str
+    bonus: str
+    penalty: str
+    files: tuple[ReceivedFile, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"received_at": self.received_at.isoformat()}
+
+
+def receipts_for(
+    session: Session, ctx: CycleContext, wanted: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Receipt]:
+    """The receipts of ``(unit, version)`` pairs of one cycle, read in two queries whatever their
+    number (a batch of 999 files is one read, not 999)."""
+    pairs = {(code, v) for code, v in wanted if code in ctx.org.ids}
+    if not pairs:
+        return {}
+    assert ctx.cycle.id is not None
+    ids = sorted({ctx.org.ids[code] for code, _ in pairs})
+    subs = [
+        (sub, size)
+        for sub, size in session.exec(
+            select(Submission, StoredFile.size)
+            .join(StoredFile, col(StoredFile.sha256) == col(Submission.file_sha256))
+            .where(Submission.cycle_id == ctx.cycle.id, col(Submission.unit_id).in_(ids))
+        ).all()
+        if (ctx.org.codes_by_id[sub.unit_id], sub.version) in pairs
+    ]
+    attached: dict[int, list[SubmissionFile]] = {}
+    if subs:
+        rows = session.exec(
+            select(SubmissionFile)
+            .where(col(SubmissionFile.submission_id).in_([s.id for s, _ in subs]))
+            .order_by(col(SubmissionFile.id))
+        ).all()
+        for row in rows:
+            attached.setdefault(row.submission_id, []).append(row)
+    out = {}
+    for sub, size in subs:
+        assert sub.id is not None
+        code = ctx.org.codes_by_id[sub.unit_id]
+        files = [_file(None, "submission", None, sub.file_name, size)]
+        files += [
+            _file(f.id, f.role, f.criterion, f.file_name, f.size) for f in attached.get(sub.id, [])
+        ]
+        out[(code, sub.version)] = Receipt(
+            number=receipt_number(ctx.cycle.year, code, sub.version),
+            year=ctx.cycle.year,
+            unit=code,
+            version=sub.version,
+            received_at=sub.submitted_at,
+            received_text=timing.to_local(sub.submitted_at, ctx.tz).strftime("%d/%m/%Y %H:%M"),
+            self_total=format_decimal(sub.self_total),
+            bonus=format_decimal(sub.bonus),
+            penalty=format_decimal(sub.penalty),
+            files=tuple(files),
+        )
+    return out
+
+
+def _file(id: int | None, role: str, criterion: str | None, name: str, size: int) -> ReceivedFile:
+    label = ROLE_LABELS.get(role, role) + (f" ({criterion})" if criterion else "")
+    return ReceivedFile(id, role, label, criterion, name, size, size_text(size))
 
 
 def answer_text(result: FileResult) -> str:
@@ -53,16 +153,24 @@ def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = F
                 ctx = load_context(session=session, year=year)
             except Rejected:  # a refused file may name a year without a cycle: nobody to tell
                 continue
+            found = receipts_for(
+                session, ctx, [(r.unit, r.version) for r in items if r.unit and r.version]
+            )
         info = cycle_info(ctx)
-        day = timing.local_date(at, ctx.tz)
         queued = []
         for r in items:
             unit = ctx.units.get(r.unit or "")
             if unit is None or not unit.contacts or r.unit not in ctx.province_units:
                 continue
-            message = renderer.receipt(unit.name, info, r.to_dict() | {"file": Path(r.file).name})
+            receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
+            if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say
+                continue
+            answer = r.to_dict() | {"file": Path(r.file).name, "receipt": receipt}
+            message = renderer.receipt(unit.name, info, answer)
             digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
             tag = f"v{r.version}" if r.accepted else f"x{digest}"
+            # once per version: keyed by the day it was first received, not the day it came again
+            day = timing.local_date(receipt.received_at if receipt else at, ctx.tz)
             queued.append(
                 Queued(
                     unit=unit.code,

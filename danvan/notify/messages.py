@@ -223,6 +223,7 @@ class Renderer:
                 "version": answer["version"],
                 "timeliness": f"trễ {answer['days_late']} ngày" if late else "đúng hạn",
                 "duplicate": answer.get("duplicate", False),
+                "receipt": answer.get("receipt"),  # tasks.receipts.Receipt, read back
             },
         )
 

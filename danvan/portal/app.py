@@ -21,7 +21,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from danvan.config.settings import Settings, get_settings
-from danvan.portal import routes_access, routes_compiler, routes_unit
+from danvan.portal import (
+    routes_access,
+    routes_compiler,
+    routes_entry,
+    routes_publish,
+    routes_unit,
+)
 from danvan.portal.deps import Portal, page
 from danvan.portal.security import (
     BodyLimit,
@@ -108,8 +114,15 @@ def create_app(
 
 
 def routers() -> list[Any]:
-    """The portal's routers, by audience: opening links, a unit's pages, a compiler's pages."""
-    return [routes_access.router, routes_unit.router, routes_compiler.router]
+    """The portal's routers, by audience: opening links, a unit's pages, a compiler's pages,
+    the province's publication."""
+    return [
+        routes_access.router,
+        routes_unit.router,
+        routes_entry.router,
+        routes_compiler.router,
+        routes_publish.router,
+    ]
 
 
 def route_table() -> list[tuple[str, str]]:

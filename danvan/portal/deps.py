@@ -22,8 +22,10 @@ from danvan.models import links
 from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
 from danvan.portal.security import SESSION_COOKIE, RateLimiter, Signer
+from danvan.rules.text import parse_id
 from danvan.tasks import audit as audit_trail
 from danvan.tasks.nudge import Notice, tell_prefect
+from danvan.tasks.pages import attachment
 
 _LOG = logging.getLogger("danvan.portal")
 
@@ -110,6 +112,21 @@ def download(name: str, data: bytes) -> Response:
         media_type=_media_type(name),
         headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )
+
+
+def attachment_answer(
+    request: Request, v: Viewer, ctx: CycleContext, code: str, file_id: str
+) -> Response:
+    """Download a report or evidence file of ``code`` (already checked visible to ``v``), audited."""
+    number = parse_id(file_id)
+    found = None
+    if number is not None:
+        with reading(get_engine()) as session:
+            found = attachment(session, ctx=ctx, code=code, file_id=number)
+    if found is None:
+        raise HTTPException(404, "Không có tệp này.")
+    audit(request, v, "portal_download", "submission_file", f"{v.year}/{code}/{number}")
+    return download(*found)
 
 
 def _media_type(name: str) -> str:

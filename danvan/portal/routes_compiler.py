@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from danvan.flows.appraise import appraise as appraise_flow
 from danvan.flows.compile import compile_reports
-from danvan.flows.publish import publish as publish_flow
 from danvan.flows.revision import return_for_revision
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
@@ -21,6 +20,7 @@ from danvan.portal.deps import (
     Viewer,
     actor,
     after_step,
+    attachment_answer,
     audit,
     check_csrf,
     download,
@@ -31,6 +31,7 @@ from danvan.portal.deps import (
     viewer,
 )
 from danvan.rules.access import may_view
+from danvan.rules.entry import appraisal_problems
 from danvan.rules.errors import Rejected
 from danvan.rules.text import parse_decimal, parse_id
 from danvan.tasks import pages
@@ -87,8 +88,22 @@ def compiler_page(
             "approval": approval,
             "tz": view.tz,
             "assessed": ctx.units[v.code].assessed,
+            "notice": notice(request),
         },
     )
+
+
+#: What a redirect after a compiler's action says on the next page (``?<key>=1``).
+NOTICES = {
+    "da_luu": "Đã lưu thẩm định; điểm sau thẩm định đã được tính lại.",
+    "da_tra_lai": "Đã trả lại cho đơn vị; đơn vị được báo kèm lý do và hạn bổ sung.",
+    "da_tong_hop": "Đã tổng hợp xong; báo cáo mới ở mục Báo cáo tổng hợp.",
+    "da_phe_duyet": "Đã ghi quyết định phê duyệt.",
+}
+
+
+def notice(request: Request) -> str | None:
+    return next((text for key, text in NOTICES.items() if request.query_params.get(key)), None)
 
 
 @router.get("/tong-hop/don-vi/{code}")
@@ -96,9 +111,8 @@ def unit_detail(code: str, request: Request, v: Viewer = Depends(viewer)) -> Res
     below(v, code)
     with reading(get_engine()) as session:
         view = pages.unit_view(session, year=v.year, code=code, at=portal_of(request).now())
-    return page(
-        request, "unit_detail.html", {"u": view, "labels": pages.STATUS_LABELS, "problems": []}
-    )
+    context = {"u": view, "labels": pages.STATUS_LABELS, "problems": {}, "notice": notice(request)}
+    return page(request, "unit_detail.html", context)
 
 
 @router.get("/tong-hop/don-vi/{code}/tep")
@@ -112,6 +126,15 @@ def unit_file(code: str, request: Request, v: Viewer = Depends(viewer)) -> Respo
     return download(*found)
 
 
+@router.get("/tong-hop/don-vi/{code}/tep/{file_id}")
+def unit_attachment(
+    code: str, file_id: str, request: Request, v: Viewer = Depends(viewer)
+) -> Response:
+    """A report or evidence file a unit below the viewer sent, beside its scores."""
+    ctx = below(v, code)
+    return attachment_answer(request, v, ctx, code, file_id)
+
+
 @router.post("/tong-hop/don-vi/{code}/tham-dinh")
 async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     """Score per criterion, bonus, penalty, each with its reason: the file ``danvan appraise``
@@ -123,9 +146,11 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
     if not unit.assessed:
         raise HTTPException(404, "Đơn vị này không tự đánh giá trong kỳ này.")
     criteria = ctx.criteria_for(unit)
-    lines = []
+    lines: list[dict] = []
+    targets: list[str] = []  # the form's name of each line's target: a criterion, bonus, penalty
     for c in criteria.criteria:
         if (value := str(form.get(f"diem_{c.code}") or "").strip()) != "":
+            targets.append(c.code)
             lines.append(
                 {
                     "unit": code,
@@ -136,6 +161,7 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
             )
     for target in ("bonus", "penalty"):
         if (value := str(form.get(target) or "").strip()) != "":
+            targets.append(target)
             lines.append(
                 {
                     "unit": code,
@@ -144,7 +170,7 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
                 }
             )
     doc = {"year": v.year, "by": v.code, "adjustments": lines}
-    problems: list[dict] = []
+    problems: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
         path = Path(tmp) / f"tham-dinh-{v.code}.json"
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -153,9 +179,7 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
             await run_in_threadpool(appraise_flow, str(path), at, actor(v))
             await run_in_threadpool(after_step, "appraise", at, [v.year])
         except Rejected as exc:
-            problems = [
-                {"field": p.field, "message": p.message, "code": p.code} for p in exc.problems
-            ]
+            problems = appraisal_problems(exc.problems, targets, criteria)
     if problems:
         with reading(get_engine()) as session:
             view = pages.unit_view(session, year=v.year, code=code, at=portal_of(request).now())
@@ -197,7 +221,7 @@ async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) 
             {
                 "u": view,
                 "labels": pages.STATUS_LABELS,
-                "problems": [],
+                "problems": {},
                 "return_problems": problems,
                 "form": dict(form),
             },
@@ -256,28 +280,3 @@ async def sign_off(request: Request, v: Viewer = Depends(viewer)) -> Response:
     )
     log_notices(done.notices)
     return RedirectResponse("/tong-hop?da_phe_duyet=1", status_code=303)
-
-
-@router.post("/tong-hop/cong-bo")
-async def publish(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    """The province publishes the final ranking once it is approved (``danvan approve``)."""
-    ctx = await run_in_threadpool(compiler_scope, v)
-    if v.code != ctx.province:
-        raise HTTPException(404, "Chỉ Sở Nội vụ (cấp tỉnh) công bố kết quả.")
-    form = await request.form()
-    check_csrf(request, v, form.get("csrf"))
-    at = portal_of(request).now()
-    try:
-        await run_in_threadpool(publish_flow, v.year, at, actor(v))
-    except Rejected as exc:  # the core's answer (not approved yet: [not_approved]), as a 403
-        raise HTTPException(403, exc.render()) from None
-    await run_in_threadpool(after_step, "publish", at, [v.year])
-    return page(
-        request,
-        "message.html",
-        {
-            "title": "Đã công bố kết quả",
-            "text": f"Kết quả kỳ {v.year} đã được công bố và gửi đến các đơn vị. Các đường dẫn "
-            "riêng của kỳ này hết hiệu lực (trừ khi được gia hạn).",
-        },
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from danvan.flows.intake import submit
-from danvan.models.context import CycleContext
+from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
 from danvan.portal.deps import (
     Viewer,
     actor,
     after_step,
+    attachment_answer,
     audit,
     check_csrf,
     download,
@@ -28,6 +30,7 @@ from danvan.portal.deps import (
 )
 from danvan.rules.text import parse_id
 from danvan.tasks import pages
+from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.templates import unit_workbook
 
 router = APIRouter()
@@ -78,6 +81,13 @@ def own_file(version: str, request: Request, v: Viewer = Depends(viewer)) -> Res
     return download(*found)
 
 
+@router.get("/don-vi/tep/{file_id}")
+def own_attachment(file_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """A report or evidence file the unit itself sent (another unit's file is "not found")."""
+    ctx = assessed_only(v)
+    return attachment_answer(request, v, ctx, v.code, file_id)
+
+
 @router.post("/don-vi/nop")
 async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
     """The filled workbook (or YAML/JSON) and any report or evidence files, through the very
@@ -100,18 +110,31 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            at = portal.now()
-            (result,) = await run_in_threadpool(
-                submit, [str(path)], at, actor(v), expected_unit=v.code, from_cache=True
-            )
-            if result["accepted"] and not result["duplicate"]:
-                await run_in_threadpool(after_step, "submit", at, [v.year])
+            result, receipt = await run_in_threadpool(send_file, v, path, portal.now())
     finally:
         await form.close()
+    return answer_page(request, path.name, result, receipt)
+
+
+def send_file(v: Viewer, path: Path, at: datetime) -> tuple[dict, Receipt | None]:
+    """The unit's file through the very intake ``danvan submit`` uses (the flow: recorded, the
+    receipt told to its contacts), then the receipt as recorded, for the answer page."""
+    (result,) = submit([str(path)], at, actor(v), expected_unit=v.code, from_cache=True)
+    if not result["accepted"]:
+        return result, None
+    if not result["duplicate"]:
+        after_step("submit", at, [v.year])
+    with reading(get_engine()) as session:
+        ctx = cached_context(session, v.year)
+        key = (v.code, result["version"])
+        return result, receipts_for(session, ctx, [key]).get(key)
+
+
+def answer_page(request: Request, name: str, result: dict, receipt: Receipt | None) -> Response:
     return page(
         request,
         "answer.html",
-        {"file": path.name, "r": result, "missing": False},
+        {"file": name, "r": result, "missing": False, "receipt": receipt},
         status=200 if result["accepted"] else 422,
     )
 

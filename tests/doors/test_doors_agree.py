@@ -123,10 +123,22 @@ def _accepted(status: str, days_late: int, file_name: str) -> Expect:
             any(u == d.UNIT and k.startswith("receipt") for u, k in told),
             f"no receipt queued to {d.UNIT} (SPEC §4.5); messages queued: {told}",
         )
+        _receipt_told(p, o)
         _only_tables(p, o, {"submission", "submission_file", "stored_file", "audit_log"} | _SENT)
         return p
 
     return expect
+
+
+def _receipt_told(p: list[str], o: d.Outcome) -> None:
+    """SPEC §4.5: the receipt names its *Số tiếp nhận*, the instant, the totals read and every
+    file received with its size, whatever the door (the rest of the body is compared across
+    doors row by row)."""
+    bodies = [r["body"] for r in d.rows(o.delta, "delivery") if r["kind"] == "receipt-v1"]
+    want = [f"Số tiếp nhận: TN-2024-{d.UNIT}-01", "Thời điểm nhận: ", "Tổng điểm tự chấm: "]
+    want += [f"Báo cáo: {d.REPORT} (", " byte)"]
+    missing = [w for w in want if not all(w in b for b in bodies)]
+    _check(p, bool(bodies) and not missing, f"receipt without {missing}: {bodies[:1]}")
 
 
 def _received_before(o: d.Outcome) -> list[str]:

@@ -348,13 +348,14 @@ def test_a_district_compiles_now_and_the_province_publishes(
         page = province.get("/tong-hop").text
         assert "Công bố kết quả" in page
         assert "chưa được phê duyệt" in page
-        unapproved = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
+        confirm = {"csrf": _csrf(page), "xac_nhan": "1"}
+        unapproved = province.post("/tong-hop/cong-bo", data=confirm)
         assert unapproved.status_code == 403 and "[not_approved]" in unapproved.text
         clock[0] = h.at("2024-11-30T09:00")
         record_sign_off(2024, h.PROVINCE, clock[0], "approved", note="Đồng ý")
         page = province.get("/tong-hop").text
         assert "đã được phê duyệt" in page
-        done = province.post("/tong-hop/cong-bo", data={"csrf": _csrf(page)})
+        done = province.post("/tong-hop/cong-bo", data=confirm | {"csrf": _csrf(page)})
         assert done.status_code == 200 and "Đã công bố" in done.text
         assert province.get("/tong-hop").status_code == 401  # links end with publication
     with reading(get_engine()) as session:

@@ -83,6 +83,7 @@ def test_odd_numbers_in_urls_and_forms_never_answer_500(
                 # a path parameter at a time takes the odd value; the others a real one
                 for p in params or [None]:
                     real = {"code": h.UNIT, "version": "1", "name": "summary.json", "token": "x"}
+                    real |= {"file_id": "1"}
                     target = template
                     for q in params:
                         target = target.replace("{" + q + "}", odd if q == p else real[q])

@@ -140,3 +140,35 @@ def test_a_compiler_returns_a_unit_for_revision(cycle: Path) -> None:
     assert status["units"][0]["status"] == "returned"
     assert status["units"][0]["return_reason"] == "Thiếu số liệu tiêu chí 2."
     assert [a.actor for a in audit] == [f"portal:{h.DISTRICT}"]
+
+
+def test_an_appraisal_answers_beside_its_fields_and_says_when_saved(cycle: Path) -> None:
+    """No reason: refused beside the reason's field, with the criterion's name, never the
+    file's path (``adjustments[0].reason``); saved: said so, and the line reads by names."""
+    import re
+
+    import httpx
+
+    from danvan.portal.server import running
+
+    (code, _), *_ = h.criteria_codes(h.UNIT)
+    links = h.mint_links([h.DISTRICT])
+    open_ = h.at("2024-11-15T09:00")  # before the district's compilation deadline
+    with running(now=lambda: open_) as url, httpx.Client(base_url=url) as client:
+        sign_in(client, links[h.DISTRICT])
+        detail = client.get(f"/tong-hop/don-vi/{h.UNIT}").text
+        name = re.search(rf"<legend>{re.escape(code)}\. ([^<]+) <small", detail)
+        assert name is not None
+        path = f"/tong-hop/don-vi/{h.UNIT}/tham-dinh"
+        form = {"csrf": re.findall(r'name="csrf" value="([0-9a-f]+)"', detail)[0]}
+        refused = client.post(path, data=form | {f"diem_{code}": "1"})
+        assert refused.status_code == 422
+        text = refused.text
+        assert re.search(rf'name="ly_do_{re.escape(code)}"[^>]*aria-invalid="true"', text)
+        assert f"“{name.group(1).strip()}”: " in text and "adjustments[" not in text
+        done = client.post(path, data=form | {f"diem_{code}": "1", f"ly_do_{code}": "Thiếu"})
+        assert done.status_code == 303, re.findall(r"<li>[^<]*<code>[^<]*", done.text)
+        page = client.get(done.headers["location"]).text
+        assert "Đã lưu thẩm định" in page
+        assert f"<b>{code}. {name.group(1).strip()}</b> → 1 (Thiếu)" in page
+        assert f"{h.DISTRICT}:" not in page  # the compiler by its name, not its code

@@ -757,7 +757,7 @@ class PortalDoor(Door):
                 "version": int(version.group(1)) if version else None,
                 "status": "late" if late else "on_time",
                 "days_late": int(late.group(1)) if late else 0,
-                "duplicate": "đã được nhận trước đó" in text,
+                "duplicate": "đã nhận trước đó" in text,  # SPEC §4.5's words
                 "problems": [],
             }
         problems = re.findall(
@@ -818,7 +818,9 @@ class PortalDoor(Door):
         return r | {"decision": "approved" if decided else None}
 
     def publish(self) -> dict:
-        r = self.client.post("/tong-hop/cong-bo", data={"csrf": self.csrf("/tong-hop")})
+        # the confirmation page's button: confirmed, no reason (on or after province_scoring)
+        form = {"csrf": self.csrf("/tong-hop"), "xac_nhan": "1", "ly_do": ""}
+        r = self.client.post("/tong-hop/cong-bo", data=form)
         return {
             "published": r.status_code == 200 and "Đã công bố kết quả" in r.text,
             "waiting_for_sign_off": "not_approved" in _codes(r.text),
