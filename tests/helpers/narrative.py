@@ -3,6 +3,8 @@ should not merge: shared by the rules, adapter, core and demo tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: (first proposal, second proposal, should they merge)
 PROPOSAL_PAIRS: list[tuple[str, str, bool]] = [
     ("Đề nghị UBND tỉnh quan tâm bố trí kinh phí cho công tác dân vận chính quyền.",
@@ -96,3 +98,41 @@ def seed_like_report(
         "- Như trên;",
     ]
     return lines
+
+
+def write_report(path: Path, lines: list[str]) -> Path:
+    """The report as the unit would send it: ``.docx`` (python-docx, one paragraph a line),
+    ``.pdf`` (a text layer, drawn by matplotlib with TrueType fonts, wrapped over pages) or
+    ``.txt``."""
+    if path.suffix == ".docx":
+        import docx
+
+        document = docx.Document()
+        for line in lines:
+            document.add_paragraph(line)
+        document.save(str(path))
+    elif path.suffix == ".pdf":
+        _write_pdf(path, lines)
+    else:
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_pdf(path: Path, lines: list[str]) -> None:
+    import textwrap
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    wrapped = [part for line in lines for part in textwrap.wrap(line, 90) or [""]]
+    per_page = 40
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        for start in range(0, len(wrapped), per_page):
+            fig = plt.figure(figsize=(8.27, 11.69))
+            for i, line in enumerate(wrapped[start : start + per_page]):
+                fig.text(0.06, 0.95 - i * 0.022, line, fontsize=9)
+            pdf.savefig(fig)
+            plt.close(fig)
