@@ -62,13 +62,18 @@ def same_point(a: str, b: str, threshold: float = THRESHOLD) -> bool:
 
 @dataclass(frozen=True)
 class Point:
-    """One point of the draft: its text (as the first unit wrote it) and every unit saying it."""
+    """One point of the draft: its text (as the first unit wrote it, or the first written with
+    its diacritics when that one was an old export without) and every unit saying it."""
 
     text: str
     units: tuple[str, ...]
 
     def to_dict(self) -> dict:
         return {"text": self.text, "units": list(self.units)}
+
+
+def _has_diacritics(text: str) -> bool:
+    return any(not c.isascii() for c in text if c.isalpha())
 
 
 def merge_points(items: Iterable[tuple[str, str]], threshold: float = THRESHOLD) -> list[Point]:
@@ -87,8 +92,11 @@ def merge_points(items: Iterable[tuple[str, str]], threshold: float = THRESHOLD)
             keys.append(key)
             texts.append(text)
             units.append([unit])
-        elif unit not in units[match]:
-            units[match].append(unit)
+        else:
+            if unit not in units[match]:
+                units[match].append(unit)
+            if not _has_diacritics(texts[match]) and _has_diacritics(text):
+                texts[match] = text  # the report quotes a unit that wrote in full Vietnamese
     order = sorted(range(len(texts)), key=lambda i: (-len(units[i]), i))
     return [Point(texts[i], tuple(units[i])) for i in order]
 
