@@ -16,7 +16,7 @@ from statistics import median
 from danvan.rules.aggregate import RATE_DEFINITIONS, FigureSource, rate
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.quality_checks import Check, evaluate
-from danvan.rules.text import format_decimal, format_int
+from danvan.rules.text import format_decimal, format_int, format_percent
 
 KINDS = ("yoy_jump", "peer_outlier", "same_as_last_year", "rule")
 #: The field a ``same_as_last_year`` flag names (it is about the whole file).
@@ -117,29 +117,29 @@ def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) 
         members = sorted(c for c, (k, _) in units.items() if k == kind)
         for name, (group, _num, den) in RATE_DEFINITIONS.items():
             rated = [
-                (c, float(r))
+                (c, r)
                 for c in members
                 if _figure(units[c][1], group, den) >= t.peer_min_denominator
                 and (r := rate(units[c][1], name)) is not None
             ]
             if len(rated) < t.peer_min_units:
                 continue
-            scores = modified_z_scores([v for _, v in rated])
+            scores = modified_z_scores([float(v) for _, v in rated])
             if scores is None:
                 continue
-            mid = median(v for _, v in rated)
+            mid = median(v for _, v in rated)  # exact: a fraction, or the mean of two
             for (code, value), z in zip(rated, scores, strict=True):
                 if abs(z) > t.peer_z:
                     out.append(_peer_flag(code, name, value, mid, z, len(rated)))
     return out
 
 
-def _peer_flag(code: str, name: str, value: float, mid: float, z: float, n: int) -> Flag:
+def _peer_flag(code: str, name: str, value: Fraction, mid: Fraction, z: float, n: int) -> Flag:
     note = (
         f"Tỷ lệ {RATE_LABELS[name]} {_pct(value)} khác xa các đơn vị cùng loại (trung vị"
         f" {_pct(mid)} trên {format_int(n)} đơn vị; chỉ số z hiệu chỉnh {format_decimal(z, 1)})."
     )
-    return Flag(code, name, "peer_outlier", round(value, 6), round(mid, 6), note)
+    return Flag(code, name, "peer_outlier", round(float(value), 6), round(float(mid), 6), note)
 
 
 #: A rate's name in prose.
@@ -151,8 +151,9 @@ RATE_LABELS: dict[str, str] = {
 }
 
 
-def _pct(value: float) -> str:
-    return format_decimal(value * 100, 2) + "%"
+def _pct(value: Fraction) -> str:
+    """``72,92%``: truncated, with its two decimals, as the reports write rates (SPEC §4.4)."""
+    return format_percent(value.numerator, value.denominator) or ""
 
 
 def rule_flags(unit: str, figures: FigureSource, checks: Iterable[Check]) -> list[Flag]:

@@ -197,7 +197,7 @@ def _with_quality(
         return appendices
     label = f"Phụ lục {('I', 'II', 'III', 'IV', 'V', 'VI')[len(appendices)]}"
     header = ("STT", "Tên đơn vị", "Số liệu", "Dấu hiệu", "Nội dung cần kiểm tra")
-    table = Table("Số liệu cần kiểm tra", header, rows, shares=(0.6, 2.4, 2.2, 2.2, 4.6))
+    table = Table("Số liệu cần kiểm tra", header, rows, shares=(0.9, 2.4, 2.2, 2.1, 4.4))
     title = "SỐ LIỆU CẦN KIỂM TRA (CHƯA ĐƯỢC ĐƠN VỊ TỔNG HỢP XÁC NHẬN)"
     return (*appendices, Appendix(label, title, f"(Kèm theo {numbered})", (table,)))
 

@@ -98,6 +98,7 @@ def test_peer_outlier_needs_eight_units_with_denominators_of_twenty() -> None:
         0.05,
     )
     assert flag.reference == 0.7
+    assert "5,00%" in flag.note and "70,00%" in flag.note  # truncated, two decimals
     assert peer_outliers(_peers([*typical[:6], (5, 100)]), T) == []  # seven units
     # the eighth's denominator is 19: it does not count, so there are seven again
     assert peer_outliers(_peers([*typical, (1, 19)]), T) == []
