@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from danvan.config.settings import Settings, get_settings
-from danvan.portal import routes_access, routes_compiler, routes_unit
+from danvan.portal import routes_access, routes_compiler, routes_quality, routes_unit
 from danvan.portal.deps import Portal, page
 from danvan.portal.security import (
     BodyLimit,
@@ -109,7 +109,7 @@ def create_app(
 
 def routers() -> list[Any]:
     """The portal's routers, by audience: opening links, a unit's pages, a compiler's pages."""
-    return [routes_access.router, routes_unit.router, routes_compiler.router]
+    return [routes_access.router, routes_unit.router, routes_compiler.router, routes_quality.router]
 
 
 def route_table() -> list[tuple[str, str]]:
