@@ -20,11 +20,10 @@ from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import FlagCheck
 from danvan.rules import timing
-from danvan.rules.aggregate import sum_figures
 from danvan.rules.errors import Problems, reject
 from danvan.rules.formats import bounded
 from danvan.rules.org import is_below
-from danvan.rules.quality import UnitFigures, flags_for
+from danvan.rules.quality import UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
 
 
@@ -57,10 +56,7 @@ def unit_figures(ctx: CycleContext, session: Session, at: datetime) -> list[Unit
         unit = ctx.units.get(codes.get(unit_id, ""))
         if unit is None:
             continue
-        before = None
-        if previous is not None:
-            olds = [previous[c] for c in ctx.stand_ins.get(unit.code, [unit.code]) if c in previous]
-            before = sum_figures(olds) if olds else None
+        before = None if previous is None else previous_for(unit.code, previous, ctx.stand_ins)
         checks = plan_checks + ctx.criteria_for(unit).checks
         out.append(UnitFigures(unit.code, unit.kind, lt.submission.figures, before, checks))
     return out

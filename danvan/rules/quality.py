@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from statistics import median
 
-from danvan.rules.aggregate import RATE_DEFINITIONS, FigureSource, rate
+from danvan.rules.aggregate import RATE_DEFINITIONS, FigureSource, rate, sum_figures
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.quality_checks import Check, evaluate
 from danvan.rules.text import format_decimal, format_int, format_percent
@@ -169,6 +169,18 @@ def rule_flags(unit: str, figures: FigureSource, checks: Iterable[Check]) -> lis
             )
             out.append(Flag(unit, check.left_text, "rule", value, reference, note))
     return out
+
+
+def previous_for(
+    code: str,
+    previous_by_unit: Mapping[str, FigureSource],
+    stand_ins: Mapping[str, Sequence[str]],
+) -> FigureSource | None:
+    """Last cycle's figures a unit is compared with: its own, or for a merged unit the sum of its
+    predecessors' (``stand_ins``, as ``previous_year`` counts them); ``None`` when none of them
+    reported (nothing to compare: no ``yoy_jump``, no ``same_as_last_year``)."""
+    olds = [previous_by_unit[c] for c in stand_ins.get(code, [code]) if c in previous_by_unit]
+    return sum_figures(olds) if olds else None
 
 
 @dataclass(frozen=True)

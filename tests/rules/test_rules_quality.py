@@ -11,6 +11,7 @@ from danvan.rules.quality import (
     flags_for,
     modified_z_scores,
     peer_outliers,
+    previous_for,
     rule_flags,
     same_as_last_year,
     yoy_jumps,
@@ -165,9 +166,27 @@ def test_bad_checks_are_named(check: dict, field: str) -> None:
     assert field in [x.field for x in p.items]
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("M", 100), ("X", 70), ("NEW", None)],  # merged: A + B; itself; nobody reported last year
+)
+def test_last_cycle_of_a_merged_unit_is_its_predecessors_sum(
+    code: str, expected: int | None
+) -> None:
+    last = {"A": admin(40), "B": admin(60), "X": admin(70)}
+    stand_ins = {"M": ["M", "A", "B"], "NEW": ["NEW", "GONE"]}
+    before = previous_for(code, last, stand_ins)
+    assert (before["admin_procedures"]["received"] if before else None) == expected
+
+
 def test_flags_for_a_merged_unit_compare_with_its_predecessors_sum() -> None:
-    """The caller gives a merged unit's predecessors' sum as ``previous``: 40 + 60 → 100."""
-    merged = UnitFigures("M", "commune", admin(310), admin(100))
+    """A merged unit is compared with its predecessors' sum: 40 + 60 → 100; 310 ≥ 3 × 100."""
+    merged = UnitFigures(
+        "M",
+        "commune",
+        admin(310),
+        previous_for("M", {"A": admin(40), "B": admin(60)}, {"M": ["A", "B"]}),
+    )
     (flag,) = flags_for([merged])
     assert (flag.unit, flag.kind, flag.reference) == ("M", "yoy_jump", 100)
     assert flags_for([UnitFigures("M", "commune", admin(290), admin(100))]) == []
