@@ -43,6 +43,8 @@ _NUMBERING = re.compile(
     r"^\s*(?:\(?(?:[IVXLivxl1]{1,6}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zA-ZđĐ])[\.\):/-]|[-–+•*])\s*"
 )
 _ROMAN = re.compile(r"^\s*[IVXL][IVXL1l]{0,5}[\.\)/]\s")
+#: Control characters (NUL, bell, form feed…): never kept (PostgreSQL's JSON refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _ENDS = ("tren day la bao cao", "noi nhan", "noi gui")
 MAX_HEADING = 120  # characters: a longer line is prose, whatever its first words
 MAX_PASSAGE = 2000  # SPEC §4.7's text limit, per passage
@@ -93,7 +95,7 @@ def find_passages(lines: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
     current: str | None = None
     for raw in lines:
-        line = normalize_text(raw)
+        line = normalize_text(_CONTROL.sub("", raw.replace("\f", " ").replace("\v", " ")))
         if not line:
             continue
         if any(fold(line).startswith(end) for end in _ENDS):

@@ -128,3 +128,9 @@ def test_draft_keeps_sections_apart() -> None:
     assert [p.units for p in points["proposals"]] == [("A", "B")]
     assert [p.units for p in points["directions"]] == [("A",)]
     assert points["strengths"] == []
+
+
+def test_control_characters_never_reach_a_passage() -> None:
+    """A hostile text file: NUL and friends are dropped (PostgreSQL's JSON refuses NUL)."""
+    found = find_passages(["VII. KIẾN NGHỊ", "1. Đề nghị\x00 bố trí\x07 kinh phí\x1b.\ud800"])
+    assert found["proposals"] == ["Đề nghị bố trí kinh phí."]
