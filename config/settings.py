@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from danvan.rules.limits import DEFAULT_LIMITS, Limits
+from danvan.rules.quality import Thresholds
 
 _L = DEFAULT_LIMITS
 
@@ -63,6 +64,22 @@ class Settings(BaseSettings):
             max_attachment_bytes=self.max_evidence_bytes,
             max_text_chars=self.max_text_chars,
             max_number=self.max_number,
+        )
+
+    #: SPEC §3.8's data-quality thresholds (``DANVAN_FLAG_*``), defaults as the SPEC's.
+    flag_yoy_factor: float = Field(default=3.0, gt=1)
+    flag_yoy_min: int = Field(default=50, ge=0)
+    flag_peer_z: float = Field(default=3.5, gt=0)
+    flag_peer_min_units: int = Field(default=8, ge=3)
+    flag_peer_min_denominator: int = Field(default=20, ge=1)
+
+    def flag_thresholds(self) -> Thresholds:
+        return Thresholds(
+            yoy_factor=self.flag_yoy_factor,
+            yoy_min=self.flag_yoy_min,
+            peer_z=self.flag_peer_z,
+            peer_min_units=self.flag_peer_min_units,
+            peer_min_denominator=self.flag_peer_min_denominator,
         )
 
     #: Zalo Official Account (``zalo://USER_ID`` contacts): the OA's access token (never printed)

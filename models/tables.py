@@ -91,6 +91,9 @@ class Cycle(SQLModel, table=True):
     plan_sha256: str = Field(max_length=64)
     published_at: datetime | None = None
     revision_days: int = 5  # working days a returned unit has to send a new version (SPEC §3.6)
+    checks: list[dict[str, str]] = Field(  # the plan's data-quality checks (SPEC §3.8)
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class StoredFile(SQLModel, table=True):
@@ -368,3 +371,37 @@ class EntryDraft(SQLModel, table=True):
     values: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))  # field name → text
     saved_at: datetime
     saved_by: str = Field(max_length=64)
+
+
+class FlagCheck(SQLModel, table=True):
+    """Đã kiểm tra: a compiler's mark on a data-quality flag, with its note (SPEC §3.8).
+
+    Flags are computed, not stored (a peer's new figures move the medians); a mark holds for
+    the flag it was made on: the same unit, field, kind and value. A corrected figure is a new
+    finding and shows again until checked.
+    """
+
+    __tablename__ = "flag_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    field: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    value: float | None = None
+    by_unit_id: int = Field(foreign_key="unit.id")
+    note: str
+    at: datetime
+    actor: str = Field(max_length=64)
+
+
+class ReportPassage(SQLModel, table=True):
+    """Đoạn trích: what a version's narrative report says under the seeds' headings (SPEC §3.9):
+    ``{strengths, limitations, causes, directions, proposals: [text, …]}``, read on intake."""
+
+    __tablename__ = "report_passage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, unique=True)
+    passages: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
+    problem: str | None = None  # why the text could not be read (never a rejection)

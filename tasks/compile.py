@@ -40,6 +40,7 @@ from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, par
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
+from danvan.tasks.assistant import add_to_summary, load_assistant
 from danvan.tasks.files import safe_join
 from danvan.tasks.revision import load_returns
 
@@ -161,6 +162,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
         ctx = load_context(session=session, year=year)
         inputs = _unit_inputs(ctx, session, at)
         previous, previous_year = _previous_figures(ctx, session)
+        assistant = load_assistant(ctx, session, at)
     letterheads = load_letterhead_config()
     on = timing.local_date(at, ctx.tz)
     deadline = ctx.deadline("self_assessment")
@@ -185,6 +187,7 @@ def prepare(year: int, at: datetime, unit: str | None = None) -> list[Compiled]:
             places=district_places(ctx.units, code, tree),
             previous_cycle_year=previous_year,
         )
+        add_to_summary(data.summary, assistant, tree, direct)
         parent = ctx.units.get(ctx.units[code].parent or "")
         lh = letterheads.letterhead_for(ctx.units[code], parent)
         out.append(

@@ -30,6 +30,7 @@ from danvan.rules.text import normalize_text
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
 from danvan.tasks.guard import PASS_THROUGH, internal_error
+from danvan.tasks.narrative import keep_passages
 from danvan.tasks.revision import timeliness_of
 from danvan.workbook.layout import check_identity, is_template
 from danvan.workbook.read import WorkbookRead, clean_doc, locate, read_workbook
@@ -320,6 +321,8 @@ def _record(
                 size=len(f.data),
             )
         )
+    if report is not None:  # the units' own words, read once (SPEC §3.9)
+        keep_passages(session, row.id, report[0].name, report[0].data)
     store.audit(
         session=session,
         at=at,

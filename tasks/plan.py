@@ -24,6 +24,7 @@ from danvan.rules.domain import CriteriaSet, Plan
 from danvan.rules.errors import reject
 from danvan.rules.formats import load_document
 from danvan.rules.plan import PlanDoc, parse_plan, plan_from_doc
+from danvan.rules.quality_checks import checks_to_list
 from danvan.tasks.files import limits, read_input
 from danvan.tasks.guard import guarded
 
@@ -119,6 +120,7 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
             criteria_by_kind=dict(plan.criteria),
             plan_sha256=digest,
             revision_days=plan.revision_days,
+            checks=checks_to_list(plan.checks),
         )
         session.add(cycle)
         session.flush()

@@ -14,6 +14,7 @@ from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
 from danvan.rules.ranking import with_quota
+from danvan.tasks.quality import with_flags
 from danvan.tasks.revision import load_returns
 from danvan.tasks.unknown import WHAT_TO_DO, resend_command
 
@@ -154,7 +155,7 @@ def cycle_status(session: Session, *, year: int, at: datetime, under: str | None
         "cycle": ctx.cycle.year,
         "as_of": timing.iso_local(at, ctx.tz),
         "summary": standing.summarize(results),
-        "units": [result_json(r, ctx.tz) for r in results],
+        "units": with_flags([result_json(r, ctx.tz) for r in results], session, ctx, at),
         "compilers": standing.progress_by_compiler(results),
         "published": ctx.published,
         "deliveries": deliveries(session, ctx.cycle.id, ctx.cycle.year),

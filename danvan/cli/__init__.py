@@ -201,3 +201,4 @@ from danvan.cli import cycle as _cycle  # noqa: E402, F401
 from danvan.cli import intake as _intake  # noqa: E402, F401
 from danvan.cli import ops as _ops  # noqa: E402, F401
 from danvan.cli import portal as _portal  # noqa: E402, F401
+from danvan.cli import quality as _quality  # noqa: E402, F401

@@ -200,6 +200,8 @@ def status(
 
         err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
             f"{what['resend']} [{CODE}]")  # fmt: skip
+    from danvan.cli.quality import flags_text, print_flags
+
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
@@ -211,14 +213,16 @@ def status(
                 unknown.setdefault(f["unit"], []).append(f"{f['kind']} {f['day']} → {f['to']}")
         rows = [
             {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"]),
-             "unknown_messages": " | ".join(unknown.get(u["code"], []))}
+             "unknown_messages": " | ".join(unknown.get(u["code"], [])),
+             "flags": flags_text(u["flags"])}
             for u in doc["units"]
         ]  # fmt: skip
-        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages"])
+        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages", "flags"])
     else:
         from danvan.cli.tables import print_status
 
         print_status(doc)
+        print_flags(doc)
 
 
 @app.command()

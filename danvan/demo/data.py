@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from danvan.demo.reports import write_report
 from danvan.demo.sample import sample_dir
 from danvan.rules.criteria import parse_criteria
 from danvan.rules.domain import CriteriaSet
@@ -123,6 +124,8 @@ def submissions(out: Path, org: dict, year: int, rng: random.Random) -> list[tup
             "bonus": rng.choice([0, 0.5, 1, 2]), "penalty": rng.choice([0, 0, 0, 1]),
             "figures": _figures(rng, u["kind"], 0.9 if year == 2023 else 1.0),
         }  # fmt: skip
+        if year == 2024:
+            _the_units_own_words(out, u, doc)
         at = f"{year}-11-{5 + i % 4:02d}T{8 + i % 4:02d}:15"  # four batches, on time
         if year == 2024 and code in LATE:
             at = LATE[code]
@@ -136,6 +139,40 @@ def submissions(out: Path, org: dict, year: int, rng: random.Random) -> list[tup
                 )
             )
     return sorted(todo, key=lambda t: t[0])
+
+
+#: 2024's figures a compiler should look at (SPEC §3.8): a typo of 10× and last year's file.
+TYPO = ("QNG.BSN.X08", "admin_procedures", "received")
+COPIED = "QNG.STH.X03"
+
+
+def _the_units_own_words(out: Path, unit: dict, doc: dict) -> None:
+    """2024: the unit's narrative report beside its file (SPEC §3.9), and the two slips the
+    data-quality flags are for."""
+    folder = out / "submissions" / "2024"
+    name = write_report(folder, unit["code"], unit["name"], 2024)
+    if name is not None:
+        doc["report_file"] = name
+    last_file = out / "submissions" / "2023" / f"{unit['code']}.yaml"
+    if last_file.exists():  # a unit's year resembles its last: a little more work, same shape
+        last = yaml.safe_load(last_file.read_text("utf-8"))["figures"]
+        doc["figures"] = _grown(last, 1 + (sum(map(ord, unit["code"])) % 13 + 2) / 100)
+    if unit["code"] == TYPO[0]:
+        doc["figures"][TYPO[1]][TYPO[2]] *= 10  # 36.970 typed for 3.697
+    if unit["code"] == COPIED:
+        doc["figures"] = yaml.safe_load(last_file.read_text("utf-8"))["figures"]
+
+
+def _grown(figures: dict, factor: float) -> dict:
+    """Last year's figures with ``factor`` more administrative procedures (the rest as they
+    were), every rule of SPEC §3.4 still holding."""
+    out = {g: dict(f) for g, f in figures.items()}
+    a = out["admin_procedures"]
+    a["received"] = int(a["received"] * factor)
+    a["online"] = int(a["online"] * factor)
+    a["resolved"] = min(a["received"], int(a["resolved"] * factor))
+    a["on_time"] = a["resolved"] - a["overdue"]
+    return out
 
 
 APPRAISALS = {

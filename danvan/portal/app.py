@@ -26,6 +26,7 @@ from danvan.portal import (
     routes_compiler,
     routes_entry,
     routes_publish,
+    routes_quality,
     routes_unit,
 )
 from danvan.portal.deps import Portal, page
@@ -122,6 +123,7 @@ def routers() -> list[Any]:
         routes_entry.router,
         routes_compiler.router,
         routes_publish.router,
+        routes_quality.router,
     ]
 
 

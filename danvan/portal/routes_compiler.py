@@ -33,8 +33,10 @@ from danvan.portal.deps import (
 from danvan.rules.access import may_view
 from danvan.rules.entry import appraisal_problems
 from danvan.rules.errors import Rejected
+from danvan.rules.org import subtree
 from danvan.rules.text import parse_decimal, parse_id
 from danvan.tasks import pages
+from danvan.tasks.assistant import flagged_units, unit_assistant
 from danvan.tasks.signoff import decide, is_approved
 
 router = APIRouter()
@@ -79,6 +81,8 @@ def compiler_page(
             rows_per_page=portal.page_rows,
         )
         approval = is_approved(session, ctx.cycle.id) if view.is_province else None
+        below_me = [c for c in subtree(ctx.units, v.code) if c != v.code]
+        flagged = flagged_units(session, year=v.year, within=below_me, at=portal.now())
     return page(
         request,
         "compiler.html",
@@ -89,6 +93,7 @@ def compiler_page(
             "tz": view.tz,
             "assessed": ctx.units[v.code].assessed,
             "notice": notice(request),
+            "flagged": flagged,
         },
     )
 
@@ -111,7 +116,14 @@ def unit_detail(code: str, request: Request, v: Viewer = Depends(viewer)) -> Res
     below(v, code)
     with reading(get_engine()) as session:
         view = pages.unit_view(session, year=v.year, code=code, at=portal_of(request).now())
-    context = {"u": view, "labels": pages.STATUS_LABELS, "problems": {}, "notice": notice(request)}
+        assistant = unit_assistant(session, year=v.year, code=code, at=portal_of(request).now())
+    context = {
+        "u": view,
+        "labels": pages.STATUS_LABELS,
+        "problems": {},
+        "notice": notice(request),
+        "assistant": assistant,
+    }
     return page(request, "unit_detail.html", context)
 
 

@@ -26,9 +26,11 @@ from danvan.rules.domain import (
     TopBandQuota,
 )
 from danvan.rules.errors import Problems
+from danvan.rules.quality_checks import checks_to_list, parse_checks
 from danvan.rules.text import normalize_text
 
-_TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules", "not_applicable")
+_TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules", "not_applicable",
+        "checks")  # fmt: skip
 _RULES = (
     "zero_criterion_caps_band",
     "penalty_caps_band",
@@ -54,6 +56,7 @@ def parse_criteria(doc: object, file: str) -> CriteriaSet:
     bands = _bands(top.get("bands"), p)
     cap, rules = _rules(top.get("rules"), bands, p)
     method = _method(top.get("not_applicable", "full_marks"), p)
+    checks = parse_checks(top.get("checks"), "checks", p)
     if groups and bands and not p:
         _check_reachable(groups, bonus_max or 0, bands, p, rescale=method == "rescale")
     p.raise_if_any(file)
@@ -67,6 +70,7 @@ def parse_criteria(doc: object, file: str) -> CriteriaSet:
         zero_criterion_caps_band=cap,
         rules=rules,
         not_applicable=method,
+        checks=checks,
     )
 
 
@@ -357,6 +361,8 @@ def criteria_to_dict(cs: CriteriaSet) -> dict[str, Any]:
         out["rules"] = rules
     if cs.not_applicable != "full_marks":
         out["not_applicable"] = cs.not_applicable
+    if cs.checks:
+        out["checks"] = checks_to_list(cs.checks)
     return out
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from danvan.rules.quality_checks import Check
 
 UnitKind = Literal["province", "department", "district", "district_office", "commune", "agency"]
 UNIT_KINDS: tuple[str, ...] = (
@@ -150,6 +153,7 @@ class CriteriaSet:
     zero_criterion_caps_band: str | None = None
     rules: BandRules = field(default_factory=BandRules)
     not_applicable: str = "full_marks"  # full_marks | rescale
+    checks: tuple[Check, ...] = ()  # the set's own data-quality checks (SPEC §3.8)
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -190,6 +194,7 @@ class Plan:
     timezone: str = "Asia/Ho_Chi_Minh"
     revision_days: int = 5
     request: str = ""  # optional: the request letter cited in reports (SPEC §3.3)
+    checks: tuple[Check, ...] = ()  # the province's data-quality checks (SPEC §3.8)
 
     def criteria_for(self, kind: str) -> str:
         return self.criteria.get(kind) or self.criteria["default"]

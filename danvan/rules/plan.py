@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from danvan.rules import fields as f
 from danvan.rules.domain import MILESTONES, UNIT_KINDS, Plan, ReminderPolicy
 from danvan.rules.errors import Problems, reject
+from danvan.rules.quality_checks import Check, parse_checks
 from danvan.rules.timing import DEFAULT_TZ
 
 _TOP = (
@@ -35,6 +36,7 @@ _TOP = (
     "reminders",
     "timezone",
     "revision_days",
+    "checks",
 )
 _REMINDERS = (
     "before_days",
@@ -63,6 +65,7 @@ class PlanDoc:
     timezone: str = DEFAULT_TZ
     revision_days: int = 5
     request: str = ""  # the request letter reports cite (Công văn số … của Sở Nội vụ)
+    checks: tuple[Check, ...] = ()  # the province's data-quality checks (SPEC §3.8)
 
     def criteria_paths(self) -> dict[str, str]:
         """Unit kind or ``default`` → criteria file path, as written in the plan."""
@@ -93,6 +96,7 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
             "revision_days",
             f"Số ngày làm việc để bổ sung phải từ 1 đến 60, không phải {top.get('revision_days')!r}.",
         )
+    checks = parse_checks(top.get("checks"), "checks", p)
     if year and issued_on and len(deadlines) == len(MILESTONES):
         _check_calendar(year, issued_on, deadlines, p)
     p.raise_if_any(file)
@@ -110,6 +114,7 @@ def parse_plan(doc: object, file: str) -> PlanDoc:
         tz,
         revision_days,
         request,
+        checks,
     )
 
 
@@ -285,4 +290,5 @@ def plan_from_doc(plandoc: PlanDoc, criteria_codes: Mapping[str, str]) -> Plan:
         reminders=plandoc.reminders,
         timezone=plandoc.timezone,
         revision_days=plandoc.revision_days,
+        checks=plandoc.checks,
     )

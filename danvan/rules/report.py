@@ -13,6 +13,7 @@ from datetime import date
 from fractions import Fraction
 
 from danvan.rules import report_figures as fig
+from danvan.rules import report_narrative as narr
 from danvan.rules import report_sections as sec
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.domain import OrgUnit
@@ -191,6 +192,20 @@ def _warnings_appendix(c: CompiledCycle, numbered: str) -> tuple[Appendix, ...]:
     )
 
 
+def _with_quality(
+    c: CompiledCycle, numbered: str, appendices: tuple[Appendix, ...]
+) -> tuple[Appendix, ...]:
+    """Số liệu cần kiểm tra: the flags not yet checked (SPEC §3.8), the last appendix."""
+    rows = narr.quality_rows(c)
+    if not rows:
+        return appendices
+    label = f"Phụ lục {('I', 'II', 'III', 'IV', 'V', 'VI')[len(appendices)]}"
+    header = ("STT", "Tên đơn vị", "Số liệu", "Dấu hiệu", "Nội dung cần kiểm tra")
+    table = Table("Số liệu cần kiểm tra", header, rows, shares=(0.9, 2.4, 2.2, 2.1, 4.4))
+    title = "SỐ LIỆU CẦN KIỂM TRA (CHƯA ĐƯỢC ĐƠN VỊ TỔNG HỢP XÁC NHẬN)"
+    return (*appendices, Appendix(label, title, f"(Kèm theo {numbered})", (table,)))
+
+
 def build_report(
     c: CompiledCycle,
     *,
@@ -226,9 +241,9 @@ def build_report(
         ),
         Section("IV. KẾT QUẢ XẾP LOẠI", tuple(sec.ranking_section(c, "Phụ lục II"))),
         Section("V. CÁC ĐƠN VỊ CHƯA NỘP BÁO CÁO", tuple(sec.missing_section(c))),
-        Section("VI. ĐÁNH GIÁ CHUNG", tuple(sec.assessment_section())),
-        Section(f"VII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {y + 1}", tuple(sec.direction_section())),
-        Section("VIII. ĐỀ XUẤT, KIẾN NGHỊ", tuple(sec.proposals_section())),
+        Section("VI. ĐÁNH GIÁ CHUNG", tuple(narr.assessment_section(c))),
+        Section(f"VII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {y + 1}", tuple(narr.direction_section(c))),
+        Section("VIII. ĐỀ XUẤT, KIẾN NGHỊ", tuple(narr.proposals_section(c))),
     )
     appendix_one = Appendix(
         "Phụ lục I",
@@ -264,7 +279,9 @@ def build_report(
         sections=sections,
         closing=f"Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm"
         f" {y} của {lh.issuer}. {ask}",
-        appendices=(appendix_one, appendix_two, *_warnings_appendix(c, numbered)),
+        appendices=_with_quality(
+            c, numbered, (appendix_one, appendix_two, *_warnings_appendix(c, numbered))
+        ),
         chart_caption=f"Biểu đồ: phân bố xếp loại và tổng điểm các đơn vị năm {y}",
         file_stem=f"bao-cao-tong-hop-{c.compiler.code}-{y}",
         year=y,

@@ -1,4 +1,6 @@
-"""The prose sections of a compiled report (I, II, IV, V, VI), built from a CompiledCycle.
+"""The prose sections of a compiled report (I, II, IV, V), built from a CompiledCycle.
+
+VI–VIII (drafted from the units' own words) are in :mod:`danvan.rules.report_narrative`.
 
 Section I and V are over the compiler's whole subtree (as summary.json counts); II and IV are
 over the units it ranks directly, whose scores it appraised.
@@ -30,7 +32,6 @@ KIND_COUNT_WORDS: dict[str, str] = {
     "commune": "UBND cấp xã",
     "agency": "cơ quan, đơn vị",
 }
-_PLACEHOLDER = "…" * 28  # one line of the body, after the number and indent
 
 
 def _set_label(name: str) -> str:
@@ -256,22 +257,3 @@ def revising_lines(c: CompiledCycle) -> list[str]:
         )
         + "."
     ]
-
-
-_FILL = "(Phần này do cán bộ tổng hợp bổ sung trước khi trình ký.)"
-
-
-def assessment_section() -> list[str]:
-    """Đánh giá chung: ưu điểm; hạn chế và nguyên nhân — placeholders the drafter fills in."""
-    return [_FILL, "1. Ưu điểm", _PLACEHOLDER, "2. Hạn chế và nguyên nhân",
-            "2.1. Hạn chế", _PLACEHOLDER, "2.2. Nguyên nhân", _PLACEHOLDER]  # fmt: skip
-
-
-def direction_section() -> list[str]:
-    """Phương hướng, nhiệm vụ năm sau: placeholders, like the proposals."""
-    return [_FILL, f"1. {_PLACEHOLDER}", f"2. {_PLACEHOLDER}", f"3. {_PLACEHOLDER}"]
-
-
-def proposals_section() -> list[str]:
-    """Đề xuất, kiến nghị: placeholders the official completes before signing."""
-    return [_FILL, f"1. {_PLACEHOLDER}", f"2. {_PLACEHOLDER}", f"3. {_PLACEHOLDER}"]

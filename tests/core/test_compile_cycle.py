@@ -217,6 +217,33 @@ D1_FIGURES = figs(
     mediation=(80, 73, 6),
     admin_procedures=(5897, 4468, 5500, 5478, 22),
 )
+
+
+def _yoy(unit: str, field: str, value: int, before: int) -> dict:
+    """A ``yoy_jump`` flag as summary.json writes it (SPEC §3.8): the fixture's 2023 files left
+    whole groups out (zeros), so 2024's figures of those groups jump from 0."""
+    note = f"Năm nay {value}, năm trước {before}: chênh lệch bất thường, đề nghị kiểm tra (có thể gõ nhầm)."
+    return {"unit": unit, "field": field, "kind": "yoy_jump", "value": value,
+            "reference": before, "note": note, "checked": False}  # fmt: skip
+
+
+D1_FLAGS = [
+    _yoy("KTM.D1", f"citizen_reception.{f}", v, 0)
+    for f, v in (("regular_sessions", 442), ("regular_people", 448), ("periodic_sessions", 79),
+                 ("periodic_people", 79), ("cases", 442))
+] + [_yoy("KTM.D1", f"petitions.{f}", v, 0)
+     for f, v in (("received", 79), ("in_jurisdiction", 79), ("resolved", 77))
+] + [_yoy("KTM.D1", "admin_procedures.overdue", 14, 100)]  # fmt: skip
+KTM_FLAGS = D1_FLAGS + [
+    _yoy("KTM.SNV", f"admin_procedures.{f}", v, 0)
+    for f, v in (("received", 500), ("online", 400), ("resolved", 480), ("on_time", 470))
+]
+#: No unit of this fixture sends a narrative report: every section keeps its placeholder.
+NO_NARRATIVE: dict = {
+    s: [] for s in ("strengths", "limitations", "causes", "directions", "proposals")
+}
+
+
 D1_SUMMARY = {
     "compiler": "KTM.D1",
     "cycle": 2024,
@@ -276,6 +303,9 @@ D1_SUMMARY = {
     "previous_year": figs(mediation=(8, 6, 2), admin_procedures=(4150, 2650, 4030, 3920, 110)),
     "revising": [],
     "warnings": [],
+    "flags": D1_FLAGS,
+    "checked": 0,
+    "narrative": NO_NARRATIVE,
 }
 KTM_SUMMARY = {
     "compiler": "KTM",
@@ -342,6 +372,9 @@ KTM_SUMMARY = {
     ),
     "revising": [],
     "warnings": [],
+    "flags": KTM_FLAGS,
+    "checked": 0,
+    "narrative": NO_NARRATIVE,
 }
 
 
@@ -409,7 +442,13 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     assert "Có công chức bị kỷ luật" in body  # the appraisal's reason
     assert len(docx.inline_shapes) == 1  # the chart, embedded
     assert any("Nơi nhận" in t.rows[0].cells[0].text for t in docx.tables)
-    ranking_table = docx.tables[-1]  # Phụ lục II: names, never internal codes
+    ranking_table = docx.tables[-2]  # Phụ lục II: names, never internal codes
+    to_check = [[c.text for c in row.cells] for row in docx.tables[-1].rows[1:]]  # Phụ lục III
+    assert len(to_check) == len(KTM_FLAGS)
+    assert to_check[0][1:4] == [
+        "Ủy ban nhân dân huyện Đăk Hà", "Tiếp công dân: Số lần tiếp thường xuyên",
+        "Tăng, giảm bất thường so với năm trước",
+    ]  # fmt: skip
     names = [row.cells[1].text for row in ranking_table.rows[1:]]
     assert names[:6] == [
         "Ủy ban nhân dân xã Ngọc Bay", "Sở Tư pháp", "Ủy ban nhân dân huyện Đăk Hà", "Sở Nội vụ",

@@ -30,3 +30,19 @@ def test_demo_runs_the_whole_cycle_in_process(tmp_path: Path) -> None:
         assert (folder / ".complete").exists()
     summary = json.loads((out / "bao-cao" / "QNG" / "summary.json").read_text("utf-8"))
     assert summary["cycle"] == 2024 and summary["ranking"]
+    # the units' own words drafted, shared proposals said once; the demo's two slips flagged
+    proposals = summary["narrative"]["proposals"]
+    assert proposals and len(proposals[0]["units"]) >= 3
+    kinds = {(f["unit"], f["kind"]) for f in summary["flags"]}
+    assert kinds == {("QNG.BSN.X08", "yoy_jump"), ("QNG.BSN.X08", "peer_outlier"),
+                     ("QNG.STH.X03", "same_as_last_year")}  # fmt: skip
+    from docx import Document
+
+    body = "\n".join(
+        p.text
+        for p in Document(
+            str(out / "bao-cao" / "QNG.BSN" / "bao-cao-tong-hop-QNG.BSN-2024.docx")
+        ).paragraphs
+    )
+    assert "Dự thảo tổng hợp từ báo cáo của các đơn vị" in body
+    assert "SỐ LIỆU CẦN KIỂM TRA" in body and "Ủy ban nhân dân xã Bình Đông" in body

@@ -1,0 +1,210 @@
+"""Số liệu cần kiểm tra: data-quality flags on accepted figures (SPEC §3.8), pure.
+
+A figure can pass every validation rule and still be wrong: 36.970 typed for 3.697, last
+year's file sent again. Like DHIS2's outlier and validation-rule analysis these findings are
+never a rejection; each is a :class:`Flag` a compiler looks at and marks checked with a note.
+The province's own checks (``checks:``) are parsed here too (:mod:`danvan.rules.quality_checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from statistics import median
+
+from danvan.rules.aggregate import RATE_DEFINITIONS, FigureSource, rate, sum_figures
+from danvan.rules.domain import FIGURE_GROUPS
+from danvan.rules.quality_checks import Check, evaluate
+from danvan.rules.text import format_decimal, format_int, format_percent
+
+KINDS = ("yoy_jump", "peer_outlier", "same_as_last_year", "rule")
+#: The field a ``same_as_last_year`` flag names (it is about the whole file).
+ALL_FIGURES = "figures"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """SPEC §3.8's defaults; each is a setting (``DANVAN_FLAG_*``)."""
+
+    yoy_factor: float = 3.0  # at least 3× or at most ⅓ of last year's figure
+    yoy_min: int = 50  # … where the larger of the two is at least this
+    peer_z: float = 3.5  # modified z-score beyond this
+    peer_min_units: int = 8  # at least this many units of the kind with the rate
+    peer_min_denominator: int = 20  # a unit's rate counts when its denominator is this or more
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding: ``{unit, field, kind, value, reference, note}`` (SPEC §3.8)."""
+
+    unit: str
+    field: str  # "admin_procedures.received", a rate name, "figures", a check's left side
+    kind: str  # one of KINDS
+    value: float | None
+    reference: float | None  # last year's figure, the peers' median, the check's right side
+    note: str  # Vietnamese, for the official
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.unit, self.field, self.kind)
+
+
+def _figure(figures: FigureSource, group: str, name: str) -> int:
+    return int((figures.get(group) or {}).get(name, 0) or 0)
+
+
+def yoy_jumps(
+    unit: str, figures: FigureSource, previous: FigureSource, t: Thresholds
+) -> list[Flag]:
+    """``yoy_jump``: a figure at least ``yoy_factor``× or at most 1/``yoy_factor`` of last
+    year's, where the larger of the two is at least ``yoy_min`` (small counts jump naturally)."""
+    out = []
+    factor = Fraction(str(t.yoy_factor))
+    for group, names in FIGURE_GROUPS.items():
+        for name in names:
+            now, before = _figure(figures, group, name), _figure(previous, group, name)
+            if max(now, before) < t.yoy_min or now == before:
+                continue
+            if now >= factor * before or now * factor <= before:
+                note = (
+                    f"Năm nay {format_int(now)}, năm trước {format_int(before)}: chênh lệch bất"
+                    " thường, đề nghị kiểm tra (có thể gõ nhầm)."
+                )
+                out.append(Flag(unit, f"{group}.{name}", "yoy_jump", now, before, note))
+    return out
+
+
+def same_as_last_year(unit: str, figures: FigureSource, previous: FigureSource) -> Flag | None:
+    """``same_as_last_year``: every figure equal to last year's (a copied file). All zeros
+    both years says nothing (a unit with nothing to report), so it is not flagged."""
+    pairs = [
+        (_figure(figures, g, n), _figure(previous, g, n))
+        for g, names in FIGURE_GROUPS.items()
+        for n in names
+    ]
+    if any(a != b for a, b in pairs) or not any(a for a, _ in pairs):
+        return None
+    note = "Toàn bộ số liệu trùng khớp với năm trước: có thể gửi nhầm tệp của năm trước."
+    return Flag(unit, ALL_FIGURES, "same_as_last_year", None, None, note)
+
+
+def modified_z_scores(values: Sequence[float]) -> list[float] | None:
+    """Iglewicz and Hoaglin's modified z-score, 0.6745·(x − median)/MAD; when MAD is 0, the
+    mean absolute deviation × 1.253314 stands for it; ``None`` when both are 0 (all alike)."""
+    mid = median(values)
+    deviations = [abs(v - mid) for v in values]
+    mad = median(deviations)
+    if mad > 0:
+        return [0.6745 * (v - mid) / mad for v in values]
+    mean_ad = sum(deviations) / len(deviations)
+    if mean_ad == 0:
+        return None
+    return [(v - mid) / (1.253314 * mean_ad) for v in values]
+
+
+def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) -> list[Flag]:
+    """``peer_outlier``: a unit's rate far from its peers' (units of the same kind), for each
+    rate with at least ``peer_min_units`` units whose denominator is ``peer_min_denominator``+.
+
+    ``units``: code → (kind, figures), every submitting unit of the province.
+    """
+    out = []
+    for kind in sorted({k for k, _ in units.values()}):
+        members = sorted(c for c, (k, _) in units.items() if k == kind)
+        for name, (group, _num, den) in RATE_DEFINITIONS.items():
+            rated = [
+                (c, r)
+                for c in members
+                if _figure(units[c][1], group, den) >= t.peer_min_denominator
+                and (r := rate(units[c][1], name)) is not None
+            ]
+            if len(rated) < t.peer_min_units:
+                continue
+            scores = modified_z_scores([float(v) for _, v in rated])
+            if scores is None:
+                continue
+            mid = median(v for _, v in rated)  # exact: a fraction, or the mean of two
+            for (code, value), z in zip(rated, scores, strict=True):
+                if abs(z) > t.peer_z:
+                    out.append(_peer_flag(code, name, value, mid, z, len(rated)))
+    return out
+
+
+def _peer_flag(code: str, name: str, value: Fraction, mid: Fraction, z: float, n: int) -> Flag:
+    note = (
+        f"Tỷ lệ {RATE_LABELS[name]} {_pct(value)} khác xa các đơn vị cùng loại (trung vị"
+        f" {_pct(mid)} trên {format_int(n)} đơn vị; chỉ số z hiệu chỉnh {format_decimal(z, 1)})."
+    )
+    return Flag(code, name, "peer_outlier", round(float(value), 6), round(float(mid), 6), note)
+
+
+#: A rate's name in prose.
+RATE_LABELS: dict[str, str] = {
+    "mediation_success": "hòa giải thành",
+    "admin_on_time": "hồ sơ giải quyết đúng hạn",
+    "admin_online": "hồ sơ trực tuyến",
+    "petitions_resolved": "giải quyết đơn thư",
+}
+
+
+def _pct(value: Fraction) -> str:
+    """``72,92%``: truncated, with its two decimals, as the reports write rates (SPEC §4.4)."""
+    return format_percent(value.numerator, value.denominator) or ""
+
+
+def rule_flags(unit: str, figures: FigureSource, checks: Iterable[Check]) -> list[Flag]:
+    """``rule``: each of the province's checks that does not hold for this unit's figures."""
+    out = []
+    for check in checks:
+        left, right = evaluate(check.left, figures), evaluate(check.right, figures)
+        if not check.holds(left, right):
+            value, reference = float(left), float(right)
+            note = check.message or (
+                f"{check.left_text} = {format_decimal(value)} không thỏa"
+                f" {check.op} {check.right_text} = {format_decimal(reference)}."
+            )
+            out.append(Flag(unit, check.left_text, "rule", value, reference, note))
+    return out
+
+
+def previous_for(
+    code: str,
+    previous_by_unit: Mapping[str, FigureSource],
+    stand_ins: Mapping[str, Sequence[str]],
+) -> FigureSource | None:
+    """Last cycle's figures a unit is compared with: its own, or for a merged unit the sum of its
+    predecessors' (``stand_ins``, as ``previous_year`` counts them); ``None`` when none of them
+    reported (nothing to compare: no ``yoy_jump``, no ``same_as_last_year``)."""
+    olds = [previous_by_unit[c] for c in stand_ins.get(code, [code]) if c in previous_by_unit]
+    return sum_figures(olds) if olds else None
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """What the flags of one unit are computed from."""
+
+    code: str
+    kind: str
+    figures: FigureSource
+    previous: FigureSource | None  # last cycle's (a merged unit: its predecessors' sum)
+    checks: tuple[Check, ...] = ()
+
+
+def flags_for(units: Sequence[UnitFigures], t: Thresholds = Thresholds()) -> list[Flag]:
+    """Every flag of every unit, in unit order then kind: the one computation every door shows.
+
+    ``units``: every submitting unit of the province (peers are compared across all of them).
+    """
+    by_unit: dict[str, list[Flag]] = {u.code: [] for u in units}
+    for u in units:
+        if u.previous is not None:
+            copied = same_as_last_year(u.code, u.figures, u.previous)
+            by_unit[u.code] += [copied] if copied else yoy_jumps(u.code, u.figures, u.previous, t)
+        by_unit[u.code] += rule_flags(u.code, u.figures, u.checks)
+    for flag in peer_outliers({u.code: (u.kind, u.figures) for u in units}, t):
+        by_unit[flag.unit].append(flag)
+    return [f for code in sorted(by_unit) for f in by_unit[code]]

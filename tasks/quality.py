@@ -1,0 +1,182 @@
+"""Số liệu cần kiểm tra: the flags of a cycle's accepted figures and the compilers' marks on them.
+
+Flags are computed from the latest accepted version of every unit whenever they are read (by
+``status``, ``compile``, the portal, ``flag check``), never stored: a peer's new figures move
+the medians a ``peer_outlier`` is judged by, so a stored flag would go stale. What is stored is
+the compiler's mark (``flag_check``), which holds for the flag it was made on (the same unit,
+field, kind and value). Every door reads flags through :func:`cycle_flags`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from danvan.config.settings import get_settings
+from danvan.models import store, versions
+from danvan.models.context import CycleContext, load_context
+from danvan.models.db import get_engine, transaction
+from danvan.models.tables import FlagCheck
+from danvan.rules import timing
+from danvan.rules.errors import Problems, reject
+from danvan.rules.formats import bounded
+from danvan.rules.org import is_below
+from danvan.rules.quality import UnitFigures, flags_for, previous_for
+from danvan.rules.quality_checks import Check, parse_checks
+
+
+def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
+    p = Problems()
+    checks = parse_checks(ctx.cycle.checks or None, "checks", p)
+    return () if p else checks  # stored from a checked plan: a problem here is impossible
+
+
+def unit_figures(ctx: CycleContext, session: Session, at: datetime) -> list[UnitFigures]:
+    """What every submitting unit's flags are computed from: its latest figures by ``at``, last
+    cycle's (a merged unit: its predecessors' sum; ``None`` when none of them reported), and
+    the checks of the plan and of its criteria set."""
+    assert ctx.cycle.id is not None
+    codes = ctx.org.codes_by_id
+    latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
+    prev_cycle = store.previous_cycle(session=session, cycle=ctx.cycle)
+    previous = None
+    if prev_cycle is not None and prev_cycle.id is not None:
+        previous = {
+            codes[u]: lt.submission.figures
+            for u, lt in versions.latest_submissions(
+                session=session, cycle_id=prev_cycle.id
+            ).items()
+            if u in codes
+        }
+    plan_checks = _plan_checks(ctx)
+    out = []
+    for unit_id, lt in sorted(latest.items(), key=lambda kv: codes.get(kv[0], "")):
+        unit = ctx.units.get(codes.get(unit_id, ""))
+        if unit is None:
+            continue
+        before = None if previous is None else previous_for(unit.code, previous, ctx.stand_ins)
+        checks = plan_checks + ctx.criteria_for(unit).checks
+        out.append(UnitFigures(unit.code, unit.kind, lt.submission.figures, before, checks))
+    return out
+
+
+def _marks(session: Session, ctx: CycleContext, at: datetime) -> dict[tuple, FlagCheck]:
+    """(unit, field, kind, value) → the latest mark made by ``at``."""
+    rows = session.exec(
+        select(FlagCheck)
+        .where(FlagCheck.cycle_id == ctx.cycle.id, FlagCheck.at <= at)
+        .order_by(col(FlagCheck.at), col(FlagCheck.id))
+    ).all()
+    codes = ctx.org.codes_by_id
+    return {(codes[r.unit_id], r.field, r.kind, _same(r.value)): r for r in rows}
+
+
+def _same(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def cycle_flags(
+    session: Session, ctx: CycleContext, at: datetime, units: Iterable[str] | None = None
+) -> list[dict]:
+    """Every flag of the cycle at ``at`` (``units``: only these codes), each with ``checked``
+    and, when checked, the mark's note, who made it and when (local time)."""
+    s = get_settings()
+    flags = flags_for(unit_figures(ctx, session, at), s.flag_thresholds())
+    marks = _marks(session, ctx, at)
+    wanted = set(units) if units is not None else None
+    codes = ctx.org.codes_by_id
+    out = []
+    for flag in flags:
+        if wanted is not None and flag.unit not in wanted:
+            continue
+        mark = marks.get((flag.unit, flag.field, flag.kind, _same(flag.value)))
+        row = {**flag.to_dict(), "checked": mark is not None}
+        if mark is not None:
+            row["checked_note"] = mark.note
+            row["checked_by"] = codes.get(mark.by_unit_id, "")
+            row["checked_at"] = timing.iso_local(mark.at, ctx.tz)
+        out.append(row)
+    return out
+
+
+def flags_by_unit(flags: Iterable[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for f in flags:
+        out.setdefault(f["unit"], []).append(f)
+    return out
+
+
+def with_flags(units: list[dict], session: Session, ctx: CycleContext, at: datetime) -> list[dict]:
+    """``status``'s units, each with its ``flags`` (SPEC §3.8: JSON ``units[].flags``)."""
+    by_unit = flags_by_unit(cycle_flags(session, ctx, at, [u["code"] for u in units]))
+    return [{**u, "flags": by_unit.get(u["code"], [])} for u in units]
+
+
+def check_flag(
+    *,
+    year: int,
+    unit: str,
+    field: str,
+    by: str,
+    note: str,
+    at: datetime,
+    actor: str = "cli",
+    province: str | None = None,
+) -> dict:
+    """Đã kiểm tra: ``by`` (a compiler above ``unit``) marks the unit's flags on ``field``
+    checked, with a note. The same mark again records nothing (``already``)."""
+    note = _note(note)
+    with transaction(get_engine()) as session:
+        ctx = load_context(session=session, year=year, province=province)
+        _may_check(ctx, unit, by)
+        store.lock_unit(session=session, unit_id=ctx.org.ids[unit])
+        flags = [f for f in cycle_flags(session, ctx, at, [unit]) if f["field"] == field]
+        if not flags:
+            shown = sorted({f["field"] for f in cycle_flags(session, ctx, at, [unit])})
+            listed = ", ".join(shown) if shown else "không có mục nào"
+            raise reject(
+                "no_flag", "--field",
+                f"Đơn vị {unit} không có số liệu cần kiểm tra ở mục “{field}” (các mục đang có"
+                f" cảnh báo: {listed}).",
+            )  # fmt: skip
+        new = [f for f in flags if not f["checked"]]
+        assert ctx.cycle.id is not None
+        for f in new:
+            session.add(
+                FlagCheck(
+                    cycle_id=ctx.cycle.id, unit_id=ctx.org.ids[unit], field=field,
+                    kind=f["kind"], value=f["value"], by_unit_id=ctx.org.ids[by], note=note,
+                    at=at, actor=actor,
+                )
+            )  # fmt: skip
+        if new:
+            store.audit(
+                session=session, at=at, actor=actor, action="flag_check", entity="flag",
+                key=f"{year}/{unit}/{field}", by=by, note=note, kinds=[f["kind"] for f in new],
+            )  # fmt: skip
+    return {"cycle": year, "unit": unit, "field": field, "by": by, "checked": len(new),
+            "already": len(flags) - len(new), "kinds": [f["kind"] for f in flags]}  # fmt: skip
+
+
+def _note(note: str) -> str:
+    cleaned = bounded("--note", {"--note": note}, get_settings().limits(), 1)
+    assert isinstance(cleaned, dict)
+    text = str(cleaned["--note"]).strip()
+    if not text:
+        raise reject("missing_note", "--note", "Cần ghi chú đã kiểm tra thế nào.")
+    return text
+
+
+def _may_check(ctx: CycleContext, unit: str, by: str) -> None:
+    if unit not in ctx.province_units:
+        raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{unit}” trong kỳ này.")
+    checker = ctx.units.get(by)
+    if checker is None or by not in ctx.province_units:
+        raise reject("unknown_unit", "--by", f"Không có đơn vị mã “{by}”.")
+    if not (checker.compiles and checker.active and is_below(ctx.units, unit, by)):
+        raise reject(
+            "outside_scope", "--by",
+            f"“{checker.name}” không phải đơn vị tổng hợp của {ctx.units[unit].name}.",
+        )  # fmt: skip
