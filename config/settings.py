@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     #: writers ahead of it) before it gives up with ``[db_busy]``.
     sqlite_busy_seconds: float = Field(default=30.0, gt=0, le=3600)
     timezone: str = "Asia/Ho_Chi_Minh"
+    #: One database for several provinces (SPEC §4): the province this process works for, when
+    #: more than one has the same year's cycle (``--province`` sets it for one command).
+    province: str | None = None
     out_dir: Path = Path("danvan-out")
     #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.
     prefect_api_url: str | None = Field(

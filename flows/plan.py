@@ -22,7 +22,7 @@ def issue_plan(plan_path: str, at: datetime) -> dict:
     """Create the cycle from the plan file at ``at`` and announce it (once)."""
     issued = record_cycle_step(plan_path, at)
     log(f"cycle {issued.year} of {issued.province}: {'created' if issued.created else 'unchanged'}")
-    cycle_id, queued = announce_step(issued.year, at)
+    cycle_id, queued = announce_step(issued.year, at, issued.province)
     sent = dispatch_step(cycle_id, queued, at)
     return issued.to_dict() | {"sent": sent}
 

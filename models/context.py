@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.tables import CriteriaSetRow, Cycle, Unit
 from danvan.rules.criteria import criteria_from_dict
@@ -76,16 +77,44 @@ class CycleContext:
 
 
 def load_context(
-    *, session: Session, year: int, province: str | None = None, field: str = "--cycle"
+    *,
+    session: Session,
+    year: int,
+    province: str | None = None,
+    field: str = "--cycle",
+    unit: str | None = None,
 ) -> CycleContext:
     """The cycle of ``year``; a clear rejection when no plan was issued for it.
 
     ``field`` names where the year came from: the ``--cycle`` option, or a file's ``year``.
+    Several provinces in one database (SPEC §4): see :func:`find_context_cycle`. Only the
+    cycle's province's units are loaded (:func:`danvan.models.store.province_scope`).
     """
+    cycle = find_context_cycle(session, year, province=province, field=field, unit=unit)
+    return _context_of(session, cycle)
+
+
+def find_context_cycle(
+    session: Session,
+    year: int,
+    *,
+    province: str | None = None,
+    field: str = "--cycle",
+    unit: str | None = None,
+) -> Cycle:
+    """The cycle of ``year``: ``province``'s, else the ``DANVAN_PROVINCE`` setting's (what
+    ``--province`` sets), else the only one of that year, else that of the province ``unit`` (a
+    file's or a page's unit) belongs to; still several: ``[ambiguous_cycle]``, naming
+    ``--province`` (the CLI answers it as a usage error)."""
+    province = province or get_settings().province
     try:
-        cycle = store.find_cycle(session=session, year=year, province=province)
-    except LookupError as exc:
-        raise reject("ambiguous_cycle", field, f"Có nhiều tỉnh cùng kỳ {year}: {exc}") from exc
+        cycle = store.find_cycle(session=session, year=year, province=province, unit=unit)
+    except LookupError:
+        raise reject(
+            "ambiguous_cycle",
+            "--province",
+            f"Có nhiều tỉnh cùng có kỳ đánh giá năm {year}: chọn một tỉnh bằng --province MÃ.",
+        ) from None
     if cycle is None:
         if field == "year":
             raise reject(
@@ -96,37 +125,48 @@ def load_context(
         raise reject(
             "unknown_cycle",
             field,
-            f"Chưa ban hành kế hoạch năm {year} (chạy 'danvan plan issue' trước).",
+            f"Chưa ban hành kế hoạch năm {year}"
+            + (f" của tỉnh {province}" if province else "")
+            + " (chạy 'danvan plan issue' trước).",
         )
+    return cycle
+
+
+def _context_of(session: Session, cycle: Cycle) -> CycleContext:
     codes = set(cycle.criteria_by_kind.values())
     rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()
     sets = {r.code: criteria_from_dict(r.definition) for r in rows}
-    org = store.load_org(session=session, on=cycle.self_assessment_deadline)
+    on = cycle.self_assessment_deadline
+    org = store.load_org(session=session, on=on, province_id=cycle.province_id)
     return CycleContext(cycle=cycle, org=org, criteria_sets=sets)
 
 
 _lock = threading.Lock()
-_cache: dict[tuple, CycleContext] = {}
+#: (database, cycle id) → (the tree's fingerprint, its context): one entry per province's cycle.
+_cache: dict[tuple, tuple[tuple, CycleContext]] = {}
 
 
-def cached_context(session: Session, year: int) -> CycleContext:
+def cached_context(session: Session, year: int, unit: str | None = None) -> CycleContext:
     """``load_context(year)``, from the cache while the tree is unchanged (the portal's pages and
     uploads: loading 1,000 units on every request is most of a request's time, and the tree
     changes only with ``org import``). The cache is keyed by a fingerprint read in one small
     query, the newest ``updated_at`` and the number of units; the cycle row is always read fresh
-    (its publication matters at once)."""
+    (its publication matters at once). ``unit``: the page's or file's unit, which names the
+    province when several share the database (each province's cycle has its own entry)."""
     newest, count = session.exec(select(func.max(Unit.updated_at), func.count(Unit.id))).one()
-    key = (str(session.get_bind().engine.url), year, str(newest), count)
+    cycle = find_context_cycle(session, year, unit=unit)
+    key, fingerprint = (str(session.get_bind().engine.url), cycle.id), (str(newest), count)
     with _lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = load_context(session=session, year=year)
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        cached = hit[1]
+    else:
+        cached = _context_of(session, cycle)
         _ = cached.compilers, cached.province_units  # computed once, shared by every copy
         with _lock:
-            _cache.clear()  # one tree at a time: an import makes the old one useless
-            _cache[key] = cached
-    cycle = session.get(Cycle, cached.cycle.id)
-    assert cycle is not None
+            for k in [k for k, (f, _) in _cache.items() if f != fingerprint]:
+                del _cache[k]  # an import makes the old trees useless
+            _cache[key] = (fingerprint, cached)
     session.expunge(cycle)
     fresh = replace(cached, cycle=cycle)
     fresh.__dict__.update(

@@ -59,24 +59,48 @@ class Org:
         return {i: c for c, i in self.ids.items()}
 
 
-def _records_on(on: date | None) -> Any:
-    """Each unit's record valid on ``on`` (None: its latest): (unit_id, valid_from) subquery."""
+def _records_on(on: date | None, within: Any = None) -> Any:
+    """Each unit's record valid on ``on`` (None: its latest): (unit_id, valid_from) subquery;
+    ``within``: only the units of this id subquery (a province's, :func:`province_scope`)."""
     newest = sa_select(UnitVersion.unit_id, func.max(UnitVersion.valid_from).label("valid_from"))
     if on is not None:
         newest = newest.where(col(UnitVersion.valid_from) <= on)
+    if within is not None:
+        newest = newest.where(col(UnitVersion.unit_id).in_(sa_select(within.c.id)))
     return newest.group_by(UnitVersion.unit_id).subquery()
 
 
-def load_org(*, session: Session, on: date | None = None) -> Org:
-    """The org tree valid on ``on`` (a local date; None: each unit's latest record).
+def province_scope(province_id: int) -> Any:
+    """The ids of every unit that was ever, at any date, in ``province_id``'s tree (a CTE).
+
+    Walked down the parent of every dated record, so a unit moved to another province (the
+    2025 mergers) is in the scope of both, and a cycle of either still finds it at its own
+    date; the exact tree of a date is then cut from these units in memory (``subtree``). Each
+    step is an index lookup (``unit_version.parent_id``): a province's load costs what its own
+    units cost, however many other provinces share the database (SPEC §4).
+    """
+    scope = (
+        sa_select(Unit.id.label("id")).where(Unit.id == province_id).cte("scope", recursive=True)
+    )
+    children = sa_select(UnitVersion.unit_id).join(scope, UnitVersion.parent_id == scope.c.id)
+    return scope.union(children)
+
+
+def load_org(*, session: Session, on: date | None = None, province_id: int | None = None) -> Org:
+    """The org tree valid on ``on`` (a local date; None: each unit's latest record); with
+    ``province_id``, only that province's units (:func:`province_scope`).
 
     Two set-based queries whatever the size: every unit's id, code and contacts, and for each
     unit the record with the latest ``valid_from`` on or before ``on``.
     """
-    identity = session.execute(sa_select(Unit.id, Unit.code, Unit.contacts)).all()
+    within = province_scope(province_id) if province_id is not None else None
+    who = sa_select(Unit.id, Unit.code, Unit.contacts)
+    if within is not None:
+        who = who.where(col(Unit.id).in_(sa_select(within.c.id)))
+    identity = session.execute(who).all()
     code_of = {uid: code for uid, code, _ in identity}
     contacts = {uid: tuple(c or ()) for uid, _, c in identity}
-    v, sub = UnitVersion, _records_on(on)
+    v, sub = UnitVersion, _records_on(on, within)
     rows = session.execute(
         sa_select(
             v.unit_id, v.name, v.kind, v.parent_id, v.assessed, v.compiles, v.active,
@@ -85,6 +109,8 @@ def load_org(*, session: Session, on: date | None = None) -> Org:
     ).all()  # fmt: skip
     units = {}
     for uid, name, kind, parent_id, assessed, compiles, active, merged_into_id, preds in rows:
+        if parent_id is not None and parent_id not in code_of:
+            continue  # in another province's tree on that date (moved there later or before)
         spec = UnitSpec(
             code=code_of[uid],
             name=name,
@@ -266,15 +292,31 @@ def get_criteria_set(*, session: Session, code: str) -> CriteriaSetRow | None:
     return session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code == code)).first()
 
 
-def find_cycle(*, session: Session, year: int, province: str | None = None) -> Cycle | None:
-    """The cycle of ``year`` (of ``province`` when several provinces share the database)."""
+def find_cycle(
+    *, session: Session, year: int, province: str | None = None, unit: str | None = None
+) -> Cycle | None:
+    """The cycle of ``year``: of ``province`` when given; else the only one of that year; else
+    (several provinces share the database) the one whose tree ``unit`` is in, when a file names
+    its unit. LookupError when it stays ambiguous."""
     stmt = select(Cycle).where(Cycle.year == year)
     if province:
         stmt = stmt.join(Unit, Unit.id == Cycle.province_id).where(Unit.code == province)
     rows = session.exec(stmt).all()
+    if len(rows) > 1 and unit:
+        above = ancestors(session=session, code=unit)
+        rows = [r for r in rows if r.province_id in above]
     if len(rows) > 1:
         raise LookupError(f"several provinces have a {year} cycle: name one with --province")
     return rows[0] if rows else None
+
+
+def ancestors(*, session: Session, code: str) -> set[int]:
+    """The ids of ``code`` and of every unit ever above it (any dated record): a few index
+    lookups up a tree of depth 2–4, whatever the size of the database."""
+    up = sa_select(Unit.id.label("id")).where(Unit.code == code).cte("up", recursive=True)
+    parents = sa_select(UnitVersion.parent_id).join(up, UnitVersion.unit_id == up.c.id)
+    up = up.union(parents.where(col(UnitVersion.parent_id).is_not(None)))
+    return {i for (i,) in session.execute(sa_select(up.c.id))}
 
 
 def open_cycle_years(*, session: Session) -> list[int]:

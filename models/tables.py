@@ -47,7 +47,7 @@ class UnitVersion(SQLModel, table=True):
     valid_from: date = Field(index=True)
     name: str
     kind: str = Field(max_length=32)
-    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     assessed: bool | None = None
     compiles: bool | None = None
     active: bool = True

@@ -17,7 +17,12 @@ from sqlmodel import Session
 
 from danvan.config.settings import get_settings
 from danvan.models import store, versions
-from danvan.models.context import CycleContext, cached_context, load_context
+from danvan.models.context import (
+    CycleContext,
+    cached_context,
+    find_context_cycle,
+    load_context,
+)
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Submission, SubmissionFile
 from danvan.rules import scoring
@@ -83,22 +88,27 @@ class CycleContexts:
     """
 
     def __init__(self) -> None:
-        self._by_year: dict[int, CycleContext] = {}
+        self._by_cycle: dict[int, CycleContext] = {}
 
-    def get(self, year: int) -> CycleContext:
-        if year not in self._by_year:
-            with reading(get_engine()) as session:
-                self._by_year[year] = load_context(session=session, year=year, field="year")
-        return self._by_year[year]
+    def get(self, year: int, unit: str | None = None) -> CycleContext:
+        """``unit``: the file's unit, which names its province when several share the database."""
+        with reading(get_engine()) as session:
+            cycle = find_context_cycle(session, year, field="year", unit=unit)
+            assert cycle.id is not None
+            if cycle.id not in self._by_cycle:
+                self._by_cycle[cycle.id] = load_context(
+                    session=session, year=year, field="year", unit=unit
+                )
+        return self._by_cycle[cycle.id]
 
 
 class CachedContexts(CycleContexts):
     """The same, answered from the long-lived cache of :func:`cached_context` (the portal: one
     context per upload saved, the tree reloaded only after an ``org import``)."""
 
-    def get(self, year: int) -> CycleContext:
+    def get(self, year: int, unit: str | None = None) -> CycleContext:
         with reading(get_engine()) as session:
-            return cached_context(session, year)
+            return cached_context(session, year, unit)
 
 
 def record_one(
@@ -126,7 +136,7 @@ def record_one(
                 files = _read_files(Path(base_dir) if base_dir else Path(path).parent, doc)
             except Rejected as exc:
                 files, pending = [], list(exc.problems)
-            ctx = (contexts or CycleContexts()).get(doc.year)
+            ctx = (contexts or CycleContexts()).get(doc.year, doc.unit)
             with transaction(get_engine()) as session:
                 incoming = Incoming(path, name, data, doc, sheet, files, pending)
                 return _record(session, ctx, incoming, at, actor, expected_unit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from danvan.models import store
-from danvan.models.context import load_context
+from danvan.models.context import find_context_cycle, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.links import LINK_PREFIX, link_url, mint, renew, revoke
 from danvan.rules.errors import reject
@@ -102,9 +102,9 @@ def link_paths(year: int, codes: list[str], at: datetime, purpose: str) -> dict[
     """code → ``/l/<token>`` for each unit: new links for tests and the benchmark, which drive
     the portal as the units would."""
     with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
-        cycle = store.find_cycle(session=session, year=year)
-        assert cycle is not None and cycle.id is not None
+        cycle = find_context_cycle(session, year, unit=codes[0] if codes else None)
+        assert cycle.id is not None
+        ids = store.load_org(session=session, province_id=cycle.province_id).ids
         tokens = mint(
             session=session,
             cycle_id=cycle.id,

@@ -112,7 +112,7 @@ def local_text(instant: datetime | None, tz: str) -> str:
 
 
 def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitView:
-    ctx = cached_context(session, year)
+    ctx = cached_context(session, year, code)
     unit = ctx.units[code]
     assert ctx.cycle.id is not None
     uid = ctx.org.ids[code]
@@ -204,7 +204,7 @@ def compiler_view(
 ) -> CompilerView:
     """The subtree's standings (``status``'s rule and read path), filtered and sorted over the
     whole subtree, then cut to ``page`` of ``rows_per_page`` rows (out of range: the nearest page)."""
-    ctx = cached_context(session, year)
+    ctx = cached_context(session, year, code)
     within = [c for c in subtree(ctx.units, code) if c != code]
     results = unit_results(ctx, session, at, within)
     summary = standing.summarize(results)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from danvan.models import store
 from danvan.models.db import get_engine, transaction
-from danvan.models.tables import CriteriaSetRow, Cycle
+from danvan.models.tables import CriteriaSetRow, Cycle, Unit
 from danvan.rules import timing
 from danvan.rules.band_reach import top_band_warnings
 from danvan.rules.criteria import criteria_to_dict, parse_criteria
@@ -78,7 +78,9 @@ def _record_cycle(path: str, at: datetime, actor: str) -> IssuedPlan:
         # finds the cycle the first created and answers as if it had come after.
         store.lock_provinces(session=session, codes=[plan.province])
         cut_off = plan.deadlines["self_assessment"]
-        org = store.load_org(session=session, on=cut_off)  # the tree the cycle will use
+        pid = session.exec(select(Unit.id).where(Unit.code == plan.province)).first()
+        # the tree the cycle will use: the province's units only (SPEC §4: not the country's)
+        org = store.load_org(session=session, on=cut_off, province_id=pid or 0)
         province = org.units.get(plan.province)
         if province is None or province.kind != "province":
             raise reject(

@@ -199,10 +199,11 @@ def _plan_revisions(
     ]
 
 
-def announcements(year: int, at: datetime) -> tuple[int, list[Queued]]:
-    """Thông báo kế hoạch: one message to every assessed unit of the cycle (kind ``announcement``)."""
+def announcements(year: int, at: datetime, province: str | None = None) -> tuple[int, list[Queued]]:
+    """Thông báo kế hoạch: one message to every assessed unit of the cycle (kind ``announcement``);
+    ``province``: the plan's, when several provinces share the database."""
     with reading(get_engine()) as session:
-        ctx = load_context(session=session, year=year)
+        ctx = load_context(session=session, year=year, province=province)
     assert ctx.cycle.id is not None
     day = timing.local_date(at, ctx.tz)
     info, renderer, link = cycle_info(ctx), default_renderer(), portal_link()

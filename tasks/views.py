@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
-from danvan.models.tables import Delivery, Submission, SubmissionFile
+from danvan.models.tables import Delivery, Submission, SubmissionFile, Unit
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
@@ -226,10 +226,12 @@ def unit_files(session: Session, *, year: int, code: str, at: datetime | None = 
     }
 
 
-def units_without_contact(session: Session, *, year: int) -> list[dict]:
+def units_without_contact(
+    session: Session, *, year: int, province: str | None = None
+) -> list[dict]:
     """Assessed units of the cycle that no message can reach (no contact URL): ``plan issue``
     names them so the province can add contacts before the first reminder."""
-    ctx = load_context(session=session, year=year)
+    ctx = load_context(session=session, year=year, province=province)
     return [
         {"code": code, "name": ctx.units[code].name}
         for code in standing.expected_units(ctx.units, ctx.province_units)
@@ -244,4 +246,4 @@ def check_database(session: Session) -> None:
 
 def has_units(session: Session) -> bool:
     """Does the database already hold an org tree?"""
-    return bool(store.load_org(session=session).units)
+    return session.exec(select(Unit.id).limit(1)).first() is not None

@@ -167,7 +167,9 @@ def plan_issue(
     from danvan.tasks.views import units_without_contact
 
     with reading(get_engine()) as session:
-        no_contact = units_without_contact(session, year=result["year"])
+        no_contact = units_without_contact(
+            session, year=result["year"], province=result["province"]
+        )
     if fmt is JsonOrText.json:
         print_json(result | {"no_contact": no_contact})
         return

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -76,6 +76,43 @@ def check_cycle(value: int | None) -> int | None:
     if value is not None and not YEARS[0] <= value <= YEARS[1]:
         usage_error(f"--cycle: năm {value} ngoài khoảng {YEARS[0]}–{YEARS[1]}.", "bad_cycle")
     return value
+
+
+def use_province(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """``--province CODE``: the province this command works for, when one database holds several
+    (SPEC §4). It sets ``DANVAN_PROVINCE`` for the command (put back when it ends), so that the
+    core's one cycle lookup (``danvan.models.context.find_context_cycle``) sees it through every
+    task and flow the command runs, in-process or through Prefect alike."""
+    code = check_code_option(ctx, param, value)
+    if code is None:
+        return None
+    from danvan.config.settings import get_settings
+
+    previous = os.environ.get(PROVINCE_ENV)
+    os.environ[PROVINCE_ENV] = code
+    get_settings.cache_clear()
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(PROVINCE_ENV, None)
+        else:
+            os.environ[PROVINCE_ENV] = previous
+        get_settings.cache_clear()
+
+    ctx.call_on_close(restore)
+    return code
+
+
+PROVINCE_ENV = "DANVAN_PROVINCE"
+#: ``--province``, one definition for every command that takes ``--cycle``.
+Province = Annotated[
+    str | None,
+    typer.Option(
+        "--province",
+        help="Mã tỉnh, khi CSDL có nhiều tỉnh cùng kỳ (mặc định: DANVAN_PROVINCE).",
+        callback=use_province,
+    ),
+]
 
 
 def check_code_option(
@@ -168,6 +205,8 @@ def handles_rejections(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Rejected as exc:
+            if [p.code for p in exc.problems] == ["ambiguous_cycle"]:  # a missing --province
+                usage_error(exc.problems[0].message, "ambiguous_cycle")
             err(exc.render())
             raise typer.Exit(1) from None
         except ValidationError as exc:  # the settings (environment, .env) are wrong

@@ -13,6 +13,7 @@ import typer
 from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
     JsonOrText,
+    Province,
     after_step,
     check_code_option,
     err,
@@ -30,6 +31,7 @@ def remind(
     at: At = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không gửi.")] = False,
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Gửi các tin nhắc hạn đến hạn vào thời điểm T (trước hạn, đúng hạn, quá hạn, báo nơi tổng hợp).
 
@@ -78,6 +80,7 @@ def resend(
     ] = None,
     at: At = None,
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Gửi lại các tin "chưa rõ đã đến hay chưa", sau khi đã hỏi đơn vị nhận.
 
@@ -156,6 +159,7 @@ def reopen(
     reason: Annotated[str, typer.Option("--reason", help="Lý do gia hạn.")] = "",
     at: At = None,
     fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Gia hạn thẩm định: cho một đơn vị tổng hợp thẩm định lại sau hạn, đến hết ngày --until.
 
@@ -184,6 +188,7 @@ def publish(
     cycle: Cycle,
     at: At = None,
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Công bố kết quả xếp loại cuối cùng, báo kết quả cho từng đơn vị, khóa kỳ đánh giá.
 
@@ -220,6 +225,7 @@ def return_(
     reason: Annotated[str | None, typer.Option("--reason", help="Lý do, yêu cầu bổ sung.")] = None,
     at: At = None,
     fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Trả lại báo cáo tự đánh giá để đơn vị bổ sung (phiên bản mới nhất), kèm lý do.
 
@@ -265,6 +271,7 @@ def compile_(
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả.")] = None,
     at: At = None,
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Tổng hợp từ dưới lên: báo cáo DOCX, bảng điểm XLSX, biểu đồ và summary.json.
 
@@ -334,6 +341,7 @@ def approve(
     ] = False,
     at: At = None,
     fmt: Annotated[JsonOrText, typer.Option("--format")] = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Tỉnh phê duyệt kết quả xếp loại cuối cùng; việc công bố chờ phê duyệt (cũng là biểu mẫu Prefect).
 

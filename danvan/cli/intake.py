@@ -16,6 +16,7 @@ from danvan.cli import At, Cycle, Fmt, app
 from danvan.cli.common import (
     Format,
     JsonOrText,
+    Province,
     after_step,
     check_code_option,
     err,
@@ -175,6 +176,7 @@ def status(
     fmt: Annotated[
         Format, typer.Option("--format", help="table: bảng; json; csv: mở bằng Excel.")
     ] = Format.table,
+    province: Province = None,
 ) -> None:
     """Tình hình nộp: ai đã nộp, ai trễ, ai chưa nộp; tiến độ theo nơi tổng hợp.
 
@@ -238,6 +240,7 @@ def template(
         str | None, typer.Option("--under", help="Với --all: chỉ các đơn vị thuộc mã này.")
     ] = None,
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
 
@@ -309,6 +312,7 @@ def export(
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị.")],
     out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp.")],
     fmt: Fmt = JsonOrText.text,
+    province: Province = None,
 ) -> None:
     """Lấy lại hồ sơ của một đơn vị: mọi phiên bản như đã gửi, báo cáo và minh chứng.
 

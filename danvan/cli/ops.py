@@ -173,11 +173,27 @@ def bench(
         str | None,
         typer.Option("--database-url", help="CSDL trống để thử (mặc định: SQLite tạm)."),
     ] = None,
+    provinces: Annotated[
+        int,
+        typer.Option("--provinces", min=1, max=99, help="Số tỉnh cùng CSDL (đo tỉnh cuối cùng)."),
+    ] = 1,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip",
+            help="Bỏ qua bước: templates, workbooks, status, remind, compile, portal (lặp lại được).",
+        ),
+    ] = None,
+    portal_port: Annotated[
+        int | None,
+        typer.Option("--portal-port", min=1, max=65535, help="Cổng cố định cho cổng thông tin."),
+    ] = None,
 ) -> None:
     """Đo thời gian từng bước của một kỳ trên tỉnh giả lập N đơn vị (từ nạp cây đến tổng hợp).
 
     Dùng CSDL riêng (SQLite tạm, hoặc CSDL trống ở --database-url), không bao giờ dùng
-    DANVAN_DATABASE_URL; không gửi tin nào.
+    DANVAN_DATABASE_URL; không gửi tin nào. Mỗi bước có thời gian thực, thời gian CPU và
+    "mức sàn" (cùng công việc tối thiểu: SQL thuần, tệp write-only) đo ngay trong lần chạy.
 
     Ví dụ: danvan bench --units 1000 --database-url postgresql+psycopg://localhost/danvan_bench
     """
@@ -196,7 +212,14 @@ def bench(
         get_settings.cache_clear()
         url = get_settings().database_url  # normalised (postgresql:// → psycopg)
         stack.callback(_dispose, url)
-        run = b.run_bench(units, workdir, url)
+        unknown = sorted(set(skip or ()) - set(b.SKIPPABLE))
+        if unknown:
+            raise typer.BadParameter(
+                f"--skip: không có bước {', '.join(unknown)} (có: {', '.join(b.SKIPPABLE)})"
+            )
+        run = b.run_bench(
+            units, workdir, url, provinces=provinces, skip=skip or (), portal_port=portal_port
+        )
     _print_bench(run, keep)
 
 
@@ -223,16 +246,26 @@ def _print_bench(run: BenchRun, keep: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"danvan bench: {run.units} đơn vị, {run.database}")
+    where = f"{run.provinces} tỉnh × " if run.provinces > 1 else ""
+    table = Table(title=f"danvan bench: {where}{run.units} đơn vị, {run.database}")
     table.add_column("stage")
-    table.add_column("seconds", justify="right")
+    table.add_column("wall s", justify="right")
+    table.add_column("CPU s", justify="right")
+    table.add_column("floor CPU s", justify="right")
+    table.add_column("× floor", justify="right")
     table.add_column("units/s", justify="right")
-    table.add_column("note")
+    table.add_column("note (floor)")
+
+    def num(value: float | None, fmt: str = ".3f") -> str:
+        return "—" if value is None else format(value, fmt)
+
     for s in run.stages:
-        seconds = "—" if s.seconds is None else f"{s.seconds:.3f}"
-        rate = "—" if s.per_second is None else f"{s.per_second:,.0f}"
-        table.add_row(s.name, seconds, rate, s.note)
+        note = s.note + (f" ({s.floor_note})" if s.floor_note else "")
+        table.add_row(s.name, num(s.seconds), num(s.cpu), num(s.floor_cpu), num(s.ratio, ".1f"),
+                      num(s.per_second, ",.0f"), note)  # fmt: skip
     console = Console()
+    if not console.is_terminal:  # a log or a pipe: one row a line, never wrapped at 80
+        console = Console(width=200)
     console.print(table)
     if keep is not None:
         console.print(f"Đã giữ tệp và CSDL thử tải trong {keep}")

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from danvan.cli import At, Cycle, app
-from danvan.cli.common import Format, err, handles_rejections, parse_at, print_csv, print_json
+from danvan.cli.common import (
+    Format,
+    Province,
+    err,
+    handles_rejections,
+    parse_at,
+    print_csv,
+    print_json,
+)
 
 portal_app = typer.Typer(
     help="Cổng thông tin cho đơn vị và đơn vị tổng hợp (đường dẫn riêng).",
@@ -57,6 +65,7 @@ def links(
     ] = None,
     at: At = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    province: Province = None,
 ) -> None:
     """Tạo một đường dẫn riêng cho mỗi đơn vị phải đánh giá và mỗi đơn vị tổng hợp (chỉ lưu mã băm).
 

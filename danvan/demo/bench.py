@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import resource
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from openpyxl import load_workbook
 
 from danvan.config.settings import get_settings
 from danvan.demo.load import Timings, read_pages, upload_all
@@ -34,6 +38,7 @@ from danvan.rules.errors import reject
 from danvan.rules.timing import parse_instant
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime.lazy import LazyFlow
+from danvan.tasks import floors
 from danvan.tasks.files import xlsx_limits
 from danvan.tasks.links import link_paths
 from danvan.tasks.org import import_org
@@ -56,12 +61,16 @@ COMPILE_AT = "2024-11-15T08:00"
 
 @dataclass
 class Stage:
-    """One timed stage: how many units it handled, in how long, and what it found."""
+    """One timed stage: how many units it handled, its wall and CPU time, what it found, and
+    beside it its floor (the least the same work costs, ``danvan.demo.floors``) in CPU time."""
 
     name: str
     units: int
     seconds: float | None = None
+    cpu: float | None = None
     note: str = ""
+    floor_cpu: float | None = None
+    floor_note: str = ""
 
     @property
     def per_second(self) -> float | None:
@@ -69,31 +78,61 @@ class Stage:
             return None
         return self.units / self.seconds
 
+    @property
+    def ratio(self) -> float | None:
+        """CPU time over the floor's: how far the stage is from what its work needs."""
+        if self.cpu is None or not self.floor_cpu:
+            return None
+        return self.cpu / self.floor_cpu
+
+
+def cpu_now() -> float:
+    """This process's CPU time and that of its finished children (compile's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
 
 @dataclass
 class BenchRun:
     units: int
     database: str
+    provinces: int = 1
+    skip: frozenset[str] = frozenset()
     stages: list[Stage] = field(default_factory=list)
 
     @contextmanager
     def stage(self, name: str, units: int) -> Iterator[Stage]:
         s = Stage(name, units)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_now()
         yield s
-        s.seconds = time.perf_counter() - start
+        s.seconds, s.cpu = time.perf_counter() - start, cpu_now() - cpu
         self.stages.append(s)
 
-    def skip(self, name: str, note: str) -> None:
-        self.stages.append(Stage(name, 0, None, note))
+    def floor(self, work: Callable[[], str]) -> None:
+        """Time ``work`` (the floor of the stage just timed) in CPU and put it beside it."""
+        cpu = cpu_now()
+        note = work()
+        s = self.stages[-1]
+        s.floor_cpu, s.floor_note = cpu_now() - cpu, note
+
+    def skip_stage(self, name: str, note: str) -> None:
+        self.stages.append(Stage(name, 0, None, None, note))
+
+    def wants(self, key: str) -> bool:
+        return key not in self.skip
+
+
+#: Stages ``--skip`` may leave out (the org, the plan and the JSON intake always run).
+SKIPPABLE = ("templates", "workbooks", "status", "remind", "compile", "portal")
 
 
 # --- the synthetic province ---------------------------------------------------------------------
 
 
-def synthetic_org(n: int, contacts: bool = False) -> list[dict[str, Any]]:
+def synthetic_org(n: int, contacts: bool = False, province: str = "BEN") -> list[dict[str, Any]]:
     """Exactly ``n`` units shaped like a province of 1,000: the province, ~3% departments,
     ~1.2% districts, each district with ~1 office for every 6 communes."""
+    PROVINCE = province
     if n < 4:
         raise ValueError("a bench province needs at least 4 units")
     departments = max(1, n * 30 // 1000)
@@ -199,8 +238,19 @@ def write_json(path: Path, doc: Any) -> str:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
-    """Build the province in ``database_url`` (which must be empty) and time every stage."""
+def run_bench(
+    n: int,
+    workdir: Path,
+    database_url: str,
+    *,
+    provinces: int = 1,
+    skip: Iterable[str] = (),
+    portal_port: int | None = None,
+) -> BenchRun:
+    """Build ``provinces`` provinces of ``n`` units in ``database_url`` (which must be empty) and
+    time every stage on the last one, ``BEN``, with the others beside it: one province's cost,
+    in a database that holds the rest of the country (SPEC §4). Each stage is timed in wall and
+    CPU time, and beside it its floor (``danvan.demo.floors``) in CPU time."""
 
     def at(value: str) -> datetime:
         return parse_instant(value, TZ)
@@ -215,47 +265,113 @@ def run_bench(n: int, workdir: Path, database_url: str) -> BenchRun:
                 "Cơ sở dữ liệu thử tải phải trống (bench tạo tỉnh riêng của nó).",
             )
     assert get_settings().database_url == database_url, "tasks must write to the bench database"
+    write_json(workdir / "criteria.json", CRITERIA)
+    run = BenchRun(units=n, database=engine.url.render_as_string(hide_password=True),
+                   provinces=provinces, skip=frozenset(skip))  # fmt: skip
+    if provinces > 1:
+        with run.stage(f"{provinces - 1} tỉnh khác: nạp cây + ban hành", n * (provinces - 1)) as s:
+            for p in range(1, provinces):
+                code = f"B{p:02d}"
+                org = write_json(
+                    workdir / f"org-{code}.json", {"units": synthetic_org(n, province=code)}
+                )
+                import_org(org, at(ISSUE_AT))
+                issue_plan.fn(write_json(workdir / f"plan-{code}.json", PLAN | {"province": code}),
+                              at(ISSUE_AT))  # fmt: skip
+            s.note = f"{provinces - 1} × {n} đơn vị"
+    with _province_scope(PROVINCE):
+        _province_stages(run, n, workdir, at, portal_port)
+    return run
 
+
+@contextmanager
+def _province_scope(code: str) -> Iterator[None]:
+    """What ``--province`` does for a command (``DANVAN_PROVINCE``), for the bench's stages."""
+    previous = os.environ.get("DANVAN_PROVINCE")
+    os.environ["DANVAN_PROVINCE"] = code
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DANVAN_PROVINCE", None)
+        else:
+            os.environ["DANVAN_PROVINCE"] = previous
+        get_settings.cache_clear()
+
+
+def _province_stages(
+    run: BenchRun,
+    n: int,
+    workdir: Path,
+    at: Callable[[str], datetime],
+    portal_port: int | None,
+) -> None:
     org = synthetic_org(n)
     org_file = write_json(workdir / "org.json", {"units": org})
-    write_json(workdir / "criteria.json", CRITERIA)
     plan_file = write_json(workdir / "plan.json", PLAN)
     assessed = [u["code"] for u in org if u["kind"] != "province"]
     subs = workdir / "submissions"
     subs.mkdir(exist_ok=True)
     paths = [write_json(subs / f"{c}.json", submission(c, i)) for i, c in enumerate(assessed)]
 
-    run = BenchRun(units=n, database=engine.url.render_as_string(hide_password=True))
     with run.stage("org import", n) as s:
         created = import_org(org_file, at(ISSUE_AT)).created
         s.note = f"{len(created)} đơn vị"
+    run.floor(lambda: floors.org_floor(org))
     with run.stage("plan issue", len(assessed)) as s:
         issued = issue_plan.fn(plan_file, at(ISSUE_AT))
         s.note = f"{len(issued['sent'])} thông báo (đơn vị không có địa chỉ)"
-    _template_stages(run, workdir / "mau", len(assessed))
-    with run.stage("submit (one batch)", len(paths)) as s:
+    templates = _template_stages(run, workdir / "mau", len(assessed))
+    with run.stage("submit: JSON (one batch)", len(paths)) as s:
         results = submit.fn(paths, at(SUBMIT_AT))
         s.note = f"{sum(r['accepted'] for r in results)}/{len(paths)} tệp được nhận"
-    with run.stage("status", len(assessed)) as s:
-        with reading(get_engine()) as session:
-            doc = cycle_status(session, year=YEAR, at=at(STATUS_AT))
-        s.note = f"{doc['summary']['submitted']}/{doc['summary']['expected']} đã nộp"
-    contacts_file = write_json(workdir / "org-contacts.json", {"units": synthetic_org(n, True)})
-    with run.stage("org update (contacts)", n) as s:
-        s.note = f"{len(import_org(contacts_file, at(ISSUE_AT)).updated)} đơn vị cập nhật"
-    with run.stage("reminders for a day", len(assessed)) as s:
-        day = plan_day(YEAR, at(REMIND_AT))
-        s.note = f"{len(day.queued)} tin nhắn dựng (không gửi)"
-    _compile_stage(run, workdir, at(COMPILE_AT), len(assessed))
-    _portal_stages(run, org, at(PORTAL_AT))
-    return run
+    run.floor(lambda: floors.json_intake_floor(paths))
+    if run.wants("workbooks") and templates:
+        _workbook_intake(run, templates, workdir / "dien", at(SUBMIT_XLSX_AT))
+    if run.wants("status"):
+        with run.stage("status (in-process)", len(assessed)) as s:
+            with reading(get_engine()) as session:
+                doc = cycle_status(session, year=YEAR, at=at(STATUS_AT))
+            s.note = f"{doc['summary']['submitted']}/{doc['summary']['expected']} đã nộp"
+        run.floor(lambda: floors.status_floor(YEAR))
+    if run.wants("remind"):
+        contacts = {"units": synthetic_org(n, True)}
+        contacts_file = write_json(workdir / "org-contacts.json", contacts)
+        with run.stage("org update (contacts)", n) as s:
+            s.note = f"{len(import_org(contacts_file, at(ISSUE_AT)).updated)} đơn vị cập nhật"
+        with run.stage("reminders for a day", len(assessed)) as s:
+            day = plan_day(YEAR, at(REMIND_AT))
+            s.note = f"{len(day.queued)} tin nhắn dựng (không gửi)"
+    if run.wants("compile"):
+        _compile_stage(run, workdir, at(COMPILE_AT), len(assessed))
+        compilers = sum(1 for u in org if u["kind"] in ("province", "district"))
+        run.floor(lambda: floors.compile_floor(workdir / "floor-compile", compilers, len(assessed)))
+    if run.wants("portal"):
+        _portal_stages(run, org, at(PORTAL_AT), portal_port)
 
 
-def _template_stages(run: BenchRun, out: Path, units: int) -> None:
+#: Workbooks filled and sent in the workbook intake stage: the per-file cost is what it shows,
+#: and filling a workbook (openpyxl, untimed) costs more than reading it.
+WORKBOOK_SAMPLE = 1000
+SUBMIT_XLSX_AT = "2024-11-09T15:00"
+
+
+def _template_stages(run: BenchRun, out: Path, units: int) -> list[Path]:
     """Write every unit's workbook, then read each back as intake does (gate, calamine, layout)."""
+    if not run.wants("templates") and not run.wants("workbooks"):
+        return []
     with run.stage("templates: write", units) as s:
         paths = write_templates(YEAR, out=out)
         s.note = f"{len(paths)} tệp .xlsx"
+    sample = paths[: min(len(paths), WORKBOOK_SAMPLE)]
+    cells = len(read_workbook(read_xlsx(sample[0].name, sample[0].read_bytes(),
+                                        xlsx_limits("submission")).sheets).cells)  # fmt: skip
+    run.floor(
+        lambda: floors.templates_floor(out.parent / "floor-mau", [p.stem for p in paths], cells)
+    )
+    if not run.wants("templates"):
+        return paths
     limits = xlsx_limits("submission")
     with run.stage("templates: read back", len(paths)) as s:
         rows = 0
@@ -263,6 +379,34 @@ def _template_stages(run: BenchRun, out: Path, units: int) -> None:
             book = read_xlsx(path.name, path.read_bytes(), limits)
             rows += len(read_workbook(book.sheets, no_value=book.no_value).cells)
         s.note = f"{rows} ô được định vị"
+    run.floor(lambda: floors.workbook_intake_floor(paths))
+    return paths
+
+
+def _workbook_intake(run: BenchRun, templates: list[Path], out: Path, when: datetime) -> None:
+    """Fill a sample of the templates as an official would (untimed), then submit them in one
+    batch: the README's way of sending a self-assessment."""
+    out.mkdir(parents=True, exist_ok=True)
+    sample = templates[: min(len(templates), WORKBOOK_SAMPLE)]
+    filled = [fill_workbook(p, out / p.name, i) for i, p in enumerate(sample)]
+    with run.stage("submit: workbooks (one batch)", len(filled)) as s:
+        results = submit.fn([str(p) for p in filled], when)
+        s.note = f"{sum(r['accepted'] for r in results)}/{len(filled)} tệp được nhận"
+    run.floor(lambda: floors.workbook_intake_floor(filled))
+
+
+def fill_workbook(template: Path, out: Path, i: int) -> Path:
+    """The template with every score and the author typed in (openpyxl, as a person's Excel)."""
+    book = load_workbook(template)
+    for row in book["Hướng dẫn"].iter_rows():
+        if row[0].value == "Người lập báo cáo":
+            row[1].value = "Người thử tải"
+    for row in book["Chấm điểm"].iter_rows(min_row=1):
+        code = row[0].value
+        if code is not None and str(code).isdigit():
+            row[3].value = 10 - (i + int(code)) % 4 * 0.5
+    book.save(out)
+    return out
 
 
 #: How many units the portal stages sample (pages read, files sent) and how many at once.
@@ -271,7 +415,9 @@ PORTAL_CONCURRENCY = 8
 PORTAL_AT = "2024-11-12T09:00"
 
 
-def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> None:
+def _portal_stages(
+    run: BenchRun, org: list[dict[str, Any]], at: datetime, port: int | None = None
+) -> None:
     """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
     units open their links (the link's page, then its button: ``danvan.demo.load.sign_in``) and
     read their page, a district and the province read theirs, then the sample sends new versions
@@ -285,7 +431,7 @@ def _portal_stages(run: BenchRun, org: list[dict[str, Any]], at: datetime) -> No
         code: (f"{code}.json", json.dumps(submission(code, i + 1)).encode())
         for i, code in enumerate(sample)
     }
-    with running(now=lambda: at, rate_burst=10_000, open_burst=10_000) as url:
+    with running(now=lambda: at, rate_burst=10_000, open_burst=10_000, port=port) as url:
         with run.stage("portal pages", len(sample) + 40) as s:
             pages: list[float] = []
             for code in sample:
@@ -317,7 +463,7 @@ def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> No
     """Time ``danvan.flows.compile``'s flow (skipped when it is not recognised)."""
     call = _compile_call(compile_module, workdir / "out", at)
     if call is None:
-        run.skip("compile", "bỏ qua: không nhận ra flow tổng hợp trong danvan.flows.compile")
+        run.skip_stage("compile", "bỏ qua: không nhận ra flow tổng hợp trong danvan.flows.compile")
         return
     with run.stage("compile", units) as s:
         call()

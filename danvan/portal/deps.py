@@ -145,7 +145,7 @@ def _media_type(name: str) -> str:
 def scope(v: Viewer) -> CycleContext:
     """The cycle as the viewer's pages see it (from the portal's cache of the tree)."""
     with reading(get_engine()) as session:
-        return cached_context(session, v.year)
+        return cached_context(session, v.year, v.code)
 
 
 def after_step(action: str, at: datetime, years: list[int]) -> None:

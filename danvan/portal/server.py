@@ -55,13 +55,16 @@ def running(
     settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
     access_log: bool = False,
+    port: int | None = None,
     **app_options: Any,
 ) -> Iterator[str]:
     """The portal on a free 127.0.0.1 port in a thread (tests, the benchmark); yields its URL.
-    ``access_log``: log each request as ``danvan portal`` does (tests of what the log holds)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    ``access_log``: log each request as ``danvan portal`` does (tests of what the log holds);
+    ``port``: a fixed port instead (``danvan bench --portal-port``, to watch it from outside)."""
+    if port is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     srv = server("127.0.0.1", port, settings, now, access_log=access_log, **app_options)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
