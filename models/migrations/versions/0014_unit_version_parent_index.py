@@ -1,7 +1,7 @@
 """unit_version.parent_id indexed: a province's units found by walking down its tree
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-03 07:05:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0014'
-down_revision: str | None = '0009'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
