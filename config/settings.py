@@ -28,9 +28,11 @@ class Settings(BaseSettings):
     #: more than one has the same year's cycle (``--province`` sets it for one command).
     province: str | None = None
     out_dir: Path = Path("danvan-out")
-    #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.
+    #: Where danvan's own REST calls go (the officials' commands, and the calls a run makes).
+    #: Unset: flows run in-process, no Prefect server involved. ``DANVAN_PREFECT_API_URL`` comes
+    #: first: a worker sets ``PREFECT_API_URL`` for its runs, danvan's own setting still counts.
     prefect_api_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("PREFECT_API_URL", "DANVAN_PREFECT_API_URL")
+        default=None, validation_alias=AliasChoices("DANVAN_PREFECT_API_URL", "PREFECT_API_URL")
     )
     #: Extra days off (government bridge days) and make-up working days, ISO dates, comma-separated.
     extra_holidays: str = ""

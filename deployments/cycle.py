@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
 if TYPE_CHECKING:
@@ -50,11 +49,10 @@ def cycle_deployments(timezone: str = "Asia/Ho_Chi_Minh") -> list[RunnerDeployme
             "concurrency_limit": 1,
         }
         if name == "theo-doi":
+            # One look at a time, queued, never cancelled: a command's look (the calendar moved
+            # by an amendment) must run even while a periodic one is running. Missed periodic
+            # looks after an outage end at once (flows.follow: LOOK_LATE_SECONDS).
             options["schedule"] = Cron(FOLLOW_CRON, timezone=timezone)
-            # a pile of missed looks after an outage is worthless: one is enough
-            options["concurrency_limit"] = ConcurrencyLimitConfig(
-                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
-            )
         deployment = lazy.prefect.to_deployment(**options)
         deployment.entrypoint = entrypoint(module, attribute)
         out.append(deployment)

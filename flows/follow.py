@@ -18,6 +18,7 @@ from danvan.runtime.lazy import (
     current_api_url,
     flow,
     log,
+    run_started_after,
     scheduled_instant,
     task,
 )
@@ -32,6 +33,10 @@ from danvan.tasks.calendar import (
 )
 from danvan.tasks.progress import progress, ready_compilers
 from danvan.tasks.signoff import release_if_approved
+
+#: A periodic look that starts this late (after an outage, every missed one runs) does nothing:
+#: the deployment queues its runs (one at a time) so that no command's look is dropped.
+LOOK_LATE_SECONDS = 600
 
 open_years_step = task(name="open-cycles")(open_years)
 calendar_years_step = task(name="cycles")(calendar_years)
@@ -92,6 +97,9 @@ def alert_step(at: datetime) -> list[dict]:
 def follow_cycle(year: int | None = None, at: datetime | None = None) -> dict:
     """Reconcile the calendar of ``year`` (default: every cycle, published ones too, so that a
     clean-up that failed before is finished), then the open cycles' progress and compilations."""
+    if at is None and year is None and run_started_after(LOOK_LATE_SECONDS):
+        log("a periodic look that missed its time (an outage): the next one does the work")
+        return {"skipped": "started_late"}
     at = at or scheduled_instant()
     doc: dict = {}
     open_now = set(open_years_step())

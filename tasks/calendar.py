@@ -16,7 +16,7 @@ from datetime import datetime, time
 from danvan.models import store
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading
-from danvan.rules.calendar import CycleDates, PlannedRun, cycle_runs
+from danvan.rules.calendar import CycleDates, PlannedRun, cycle_runs, is_calendar_key
 from danvan.rules.recipients import compilers_below
 from danvan.runtime.api import PrefectRest, RunSpec
 
@@ -115,7 +115,7 @@ def sync_calendar(rest: PrefectRest, year: int) -> CalendarSync:
         found["id"]
         for found in existing
         if (found.get("state") or {}).get("type") == "SCHEDULED"
-        and str(found.get("idempotency_key") or "").startswith(f"danvan:{label}:")
+        and is_calendar_key(found.get("idempotency_key"), label)
         and found["idempotency_key"] not in wanted_keys
     ]
     missing = [run for run in wanted if run.key not in keys]

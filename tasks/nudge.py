@@ -1,12 +1,15 @@
 """After a step is recorded: tell Prefect, if there is one (never required), for every door.
 
-``plan issue`` and ``publish`` bring the cycle's scheduled runs in line with the calendar;
-``submit``, ``appraise``, ``return`` and ``remind`` ask the served ``theo-doi`` flow to refresh the
-progress artifact and start any compilation that is now complete; ``approve`` answers a
-publication run waiting for the sign-off. The CLI and the portal call the same functions after
-the same steps. Whatever happens here, the step's own result stands: Prefect down or a missing
-deployment comes back as a :class:`Notice` (a line for the official, a code for the logs), which
-the CLI prints on stderr and the portal logs.
+Every acting command (``plan issue``, ``plan amend``, ``submit``, ``appraise``, ``return``,
+``remind``, ``publish``) asks for one run of the served ``theo-doi`` flow, the reconciliation: it
+brings the cycle's scheduled runs in line with the plan in force, refreshes the progress
+artifact and starts any compilation that is now complete. One request, so the command costs the
+same with a Prefect API as without (the calendar's dozens of runs are that run's work).
+``approve`` answers the publication runs waiting for the sign-off, found by deployment and year.
+The CLI and the portal call the same functions after the same steps. Whatever happens here, the
+step's own result stands: Prefect down or a missing deployment comes back as a :class:`Notice`
+(a line for the official, a code for the logs), which the CLI prints on stderr and the portal
+logs.
 """
 
 from __future__ import annotations

@@ -80,6 +80,18 @@ def _run(cycle: CycleDates, kind: str, name: str, at: datetime, unit: str | None
     return PlannedRun(kind, name, at, unit, run_key(cycle, kind, unit, at), parameters, tuple(tags))
 
 
+#: The kinds of run the calendar makes (and so may delete): not the follow-ups (theo-doi) nor the
+#: early compilations (tong-hop-som), which the commands ask for and which may be waiting for
+#: their deployment's slot (a Scheduled state) when a reconciliation looks.
+CALENDAR_KINDS = ("nhac-viec", "tong-hop", "xep-loai")
+
+
+def is_calendar_key(key: str | None, label: str) -> bool:
+    """Is ``key`` the idempotency key of a run of ``label``'s calendar (see :func:`run_key`)?"""
+    parts = (key or "").split(":")
+    return len(parts) == 5 and parts[:2] == ["danvan", label] and parts[2] in CALENDAR_KINDS
+
+
 def reminder_days(cycle: CycleDates) -> list[date]:
     """Every day a reminder run is scheduled, never before the plan was issued."""
     first = cycle.self_assessment - timedelta(days=max(cycle.before_days, default=0) + LEAD_DAYS)

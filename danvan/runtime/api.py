@@ -8,7 +8,7 @@ runs, trigger a follow-up run. When the server is down that report is one line o
 nothing else; the next run of ``theo-doi`` (every few minutes under ``danvan serve``) catches up
 from the database, which is the truth.
 
-Where the API is: ``PREFECT_API_URL`` (or ``DANVAN_PREFECT_API_URL``) in the environment, else
+Where the API is: ``DANVAN_PREFECT_API_URL`` (or ``PREFECT_API_URL``) in the environment, else
 the active profile of ``prefect config set PREFECT_API_URL=…`` (``$PREFECT_HOME/profiles.toml``),
 read as a TOML file, the way Prefect itself reads it, else the address ``danvan serve`` left in
 danvan's data folder for the server it started itself.

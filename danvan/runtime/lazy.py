@@ -194,21 +194,16 @@ def scheduled_instant() -> datetime:
     return datetime.fromtimestamp(scheduled.timestamp(), tz=UTC)
 
 
-def run_started_late(tz: str) -> bool:
-    """Did this scheduled run start on a later local day than the one it was scheduled for?
-
-    Compares the run's scheduled time with its own recorded start (read from the API), never
-    the clock: after an outage Prefect runs every missed run, and a reminder of a past day must
-    not go out late (SPEC §4.1).
-    """
+def _scheduled_and_started() -> tuple[datetime, datetime] | None:
+    """This run's expected start and its recorded start (read from the API), never the clock."""
     if not _under_prefect.get():
-        return False
+        return None
     # lazy: Prefect loads only when a flow runs through it
     from prefect.context import FlowRunContext
 
     ctx = FlowRunContext.get()
     if ctx is None or ctx.flow_run is None:
-        return False
+        return None
     run = ctx.flow_run
     started = run.start_time
     if started is None:
@@ -218,8 +213,26 @@ def run_started_late(tz: str) -> bool:
         with get_client(sync_client=True) as client:
             started = client.read_flow_run(run.id).start_time
     if started is None or run.expected_start_time is None:
-        return False
-    return started_too_late(run.expected_start_time, started, tz)
+        return None
+    return run.expected_start_time, started
+
+
+def run_started_late(tz: str) -> bool:
+    """Did this scheduled run start on a later local day than the one it was scheduled for?
+
+    Compares the run's scheduled time with its own recorded start (read from the API), never
+    the clock: after an outage Prefect runs every missed run, and a reminder of a past day must
+    not go out late (SPEC §4.1).
+    """
+    found = _scheduled_and_started()
+    return found is not None and started_too_late(found[0], found[1], tz)
+
+
+def run_started_after(seconds: float) -> bool:
+    """Did this run start more than ``seconds`` after its scheduled time (a missed periodic
+    look, run after an outage: a newer one follows, so it can do nothing)?"""
+    found = _scheduled_and_started()
+    return found is not None and (found[1] - found[0]).total_seconds() > seconds
 
 
 def outcome(doc: Any, problem: str | None, state_name: str = "Có lỗi") -> Any:

@@ -42,7 +42,7 @@ class LocalServer:
         self.process.kill()
 
 
-def start(home: Path, port: int, timeout: float = 90) -> LocalServer:
+def start(home: Path, port: int, timeout: float = 180) -> LocalServer:
     """Start the server in the background and wait until it answers."""
     home = home.absolute()
     home.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import pendulum
 import pytest
 
 from danvan.deployments.serve import all_deployments
-from danvan.rules.calendar import CycleDates, cycle_runs, started_too_late
+from danvan.rules.calendar import CycleDates, cycle_runs, is_calendar_key, started_too_late
 
 SECRET_MARKERS = ("://", "@", "password", "pass", "token", "secret")
 
@@ -63,6 +63,16 @@ def test_the_calendar_of_a_cycle():
     for r in runs:
         assert {"danvan", "2024", "QNG-2024", r.kind} <= set(r.tags)
         assert not any(m in json.dumps(r.parameters).lower() for m in SECRET_MARKERS)
+
+
+def test_only_the_calendar_s_own_runs_are_the_reconciliation_s_to_delete():
+    runs = cycle_runs(DATES, ["QNG.BSN"])
+    assert all(is_calendar_key(r.key, "QNG-2024") for r in runs)
+    assert not is_calendar_key(runs[0].key, "QNG-2025")
+    # a command's look and an early compilation may be Scheduled (waiting for their slot)
+    assert not is_calendar_key("danvan:QNG-2024:theo-doi:plan:20240217T0200Z", "QNG-2024")
+    assert not is_calendar_key("danvan:QNG-2024:tong-hop-som:QNG.BSN:20241105T0300Z", "QNG-2024")
+    assert not is_calendar_key(None, "QNG-2024")
 
 
 def test_a_moved_deadline_moves_its_runs_and_only_them():
