@@ -24,7 +24,7 @@ from danvan.models.context import (
     load_context,
 )
 from danvan.models.db import get_engine, reading, transaction
-from danvan.models.tables import Submission, SubmissionFile
+from danvan.models.tables import Submission, SubmissionFile, SubmissionReturn
 from danvan.rules import scoring
 from danvan.rules.domain import SubmissionDoc
 from danvan.rules.errors import Problem, Problems, Rejected, reject
@@ -36,7 +36,7 @@ from danvan.rules.xlsx_read import read_xlsx
 from danvan.tasks.files import limits, read_attachment, read_input, xlsx_limits
 from danvan.tasks.guard import PASS_THROUGH, internal_error
 from danvan.tasks.narrative import keep_passages
-from danvan.tasks.revision import timeliness_of
+from danvan.tasks.revision import returned_again, returned_version, timeliness_of
 from danvan.workbook.layout import check_identity, is_template
 from danvan.workbook.read import WorkbookRead, clean_doc, locate, read_workbook
 
@@ -274,7 +274,7 @@ def _record(
     digest = store.sha256(data)
     store.lock_unit(session=session, unit_id=unit_id)  # versions of one unit: one writer at a time
     latest = versions.unit_latest(session=session, cycle_id=cycle_id, unit_id=unit_id)
-    if same_file_again(latest, digest):
+    if same_file_again(latest, digest, returned_version(session, cycle_id, unit_id, latest)):
         # "Đã nhận trước đó" (version N), with or without its attachments, from any door
         assert latest is not None
         first = latest.first_submitted_at
@@ -350,10 +350,17 @@ def _record(
     return _accepted(path, unit.code, ctx.cycle.year, version, when, warnings)
 
 
-def same_file_again(latest: versions.Latest | None, digest: str) -> bool:
+def same_file_again(
+    latest: versions.Latest | None, digest: str, returned: SubmissionReturn | None = None
+) -> bool:
     """Is this the very file the unit's latest version was read from? Then it is answered
-    "received before" (version N) and nothing is recorded: the one rule for every door."""
-    return latest is not None and latest.submission.file_sha256 == digest
+    "received before" (version N) and nothing is recorded: the one rule for every door. While
+    that version stays returned (``returned``), it is refused instead [returned_same_file]."""
+    if latest is None or latest.submission.file_sha256 != digest:
+        return False
+    if returned is not None:
+        raise returned_again(latest.submission.version, returned)
+    return True
 
 
 def _accepted(

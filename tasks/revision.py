@@ -18,7 +18,7 @@ from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
 from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
-from danvan.rules.errors import Rejected
+from danvan.rules.errors import Rejected, reject
 from danvan.rules.formats import load_document
 from danvan.rules.revision import (
     MILESTONE,
@@ -30,6 +30,7 @@ from danvan.rules.revision import (
     revise_by,
     revision_standing,
 )
+from danvan.rules.text import format_date_short
 from danvan.tasks.files import read_input
 
 
@@ -76,6 +77,28 @@ def timeliness_of(
         ctx.tz,
     )
     return rev.timeliness, rev.days_late
+
+
+def returned_version(
+    session: Session, cycle_id: int, unit_id: int, latest: versions.Latest | None
+) -> SubmissionReturn | None:
+    """The return of the unit's latest version when that version was returned: the unit stays
+    returned until a newer version arrives (SPEC §3.6)."""
+    if latest is None:
+        return None
+    rows = versions.returns_of(session=session, cycle_id=cycle_id, unit_id=unit_id)
+    return next((r for r in rows if r.version == latest.submission.version), None)
+
+
+def returned_again(version: int, returned: SubmissionReturn) -> Rejected:
+    """The answer to a returned unit sending the returned file again: not *ĐÃ NHẬN* (issue 17)."""
+    return reject(
+        "returned_same_file",
+        "file",
+        f"Tệp này giống hệt phiên bản {version} đã bị trả lại để bổ sung (lý do: {returned.reason});"
+        f" đơn vị vẫn đang bổ sung, hạn đến hết ngày {format_date_short(returned.revise_by)}."
+        " Sửa theo yêu cầu rồi gửi lại.",
+    )
 
 
 def open_returns(

@@ -52,7 +52,7 @@ class Stamps:
 
     def __init__(self, ctx: CycleContext) -> None:
         self.ctx = ctx
-        self._drawn: dict[str, DrawnLayout] = {}
+        self._drawn: dict[tuple[str, tuple[str, ...]], DrawnLayout] = {}
 
     def unit(self, code: str) -> OrgUnit:
         u = self.ctx.units.get(code)
@@ -73,7 +73,9 @@ class Stamps:
 
     def drawn(self, unit: OrgUnit) -> DrawnLayout:
         criteria = self.ctx.criteria_for(unit)
-        if criteria.code not in self._drawn:
+        # one drawing per set and list of criteria: a kind with fewer (``kinds:``) gets its own
+        key = (criteria.code, layout_rules.criteria_shown(criteria, unit.kind))
+        if key not in self._drawn:
             cycle = self.ctx.cycle
             layout = layout_rules.build_layout(
                 criteria,
@@ -81,6 +83,7 @@ class Stamps:
                 reference=cycle.reference,
                 title=cycle.title,
                 deadline=cycle.self_assessment_deadline,
+                kind=unit.kind,
             )
-            self._drawn[criteria.code] = DrawnLayout.of(layout)
-        return self._drawn[criteria.code]
+            self._drawn[key] = DrawnLayout.of(layout)
+        return self._drawn[key]

@@ -177,7 +177,7 @@ def _grown(figures: dict, factor: float) -> dict:
 
 APPRAISALS = {
     "thamdinh-binhson.yaml": {"year": 2024, "by": "QNG.BSN", "adjustments": [
-        {"unit": "QNG.BSN.TT01", "criterion": "1", "score": 3, "reason": "Kế hoạch ban hành chậm so với yêu cầu"}]},
+        {"unit": "QNG.BSN.TT01", "criterion": "1", "score": 2, "reason": "Kế hoạch ban hành chậm so với yêu cầu"}]},
     "thamdinh-tinh.yaml": {"year": 2024, "by": "QNG", "adjustments": [
         {"unit": "QNG.SNV", "penalty": 1, "reason": "Có công chức bị kỷ luật khiển trách trong năm"},
         {"unit": "QNG.STH", "bonus": 2, "reason": "Mô hình Dân vận khéo được tỉnh công nhận"}]},

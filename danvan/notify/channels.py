@@ -191,7 +191,25 @@ def _attempt(item: Outgoing, timeout: float) -> tuple[bool, str | None]:
     errors, _SCRUBBER.local.errors = _SCRUBBER.local.errors, None
     if ok:
         return True, None
-    return False, "; ".join(errors[-2:]) or f"gửi không thành công tới {redact(item.url)}"
+    said = dict.fromkeys(our_words(e, redact(item.url)) for e in errors[-2:])
+    return False, "; ".join(said) or f"gửi không thành công tới {redact(item.url)} [send_failed]"
+
+
+_CONNECTION = re.compile(r"A Connection error occurred sending .*notification", re.IGNORECASE)
+_REFUSED = re.compile(r"Failed to send .*notification: .*?error=(\d+)", re.IGNORECASE)
+
+
+def our_words(error: str, where: str) -> str:
+    """Apprise's English warnings in our own Vietnamese words, the code in brackets (issue 17:
+    "A Connection error occurred sending JSON notification to…" reached officials as is).
+    Anything else (our own plugins' messages) is kept."""
+    if _CONNECTION.search(error):
+        return f"không kết nối được tới nơi nhận {where} [connection_error]"
+    if m := _REFUSED.search(error):
+        return f"nơi nhận {where} từ chối tin (mã HTTP {m[1]}) [http_error]"
+    if error.startswith(("Failed to send", "A Connection error")):
+        return f"gửi không thành công tới {where} [send_failed]"
+    return error
 
 
 def _mimetype(name: str) -> str:

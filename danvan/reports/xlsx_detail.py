@@ -58,10 +58,10 @@ def still_not_applicable(u: UnitInput) -> list[str]:
 
 
 def applicable_max(cs: CriteriaSet, u: UnitInput) -> float:
-    """The maximum of the criteria part a unit can reach before rescaling: the criteria of its
-    kind less those it marked N/A (with ``full_marks`` the N/A ones count at their max anyway)."""
-    na = set(still_not_applicable(u))
-    return float(sum(c.max for c in cs.criteria_for_kind(u.kind) if c.code not in na))
+    """The maximum of the unit's criteria part before rescaling: the criteria of its kind, the
+    N/A ones at their max under ``full_marks``, left out under ``rescale``."""
+    groups = scoring.group_points(cs, u.final_scores, still_not_applicable(u), u.kind)
+    return float(sum(most for _, most in groups.values()))
 
 
 def na_note(cs: CriteriaSet, u: UnitInput) -> str:
@@ -72,19 +72,7 @@ def na_note(cs: CriteriaSet, u: UnitInput) -> str:
     reasons = "; ".join(
         f"Tiêu chí {k} {NOT_APPLICABLE.lower()} ({u.not_applicable[k]})" for k in na
     )
-    applicable = cs.criteria_for_kind(u.kind)
-    part = scoring.criteria_points(cs, u.final_scores, na, u.kind)
-    if cs.not_applicable == "rescale":
-        earned = sum(u.final_scores.get(c.code, 0) for c in applicable if c.code not in na)
-        most = applicable_max(cs, u)
-        how = (
-            f"quy đổi thang 100: {format_decimal(earned)} ÷ {format_decimal(most)} × 100"
-            f" = {format_decimal(part)}"
-        )
-    else:
-        maxima = " + ".join(format_decimal(c.max) for c in applicable if c.code in na)
-        how = f"tính đủ điểm tối đa ({maxima}); điểm các tiêu chí = {format_decimal(part)}"
-    return f"{reasons}: {how}"
+    return f"{reasons}: {scoring.na_arithmetic(cs, u.final_scores, na, u.kind)}"
 
 
 def _adjusted(u: UnitInput) -> str:

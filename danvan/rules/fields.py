@@ -13,7 +13,7 @@ from typing import Any
 
 from danvan.rules.errors import Problems
 from danvan.rules.limits import code_problem
-from danvan.rules.text import format_decimal
+from danvan.rules.text import format_decimal, parse_decimal
 
 _TYPE_NAMES = {
     dict: "một bảng (mapping)",
@@ -129,6 +129,17 @@ def number(value: object) -> float | None:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return float(value)
+
+
+def score(value: object) -> float | None:
+    """A score, bonus or penalty: a number, or text that is plainly one (``"4,5"``, ``"4.5"``).
+
+    The one reading of a typed score for every door: a workbook cell and a YAML/JSON value
+    (issue 17: "4,5" was accepted in a workbook and refused in YAML).
+    """
+    if isinstance(value, str):
+        return parse_decimal(value)
+    return number(value)
 
 
 def integer(value: object) -> int | None:

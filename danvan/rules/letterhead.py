@@ -1,8 +1,9 @@
 """Letterhead (SPEC §3.7): who issues and signs a compiled report — the province's choice, not code.
 
-``letterhead.yaml`` is optional. Without it every report keeps today's wording: the province's
-report from ``SỞ NỘI VỤ`` (``BC-SNV``, *KT. GIÁM ĐỐC*), a district's from its ``PHÒNG NỘI VỤ``
-(``BC-PNV``). With it, per compiler kind and per unit code where one differs::
+``letterhead.yaml`` is optional. Without it the province's report comes from ``SỞ NỘI VỤ``
+(``BC-SNV``, *KT. GIÁM ĐỐC*) and a district's as the seeds' districts issue theirs: from its
+``ỦY BAN NHÂN DÂN`` (``BC-UBND``) to Sở Nội vụ, *TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH*, the signer's
+name a marked blank. With it, per compiler kind and per unit code where one differs::
 
     district:                           # or province, default; a unit code under units:
       issuer_lines: ["ỦY BAN NHÂN DÂN", "{AREA}"]     # the last line is bold, underlined
@@ -42,6 +43,8 @@ _TEXT_FIELDS = ("issuer", "number_suffix", "signing", "signer_title", "signer_po
                 "signer_name", "archive", "place_name")  # fmt: skip
 FIELDS = _LIST_FIELDS + _TEXT_FIELDS
 _SIGNING = ("TM.", "KT.", "Q.", "TL.", "TUQ.", "")
+#: The signer's name when letterhead.yaml gives none: a blank the official sees and fills.
+SIGNER_BLANK = "(Họ và tên người ký)"
 
 
 def local_name(name: str) -> str:
@@ -75,7 +78,7 @@ class Letterhead:
     signer_position: str  # "PHÓ GIÁM ĐỐC"
     distribution: tuple[str, ...]
     archive: str = "Lưu: VT."
-    signer_name: str = ""  # empty: the official types the name when signing
+    signer_name: str = SIGNER_BLANK  # the official types the name over it when signing
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -114,12 +117,13 @@ def default_letterhead(compiler: OrgUnit, parent: OrgUnit | None = None) -> Lett
             (v["name"],), "KT.", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
             ("Như trên;", f"Ban Dân vận {party};", "Lãnh đạo Sở;"), "Lưu: VT, XDCQ.",
         )  # fmt: skip
-    if compiler.kind == "district":
+    if compiler.kind == "district":  # as the seeds' districts issue it (seed 001, 002, 003)
         return Letterhead(
-            (f"UBND {v['AREA']}", "PHÒNG NỘI VỤ"), f"Phòng Nội vụ {area}", "BC-PNV", v["place"],
-            (v["name"], *((f"Sở Nội vụ {above}",) if above else ())),
-            "KT.", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
-            ("Như trên;", f"Ban Dân vận {party};", "Lãnh đạo Phòng;"), "Lưu: VT.",
+            ("ỦY BAN NHÂN DÂN", v["AREA"]), f"Ủy ban nhân dân {area}", "BC-UBND", v["place"],
+            (f"Sở Nội vụ {above}" if above else "Cơ quan cấp trên",),
+            "TM.", "ỦY BAN NHÂN DÂN", "CHỦ TỊCH",
+            ("Như trên;", f"Ban Dân vận {party};", "CT, PCT.UBND huyện;", "Phòng Nội vụ;"),
+            "Lưu: VT, NV.",
         )  # fmt: skip
     return Letterhead(
         ((f"UBND {v['PARENT']}",) if above else ()) + (v["name"].upper(),), v["name"], "BC",

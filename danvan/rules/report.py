@@ -264,10 +264,14 @@ def build_report(
         (ranking_table(c),),
     )
     provisional = _provisional(c, provisional_until, on)
+    # Who approves what: the province's ranking goes to UBND tỉnh for approval; a district only
+    # reports its own to Sở Nội vụ, which appraises it, and closes as seed 001 does.
     ask = (
-        f"Kính báo cáo {lh.recipient} để theo dõi; báo cáo chính thức sẽ được gửi sau hạn nộp./."
+        f" Kính báo cáo {lh.recipient} để theo dõi; báo cáo chính thức sẽ được gửi sau hạn nộp./."
         if provisional
-        else f"Kính đề nghị {lh.recipient} xem xét, phê duyệt kết quả xếp loại nêu trên./."
+        else f" Kính đề nghị {lh.recipient} xem xét, phê duyệt kết quả xếp loại nêu trên./."
+        if c.compiler.kind == "province"
+        else "/."
     )
     return ReportData(
         letterhead=lh,
@@ -278,7 +282,7 @@ def build_report(
         provisional=provisional,
         sections=sections,
         closing=f"Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm"
-        f" {y} của {lh.issuer}. {ask}",
+        f" {y} của {lh.issuer}.{ask}",
         appendices=_with_quality(
             c, numbered, (appendix_one, appendix_two, *_warnings_appendix(c, numbered))
         ),

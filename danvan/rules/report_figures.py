@@ -86,7 +86,7 @@ def _pct(num: int, den: int) -> str:
 def _level_admin(label: str, a: Mapping[str, int]) -> str:
     """One level's line of footnote 4: ``Cấp xã tiếp nhận 29.264 hồ sơ (hồ sơ trực tuyến …)``."""
     if a["received"] == 0 and a["resolved"] == 0:
-        return f"{label} không tiếp nhận hồ sơ thủ tục hành chính."
+        return f"{label}: không phát sinh hồ sơ thủ tục hành chính."
     text = (
         f"{label} tiếp nhận {format_count(a['received'])} hồ sơ "
         f"(hồ sơ trực tuyến {format_count(a['online'])}, đạt {_pct(a['online'], a['received'])})."
@@ -118,7 +118,7 @@ def admin_paragraphs(
         "", a
     ).removeprefix(" tiếp nhận ")
     if a["received"] == 0 and a["resolved"] == 0:
-        total = f"Trong năm {year} không tiếp nhận hồ sơ thủ tục hành chính."
+        total = f"Trong năm {year}, không phát sinh hồ sơ thủ tục hành chính."
     if previous is not None:
         before = previous["admin_procedures"]["received"]
         total += f" Số hồ sơ tiếp nhận {compare_phrase(a['received'], before, 'hồ sơ', prev_year or year - 1)}."
@@ -157,6 +157,8 @@ def petitions_paragraph(
     figures: Figures, year: int, previous: Figures | None, prev_year: int | None = None
 ) -> str:
     p, s = figures["petitions"], figures["staff_complaints"]
+    if not any(p.values()) and not any(s.values()):
+        return "Công tác giải quyết đơn thư: không phát sinh đơn khiếu nại, tố cáo, kiến nghị, phản ánh."
     text = (
         "Tổng số đơn khiếu nại, tố cáo, kiến nghị, phản ánh đã tiếp nhận"
         f" {format_count(p['received'])} đơn, thuộc thẩm quyền giải quyết"
@@ -191,7 +193,7 @@ def mediation_paragraph(
 ) -> str:
     m = figures["mediation"]
     if m["received"] == 0:
-        return "Các Tổ hòa giải ở cơ sở không tiếp nhận vụ việc hòa giải."
+        return "Hòa giải ở cơ sở: không phát sinh vụ việc hòa giải."
     text = (
         f"Các Tổ hòa giải ở cơ sở tiếp nhận {format_count(m['received'])} vụ việc, hòa giải thành"
         f" {format_count(m['successful'])} vụ việc, đạt {_pct(m['successful'], m['received'])}, "
@@ -209,7 +211,7 @@ def mediation_paragraph(
 def models_paragraph(figures: Figures) -> str:
     mo = figures["models"]
     if mo["registered"] == 0 and mo["recognised"] == 0:
-        return "Chưa có mô hình “Dân vận khéo” được đăng ký."
+        return "Mô hình “Dân vận khéo”: không phát sinh mô hình đăng ký."
     return (
         f"Mô hình “Dân vận khéo”: đăng ký {format_count(mo['registered'])} mô hình,"
         f" được công nhận {count_words(mo['recognised'], 'mô hình')}."

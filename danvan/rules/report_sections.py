@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from danvan.rules import scoring
 from danvan.rules.compilation import CompiledCycle, UnitInput
-from danvan.rules.domain import NOT_RANKED, UNIT_KINDS, CriteriaSet
+from danvan.rules.domain import KIND_LABELS, NOT_RANKED, UNIT_KINDS, CriteriaSet
 from danvan.rules.text import (
     count_words,
     fold_key,
@@ -92,15 +93,31 @@ ROUNDING_NOTE = (
 
 
 def _set_lines(criteria: CriteriaSet, units: Sequence[UnitInput]) -> list[str]:
+    """One line per group; where the units' maxima differ (``kinds:``), a mean per maximum, each
+    over the units that share it, never one mean over different maxima (issue 17)."""
     lines = []
     for i, g in enumerate(criteria.groups):
-        codes = [cr.code for cr in g.criteria]
-        final = [sum(u.final_scores.get(code, 0) for code in codes) for u in units]
-        own = [sum(u.self_scores.get(code, 0) for code in codes) for u in units]
-        top = format_decimal(sum(cr.max for cr in g.criteria), 2)
+        by_max: dict[float, list[tuple[UnitInput, float, float]]] = {}
+        for u in units:
+            na = [k for k in u.not_applicable if k not in u.final_scores]
+            final = scoring.group_points(criteria, u.final_scores, na, u.kind).get(g.code)
+            own = scoring.group_points(criteria, u.self_scores, list(u.not_applicable), u.kind)
+            if final is not None:
+                by_max.setdefault(final[1], []).append((u, final[0], own.get(g.code, (0, 0))[0]))
+        parts = []
+        for most, rows in by_max.items():
+            who = ""
+            if len(by_max) > 1:
+                kinds = ", ".join(
+                    dict.fromkeys(KIND_LABELS.get(u.kind, u.kind) for u, _, _ in rows)
+                )
+                who = f"{kinds} ({format_count(len(rows))} đơn vị) "
+            parts.append(
+                f"{who}điểm bình quân {_avg([x for _, x, _ in rows])}/{format_decimal(most, 2)}"
+                f" điểm (tự chấm bình quân {_avg([y for _, _, y in rows])} điểm)"
+            )
         lines.append(
-            f"{_LETTERS[i % len(_LETTERS)]}) Nhóm {g.code} – {g.name}: điểm bình quân"
-            f" {_avg(final)}/{top} điểm (tự chấm bình quân {_avg(own)} điểm)."
+            f"{_LETTERS[i % len(_LETTERS)]}) Nhóm {g.code} – {g.name}: {'; '.join(parts)}."
         )
     lines.append(
         f"{_LETTERS[len(criteria.groups) % len(_LETTERS)]}) Điểm thưởng bình quân {_avg([u.final_bonus for u in units])}/"
@@ -185,7 +202,25 @@ def ranking_section(c: CompiledCycle, appendix: str) -> list[str]:
             f"Có {format_count(len(capped))} đơn vị có tiêu chí bị 0 điểm nên xếp loại không quá"
             f" {cap}: {_names(c, capped)}."
         )
-    return lines + band_rule_lines(c)
+    return lines + band_rule_lines(c) + na_lines(c)
+
+
+def na_lines(c: CompiledCycle) -> list[str]:
+    """Where N/A criteria changed a ranked unit's total, how (the same words as the workbook)."""
+    hits = []
+    for r in c.ranked:
+        u = c.unit(r.unit)
+        cs = c.criteria_for(u.kind)
+        na = [k for k in u.not_applicable if k not in u.final_scores]
+        if cs is not None and na:
+            how = scoring.na_arithmetic(cs, u.final_scores, na, u.kind)
+            hits.append(f"{c.display_name(u.code)} (tiêu chí {', '.join(na)}: {how})")
+    if not hits:
+        return []
+    return [
+        f"Có {format_count(len(hits))} đơn vị có tiêu chí không áp dụng, điểm các tiêu chí được"
+        f" tính theo quy định của bộ tiêu chí: {'; '.join(hits)}."
+    ]
 
 
 #: Why a band rule moved a unit, as the report says it (the zero-criterion rule has its own line).

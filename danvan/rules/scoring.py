@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from danvan.rules.domain import CriteriaSet
+from danvan.rules.text import format_decimal
 
 
 def total(scores: Mapping[str, float], bonus: float = 0, penalty: float = 0) -> float:
@@ -131,19 +132,47 @@ def group_points(
     not_applicable: Collection[str] = (),
     kind: str | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """Each group's (points, maximum) for one unit, on the criteria that apply to it: those of its
-    kind, less those still marked N/A. Units under different sets or kinds have different group
-    maxima (a commune's group I of 10, a department's of 20), so lists compare them through this
-    pair, never through the points alone."""
+    """Each group's (points, maximum) for one unit, on the criteria of its kind. An N/A criterion
+    counts as the total counts it: at its max in both under ``full_marks`` (the groups then add
+    up to the criteria part), left out of both under ``rescale``. Units under different sets or
+    kinds have different group maxima (a commune's group I of 10, a department's of 20), so lists
+    compare them through this pair, never through the points alone."""
+    full = criteria.not_applicable != "rescale"
     out: dict[str, tuple[float, float]] = {}
     for g in criteria.groups:
-        counted = [c for c in g.criteria if c.applies_to(kind) and c.code not in not_applicable]
-        if any(c.applies_to(kind) for c in g.criteria):
-            out[g.code] = (
-                float(sum(scores.get(c.code, 0.0) for c in counted)),
-                float(sum(c.max for c in counted)),
-            )
+        mine = [c for c in g.criteria if c.applies_to(kind)]
+        if not mine:
+            continue
+        counted = [c for c in mine if full or c.code not in not_applicable]
+        points = sum(
+            c.max if c.code in not_applicable else scores.get(c.code, 0.0) for c in counted
+        )
+        out[g.code] = (float(points), float(sum(c.max for c in counted)))
     return out
+
+
+def na_arithmetic(
+    criteria: CriteriaSet,
+    scores: Mapping[str, float],
+    not_applicable: Collection[str],
+    kind: str | None = None,
+) -> str:
+    """How N/A criteria made the criteria part, in the unit's own figures (empty without N/A):
+    ``quy đổi thang 100: 54 ÷ 60 × 100 = 90`` or ``tính đủ điểm tối đa (30)``. The report and
+    the workbook explain a total with the same words."""
+    if not not_applicable:
+        return ""
+    mine = criteria.criteria_for_kind(kind)
+    part = criteria_points(criteria, scores, not_applicable, kind)
+    if criteria.not_applicable == "rescale":
+        earned = sum(scores.get(c.code, 0.0) for c in mine if c.code not in not_applicable)
+        most = sum(c.max for c in mine if c.code not in not_applicable)
+        return (
+            f"quy đổi thang 100: {format_decimal(earned)} ÷ {format_decimal(most)} × 100"
+            f" = {format_decimal(part)}"
+        )
+    maxima = " + ".join(format_decimal(c.max) for c in mine if c.code in not_applicable)
+    return f"tính đủ điểm tối đa ({maxima}); điểm các tiêu chí = {format_decimal(part)}"
 
 
 def comparable_groups(maxima: Iterable[Mapping[str, float]]) -> dict[str, float | None]:

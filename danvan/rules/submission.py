@@ -90,8 +90,8 @@ def parse_submission(doc: object, file: str) -> SubmissionDoc:
         year=year,
         submitted_by=submitted_by,
         scores=scores,
-        bonus=_as_float(top.get("bonus", 0)),
-        penalty=_as_float(top.get("penalty", 0)),
+        bonus=_as_score(top.get("bonus", 0)),
+        penalty=_as_score(top.get("penalty", 0)),
         figures=figures,
         report_file=report,
         evidence=evidence,
@@ -111,10 +111,8 @@ def _not_applicable(value: object, p: Problems) -> dict[str, str]:
         at = f"not_applicable.{key}"
         if criterion is None:
             p.add("unknown_criterion", at, f"Mã tiêu chí không hợp lệ: {key!r}.")
-        elif not isinstance(reason, str) or not reason.strip():
-            p.add("reason_missing", at, "Cần ghi lý do tiêu chí không áp dụng.")
-        else:
-            out[criterion] = normalize_text(reason)
+        else:  # an empty reason is judged by check_submission, with every other problem
+            out[criterion] = normalize_text(reason).strip() if isinstance(reason, str) else ""
     return out
 
 
@@ -175,13 +173,13 @@ def _scores(value: object, p: Problems) -> dict[str, Any] | None:
                 f"Tiêu chí “{criterion}” được chấm hai lần.",
             )
         else:
-            out[criterion] = _as_float(score)
+            out[criterion] = _as_score(score)
     return out
 
 
-def _as_float(value: object) -> Any:
-    """A number as float; anything else kept as written, for the check to name it."""
-    n = f.number(value)
+def _as_score(value: object) -> Any:
+    """A score as float (``"4,5"`` too, as in a workbook); anything else kept as written."""
+    n = f.score(value)
     return value if n is None else n
 
 

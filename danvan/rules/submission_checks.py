@@ -69,6 +69,18 @@ def check_submission(doc: SubmissionDoc, *, criteria: CriteriaSet, kind: str | N
                     f"not_applicable.{code}",
                     f"Tiêu chí “{criterion.name}” không được đánh dấu không áp dụng.",
                 )
+                if code not in doc.scores:  # said now, not after the mark is taken off
+                    p.add(
+                        "criterion_missing",
+                        f"scores.{code}",
+                        f"Thiếu điểm tiêu chí “{criterion.name}” (tiêu chí này phải chấm điểm).",
+                    )
+            elif not doc.not_applicable[code]:
+                p.add(
+                    "reason_missing",
+                    f"not_applicable.{code}",
+                    "Cần ghi lý do tiêu chí không áp dụng.",
+                )
         elif code not in doc.scores:
             p.add("criterion_missing", f"scores.{code}", f"Thiếu điểm tiêu chí “{criterion.name}”.")
         else:

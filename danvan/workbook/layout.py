@@ -111,9 +111,27 @@ class WorkbookLayout:
 
     @property
     def total_formula(self) -> str:
+        """The live total, computed as danvan computes it (scoring.unit_total): an N/A mark in
+        column E counts the criterion at its max (column C) under ``full_marks``; under
+        ``rescale`` the criteria part is earned ÷ the maxima not marked × 100, rounded to 2
+        decimals (100 when every criterion is marked), then bonus and penalty (issue 17)."""
         first, last = self.criterion_span
-        c = SCORE_COL
-        return f"=SUM({c}{first}:{c}{last})+{c}{self.row_of('bonus')}-{c}{self.row_of('penalty')}"
+        d, c, e = (f"{x}{first}:{x}{last}" for x in (SCORE_COL, "C", "E"))
+        adjust = f"+{SCORE_COL}{self.row_of('bonus')}-{SCORE_COL}{self.row_of('penalty')}"
+        marked = f'SUMIF({e},"<>",{c})'
+        if self.criteria.not_applicable == "rescale":
+            return f"=IFERROR(ROUND(SUM({d})/(SUM({c})-{marked})*100,2),100){adjust}"
+        return f"=SUM({d})+{marked}{adjust}"
+
+
+def kind_max(criteria: CriteriaSet, kind: str | None) -> float:
+    """The most a unit of ``kind`` can score on its criteria (before bonus)."""
+    return float(sum(c.max for c in criteria.criteria_for_kind(kind)))
+
+
+def criteria_shown(criteria: CriteriaSet, kind: str | None) -> tuple[str, ...]:
+    """The criteria codes a unit's workbook lists: units whose lists agree share one drawing."""
+    return tuple(c.code for c in criteria.criteria_for_kind(kind))
 
 
 def file_name(code: str, year: int) -> str:
@@ -138,20 +156,32 @@ def criteria_fingerprint(criteria: CriteriaSet) -> str:
 
 
 def build_layout(
-    criteria: CriteriaSet, *, year: int, reference: str, deadline: date, title: str = ""
+    criteria: CriteriaSet,
+    *,
+    year: int,
+    reference: str,
+    deadline: date,
+    title: str = "",
+    kind: str | None = None,
 ) -> WorkbookLayout:
-    """The layout shared by every unit assessed with ``criteria`` in the cycle of ``year``."""
+    """The layout shared by every unit of ``kind`` assessed with ``criteria`` in the cycle of
+    ``year``: only the criteria of that kind (``kinds:``), and their maximum as the total's."""
     rows: list[ScoreRow] = []
     n = FIRST_ROW
+    mine = {c.code for c in criteria.criteria_for_kind(kind)}
     for g in criteria.groups:
+        if not any(c.code in mine for c in g.criteria):
+            continue
         rows.append(ScoreRow(n, "group", g.code, f"{g.code}. {g.name}"))
         n += 1
         for c in g.criteria:
-            rows.append(ScoreRow(n, "criterion", c.code, c.name, c.max))
-            n += 1
+            if c.code in mine:
+                rows.append(ScoreRow(n, "criterion", c.code, c.name, c.max))
+                n += 1
+    most = 100.0 if criteria.not_applicable == "rescale" else kind_max(criteria, kind)
     rows.append(ScoreRow(n, "bonus", "", BONUS_LABEL, criteria.bonus_max))
     rows.append(ScoreRow(n + 1, "penalty", "", PENALTY_LABEL, criteria.penalty_max))
-    rows.append(ScoreRow(n + 2, "total", "", TOTAL_LABEL, criteria.max_total))
+    rows.append(ScoreRow(n + 2, "total", "", TOTAL_LABEL, most))
     figures: list[FigureRow] = []
     n = FIRST_ROW
     for group, names in FIGURE_GROUPS.items():

@@ -38,7 +38,7 @@ from typing import Any
 
 from danvan.rules import fields as f
 from danvan.rules.errors import Problem, Problems, Rejected
-from danvan.rules.text import normalize_text, parse_decimal, parse_int
+from danvan.rules.text import normalize_text, parse_int
 from danvan.workbook.layout import (
     BONUS_LABEL,
     FIGURE_HEADERS,
@@ -244,7 +244,7 @@ class _Reader:
 
     def points(self, at: str, value: Any, what: str) -> Any:
         """A score: a number, or text that is plainly one (``"9,5"``)."""
-        if isinstance(value, str) and (n := parse_decimal(value)) is not None:
+        if (n := f.score(value)) is not None:
             return n
         if isinstance(value, str | bool) or not isinstance(value, int | float):
             what = what if what.startswith("tiêu chí") else what.removeprefix("điểm ")
@@ -361,7 +361,13 @@ def locate(problems: Sequence[Problem], read: WorkbookRead) -> list[Problem]:
             continue
         message = problem.message
         if problem.field.startswith("scores.") and at == problem.field:
-            message = f"Không có dòng tiêu chí mã “{problem.field[7:]}”. {message}"
+            # a criterion's row deleted or its code changed: named on its sheet, said once
+            # (locating an already located problem leaves it as it is)
+            at = SHEET_SCORES
+            message = (
+                f"Không có dòng tiêu chí mã “{problem.field[7:]}” (dòng bị xóa hoặc sửa mã?"
+                f" chép lại dòng này từ mẫu). {message}"
+            )
         out.append(Problem(problem.code, at, message))
     return sorted(out, key=_reading_order)
 

@@ -166,3 +166,15 @@ def test_templates_can_be_overridden_and_are_not_escaped(tmp_path):
     )
     message = Renderer(tmp_path).reminder(reminder("due", 0), CYCLE)
     assert message == Message(f"<{XA}> & co", "ngày 15 tháng 11 năm 2024\n")
+
+
+def test_a_reference_naming_its_issuer_is_not_followed_by_the_province_again():
+    """Issue 17: "…của UBND tỉnh Quảng Ngãi của Ủy ban nhân dân tỉnh Quảng Ngãi"."""
+    from dataclasses import replace
+
+    named = replace(
+        CYCLE, reference="Kế hoạch số 30/KH-UBND ngày 17/02/2024 của UBND tỉnh Quảng Ngãi"
+    )
+    for cycle in (CYCLE, named):
+        body = render_reminder(reminder("before", 3), cycle).body
+        assert body.count("của Ủy ban nhân dân tỉnh Quảng Ngãi") + body.count("của UBND tỉnh") == 1

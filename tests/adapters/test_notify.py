@@ -162,3 +162,19 @@ def test_notifier_from_settings():
 
     settings = Settings(notify_timeout_seconds=3, notify_retries=0, notify_concurrency=4)
     assert AppriseNotifier.from_settings(settings) == AppriseNotifier(3.0, 0, 4)
+
+
+def test_apprise_failures_are_said_in_our_words() -> None:
+    """Issue 17: Apprise's English warnings reached officials as is, 26 times per plan issue."""
+    from danvan.notify.channels import our_words
+
+    where = "json://127.0.0.1:9/X"
+    assert our_words(
+        "A Connection error occurred sending JSON notification to 127.0.0.1.", where
+    ) == ("không kết nối được tới nơi nhận json://127.0.0.1:9/X [connection_error]")
+    refused = "Failed to send JSON POST notification: Not Found - error=404."
+    assert (
+        our_words(refused, where)
+        == "nơi nhận json://127.0.0.1:9/X từ chối tin (mã HTTP 404) [http_error]"
+    )
+    assert our_words("Zalo: mã lỗi -213", where) == "Zalo: mã lỗi -213"

@@ -122,10 +122,16 @@ def test_by_kind_holds_each_levels_totals(compiled: CompiledCycle) -> None:
 
 def test_letterhead_and_dates(report: ReportData) -> None:
     lh = report.letterhead
-    assert lh.issuer_lines == ("UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ")
-    assert report.number == "Số:      /BC-PNV"
+    # the district's UBND issues, as seed 001 does (issue 17), to Sở Nội vụ, TM. / CHỦ TỊCH
+    assert lh.issuer_lines == ("ỦY BAN NHÂN DÂN", "HUYỆN THÁP MƯỜI")
+    assert report.number == "Số:      /BC-UBND"
     assert report.place_date == "Tháp Mười, ngày 20 tháng 11 năm 2023"
-    assert lh.recipients == ("Ủy ban nhân dân huyện Tháp Mười", "Sở Nội vụ tỉnh Đồng Tháp")
+    assert lh.recipients == ("Sở Nội vụ tỉnh Đồng Tháp",)
+    assert lh.signature == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
+    assert lh.signer_name == "(Họ và tên người ký)"  # a marked blank without letterhead.yaml
+    # a district reports its ranking (Sở Nội vụ appraises it): no "phê duyệt", seed 001's closing
+    assert report.closing.endswith("năm 2023 của Ủy ban nhân dân huyện Tháp Mười./.")
+    assert "phê duyệt" not in report.closing
 
 
 def test_province_letterhead() -> None:
@@ -164,17 +170,18 @@ def rendered(tmp_path_factory, compiled: CompiledCycle, report: ReportData) -> d
 def test_docx_layout_reads_back(rendered: dict[str, Path]) -> None:
     paragraphs, tables = _docx_text(rendered["docx"])
     header = tables[0]
-    assert header[0][0].split("\n")[:2] == ["UBND HUYỆN THÁP MƯỜI", "PHÒNG NỘI VỤ"]
+    assert header[0][0].split("\n")[:2] == ["ỦY BAN NHÂN DÂN", "HUYỆN THÁP MƯỜI"]
     assert header[0][1].split("\n")[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                                             "Độc lập - Tự do - Hạnh phúc"]  # fmt: skip
-    assert header[1] == ["Số:      /BC-PNV", "Tháp Mười, ngày 20 tháng 11 năm 2023"]
-    for expected in ("BÁO CÁO", "Kính gửi:", "I. TÌNH HÌNH TỰ ĐÁNH GIÁ, CHẤM ĐIỂM",
+    assert header[1] == ["Số:      /BC-UBND", "Tháp Mười, ngày 20 tháng 11 năm 2023"]
+    for expected in ("BÁO CÁO", "Kính gửi: Sở Nội vụ tỉnh Đồng Tháp.",
+                     "I. TÌNH HÌNH TỰ ĐÁNH GIÁ, CHẤM ĐIỂM",
                      "IV. KẾT QUẢ XẾP LOẠI", "Phụ lục I", "Phụ lục II"):  # fmt: skip
         assert expected in paragraphs
     body = "\n".join(paragraphs)
     assert "Cấp xã tiếp nhận 29.264 hồ sơ (hồ sơ trực tuyến 20.607, đạt 70,41%)" in body
     signature = tables[1][0]
-    assert signature[0].startswith("Nơi nhận:") and "KT. TRƯỞNG PHÒNG" in signature[1]
+    assert signature[0].startswith("Nơi nhận:") and "TM. ỦY BAN NHÂN DÂN" in signature[1]
     doc = Document(str(rendered["docx"]))
     assert len(doc.inline_shapes) == 1  # the chart
     fonts = doc.styles["Normal"].element.rPr.rFonts

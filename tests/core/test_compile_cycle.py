@@ -460,7 +460,7 @@ def test_compile_whole_province(db_url: str, tmp_path: Path, cli) -> None:  # ty
     # --- the district's report -------------------------------------------------------------
     paras, docx = docx_text(out / "KTM.D1" / "bao-cao-tong-hop-KTM.D1-2024.docx")
     head = docx.tables[0]
-    assert head.rows[0].cells[0].text.split("\n")[:2] == ["UBND HUYỆN ĐĂK HÀ", "PHÒNG NỘI VỤ"]
+    assert head.rows[0].cells[0].text.split("\n")[:2] == ["ỦY BAN NHÂN DÂN", "HUYỆN ĐĂK HÀ"]
     assert head.rows[1].cells[1].text == "Đăk Hà, ngày 29 tháng 11 năm 2024"
     body = "\n".join(paras)
     assert "2024: 5.897 hồ sơ (hồ sơ trực tuyến 4.468, đạt 75,76%)" in body

@@ -63,6 +63,13 @@ def test_a_returned_unit_goes_all_the_way(db_url: str, tmp_path: Path, cli) -> N
         r = cli("return", "--cycle", y, "--unit", "TST.H01.X01", "--by", "TST", "--reason", "y")
         assert r.exit_code == 1 and "[already_returned]" in r.stderr
 
+        # the returned file sent again is not "received": it stays returned (issue 17)
+        same = write_submission(tmp_path, "TST.H01.X01")
+        r = cli("submit", same, "--at", "2024-11-12T09:30")
+        assert r.exit_code == 1 and "[returned_same_file]" in r.stderr, r.stdout + r.stderr
+        assert "phiên bản 1 đã bị trả lại" in r.stderr and "19/11/2024" in r.stderr
+        assert "ĐÃ NHẬN" not in (r.stdout + r.stderr).upper()
+
         status = cli("status", "--cycle", y, "--at", "2024-11-12T10:00", "--format", "json").json()
         x01 = {u["code"]: u for u in status["units"]}["TST.H01.X01"]
         assert x01["status"] == "returned" and x01["revise_by"] == "2024-11-19"

@@ -66,7 +66,7 @@ CASES = [
     ("score-over-max", doc_with(scores=SCORES | {"A1": 41}), "score_out_of_range", "scores.A1"),
     ("score-negative", doc_with(scores=SCORES | {"A2": -1}), "score_out_of_range", "scores.A2"),
     ("score-off-step", doc_with(scores=SCORES | {"A1": 3.3}), "score_off_step", "scores.A1"),
-    ("score-not-number", doc_with(scores=SCORES | {"A1": "9,5"}), "score_not_number", "scores.A1"),
+    ("score-not-number", doc_with(scores=SCORES | {"A1": "chín"}), "score_not_number", "scores.A1"),
     ("bonus-over-max", doc_with(bonus=6), "bonus_out_of_range", "bonus"),
     ("penalty-over-max", doc_with(penalty=10.25), "penalty_out_of_range", "penalty"),
     # every consistency rule of SPEC §3.4 at least once

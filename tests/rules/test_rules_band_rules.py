@@ -278,12 +278,23 @@ def test_a_missing_unit_tells_one_story(
 
 def test_group_points_use_the_unit_s_own_maxima() -> None:
     """Criterion 3 (max 30) is the communes' only: a department's group I is out of 70, a
-    commune's out of 100; N/A criterion 2 leaves the group's maximum (30 less)."""
+    commune's out of 100."""
     cs = criteria()
     scores = {"1": 35, "2": 20, "3": 25}
     assert scoring.group_points(cs, scores, (), "department") == {"I": (55.0, 70.0)}
     assert scoring.group_points(cs, scores, (), "commune") == {"I": (80.0, 100.0)}
-    assert scoring.group_points(cs, {"1": 35, "3": 25}, ("2",), "commune") == {"I": (60.0, 70.0)}
+    # N/A counts as the total counts it: at its max in full (full_marks), left out (rescale)
+    assert scoring.group_points(cs, {"1": 35, "3": 25}, ("2",), "commune") == {"I": (90.0, 100.0)}
+    rescaled = criteria(not_applicable="rescale")
+    assert scoring.group_points(rescaled, {"1": 35, "3": 25}, ("2",), "commune") == {
+        "I": (60.0, 70.0)
+    }
+    assert scoring.na_arithmetic(rescaled, {"1": 35, "3": 25}, ("2",), "commune") == (
+        "quy đổi thang 100: 60 ÷ 70 × 100 = 85,71"
+    )
+    assert scoring.na_arithmetic(cs, {"1": 35, "3": 25}, ("2",), "commune") == (
+        "tính đủ điểm tối đa (30); điểm các tiêu chí = 90"
+    )
     assert scoring.comparable_groups([{"I": 70.0}, {"I": 70.0}]) == {"I": 70.0}
     assert scoring.comparable_groups([{"I": 70.0}, {"I": 100.0}]) == {"I": None}
 

@@ -112,7 +112,9 @@ def test_parse_rejects(doc: object, code: str, field: str) -> None:
     [
         (_with("scores.2", ...), "criterion_missing", "scores.2"),
         (_with("scores.9", 1), "unknown_criterion", "scores.9"),
-        (_with("scores.1", "9,5"), "score_not_number", "scores.1"),
+        (_with("scores.1", "chín"), "score_not_number", "scores.1"),
+        (_with("scores.1", "9,3"), "score_off_step", "scores.1"),  # read as 9.3, as a workbook
+        (_with("scores.1", "1e1"), "score_not_number", "scores.1"),
         (_with("scores.1", True), "score_not_number", "scores.1"),
         (_with("scores.1", None), "score_not_number", "scores.1"),
         (_with("scores.1", float("nan")), "score_not_number", "scores.1"),
@@ -124,7 +126,7 @@ def test_parse_rejects(doc: object, code: str, field: str) -> None:
         (_with("bonus", -1), "bonus_out_of_range", "bonus"),
         (_with("bonus", 0.1), "score_off_step", "bonus"),
         (_with("penalty", 11), "penalty_out_of_range", "penalty"),
-        (_with("penalty", "2"), "score_not_number", "penalty"),
+        (_with("penalty", "hai"), "score_not_number", "penalty"),
         (_with("figures.votes", {"x": 1}), "unknown_figure_group", "figures.votes"),
         (_with("figures.models", [2, 1]), "not_a_mapping", "figures.models"),
         (_with("figures.models.awarded", 1), "unknown_field", "figures.models.awarded"),
@@ -347,3 +349,18 @@ def test_any_shape_is_rejected_never_a_traceback(doc: object) -> None:
                 check_tree(value, {})  # type: ignore[arg-type]
         except Rejected as exc:
             assert exc.problems and all(p.code and p.message for p in exc.problems)
+
+
+def test_a_decimal_comma_reads_the_same_in_yaml_as_in_a_workbook() -> None:
+    """Issue 17: "4,5" was accepted in a workbook and refused in YAML; one reading now."""
+    from danvan.rules import fields
+
+    doc = parse_submission(_with("scores.1", "9,5"), "s.yaml")
+    assert doc.scores["1"] == 9.5
+    assert [fields.score(v) for v in ("4,5", "4.5", 4.5, "tám", True)] == [
+        4.5,
+        4.5,
+        4.5,
+        None,
+        None,
+    ]

@@ -152,5 +152,29 @@ def test_layout_rows_follow_the_criteria_set():
         (9, "penalty", ""),
         (10, "total", ""),
     ]
-    assert layout.total_formula == "=SUM(D6:D7)+D8-D9"
+    # an N/A mark (column E) counts the criterion at its max (column C), as full_marks does
+    assert layout.total_formula == '=SUM(D6:D7)+SUMIF(E6:E7,"<>",C6:C7)+D8-D9'
     assert "ngày 10 tháng 11 năm 2024" in dict(layout.guide)["Hạn nộp"].lower()
+
+
+def test_a_kind_sees_only_its_criteria_and_the_total_rescales_as_danvan_does():
+    """Issue 17: a commune's workbook listed a department-only criterion and a maximum of 100;
+    the live total ignored N/A (90 where danvan's total was 99,78)."""
+    from datetime import date
+
+    from tests.helpers.rules import criteria
+
+    cs = criteria()  # criterion 3 (30) is the communes' only
+    dept = build_layout(
+        cs, year=2024, reference="KH", deadline=date(2024, 11, 10), kind="department"
+    )
+    assert [r.code for r in dept.score_rows if r.kind == "criterion"] == ["1", "2"]
+    assert dept.score_rows[-1].max == 70  # the total's maximum: its own criteria
+    rescaled = criteria(not_applicable="rescale")
+    xa = build_layout(
+        rescaled, year=2024, reference="KH", deadline=date(2024, 11, 10), kind="commune"
+    )
+    assert [r.code for r in xa.score_rows if r.kind == "criterion"] == ["1", "2", "3"]
+    assert xa.total_formula == (
+        '=IFERROR(ROUND(SUM(D6:D8)/(SUM(C6:C8)-SUMIF(E6:E8,"<>",C6:C8))*100,2),100)+D9-D10'
+    )
