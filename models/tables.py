@@ -346,3 +346,14 @@ class EntryDraft(SQLModel, table=True):
     values: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))  # field name → text
     saved_at: datetime
     saved_by: str = Field(max_length=64)
+
+
+class PortalHit(SQLModel, table=True):
+    """Requests to the portal counted per key (a link, a client address opening links) and
+    minute, so that several portal workers share one rate limit (``danvan portal --workers``)."""
+
+    __tablename__ = "portal_hit"
+
+    key: str = Field(primary_key=True, max_length=80)
+    window: int = Field(primary_key=True)  # minutes since the epoch
+    count: int = 0
