@@ -405,3 +405,14 @@ class ReportPassage(SQLModel, table=True):
     submission_id: int = Field(foreign_key="submission.id", index=True, unique=True)
     passages: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
     problem: str | None = None  # why the text could not be read (never a rejection)
+
+
+class PortalHit(SQLModel, table=True):
+    """Requests to the portal counted per key (a link, a client address opening links) and
+    minute, so that several portal workers share one rate limit (``danvan portal --workers``)."""
+
+    __tablename__ = "portal_hit"
+
+    key: str = Field(primary_key=True, max_length=80)
+    window: int = Field(primary_key=True)  # minutes since the epoch
+    count: int = 0

@@ -134,7 +134,9 @@ def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitVi
     if unit.assessed:
         labels |= {c.code: f"{c.code}. {c.name}" for c in ctx.criteria_for(unit).criteria}
     # the same standing as ``status`` (returns, N/A, the band quota over the compiler's units)
-    own = unit_results(ctx, session, at, [code])[0] if unit.assessed else None
+    # (none for a unit no longer active: it reports nothing, its page shows no standing)
+    found = unit_results(ctx, session, at, [code]) if unit.assessed else []
+    own = found[0] if found else None
     result = session.exec(
         select(Result).where(Result.cycle_id == ctx.cycle.id, Result.unit_id == uid)
     ).first()

@@ -30,6 +30,16 @@ def portal(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Cổng lắng nghe.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Số tiến trình phục vụ (nhiều tiến trình: giới hạn tần suất đếm trong cơ sở dữ "
+            "liệu, nên dùng PostgreSQL).",
+        ),
+    ] = 1,
 ) -> None:
     """Cổng thông tin: trang của từng đơn vị và đơn vị tổng hợp, mở bằng đường dẫn riêng.
 
@@ -37,7 +47,7 @@ def portal(
     công khai để tin nhắn kèm đường dẫn, DANVAN_PORTAL_SECRET để phiên đăng nhập còn sau khi khởi
     động lại, DANVAN_PORTAL_TRUSTED_PROXIES là địa chỉ của proxy.
 
-    Ví dụ: danvan portal --host 127.0.0.1 --port 8000
+    Ví dụ: danvan portal --host 127.0.0.1 --port 8000 --workers 2
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -47,8 +57,9 @@ def portal(
 
     with reading(get_engine()) as session:  # fail here, in one line, if the database is not set up
         check_database(session)
-    typer.echo(f"Cổng thông tin: http://{host}:{port}/ (Ctrl+C để dừng)", err=True)
-    run(host, port)
+    each = f", {workers} tiến trình" if workers > 1 else ""
+    typer.echo(f"Cổng thông tin: http://{host}:{port}/{each} (Ctrl+C để dừng)", err=True)
+    run(host, port, workers)
 
 
 @portal_app.command("links")

@@ -34,6 +34,7 @@ from danvan.portal.security import (
     BodyLimit,
     RateLimiter,
     SecureHeaders,
+    SharedRateLimiter,
     Signer,
 )
 from danvan.rules.errors import Rejected
@@ -63,19 +64,27 @@ def create_app(
     rate_burst: int | None = None,
     open_burst: int = 100,
     page_rows: int | None = None,
+    shared_limits: bool = False,
 ) -> FastAPI:
     """The application: routes behind the upload cap, inside the security headers.
 
     ``rate_burst``/``open_burst`` override the per-link and per-address buckets (the load test
     and the benchmark open hundreds of links from one address); ``page_rows`` the rows per page
-    of a compiler's table (tests page a small province).
+    of a compiler's table (tests page a small province); ``shared_limits``: count the rate
+    limits in the database (several worker processes), not in this process.
     """
     s = settings or get_settings()
+
+    def limiter(burst: int, per_minute: int, prefix: str) -> RateLimiter | SharedRateLimiter:
+        if shared_limits:
+            return SharedRateLimiter(burst, per_minute, prefix)
+        return RateLimiter(burst, per_minute)
+
     secret = (s.portal_secret or "").encode() or secrets.token_bytes(32)
     portal = Portal(
         signer=Signer(secret),
-        limiter=RateLimiter(rate_burst or s.portal_rate_burst, s.portal_rate_per_minute),
-        opening=RateLimiter(open_burst, 300),
+        limiter=limiter(rate_burst or s.portal_rate_burst, s.portal_rate_per_minute, "link"),
+        opening=limiter(open_burst, 300, "open"),
         now=now or (lambda: datetime.now(UTC)),
         out_dir=Path(s.out_dir),
         max_upload_bytes=s.portal_max_upload_mb * 1024 * 1024,

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from danvan.models import links
 from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
-from danvan.portal.security import SESSION_COOKIE, RateLimiter, Signer
+from danvan.portal.security import SESSION_COOKIE, RateLimiter, SharedRateLimiter, Signer
 from danvan.rules.text import parse_id
 from danvan.tasks import audit as audit_trail
 from danvan.tasks.nudge import Notice, tell_prefect
@@ -35,8 +35,8 @@ class Portal:
     """What every route shares: the signer, the rate limits, the clock and where reports are."""
 
     signer: Signer
-    limiter: RateLimiter
-    opening: RateLimiter  # opening links, per client address
+    limiter: RateLimiter | SharedRateLimiter  # per link
+    opening: RateLimiter | SharedRateLimiter  # opening links, per client address
     now: Callable[[], datetime]
     out_dir: Path
     max_upload_bytes: int

@@ -8,7 +8,8 @@
   to that link and that cookie, opens the session. Another site can make a browser GET a link
   (its own, say) but cannot make it POST the form: no login CSRF.
 - Rate limits are token buckets kept in this process (one per link, one per client address for
-  opening links): enough for one portal process; several workers each keep their own.
+  opening links); with several workers (``danvan portal --workers N``) they are counted in the
+  database instead (:class:`SharedRateLimiter`), so every worker reads the same count.
 - Uploads are refused as soon as the declared or streamed size passes the cap.
 - Every response carries a CSP without inline script, frame-ancestors 'none', no referrer, and
   ``no-store`` on private pages; the access log never prints a link's token.
@@ -25,6 +26,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from danvan.models.db import get_engine
+from danvan.models.ratelimit import hit
 from danvan.rules.text import parse_id, parse_int
 
 Scope = MutableMapping[str, Any]
@@ -106,6 +109,22 @@ class RateLimiter:
             if len(self._buckets) > 100_000:  # forget idle keys rather than grow forever
                 self._buckets.clear()
             return ok
+
+
+class SharedRateLimiter:
+    """The same limits counted in the database, shared by every worker process: up to
+    ``max(burst, per_minute)`` requests per key and clock minute (a fixed window: one statement
+    per request, :func:`danvan.models.ratelimit.hit`). Used when the portal runs with several
+    workers; one process keeps its token buckets in memory (:class:`RateLimiter`)."""
+
+    def __init__(
+        self, burst: int, per_minute: int, prefix: str, clock: Callable[[], float] = time.time
+    ):
+        self.limit, self.prefix, self.clock = max(burst, per_minute), prefix, clock
+
+    def allow(self, key: object) -> bool:
+        window = int(self.clock() // 60)
+        return hit(get_engine(), f"{self.prefix}:{key}"[:80], window) <= self.limit
 
 
 class TooLarge(Exception):

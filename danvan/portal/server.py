@@ -1,7 +1,12 @@
-"""Running the portal with uvicorn: behind a trusted proxy, with tokens kept out of the logs."""
+"""Running the portal with uvicorn: behind a trusted proxy, with tokens kept out of the logs,
+in one process or in several (``--workers N``: sessions and CSRF tokens are signed with one
+secret every worker shares, rate limits are counted in the database)."""
 
 from __future__ import annotations
 
+import copy
+import os
+import secrets
 import socket
 import threading
 import time
@@ -11,10 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from danvan.config.settings import Settings, get_settings
 from danvan.portal.app import create_app
 from danvan.portal.security import hide_tokens_in_access_log
+
+#: Set by ``run`` for its worker processes: how many there are (several: shared rate limits).
+WORKERS_ENV = "DANVAN_PORTAL_WORKERS"
 
 
 def server(
@@ -46,8 +55,52 @@ def server(
     return uvicorn.Server(config)
 
 
-def run(host: str, port: int) -> None:
-    server(host, port).run()
+def run(host: str, port: int, workers: int = 1) -> None:
+    """Serve until stopped. With ``workers`` > 1, uvicorn starts that many processes, each
+    building the app (:func:`app_factory`); without ``DANVAN_PORTAL_SECRET`` a secret is drawn
+    here and handed to them in their environment only (never printed), so a session opened by
+    one worker is valid in every other, for as long as this command runs."""
+    if workers <= 1:
+        server(host, port).run()
+        return
+    s = get_settings()
+    if not s.portal_secret:
+        os.environ["DANVAN_PORTAL_SECRET"] = secrets.token_hex(32)
+    os.environ[WORKERS_ENV] = str(workers)
+    uvicorn.run(
+        "danvan.portal.server:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=s.portal_trusted_proxies,
+        server_header=False,
+        log_config=log_config(),
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=30,
+        # uvicorn restarts a worker that has not answered its health check in 5 s: on a busy
+        # 2-core machine importing the app alone takes longer, and workers were killed in a loop
+        timeout_worker_healthcheck=60,
+    )
+
+
+def app_factory() -> FastAPI:
+    """The app of one worker process (``--workers``): settings from the environment, rate
+    limits counted in the database, the token filter on this process's loggers."""
+    hide_tokens_in_access_log()
+    return create_app(shared_limits=int(os.environ.get(WORKERS_ENV) or "1") > 1)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the filter that prints a link's path as ``/l/…`` on every
+    handler: each worker process configures its logging from this, so no process logs a token."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["filters"] = {"hide_tokens": {"()": "danvan.portal.security.HideLinkTokens"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["hide_tokens"]
+    return config
 
 
 @contextmanager

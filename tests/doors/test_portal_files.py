@@ -121,3 +121,17 @@ def test_internal_files_are_never_reports(tmp_path: Path) -> None:
         "bao-cao-QNG.BSN-2024.docx",
         "tong-hop.xlsx",
     ]
+
+
+def test_an_inactive_units_link_shows_its_page_without_a_standing(cycle: Path) -> None:
+    """A unit merged away (``active: false``) still has a link if one was minted: its page
+    answers (no standing), never a 500."""
+    from danvan.portal.server import running
+
+    merged = "QNG.BSN.X11"
+    links = h.mint_links([merged])
+    with running(now=lambda: AT) as url:
+        client = h.open_session(url, links[merged])
+        page = client.get("/don-vi")
+        client.close()
+    assert page.status_code == 200 and "Chưa gửi phiên bản nào" in page.text

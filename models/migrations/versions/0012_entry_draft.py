@@ -1,4 +1,4 @@
-"""entry draft (the portal's entry form, issue 18)
+"""entry draft and portal hits (the portal's entry form and shared rate limits, issue 18)
 
 Revision ID: 0012
 Revises: 0010
@@ -35,8 +35,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_entry_draft_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_entry_draft_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('portal_hit',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('window', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'window')
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('portal_hit')
     with op.batch_alter_table('entry_draft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_entry_draft_unit_id'))
         batch_op.drop_index(batch_op.f('ix_entry_draft_cycle_id'))
