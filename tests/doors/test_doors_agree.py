@@ -123,7 +123,11 @@ def _accepted(status: str, days_late: int, file_name: str) -> Expect:
             any(u == d.UNIT and k.startswith("receipt") for u, k in told),
             f"no receipt queued to {d.UNIT} (SPEC §4.5); messages queued: {told}",
         )
-        _only_tables(p, o, {"submission", "submission_file", "stored_file", "audit_log"} | _SENT)
+        _only_tables(
+            p,
+            o,
+            {"submission", "submission_file", "report_passage", "stored_file", "audit_log"} | _SENT,
+        )
         return p
 
     return expect
