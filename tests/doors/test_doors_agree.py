@@ -124,7 +124,11 @@ def _accepted(status: str, days_late: int, file_name: str) -> Expect:
             f"no receipt queued to {d.UNIT} (SPEC §4.5); messages queued: {told}",
         )
         _receipt_told(p, o)
-        _only_tables(p, o, {"submission", "submission_file", "stored_file", "audit_log"} | _SENT)
+        _only_tables(
+            p,
+            o,
+            {"submission", "submission_file", "report_passage", "stored_file", "audit_log"} | _SENT,
+        )
         return p
 
     return expect
