@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     #: more than one has the same year's cycle (``--province`` sets it for one command).
     province: str | None = None
     out_dir: Path = Path("danvan-out")
+    #: Processes that write a compile's folders (unset: the machine's cores; 1: in-process).
+    compile_workers: int | None = Field(default=None, ge=1, le=64)
     #: Where the CLI sends flow runs. Unset: flows run in-process, no Prefect server involved.
     prefect_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("PREFECT_API_URL", "DANVAN_PREFECT_API_URL")

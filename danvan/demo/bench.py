@@ -38,6 +38,7 @@ from danvan.rules.errors import reject
 from danvan.rules.timing import parse_instant
 from danvan.rules.xlsx_read import read_xlsx
 from danvan.runtime.lazy import LazyFlow
+from danvan.tasks import compile as compile_task
 from danvan.tasks import floors
 from danvan.tasks.files import xlsx_limits
 from danvan.tasks.links import link_paths
@@ -87,9 +88,10 @@ class Stage:
 
 
 def cpu_now() -> float:
-    """This process's CPU time and that of its finished children (compile's workers)."""
+    """This process's CPU time, its finished children's, and compile's worker processes'."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    workers = sum(compile_task.WORKER_CPU)
+    return time.process_time() + children.ru_utime + children.ru_stime + workers
 
 
 @dataclass
