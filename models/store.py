@@ -106,6 +106,7 @@ def load_org(*, session: Session, on: date | None = None, province_id: int | Non
             v.unit_id, v.name, v.kind, v.parent_id, v.assessed, v.compiles, v.active,
             v.merged_into_id, v.predecessors,
         ).join(sub, (v.unit_id == sub.c.unit_id) & (v.valid_from == sub.c.valid_from))
+        .order_by(v.id)  # the records' order, whatever the plan: the reports list units in it
     ).all()  # fmt: skip
     units = {}
     for uid, name, kind, parent_id, assessed, compiles, active, merged_into_id, preds in rows:
@@ -308,6 +309,11 @@ def find_cycle(
     if len(rows) > 1:
         raise LookupError(f"several provinces have a {year} cycle: name one with --province")
     return rows[0] if rows else None
+
+
+def cycle_count(*, session: Session, year: int) -> int:
+    """How many provinces have a cycle of ``year`` (more than one: a file's unit decides)."""
+    return session.exec(select(func.count(Cycle.id)).where(Cycle.year == year)).one()
 
 
 def ancestors(*, session: Session, code: str) -> set[int]:

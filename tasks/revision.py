@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -16,10 +17,8 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
-from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
-from danvan.rules.formats import load_document
 from danvan.rules.revision import (
     MILESTONE,
     ReturnDoc,
@@ -31,6 +30,9 @@ from danvan.rules.revision import (
     revision_standing,
 )
 from danvan.tasks.files import read_input
+
+if TYPE_CHECKING:  # status reads returns through here: no Jinja, no YAML for it (issue 20)
+    from danvan.notify.messages import Queued
 
 
 def load_returns(
@@ -152,6 +154,8 @@ def record_returns(
                 reason=line.reason,
                 revise_by=until.isoformat(),
             )
+    from danvan.notify.messages import Queued, default_renderer
+
     info, renderer = cycle_info(ctx), default_renderer()
     queued = []
     for line in doc.returns:
@@ -185,6 +189,8 @@ def record_returns(
 
 def record_from_file(path: str, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], dict]:
     """A return file (YAML/JSON), kept by its sha256 like every input."""
+    from danvan.rules.formats import load_document
+
     name, data = read_input(path)
     doc = parse_returns(load_document(name, data), path)
     return record_returns(doc, at, actor, file=path, data=data)
