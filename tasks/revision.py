@@ -107,7 +107,9 @@ def record_returns(
 
     with transaction(get_engine()) as session:
         try:
-            ctx = load_context(session=session, year=doc.year, field="year" if file else "--cycle")
+            ctx = load_context(  # the compiler returning names its province (several in one year)
+                session=session, year=doc.year, field="year" if file else "--cycle", unit=doc.by
+            )
             cycle_id = ctx.cycle.id
             assert cycle_id is not None
             # Like intake: a publication waits for this return, or this return sees it; and two
