@@ -325,6 +325,15 @@ def find_cycle(
     return rows[0] if rows else None
 
 
+def cycle_unit_codes(*, session: Session, cycle_id: int) -> dict[int, str]:
+    """Unit id → code for every unit of the cycle's province (:func:`province_scope`): what the
+    outbox and the reminders name their recipients by, without reading the country's units."""
+    province_id = session.exec(select(Cycle.province_id).where(Cycle.id == cycle_id)).one()
+    scope = province_scope(province_id)
+    stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(sa_select(scope.c.id)))
+    return {uid: code for uid, code in session.execute(stmt)}
+
+
 def cycle_count(*, session: Session, year: int) -> int:
     """How many provinces have a cycle of ``year`` (more than one: a file's unit decides)."""
     return session.exec(select(func.count(Cycle.id)).where(Cycle.year == year)).one()
