@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     #: more than one has the same year's cycle (``--province`` sets it for one command).
     province: str | None = None
     out_dir: Path = Path("danvan-out")
+    #: Processes that write a compile's folders (unset: the machine's cores; 1: in-process).
+    compile_workers: int | None = Field(default=None, ge=1, le=64)
     #: Where danvan's own REST calls go (the officials' commands, and the calls a run makes).
     #: Unset: flows run in-process, no Prefect server involved. ``DANVAN_PREFECT_API_URL`` comes
     #: first: a worker sets ``PREFECT_API_URL`` for its runs, danvan's own setting still counts.

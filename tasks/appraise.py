@@ -38,7 +38,9 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
     )
     with transaction(get_engine()) as session:
         try:
-            ctx = load_context(session=session, year=appraisal.year, field="year")
+            ctx = load_context(  # the appraiser names its province when several share the year
+                session=session, year=appraisal.year, field="year", unit=appraisal.by
+            )
         except Rejected as exc:
             raise exc.with_file(path) from None
         assert ctx.cycle.id is not None

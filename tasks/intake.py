@@ -89,9 +89,13 @@ class CycleContexts:
 
     def __init__(self) -> None:
         self._by_cycle: dict[int, CycleContext] = {}
+        self._by_year: dict[int, CycleContext] = {}  # a year only one cycle can be meant by
 
     def get(self, year: int, unit: str | None = None) -> CycleContext:
-        """``unit``: the file's unit, which names its province when several share the database."""
+        """``unit``: the file's unit, which names its province when several share the database
+        (then each file's cycle is looked up, a query; otherwise none after the first)."""
+        if year in self._by_year:
+            return self._by_year[year]
         with reading(get_engine()) as session:
             cycle = find_context_cycle(session, year, field="year", unit=unit)
             assert cycle.id is not None
@@ -99,7 +103,10 @@ class CycleContexts:
                 self._by_cycle[cycle.id] = load_context(
                     session=session, year=year, field="year", unit=unit
                 )
-        return self._by_cycle[cycle.id]
+            ctx = self._by_cycle[cycle.id]
+            if get_settings().province or store.cycle_count(session=session, year=year) == 1:
+                self._by_year[year] = ctx
+        return ctx
 
 
 class CachedContexts(CycleContexts):

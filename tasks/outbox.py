@@ -257,7 +257,7 @@ def deliver(
     with RunLease(engine) as lease:
         with transaction(engine) as session:
             orphans = settle_dead_claims(session, cycle_id, at)
-            codes = store.load_org(session=session).codes_by_id
+            codes = store.cycle_unit_codes(session=session, cycle_id=cycle_id)
             _cancel_settled(session, cycle_id, set(settled), codes)
         after = 0
         while time.monotonic() < stop_at:
@@ -336,7 +336,8 @@ def dispatch_counted(
 ) -> Delivered:
     """:func:`dispatch`, also counting what the run left ``unknown``."""
     with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
+        codes = store.cycle_unit_codes(session=session, cycle_id=cycle_id)
+        ids = {code: uid for uid, code in codes.items()}
         enqueue(session=session, cycle_id=cycle_id, ids=ids, items=items, at=at)
     return deliver(cycle_id, at, notifier, settled)
 

@@ -221,7 +221,8 @@ def announcements(year: int, at: datetime, province: str | None = None) -> tuple
 def queue_day(plan: DayPlan, at: datetime) -> int:
     """Put the day's messages in the outbox (once each: a re-run queues nothing new)."""
     with transaction(get_engine()) as session:
-        ids = store.load_org(session=session).ids
+        codes = store.cycle_unit_codes(session=session, cycle_id=plan.cycle_id)
+        ids = {code: uid for uid, code in codes.items()}
         return enqueue(session=session, cycle_id=plan.cycle_id, ids=ids, items=plan.queued, at=at)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -16,10 +17,8 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import SubmissionReturn
-from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected, reject
-from danvan.rules.formats import load_document
 from danvan.rules.revision import (
     MILESTONE,
     ReturnDoc,
@@ -32,6 +31,9 @@ from danvan.rules.revision import (
 )
 from danvan.rules.text import format_date_short
 from danvan.tasks.files import read_input
+
+if TYPE_CHECKING:  # status reads returns through here: no Jinja, no YAML for it (issue 20)
+    from danvan.notify.messages import Queued
 
 
 def load_returns(
@@ -128,7 +130,9 @@ def record_returns(
 
     with transaction(get_engine()) as session:
         try:
-            ctx = load_context(session=session, year=doc.year, field="year" if file else "--cycle")
+            ctx = load_context(  # the compiler returning names its province (several in one year)
+                session=session, year=doc.year, field="year" if file else "--cycle", unit=doc.by
+            )
             cycle_id = ctx.cycle.id
             assert cycle_id is not None
             # Like intake: a publication waits for this return, or this return sees it; and two
@@ -175,6 +179,8 @@ def record_returns(
                 reason=line.reason,
                 revise_by=until.isoformat(),
             )
+    from danvan.notify.messages import Queued, default_renderer
+
     info, renderer = cycle_info(ctx), default_renderer()
     queued = []
     for line in doc.returns:
@@ -208,6 +214,8 @@ def record_returns(
 
 def record_from_file(path: str, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], dict]:
     """A return file (YAML/JSON), kept by its sha256 like every input."""
+    from danvan.rules.formats import load_document
+
     name, data = read_input(path)
     doc = parse_returns(load_document(name, data), path)
     return record_returns(doc, at, actor, file=path, data=data)

@@ -116,7 +116,7 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
         .order_by(col(Delivery.day), col(Delivery.id))
     ).all()
     codes = {r.unit_id for r in rows}
-    names = store.load_org(session=session).codes_by_id if codes else {}
+    names = store.cycle_unit_codes(session=session, cycle_id=cycle_id) if codes else {}
     return [
         {
             "unit": names.get(r.unit_id),

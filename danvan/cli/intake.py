@@ -176,6 +176,9 @@ def status(
     fmt: Annotated[
         Format, typer.Option("--format", help="table: bảng; json; csv: mở bằng Excel.")
     ] = Format.table,
+    every_unit: Annotated[
+        bool, typer.Option("--all", help="Bảng liệt kê mọi đơn vị (quá 300: mỗi nơi một dòng).")
+    ] = False,
     province: Province = None,
 ) -> None:
     """Tình hình nộp: ai đã nộp, ai trễ, ai chưa nộp; tiến độ theo nơi tổng hợp.
@@ -223,7 +226,7 @@ def status(
     else:
         from danvan.cli.tables import print_status
 
-        print_status(doc)
+        print_status(doc, every_unit=every_unit)
         print_flags(doc)
 
 

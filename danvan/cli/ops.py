@@ -175,18 +175,18 @@ def bench(
     ] = None,
     provinces: Annotated[
         int,
-        typer.Option("--provinces", min=1, max=99, help="Số tỉnh cùng CSDL (đo tỉnh cuối cùng)."),
+        typer.Option("--provinces", min=1, help="Số tỉnh cùng CSDL (đo tỉnh cuối)."),
     ] = 1,
     skip: Annotated[
         list[str] | None,
         typer.Option(
             "--skip",
-            help="Bỏ qua bước: templates, workbooks, status, remind, compile, portal (lặp lại được).",
+            help="Bỏ qua bước (lặp lại được): templates, workbooks, status, remind, compile, portal.",
         ),
     ] = None,
     portal_port: Annotated[
         int | None,
-        typer.Option("--portal-port", min=1, max=65535, help="Cổng cố định cho cổng thông tin."),
+        typer.Option("--portal-port", min=1, help="Cổng cố định của cổng thông tin."),
     ] = None,
 ) -> None:
     """Đo thời gian từng bước của một kỳ trên tỉnh giả lập N đơn vị (từ nạp cây đến tổng hợp).

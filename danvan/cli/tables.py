@@ -38,7 +38,29 @@ def _status_text(u: dict) -> str:
     return STATUS_LABELS.get(u["status"], u["status"])
 
 
-def print_status(doc: dict, console: Console | None = None) -> None:
+#: Above this many units ``status`` prints one line per compiler, not every unit (``--all``):
+#: a 1,000-unit table takes seconds to lay out and minutes at 25,000, and nobody reads it whole.
+UNITS_LISTED = 300
+
+
+def print_compiler_summaries(doc: dict, console: Console | None = None) -> None:
+    """One line per compiler (submitted, on time, late, missing, returned): what a province of
+    thousands of units reads first; every unit with ``--all``, or one compiler's with --under."""
+    console = console or Console()
+    names = {u["code"]: u["name"] for u in doc["units"]}
+    table = Table(title="Tiến độ theo nơi tổng hợp (mọi đơn vị: --all; một nơi: --under MÃ)",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
+    table.add_column("Mã", no_wrap=True)
+    table.add_column("Tên", ratio=1, min_width=10, overflow="fold")
+    for label in ("Phải nộp", "Đã nộp", "Đúng hạn", "Trễ", "Chưa nộp", "Trả lại"):
+        table.add_column(label, justify="right", no_wrap=True)
+    for code, p in doc["compilers"].items():
+        table.add_row(code, _short(names.get(code, "")), *(format_decimal(p[k]) for k in (
+            "expected", "submitted", "on_time", "late", "missing", "returned")))  # fmt: skip
+    console.print(table)
+
+
+def print_status(doc: dict, console: Console | None = None, *, every_unit: bool = True) -> None:
     """Who has submitted, one table per compiler, readable at 80 columns.
 
     Codes never wrap (they are what an official types next), names wrap; column names are
@@ -53,6 +75,10 @@ def print_status(doc: dict, console: Console | None = None) -> None:
         + (f", {s['returned']} đang bổ sung" if s.get("returned") else "")
         + (" — ĐÃ CÔNG BỐ" if doc.get("published") else "")
     )
+    if not every_unit and len(doc["units"]) > UNITS_LISTED:
+        print_compiler_summaries(doc, console)
+        _print_deliveries(doc, console)
+        return
     names = {u["code"]: u["name"] for u in doc["units"]}
     by_compiler: dict[str, list[dict]] = {}
     for u in doc["units"]:
@@ -80,6 +106,10 @@ def print_status(doc: dict, console: Console | None = None) -> None:
     for u in (u for u in doc["units"] if u.get("warnings")):
         for w in u["warnings"]:
             console.print(f"[yellow]! {u['code']}: {w}[/yellow]")
+    _print_deliveries(doc, console)
+
+
+def _print_deliveries(doc: dict, console: Console) -> None:
     deliveries = doc.get("deliveries", {})
     problems = deliveries.get("failed", [])
     failed = [f for f in problems if f.get("status") != "unknown"]

@@ -537,3 +537,32 @@ def test_compile_one_unit(db_url: str, tmp_path: Path, cli) -> None:  # type: ig
         {"unit": "KTM.D1.PNV", "total": 80.0, "band": "Khá", "rank": 3, "rules": []},
         {"unit": "KTM.XM", "total": 55.0, "band": "Trung bình", "rank": 4, "rules": []},
     ]
+
+
+def test_worker_processes_write_the_same_bytes(
+    db_url: str, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Folders written by a pool of worker processes (a province of many compilers) are the
+    same bytes as those written in-process, and every compiler is written exactly once."""
+    from danvan.config.settings import get_settings
+    from danvan.tasks import compile as compile_task
+
+    build_province(tmp_path, cli)
+    monkeypatch.setenv("DANVAN_COMPILE_WORKERS", "1")
+    get_settings.cache_clear()
+    alone, pooled = tmp_path / "alone", tmp_path / "pooled"
+    run_ok(cli, "compile", "--cycle", "2024", "--out", alone, "--at", T)
+    monkeypatch.setenv("DANVAN_COMPILE_WORKERS", "2")
+    monkeypatch.setattr(compile_task, "COMPILERS_PER_WORKER", 1)  # two compilers: two workers
+    get_settings.cache_clear()
+    assert compile_task.compile_workers(2) == 2
+    before = len(compile_task.WORKER_CPU)
+    doc = run_ok(
+        cli, "compile", "--cycle", "2024", "--out", pooled, "--at", T, "--format", "json"
+    ).json()  # type: ignore[attr-defined]
+    assert [c["compiler"] for c in doc["compiled"]] == ["KTM.D1", "KTM"]  # bottom-up, as before
+    assert len(compile_task.WORKER_CPU) == before + 2  # written by the workers
+    files = sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(pooled) for p in pooled.rglob("*") if p.is_file())
+    for name in files:
+        assert (alone / name).read_bytes() == (pooled / name).read_bytes(), name

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from tests.helpers.hgi import setup_province, submission
 from tests.helpers.province import ISSUE_AT, write_province, write_submission
 
@@ -50,6 +52,17 @@ def test_each_province_is_named_and_sees_only_its_own(db_url: str, tmp_path: Pat
     hgi = {u["code"]: u for u in cli(*status, "--province", "HGI").json()["units"]}
     assert tst["TST.H01.X01"]["status"] == "on_time" and hgi["HGI.STC"]["status"] == "on_time"
     assert tst["TST.H01.X02"]["status"] == "missing"
+
+    # an appraisal file names its appraiser, whose province decides the cycle
+    appraisal = {"year": 2024, "by": "TST.H01", "adjustments": [
+        {"unit": "TST.H01.X01", "criterion": "1", "score": 40, "reason": "Thiếu minh chứng"}]}  # fmt: skip
+    path = tmp_path / "tst" / "appraisal.yaml"
+    path.write_text(yaml.safe_dump(appraisal, allow_unicode=True), "utf-8")
+    r = cli("appraise", path, "--at", "2024-11-15T09:00")
+    assert r.exit_code == 0, r.stderr
+    later = ("status", "--cycle", "2024", "--at", "2024-11-16T08:00", "--format", "json")
+    tst = {u["code"]: u for u in cli(*later, "--province", "TST").json()["units"]}
+    assert tst["TST.H01.X01"]["final_total"] == 80
 
     # the option is put back when the command ends: the next one is ambiguous again
     assert cli(*status).exit_code == 2
