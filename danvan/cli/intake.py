@@ -222,7 +222,7 @@ def status(
              "flags": flags_text(u["flags"])}
             for u in doc["units"]
         ]  # fmt: skip
-        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages", "flags"])
+        print_csv(rows, [*cols, "rules", "warnings", "flags", "unknown_messages"])
     else:
         from danvan.cli.tables import print_status
 

@@ -45,7 +45,7 @@ async def mark_checked(code: str, request: Request, v: Viewer = Depends(viewer))
         with reading(get_engine()) as session:
             view = pages.unit_view(session, year=v.year, code=code, at=portal.now())
             assistant = unit_assistant(session, year=v.year, code=code, at=portal.now())
-        context = {"u": view, "labels": pages.STATUS_LABELS, "problems": [],
+        context = {"u": view, "labels": pages.STATUS_LABELS, "problems": {},
                    "assistant": assistant, "flag_problems": problems}  # fmt: skip
         return page(request, "unit_detail.html", context, status=422)
     return RedirectResponse(f"/tong-hop/don-vi/{code}?da_kiem_tra=1#so-lieu", status_code=303)
