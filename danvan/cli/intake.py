@@ -203,18 +203,9 @@ def status(
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
-        cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
-        cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
-        unknown: dict[str, list[str]] = {}
-        for f in doc["deliveries"]["failed"]:
-            if f["status"] == "unknown":
-                unknown.setdefault(f["unit"], []).append(f"{f['kind']} {f['day']} → {f['to']}")
-        rows = [
-            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"]),
-             "unknown_messages": " | ".join(unknown.get(u["code"], []))}
-            for u in doc["units"]
-        ]  # fmt: skip
-        print_csv(rows, [*cols, "rules", "warnings", "unknown_messages"])
+        from danvan.cli.tables import status_csv
+
+        print_csv(*status_csv(doc))
     else:
         from danvan.cli.tables import print_status
 
@@ -235,7 +226,7 @@ def template(
     ] = None,
     fmt: Fmt = JsonOrText.text,
 ) -> None:
-    """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
+    """Ghi tệp Excel tự đánh giá của từng đơn vị, sẵn sàng gửi đi.
 
     Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """
