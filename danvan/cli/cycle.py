@@ -115,14 +115,13 @@ def _print_resent(cycle: int, doc: dict) -> None:
         typer.echo(f"  {states['cancelled']} tin nhắc không gửi: đơn vị đã làm việc được nhắc.")
     if states.get("pending"):
         typer.echo(f"  {states['pending']} tin chưa kịp gửi: lần nhắc sau sẽ gửi.")
-    from danvan.cli.tables import KIND_LABELS
+    from danvan.cli.tables import KIND_LABELS, MILESTONE_NAMES
 
     for s in doc["sent"]:
         mark = "✓" if s["ok"] else "✗"
         kind = KIND_LABELS.get(s["kind"], s["kind"])
-        typer.echo(
-            f"  {mark} {s['unit']} · {s['milestone']} · {kind} {s['day']} → {', '.join(s['to'])}"
-        )
+        milestone = MILESTONE_NAMES.get(s["milestone"], s["milestone"])
+        typer.echo(f"  {mark} {s['unit']} · {milestone} · {kind} {s['day']} → {', '.join(s['to'])}")
         for e in s.get("errors", []):
             err(f"      {e}")
 

@@ -205,24 +205,14 @@ def status(
 
         err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
             f"{what['resend']} [{CODE}]")  # fmt: skip
-    from danvan.cli.quality import flags_text, print_flags
+    from danvan.cli.quality import print_flags
 
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
-        cols = ["code", "name", "kind", "compiler", "status", "version", "submitted_at"]
-        cols += ["days_late", "self_total", "final_total", "band", "revise_by"]
-        unknown: dict[str, list[str]] = {}
-        for f in doc["deliveries"]["failed"]:
-            if f["status"] == "unknown":
-                unknown.setdefault(f["unit"], []).append(f"{f['kind']} {f['day']} → {f['to']}")
-        rows = [
-            {**u, "rules": " ".join(u["rules"]), "warnings": " | ".join(u["warnings"]),
-             "unknown_messages": " | ".join(unknown.get(u["code"], [])),
-             "flags": flags_text(u["flags"])}
-            for u in doc["units"]
-        ]  # fmt: skip
-        print_csv(rows, [*cols, "rules", "warnings", "flags", "unknown_messages"])
+        from danvan.cli.tables import status_csv
+
+        print_csv(*status_csv(doc))
     else:
         from danvan.cli.tables import print_status
 
@@ -245,7 +235,7 @@ def template(
     fmt: Fmt = JsonOrText.text,
     province: Province = None,
 ) -> None:
-    """Ghi tệp Excel tự đánh giá của từng đơn vị (SPEC §3.4.1), sẵn sàng gửi đi.
+    """Ghi tệp Excel tự đánh giá của từng đơn vị, sẵn sàng gửi đi.
 
     Ví dụ: danvan template --cycle 2024 --all --under QNG.BSN --out mau-2024
     """

@@ -67,11 +67,6 @@ def check(
         typer.echo(f"Đã kiểm tra trước đó: {unit} — {field} (không ghi thêm).")
 
 
-def flags_text(flags: list[dict]) -> str:
-    """A unit's flags not yet checked, in one CSV cell: ``field: kind | …``."""
-    return " | ".join(f"{f['field']}: {f['kind']}" for f in flags if not f["checked"])
-
-
 def print_flags(doc: dict) -> None:
     """Below ``status``'s table: the figures to check, per unit, with the command that marks one."""
     open_flags = [(u, f) for u in doc["units"] for f in u.get("flags", ()) if not f["checked"]]

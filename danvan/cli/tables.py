@@ -7,6 +7,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from danvan.rules.domain import KIND_LABELS as UNIT_KIND_LABELS
+from danvan.rules.domain import MILESTONE_LABELS
 from danvan.rules.text import format_decimal
 
 STATUS_LABELS = {
@@ -119,17 +121,18 @@ def _print_deliveries(doc: dict, console: Console) -> None:
             f"[red]{len(failed)} tin nhắn gửi không thành công[/red] (sẽ gửi lại ở lần nhắc sau):"
         )
         for f in failed:
-            console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
+            console.print(f"  {message_text(f)}: {f['error']}", highlight=False)
     if unknown:
         what = deliveries.get("unknown") or {}
         console.print(f"[yellow]{len(unknown)} tin nhắn chưa rõ đã đến hay chưa[/yellow]:")
         for f in unknown:
-            console.print(f"  {f['unit']} {f['kind']} {f['day']} → {f['to']}: {f['error']}")
+            console.print(f"  {message_text(f)}: {f['error']}", highlight=False)
         if what.get("what_to_do"):
             console.print(f"  {escape(what['what_to_do'])}", highlight=False)
             console.print(f"  [bold]{escape(what['resend'])}[/bold]", highlight=False)
 
 
+#: The kinds of message (``Delivery.kind``), as an official names them.
 KIND_LABELS = {
     "before": "nhắc trước hạn",
     "due": "đến hạn",
@@ -140,7 +143,78 @@ KIND_LABELS = {
     "result": "thông báo kết quả",
     "returned": "trả lại, yêu cầu bổ sung",
     "revision": "nhắc bổ sung",
+    "revision_escalation": "báo nơi tổng hợp việc bổ sung",
+    "receipt": "xác nhận đã nhận",
+    "refusal": "báo tệp bị từ chối",
+    "compiled": "báo đã tổng hợp",
 }
+
+#: The milestone a message belongs to (``Delivery.milestone``): the plan's deadlines and the two
+#: moments that are not deadlines.
+MILESTONE_NAMES = {**MILESTONE_LABELS, "plan": "kế hoạch", "publish": "công bố kết quả"}
+
+#: Band rules that changed a unit's band (``rules`` in JSON), in words, code kept in brackets.
+RULE_LABELS = {
+    "zero_criterion_caps_band": "có tiêu chí 0 điểm",
+    "penalty_caps_band": "bị trừ điểm nhiều",
+    "late_caps_band": "nộp trễ",
+    "top_band_quota": "vượt tỷ lệ xếp loại cao nhất",
+    "missing_band": "không nộp",
+}
+
+#: ``status --format csv``: the JSON keys (kept in ``--format json``) and the headers Excel shows.
+STATUS_CSV = {
+    "code": "Mã đơn vị",
+    "name": "Tên đơn vị",
+    "kind": "Loại đơn vị",
+    "compiler": "Nơi tổng hợp",
+    "status": "Tình trạng",
+    "version": "Phiên bản",
+    "submitted_at": "Thời điểm nộp",
+    "days_late": "Số ngày trễ",
+    "self_total": "Điểm tự chấm",
+    "final_total": "Điểm cuối",
+    "band": "Xếp loại",
+    "revise_by": "Hạn bổ sung",
+    "rules": "Quy tắc hạ mức",
+    "warnings": "Cảnh báo",
+    "flags": "Số liệu cần kiểm tra",
+    "unknown_messages": "Tin chưa rõ đã đến",
+}
+
+
+def flags_text(flags: list[dict]) -> str:
+    """A unit's flags not yet checked, in one CSV cell: ``field: kind | …``."""
+    return " | ".join(f"{f['field']}: {f['kind']}" for f in flags if not f["checked"])
+
+
+def message_text(f: dict) -> str:
+    """One failed or unknown message: unit, what it was, the day and where it went (redacted)."""
+    milestone = MILESTONE_NAMES.get(f["milestone"], f["milestone"])
+    kind = KIND_LABELS.get(f["kind"], f["kind"])
+    return f"{f['unit']} · {milestone} · {kind} ngày {f['day']} → {f['to']}"
+
+
+def status_csv(doc: dict) -> tuple[list[dict], list[str]]:
+    """``status``'s rows for Excel: Vietnamese headers and values (kinds, states, rules in words,
+    a rule's code in brackets); numbers stay numbers. The JSON keeps the English keys."""
+    unknown: dict[str, list[str]] = {}
+    for f in doc["deliveries"]["failed"]:
+        if f["status"] == "unknown":
+            unknown.setdefault(f["unit"], []).append(message_text(f))
+    rows = []
+    for u in doc["units"]:
+        row = {
+            **u,
+            "kind": UNIT_KIND_LABELS.get(u["kind"], u["kind"]),
+            "status": STATUS_LABELS.get(u["status"], u["status"]),
+            "rules": "; ".join(f"{RULE_LABELS.get(r, r)} [{r}]" for r in u["rules"]),
+            "warnings": " | ".join(u["warnings"]),
+            "flags": flags_text(u.get("flags", [])),
+            "unknown_messages": " | ".join(unknown.get(u["code"], [])),
+        }
+        rows.append({STATUS_CSV[k]: row.get(k) for k in STATUS_CSV})
+    return rows, list(STATUS_CSV.values())
 
 
 def print_reminders(doc: dict, console: Console | None = None) -> None:
@@ -151,7 +225,7 @@ def print_reminders(doc: dict, console: Console | None = None) -> None:
         )
         for m in doc["would_send"]:
             console.print(
-                f"  {m['unit']} · {m['milestone']} · {KIND_LABELS.get(m['kind'], m['kind'])}: {m['subject']}"
+                f"  {m['unit']} · {MILESTONE_NAMES.get(m['milestone'], m['milestone'])} · {KIND_LABELS.get(m['kind'], m['kind'])}: {m['subject']}"
             )
         return
     sent = doc.get("sent", [])
@@ -160,9 +234,11 @@ def print_reminders(doc: dict, console: Console | None = None) -> None:
     for s in sent:
         mark = "✓" if s["ok"] else "✗"
         console.print(
-            f"  {mark} {s['unit']} · {s['milestone']} · {KIND_LABELS.get(s['kind'], s['kind'])} → {', '.join(s['to'])}"
+            f"  {mark} {s['unit']} · {MILESTONE_NAMES.get(s['milestone'], s['milestone'])} · {KIND_LABELS.get(s['kind'], s['kind'])} → {', '.join(s['to'])}"
         )
         for e in s.get("errors", []):
             console.print(f"      [red]{e}[/red]")
     for s in doc.get("skipped_no_contact", []):
-        console.print(f"  [yellow]! {s['unit']} không có địa chỉ liên hệ ({s['kind']})[/yellow]")
+        console.print(
+            f"  [yellow]! {s['unit']} không có địa chỉ liên hệ ({KIND_LABELS.get(s['kind'], s['kind'])})[/yellow]"
+        )

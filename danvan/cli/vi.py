@@ -10,6 +10,7 @@ rather than hidden. :func:`install` is called once when ``danvan.cli`` is import
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -95,6 +96,26 @@ def translate(message: str) -> str:
     return text
 
 
+_SENTENCE_END = (".", ":", ";", "!", "?")
+_OWN_LINE = ("- ", "Ví dụ", " ")
+_EXAMPLE = ("danvan ", "- ", "Ví dụ", " ")
+
+
+def unwrap(help_text: str) -> str:
+    """A docstring's sentence wrapped in the source is one line on screen: Typer keeps every
+    newline of a paragraph, so a sentence would break mid-way at whatever width. Lines that end a
+    sentence, examples (``Ví dụ: danvan …``) and list items keep their own line."""
+    out: list[str] = []
+    for line in help_text.split("\n"):
+        prev = out[-1] if out else ""
+        joins = prev.strip() and line.strip() and not prev.rstrip().endswith(_SENTENCE_END)
+        if joins and not line.startswith(_OWN_LINE) and not prev.startswith(_EXAMPLE):
+            out[-1] = f"{prev.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _usage(args: str) -> str:
     for en, vi in _USAGE_WORDS:
         args = args.replace(en, vi)
@@ -140,6 +161,15 @@ def install() -> None:
         format_error(self)
 
     ru.rich_format_error = vi_format_error
+
+    get_help_text = ru._get_help_text
+
+    def vi_help_text(*, obj: Any, markup_mode: Any) -> Any:
+        if obj.help:
+            obj.help = unwrap(inspect.cleandoc(obj.help))
+        return get_help_text(obj=obj, markup_mode=markup_mode)
+
+    ru._get_help_text = vi_help_text
 
     display_type = typer.core._TyperParameter.display_type
 

@@ -225,7 +225,9 @@ def build_report(
     s, y = c.summary, c.year
     prev = c.previous
     by_level = fig.levels(c.units)
-    numbered = f"Báo cáo số:      /{lh.number_suffix}, ngày      tháng {on.month} năm {y}"
+    # The cycle's year names the work reported; the report's own date (which may fall in January
+    # of the next year) names when it is issued; the directions are for the year after (seed 001).
+    numbered = f"Báo cáo số:      /{lh.number_suffix}, ngày      tháng {on.month} năm {on.year}"
     figures = s["figures"]
     sections = (
         Section("I. TÌNH HÌNH TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", tuple(sec.submissions_section(c))),
@@ -282,7 +284,7 @@ def build_report(
         provisional=provisional,
         sections=sections,
         closing=f"Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm"
-        f" {y} của {lh.issuer}.{ask}",
+        f" {y} và phương hướng, nhiệm vụ năm {y + 1} của {lh.issuer}.{ask}",
         appendices=_with_quality(
             c, numbered, (appendix_one, appendix_two, *_warnings_appendix(c, numbered))
         ),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,48 @@ def test_appendix_two_as_officials_lay_it_out(province_docx: Path) -> None:
     first = table.rows[1]._tr.tc_lst
     aligns = [tc.p_lst[0].pPr.jc_val for tc in first]
     assert aligns[0] == 1 and aligns[1] in (None, 0) and all(a == 2 for a in aligns[2:9])
+
+
+# --- Years: the cycle's work, the next year's directions, the report's own date -----------------
+
+_YEAR = re.compile(r"năm (\d{4})", re.IGNORECASE)
+
+
+def _docx_lines(path: Path) -> list[str]:
+    doc = Document(str(path))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return [p.text for p in doc.paragraphs] + cells
+
+
+def test_every_year_in_the_report_tells_one_story(province_docx: Path) -> None:
+    """Cycle 2024, reported on 29/11/2024: the work is 2024's, compared with 2023 where figures
+    are compared, and only the directions (heading and closing, as seed 001) speak of 2025."""
+    lines = _docx_lines(province_docx)
+    years = {int(y) for line in lines for y in _YEAR.findall(line)}
+    assert years <= {2023, 2024, 2025} and 2024 in years
+    next_year = sorted({line for line in lines if "năm 2025" in line.lower()})
+    assert next_year == [
+        "Trên đây là báo cáo kết quả tổng hợp, xếp loại công tác dân vận chính quyền năm 2024 và"
+        " phương hướng, nhiệm vụ năm 2025 của Sở Nội vụ tỉnh Quảng Ngãi. Kính đề nghị Ủy ban nhân"
+        " dân tỉnh Quảng Ngãi xem xét, phê duyệt kết quả xếp loại nêu trên./.",
+        "VII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025",
+    ]
+    last_year = [line for line in lines if "năm 2023" in line]  # only ever a comparison
+    assert last_year and all(
+        line.count("năm 2023") == line.count("cùng kỳ năm 2023") for line in last_year
+    )
+    attached = [line for line in lines if line.startswith("(Kèm theo Báo cáo số:")]
+    assert len(attached) == 2 and all(line.endswith("tháng 11 năm 2024)") for line in attached)
+
+
+def test_a_report_dated_in_january_keeps_the_cycle_year() -> None:
+    """Compiled for cycle 2024 but signed in January 2025: the date lines carry 2025, every
+    statement about the work still 2024, the directions 2025."""
+    c = compile_sample("QNG")
+    r = build_report(c, on=date(2025, 1, 10), parent=sample_units()["QNG"])
+    assert r.place_date.endswith("năm 2025")
+    assert all(a.note.endswith("ngày      tháng 1 năm 2025)") for a in r.appendices)
+    assert (
+        r.title.endswith("năm 2024") and "năm 2024 và phương hướng, nhiệm vụ năm 2025" in r.closing
+    )
+    assert "VII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025" in [s.heading for s in r.sections]

@@ -105,8 +105,13 @@ def test_status_follows_the_time_rules(db_url: str, tmp_path: Path, cli) -> None
     # csv has a header and one line per expected unit
     csv = cli("status", "--cycle", "2024", "--at", "2024-11-20T08:00", "--format", "csv").stdout
     assert csv.startswith("\ufeff")  # the BOM: Excel reads the file as UTF-8
-    assert csv.splitlines()[0].startswith("\ufeffcode,name,kind,compiler,status")
-    assert len(csv.splitlines()) == 7
+    header, *rows = csv.splitlines()
+    # Vietnamese headers and values for Excel; the JSON keeps its English keys (documented)
+    assert header.startswith("\ufeffMã đơn vị,Tên đơn vị,Loại đơn vị,Nơi tổng hợp,Tình trạng")
+    assert len(rows) == 6
+    words = {c for row in rows for c in row.split(",")}
+    assert not words & {"on_time", "late", "missing", "commune", "department", "district"}
+    assert words & {"đúng hạn", "trễ hạn", "chưa nộp"}
 
 
 def test_same_file_twice_records_one_version(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

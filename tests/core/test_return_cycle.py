@@ -78,7 +78,7 @@ def test_a_returned_unit_goes_all_the_way(db_url: str, tmp_path: Path, cli) -> N
         table = cli("status", "--cycle", y, "--at", "2024-11-12T10:00")
         assert "1 đang bổ sung" in table.stdout
         csv = cli("status", "--cycle", y, "--at", "2024-11-12T10:00", "--format", "csv")
-        assert "TST.H01.X01" in csv.stdout and ",returned," in csv.stdout
+        assert "TST.H01.X01" in csv.stdout and ',"trả lại, đang bổ sung",' in csv.stdout
 
         # reminded the day before revise_by …
         r = cli("remind", "--cycle", y, "--at", "2024-11-18T08:00", "--format", "json").json()

@@ -7,6 +7,7 @@ English Click message fails here.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from danvan.cli.vi import translate
 ENGLISH = ("Usage:", "Options", "Arguments", "Commands", " Error", "Show this message",
            "Example:", "Missing argument", "Missing option", "No such", "Invalid value",
            "[default:", "[required]", "<bool>", "<int>", "<str>", "Try '", "for help",
-           "Did you mean", "requires an argument", "Input should", "Got unexpected")  # fmt: skip
+           "Did you mean", "requires an argument", "Input should", "Got unexpected",
+           "SPEC §")  # fmt: skip
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
 
 
@@ -59,6 +61,22 @@ def test_every_help_is_vietnamese(cli, path: list[str]) -> None:  # type: ignore
     for param in _command(path).params:
         if getattr(param, "help", None):
             assert VIETNAMESE.search(param.help), f"{path} {param.name}: {param.help}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[" ".join(p) or "danvan" for p in PATHS])
+def test_no_help_breaks_a_sentence(cli, path: list[str], monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """On a wide terminal a sentence is one line: a line that does not end a sentence is never
+    followed by the rest of it (the source's wrapping does not reach the screen)."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    out = cli(*path, "--help").stdout
+    prose = [line.strip() for line in out.split("╭")[0].splitlines()]
+    for line, after in pairwise(prose):
+        if line and after and not line.startswith("Cách dùng"):
+            assert (
+                line.endswith((".", ":", ";", "!", "?"))
+                or line.startswith("Ví dụ")
+                or not (after[0].islower())
+            ), f"danvan {' '.join(path)}: «{line}» / «{after}»"
 
 
 def test_commands_are_listed_in_the_order_of_the_cycle(cli) -> None:  # type: ignore[no-untyped-def]
