@@ -96,3 +96,18 @@ def materialize(year: int, code: str, out_dir: Path, province: str | None = None
             os.replace(tmp, target)
             session.expunge(row)  # one file's bytes in memory at a time
     return sorted(files)
+
+
+def stored_report(cycle_id: int, name: str) -> bytes | None:
+    """The bytes of the file ``name`` of the cycle's latest compilation that wrote it (names
+    carry the compiler's code and the year), from the database; None when none kept it."""
+    with reading(get_engine()) as session:
+        digest = session.exec(
+            select(CompiledFile.sha256)
+            .join(Compilation, col(CompiledFile.compilation_id) == Compilation.id)
+            .where(Compilation.cycle_id == cycle_id, CompiledFile.file_name == name)
+            .order_by(col(Compilation.compiled_at).desc(), col(Compilation.id).desc())
+            .limit(1)
+        ).first()
+        row = session.get(StoredFile, digest) if digest else None
+        return row.content if row is not None and store.sha256(row.content) == digest else None

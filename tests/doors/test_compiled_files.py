@@ -44,6 +44,16 @@ def test_a_report_compiled_elsewhere_downloads_identical(
         assert len(session.exec(select(CompiledFile)).all()) == len(kept)
     shutil.rmtree(worker_out)  # gone: the portal runs on another machine
 
+    # a message's attachment sent from another machine (the outbox reads it at send time)
+    from danvan.models.store import find_cycle
+    from danvan.tasks.attachments import file_attachment
+
+    with reading(get_engine()) as session:
+        cycle = find_cycle(session=session, year=2024)
+        assert cycle is not None and cycle.id is not None
+    assert file_attachment(str(folder / report), cycle.id) == ((report, written[report]),)
+    assert file_attachment(str(folder / "khong-co.docx"), cycle.id) == ()
+
     portal_out = tmp_path / "portal-out"
     monkeypatch.setenv("DANVAN_OUT_DIR", str(portal_out))
     get_settings.cache_clear()
