@@ -15,6 +15,7 @@ import os
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -46,13 +47,7 @@ def keep_files(
 
 def stored_files(session: Session, *, cycle_id: int, compiler_id: int) -> dict[str, str]:
     """File name → sha256 of the latest compilation of ``compiler_id`` that kept its files."""
-    latest = session.exec(
-        select(Compilation.id)
-        .join(CompiledFile, col(CompiledFile.compilation_id) == Compilation.id)
-        .where(Compilation.cycle_id == cycle_id, Compilation.compiler_id == compiler_id)
-        .order_by(col(Compilation.compiled_at).desc(), col(Compilation.id).desc())
-        .limit(1)
-    ).first()
+    latest = _latest(session, Compilation.id, Compilation.compiler_id == compiler_id, cycle_id)
     if latest is None:
         return {}
     found = session.exec(
@@ -61,6 +56,18 @@ def stored_files(session: Session, *, cycle_id: int, compiler_id: int) -> dict[s
         )
     ).all()
     return dict(found)
+
+
+def _latest(session: Session, what: Any, where: Any, cycle_id: int) -> Any:
+    """``what`` of the cycle's latest compilation that kept a file matching ``where``."""
+    return session.exec(
+        select(what)
+        .select_from(CompiledFile)
+        .join(Compilation, col(CompiledFile.compilation_id) == Compilation.id)
+        .where(Compilation.cycle_id == cycle_id, where)
+        .order_by(col(Compilation.compiled_at).desc(), col(Compilation.id).desc())
+        .limit(1)
+    ).first()
 
 
 def _sha256_of(path: Path) -> str | None:
@@ -102,12 +109,6 @@ def stored_report(cycle_id: int, name: str) -> bytes | None:
     """The bytes of the file ``name`` of the cycle's latest compilation that wrote it (names
     carry the compiler's code and the year), from the database; None when none kept it."""
     with reading(get_engine()) as session:
-        digest = session.exec(
-            select(CompiledFile.sha256)
-            .join(Compilation, col(CompiledFile.compilation_id) == Compilation.id)
-            .where(Compilation.cycle_id == cycle_id, CompiledFile.file_name == name)
-            .order_by(col(Compilation.compiled_at).desc(), col(Compilation.id).desc())
-            .limit(1)
-        ).first()
+        digest = _latest(session, CompiledFile.sha256, CompiledFile.file_name == name, cycle_id)
         row = session.get(StoredFile, digest) if digest else None
         return row.content if row is not None and store.sha256(row.content) == digest else None
