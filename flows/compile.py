@@ -38,7 +38,7 @@ def compile_reports(
     who asked, as the audit log names them (``cli``, ``portal:<code>``, ``prefect``)."""
     compiled = prepare_step(year, at, unit)
     written = write_step(compiled, out_dir)
-    new = record_step(year, compiled, at, actor)
+    new = record_step(year, compiled, at, actor, out_dir)  # files kept in the database too
     for c in compiled:
         key = artifact_key(year, c.data.compiler.code)
         artifact_markdown(key, summary_markdown(c))

@@ -186,6 +186,20 @@ class Compilation(SQLModel, table=True):
     summary_sha256: str = Field(max_length=64)
 
 
+class CompiledFile(SQLModel, table=True):
+    """A file a compilation wrote (report, score workbook, chart, summary.json): its bytes are in
+    ``stored_file`` by sha256, so any machine can hand it out, whichever worker compiled."""
+
+    __tablename__ = "compiled_file"
+    __table_args__ = (UniqueConstraint("compilation_id", "file_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    compilation_id: int = Field(foreign_key="compilation.id", index=True)
+    file_name: str = Field(max_length=255)
+    sha256: str = Field(foreign_key="stored_file.sha256", max_length=64)
+    size: int
+
+
 class Result(SQLModel, table=True):
     """Kết quả xếp loại: the frozen final ranking of a published cycle."""
 

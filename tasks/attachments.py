@@ -14,6 +14,7 @@ from pathlib import Path
 from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading
 from danvan.models.tables import Cycle, Delivery
+from danvan.tasks.compiled_files import stored_report
 from danvan.workbook.layout import file_name
 
 #: Messages to a unit about its own self-assessment: they carry its workbook.
@@ -50,10 +51,14 @@ def workbook_attachments(
     return out
 
 
-def file_attachment(path: str | None) -> tuple[Attachment, ...]:
-    """A file named by the message itself (a compiled report), read at send time; nothing when
-    it is gone (the text still says where the report is)."""
+def file_attachment(path: str | None, cycle_id: int | None = None) -> tuple[Attachment, ...]:
+    """A file named by the message itself (a compiled report), read at send time; when it is
+    not on this machine's disk (compiled by another worker), the copy the database keeps of the
+    cycle's file of that name; nothing when neither has it (the text says where it is)."""
     if not path:
         return ()
     file = Path(path)
-    return ((file.name, file.read_bytes()),) if file.is_file() else ()
+    if file.is_file():
+        return ((file.name, file.read_bytes()),)
+    kept = stored_report(cycle_id, file.name) if cycle_id is not None else None
+    return ((file.name, kept),) if kept is not None else ()

@@ -46,6 +46,7 @@ from danvan.rules.org import children_map, subtree
 from danvan.rules.report import build_report, district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.assistant import add_to_summary, load_assistant
+from danvan.tasks.compiled_files import keep_files
 from danvan.tasks.files import safe_join
 from danvan.tasks.revision import load_returns
 
@@ -279,8 +280,15 @@ def _office(
     return run
 
 
-def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli") -> int:
-    """One ``Compilation`` row per compiler (the same T and summary again: nothing new)."""
+def record(
+    year: int,
+    compiled: list[Compiled],
+    at: datetime,
+    actor: str = "cli",
+    out_dir: str | None = None,
+) -> int:
+    """One ``Compilation`` row per compiler (the same T and summary again: nothing new); with
+    ``out_dir``, its written files kept in the database too, so any machine can hand them out."""
     new = 0
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -299,17 +307,16 @@ def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli"
                     Compilation.summary_sha256 == digest,
                 )
             ).first()
+            if out_dir is not None:
+                row = exists or _add_compilation(session, ctx, compiler_id, at, digest)
+                assert row.id is not None
+                folder = Path(out_dir) / c.data.compiler.code
+                names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name[0] != ".")
+                keep_files(session, compilation_id=row.id, folder=folder, names=names, at=at)
             if exists:
                 continue
-            assert ctx.cycle.id is not None
-            session.add(
-                Compilation(
-                    cycle_id=ctx.cycle.id,
-                    compiler_id=compiler_id,
-                    compiled_at=at,
-                    summary_sha256=digest,
-                )
-            )
+            if out_dir is None:
+                _add_compilation(session, ctx, compiler_id, at, digest)
             store.audit(
                 session=session,
                 at=at,
@@ -321,6 +328,18 @@ def record(year: int, compiled: list[Compiled], at: datetime, actor: str = "cli"
             )
             new += 1
     return new
+
+
+def _add_compilation(
+    session: Session, ctx: CycleContext, compiler_id: int, at: datetime, digest: str
+) -> Compilation:
+    assert ctx.cycle.id is not None
+    row = Compilation(
+        cycle_id=ctx.cycle.id, compiler_id=compiler_id, compiled_at=at, summary_sha256=digest
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def artifact_key(year: int, code: str) -> str:

@@ -277,7 +277,7 @@ def deliver(
                         r.url,
                         r.subject,
                         _with_link(r, links),
-                        files.get(r.id or 0, ()) + file_attachment(r.attachment),
+                        files.get(r.id or 0, ()) + file_attachment(r.attachment, cycle_id),
                     )
                     for r in rows
                 ]

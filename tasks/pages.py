@@ -19,6 +19,7 @@ from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.labels import TARGET_LABELS
 from danvan.rules.org import subtree
 from danvan.rules.receipt import is_internal
+from danvan.tasks.compiled_files import stored_files
 from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.views import deliveries, unit_results
 
@@ -232,7 +233,7 @@ def compiler_view(
         units=results[(page - 1) * rows_per_page : page * rows_per_page],
         status_filter=status_filter,
         sort=sort if sort in SORTS else "code",
-        reports=compiled_reports(out_dir, code),
+        reports=sorted({*compiled_reports(out_dir, code), *_stored_reports(session, ctx, code)}),
         published=ctx.published,
         tz=ctx.tz,
         page=page,
@@ -257,6 +258,12 @@ def _sort_key(sort: str):
     if sort == "self_total":
         return lambda r: (r.self_total is None, -(r.self_total or 0), r.code)
     return lambda r: r.code
+
+
+def _stored_reports(session: Session, ctx: CycleContext, code: str) -> list[str]:
+    """The files of ``code``'s latest compilation kept in the database (any machine's)."""
+    assert ctx.cycle.id is not None
+    return list(stored_files(session, cycle_id=ctx.cycle.id, compiler_id=ctx.org.ids[code]))
 
 
 def compiled_reports(out_dir: Path, code: str) -> list[str]:

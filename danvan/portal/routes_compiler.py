@@ -37,6 +37,7 @@ from danvan.rules.org import subtree
 from danvan.rules.text import parse_decimal, parse_id
 from danvan.tasks import pages
 from danvan.tasks.assistant import flagged_units, unit_assistant
+from danvan.tasks.compiled_files import materialize
 from danvan.tasks.signoff import decide, is_approved
 
 router = APIRouter()
@@ -270,6 +271,8 @@ async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response
 def report_file(name: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     compiler_scope(v)
     portal = portal_of(request)
+    # compiled on another machine: written back from the database, checked by sha256
+    materialize(v.year, v.code, portal.out_dir)
     if name not in pages.compiled_reports(portal.out_dir, v.code):
         raise HTTPException(404, "Chưa có báo cáo này.")
     audit(request, v, "portal_download", "report", f"{v.year}/{v.code}/{name}")

@@ -331,7 +331,9 @@ def _compiled(o: d.Outcome) -> list[str]:
     }
     _check(p, files >= want_files, f"outputs {sorted(files)}, not {sorted(want_files)}")
     _check(p, list(o.outputs) == [d.DISTRICT], f"compiled folders {list(o.outputs)}")
-    _only_tables(p, o, {"compilation", "audit_log"})
+    kept = {r["file_name"] for r in d.rows(o.delta, "compiled_file")}  # any machine serves them
+    _check(p, kept >= want_files, f"kept {sorted(kept)}, not {sorted(want_files)}")
+    _only_tables(p, o, {"compilation", "audit_log", "compiled_file", "stored_file"})
     return p
 
 
