@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
-from danvan.models.tables import Delivery, Submission, SubmissionFile
+from danvan.models.tables import Delivery, Submission, SubmissionFile, Unit
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
@@ -114,8 +114,8 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
         .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("failed", "unknown")))
         .order_by(col(Delivery.day), col(Delivery.id))
     ).all()
-    codes = {r.unit_id for r in rows}
-    names = store.load_org(session=session).codes_by_id if codes else {}
+    ids = list({r.unit_id for r in rows})  # only their codes: not the whole tree on every page
+    names = dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(ids))).all())
     return [
         {
             "unit": names.get(r.unit_id),
