@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from danvan.models.context import CycleContext, load_context
+from danvan.models.context import CycleContext, cached_context
 from danvan.models.db import get_engine, reading
 from danvan.models.tables import StoredFile, Submission, SubmissionFile
 from danvan.notify.messages import Queued, default_renderer
@@ -150,7 +150,7 @@ def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = F
     for year, items in by_year.items():
         with reading(get_engine()) as session:
             try:
-                ctx = load_context(session=session, year=year)
+                ctx = cached_context(session, year)  # the tree read once, not per upload
             except Rejected:  # a refused file may name a year without a cycle: nobody to tell
                 continue
             found = receipts_for(

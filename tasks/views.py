@@ -115,8 +115,8 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
         .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("failed", "unknown")))
         .order_by(col(Delivery.day), col(Delivery.id))
     ).all()
-    codes = {r.unit_id for r in rows}
-    names = store.cycle_unit_codes(session=session, cycle_id=cycle_id) if codes else {}
+    ids = list({r.unit_id for r in rows})  # only their codes: not the whole tree on every page
+    names = dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(ids))).all())
     return [
         {
             "unit": names.get(r.unit_id),

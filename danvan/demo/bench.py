@@ -27,7 +27,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from danvan.config.settings import get_settings
-from danvan.demo.load import Timings, read_pages, upload_all
+from danvan.demo.load import Timings, read_pages, request_costs, upload_all
 from danvan.flows import compile as compile_module
 from danvan.flows.intake import submit
 from danvan.flows.plan import issue_plan
@@ -412,6 +412,8 @@ def fill_workbook(template: Path, out: Path, i: int) -> Path:
 #: How many units the portal stages sample (pages read, files sent) and how many at once.
 PORTAL_SAMPLE = 100
 PORTAL_CONCURRENCY = 8
+#: Requests of each kind measured one after another for the CPU per request.
+PORTAL_REPEAT = 10
 PORTAL_AT = "2024-11-12T09:00"
 
 
@@ -448,6 +450,16 @@ def _portal_stages(
             s.note = (
                 f"{t.accepted}/{len(sample)} nhận, {PORTAL_CONCURRENCY} cùng lúc: "
                 f"p50 {_ms(Timings.p(t.upload, 0.5))}, p95 {_ms(Timings.p(t.upload, 0.95))}"
+            )
+        with run.stage("portal CPU/request", 4 * PORTAL_REPEAT) as s:
+            one = sample[0]  # new versions of one unit's file, each different
+            again = [
+                (f"{one}.json", json.dumps(submission(one, 100 + i)).encode())
+                for i in range(PORTAL_REPEAT)
+            ]
+            costs = request_costs(url, links[one], links[PROVINCE], again, PORTAL_REPEAT)
+            s.note = "; ".join(
+                f"{c.name} CPU {c.cpu * 1000:.1f} ms, p95 {_ms(c.p95)}" for c in costs
             )
 
 

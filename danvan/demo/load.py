@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -125,3 +125,64 @@ def read_pages(base_url: str, link: str, paths: list[str], times: int) -> list[f
                 if r.status_code != 200:
                     raise RuntimeError(f"{path}: HTTP {r.status_code}")
     return samples
+
+
+@dataclass
+class Cost:
+    """One kind of request measured in sequence: CPU seconds of the whole process per request
+    (the server's thread and the client's together, so a static file read in the same run is
+    the floor to compare with) and the p95 of the wall time."""
+
+    name: str
+    cpu: float
+    p95: float | None
+
+
+def cost(name: str, send: Callable[[], httpx.Response], times: int) -> Cost:
+    """Send ``times`` requests one after another (``send`` must answer 200) and measure them."""
+    walls: list[float] = []
+    cpu_start = time.process_time()
+    for _ in range(times):
+        start = time.perf_counter()
+        r = send()
+        walls.append(time.perf_counter() - start)
+        if r.status_code != 200:
+            raise RuntimeError(f"{name}: HTTP {r.status_code}")
+    cpu = (time.process_time() - cpu_start) / times
+    return Cost(name, cpu, Timings.p(walls, 0.95))
+
+
+def request_costs(
+    base_url: str,
+    unit_link: str,
+    province_link: str,
+    uploads: list[tuple[str, bytes]],
+    times: int = 20,
+) -> list[Cost]:
+    """The portal's CPU per request beside a static file served in the same run: the static
+    style sheet, a unit's page, a JSON upload (one of ``uploads`` each, in turn: each a new
+    version) and the province's page."""
+    turn = iter(range(1 << 30))
+    with httpx.Client(base_url=base_url, timeout=120) as unit:
+        page = sign_in(unit, unit_link)
+        match = _CSRF.search(page.text)
+        if match is None:
+            raise RuntimeError("no CSRF token on the unit's page")
+        csrf = match.group(1)
+        costs = [
+            cost("tệp tĩnh", lambda: unit.get("/static/portal.css"), times),
+            cost("trang đơn vị", lambda: unit.get("/don-vi"), times),
+            cost(
+                "nộp JSON",
+                lambda: unit.post(
+                    "/don-vi/nop",
+                    data={"csrf": csrf},
+                    files={"tep": uploads[next(turn) % len(uploads)]},
+                ),
+                times,
+            ),
+        ]
+    with httpx.Client(base_url=base_url, timeout=120) as province:
+        sign_in(province, province_link)
+        costs.append(cost("trang tỉnh", lambda: province.get("/tong-hop"), times))
+    return costs

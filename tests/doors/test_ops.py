@@ -42,6 +42,8 @@ def test_bench_runs_every_stage_and_keeps_its_files(cli, tmp_path, monkeypatch):
     for stage in STAGES:
         assert stage in r.stdout
     assert "29/29 tệp được nhận" in r.stdout
+    for kind in ("tệp tĩnh", "trang đơn vị", "nộp JSON", "trang tỉnh"):
+        assert f"{kind} CPU" in r.stdout  # the portal's CPU per request beside a static file
     assert (tmp_path / "b" / "bench.db").exists()
     assert len(list((tmp_path / "b" / "submissions").glob("*.json"))) == 29
     assert not (tmp_path / "must-not-be-touched.db").exists()
