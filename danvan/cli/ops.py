@@ -259,13 +259,21 @@ def _print_bench(run: BenchRun, keep: Path | None) -> None:
     def num(value: float | None, fmt: str = ".3f") -> str:
         return "—" if value is None else format(value, fmt)
 
+    long_notes: list[tuple[str, list[str]]] = []
     for s in run.stages:
         note = s.note + (f" ({s.floor_note})" if s.floor_note else "")
+        if "; " in s.note:  # several figures (the portal's CPU per request): one line each, below
+            long_notes.append((s.name, s.note.split("; ")))
+            note = "xem dưới bảng" + (f" ({s.floor_note})" if s.floor_note else "")
         table.add_row(s.name, num(s.seconds), num(s.cpu), num(s.floor_cpu), num(s.ratio, ".1f"),
                       num(s.per_second, ",.0f"), note)  # fmt: skip
     console = Console()
     if not console.is_terminal:  # a log or a pipe: one row a line, never wrapped at 80
         console = Console(width=200)
     console.print(table)
+    for name, lines in long_notes:
+        console.print(f"{name}:")
+        for line in lines:
+            console.print(f"  {line}", soft_wrap=True)
     if keep is not None:
         console.print(f"Đã giữ tệp và CSDL thử tải trong {keep}")
