@@ -130,7 +130,9 @@ def test_letterhead_and_dates(report: ReportData) -> None:
     assert lh.signature == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
     assert lh.signer_name == "(Họ và tên người ký)"  # a marked blank without letterhead.yaml
     # a district reports its ranking (Sở Nội vụ appraises it): no "phê duyệt", seed 001's closing
-    assert report.closing.endswith("năm 2023 của Ủy ban nhân dân huyện Tháp Mười./.")
+    assert report.closing.endswith(
+        "năm 2023 và phương hướng, nhiệm vụ năm 2024 của Ủy ban nhân dân huyện Tháp Mười./."
+    )
     assert "phê duyệt" not in report.closing
 
 
