@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.tables import CriteriaSetRow, Cycle, Unit
-from danvan.rules.criteria import criteria_from_dict
+from danvan.rules.criteria_store import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.org import compilers_for, subtree

@@ -19,7 +19,8 @@ from danvan.models.db import get_engine, transaction
 from danvan.models.tables import CriteriaSetRow, Cycle, Unit
 from danvan.rules import timing
 from danvan.rules.band_reach import top_band_warnings
-from danvan.rules.criteria import criteria_to_dict, parse_criteria
+from danvan.rules.criteria import parse_criteria
+from danvan.rules.criteria_store import criteria_to_dict
 from danvan.rules.domain import CriteriaSet, Plan
 from danvan.rules.errors import reject
 from danvan.rules.formats import load_document

@@ -4,7 +4,7 @@ A set is refused when a score could not be judged: a criterion code twice, a max
 a whole number of 0.25 steps, bands out of order, a band no total can reach, a rule naming a band
 that does not exist. The lowest band must start at 0 or below, so that every total (penalties can
 push it under 0) gets a band. The set is stored as JSON in the database through
-:func:`criteria_to_dict`/:func:`criteria_from_dict`, which round-trip through the same checks.
+:func:`danvan.rules.criteria_store.criteria_to_dict` and its inverse, which round-trip through the same checks.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from danvan.rules.domain import (
     TopBandQuota,
 )
 from danvan.rules.errors import Problems
-from danvan.rules.quality_checks import checks_to_list, parse_checks
+from danvan.rules.quality_checks import parse_checks
 from danvan.rules.text import normalize_text
 
 _TOP = ("code", "name", "groups", "bonus_max", "penalty_max", "bands", "rules", "not_applicable",
@@ -337,68 +337,3 @@ def _check_reachable(
                 f"bands[{i}].min",
                 f"Mức “{band.name}” cần {f.num(band.min)} điểm, vượt tổng tối đa {f.num(best)}.",
             )
-
-
-def criteria_to_dict(cs: CriteriaSet) -> dict[str, Any]:
-    """The set in the file's own shape (JSON-ready), for storing its definition."""
-    out: dict[str, Any] = {
-        "code": cs.code,
-        "name": cs.name,
-        "groups": [
-            {
-                "code": g.code,
-                "name": g.name,
-                "criteria": [_criterion_dict(c) for c in g.criteria],
-            }
-            for g in cs.groups
-        ],
-        "bonus_max": _plain(cs.bonus_max),
-        "penalty_max": _plain(cs.penalty_max),
-        "bands": [{"name": b.name, "min": _plain(b.min)} for b in cs.bands],
-    }
-    rules = _rules_list(cs)
-    if rules:
-        out["rules"] = rules
-    if cs.not_applicable != "full_marks":
-        out["not_applicable"] = cs.not_applicable
-    if cs.checks:
-        out["checks"] = checks_to_list(cs.checks)
-    return out
-
-
-def _criterion_dict(c: Criterion) -> dict[str, Any]:
-    d: dict[str, Any] = {"code": c.code, "name": c.name, "max": _plain(c.max)}
-    if c.not_applicable_allowed:
-        d["not_applicable_allowed"] = True
-    if c.kinds:
-        d["kinds"] = list(c.kinds)
-    return d
-
-
-def _rules_list(cs: CriteriaSet) -> list[dict[str, Any]]:
-    r = cs.rules
-    out: list[dict[str, Any]] = []
-    if cs.zero_criterion_caps_band:
-        out.append({"zero_criterion_caps_band": cs.zero_criterion_caps_band})
-    if r.penalty_caps_band:
-        low, band = r.penalty_caps_band
-        out.append({"penalty_caps_band": {"min_penalty": _plain(low), "band": band}})
-    if r.late_caps_band:
-        out.append({"late_caps_band": {"days": r.late_caps_band[0], "band": r.late_caps_band[1]}})
-    if r.missing_band:
-        out.append({"missing_band": r.missing_band})
-    q = r.top_band_quota
-    if q is not None:
-        plain = q.round == TopBandQuota.round and not q.at_least_one
-        arg = {"share": q.share, "round": q.round, "at_least_one": q.at_least_one}
-        out.append({"top_band_quota": q.share if plain else arg})
-    return out
-
-
-def criteria_from_dict(d: dict[str, Any]) -> CriteriaSet:
-    """Back from :func:`criteria_to_dict` (checked again: a stored set is trusted no more)."""
-    return parse_criteria(d, file="criteria")
-
-
-def _plain(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else float(x)

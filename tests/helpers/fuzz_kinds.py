@@ -102,7 +102,7 @@ def recheck_org(conn: sqlite3.Connection) -> None:
 
 
 def recheck_cycle(conn: sqlite3.Connection) -> None:
-    from danvan.rules.criteria import criteria_from_dict
+    from danvan.rules.criteria_store import criteria_from_dict
 
     for r in _rows(conn, "SELECT * FROM criteria_set"):
         criteria_from_dict(json.loads(r["definition"]))  # the stored set passes the checks again
@@ -124,7 +124,7 @@ def recheck_cycle(conn: sqlite3.Connection) -> None:
 
 
 def recheck_submissions(conn: sqlite3.Connection) -> None:
-    from danvan.rules.criteria import criteria_from_dict
+    from danvan.rules.criteria_store import criteria_from_dict
     from danvan.rules.domain import SubmissionDoc
     from danvan.rules.submission_checks import check_submission
 
@@ -147,7 +147,7 @@ def recheck_submissions(conn: sqlite3.Connection) -> None:
 
 
 def recheck_adjustments(conn: sqlite3.Connection) -> None:
-    from danvan.rules.criteria import criteria_from_dict
+    from danvan.rules.criteria_store import criteria_from_dict
 
     cs = criteria_from_dict(json.loads(_rows(conn, "SELECT * FROM criteria_set")[0]["definition"]))
     maxes = {c.code: c.max for c in cs.criteria} | {

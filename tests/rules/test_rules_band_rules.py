@@ -9,7 +9,8 @@ import pytest
 
 from danvan.rules import scoring
 from danvan.rules.compilation import UnitInput, build_summary
-from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
+from danvan.rules.criteria import parse_criteria
+from danvan.rules.criteria_store import criteria_from_dict, criteria_to_dict
 from danvan.rules.domain import NOT_RANKED, OrgUnit, TopBandQuota
 from danvan.rules.ranking import RankedUnit, apply_top_band_quota, quota_limit, quota_moves
 from tests.helpers.rules import BAND_RULES_CRITERIA, criteria, rejects

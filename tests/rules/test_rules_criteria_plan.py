@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from danvan.demo.sample import sample_dir
-from danvan.rules.criteria import criteria_from_dict, criteria_to_dict, parse_criteria
+from danvan.rules.criteria import parse_criteria
+from danvan.rules.criteria_store import criteria_from_dict, criteria_to_dict
 from danvan.rules.domain import MILESTONES
 from danvan.rules.formats import load_document
 from danvan.rules.plan import parse_plan, plan_from_doc
