@@ -351,6 +351,7 @@ class PortalLink(SQLModel, table=True):
 # The tables of the season on Prefect, the portal's entry and the compiler's assistant live in
 # their own module; imported here so that ``danvan.models.tables`` names (and registers) them all.
 from danvan.models.tables_assist import (  # noqa: E402
+    CompileRequest,
     EntryDraft,
     FlagCheck,
     OperatorAlert,
@@ -358,4 +359,11 @@ from danvan.models.tables_assist import (  # noqa: E402
     ReportPassage,
 )
 
-__all__ = ["EntryDraft", "FlagCheck", "OperatorAlert", "PortalHit", "ReportPassage"]
+__all__ = [
+    "CompileRequest",
+    "EntryDraft",
+    "FlagCheck",
+    "OperatorAlert",
+    "PortalHit",
+    "ReportPassage",
+]

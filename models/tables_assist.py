@@ -92,3 +92,24 @@ class PortalHit(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     window: int = Field(primary_key=True)  # minutes since the epoch
     count: int = 0
+
+
+class CompileRequest(SQLModel, table=True):
+    """Tổng hợp ngay: a compiler's "compile now" from the portal, run in the background and
+    shown as it goes (issue 18). The row is the claim: a compiler has at most one request queued
+    or running (``tasks.compile_requests.claim``, under the unit's lock), so two clicks or two
+    portal workers start one compile. ``lease`` is the token of the process running it
+    (``models.lease``): a request whose runner died reads as failed, not running for ever."""
+
+    __tablename__ = "compile_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)  # the compiler
+    at: datetime  # the compile's instant (``--at``), which is also when it was asked
+    actor: str = Field(max_length=64)
+    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    lease: str | None = Field(default=None, max_length=32)
+    run_id: str | None = Field(default=None, max_length=40)  # the Prefect flow run, if one
+    files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    problem: str | None = None  # why it failed: a Vietnamese line ending in [code]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from danvan.rules.errors import Rejected
     from danvan.tasks.nudge import Notice
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -187,6 +188,18 @@ def print_csv(rows: list[dict], columns: list[str]) -> None:
 
 def err(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def on_option(exc: Rejected, options: dict[str, str]) -> Rejected:
+    """The same rejection with the portal's form fields named as the command's options
+    (``ly_do`` → ``--reason``): the rule and its message are the core's, the door names the
+    place where the user types."""
+    from dataclasses import replace
+
+    from danvan.rules.errors import Rejected
+
+    problems = [replace(p, field=options.get(p.field, p.field)) for p in exc.problems]
+    return Rejected(problems, file=exc.file, extra=exc.extra)
 
 
 def handles_rejections(fn: F) -> F:

@@ -18,6 +18,7 @@ from danvan.cli.common import (
     check_code_option,
     err,
     handles_rejections,
+    on_option,
     parse_at,
     print_json,
     tell,
@@ -186,17 +187,32 @@ def reopen(
 def publish(
     cycle: Cycle,
     at: At = None,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="Lý do công bố trước hạn xếp loại của tỉnh (bắt buộc khi đó; ghi vào nhật ký).",
+        ),
+    ] = "",
     fmt: Fmt = JsonOrText.text,
     province: Province = None,
 ) -> None:
     """Công bố kết quả xếp loại cuối cùng, báo kết quả cho từng đơn vị, khóa kỳ đánh giá.
 
+    Trước hạn xếp loại của tỉnh (province_scoring) cần --reason, như nút Công bố trên cổng.
+
     Ví dụ: danvan publish --cycle 2024 --at 2024-11-30T09:00
     """
     from danvan.flows.publish import publish as publish_flow
+    from danvan.rules.errors import Rejected
 
     when = parse_at(at)
-    doc = publish_flow(cycle, when)
+    try:
+        # the portal's rule: a reason is always passed, so the core asks for it before the
+        # scoring deadline (an empty one is refused) and audits it
+        doc = publish_flow(cycle, when, "cli", reason)
+    except Rejected as exc:
+        raise on_option(exc, {"ly_do": "--reason"}) from None
     after_step("publish", when, [cycle])
     if fmt is JsonOrText.json:
         print_json(doc)

@@ -8,15 +8,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from danvan.rules.domain import KIND_LABELS as UNIT_KIND_LABELS
-from danvan.rules.domain import MILESTONE_LABELS
+from danvan.rules.labels import BAND_RULE_LABELS as RULE_LABELS
+from danvan.rules.labels import MESSAGE_KIND_LABELS as KIND_LABELS
+from danvan.rules.labels import MESSAGE_MILESTONE_LABELS as MILESTONE_NAMES
+from danvan.rules.labels import STATUS_WORDS as STATUS_LABELS
+from danvan.rules.labels import message_text
 from danvan.rules.text import format_decimal
-
-STATUS_LABELS = {
-    "on_time": "đúng hạn",
-    "late": "trễ hạn",
-    "missing": "chưa nộp",
-    "returned": "trả lại, đang bổ sung",
-}
 
 
 def _num(value: float | None) -> str:
@@ -132,36 +129,6 @@ def _print_deliveries(doc: dict, console: Console) -> None:
             console.print(f"  [bold]{escape(what['resend'])}[/bold]", highlight=False)
 
 
-#: The kinds of message (``Delivery.kind``), as an official names them.
-KIND_LABELS = {
-    "before": "nhắc trước hạn",
-    "due": "đến hạn",
-    "overdue": "quá hạn",
-    "escalation": "báo nơi tổng hợp",
-    "digest": "tổng hợp tình hình",
-    "announcement": "thông báo kế hoạch",
-    "result": "thông báo kết quả",
-    "returned": "trả lại, yêu cầu bổ sung",
-    "revision": "nhắc bổ sung",
-    "revision_escalation": "báo nơi tổng hợp việc bổ sung",
-    "receipt": "xác nhận đã nhận",
-    "refusal": "báo tệp bị từ chối",
-    "compiled": "báo đã tổng hợp",
-}
-
-#: The milestone a message belongs to (``Delivery.milestone``): the plan's deadlines and the two
-#: moments that are not deadlines.
-MILESTONE_NAMES = {**MILESTONE_LABELS, "plan": "kế hoạch", "publish": "công bố kết quả"}
-
-#: Band rules that changed a unit's band (``rules`` in JSON), in words, code kept in brackets.
-RULE_LABELS = {
-    "zero_criterion_caps_band": "có tiêu chí 0 điểm",
-    "penalty_caps_band": "bị trừ điểm nhiều",
-    "late_caps_band": "nộp trễ",
-    "top_band_quota": "vượt tỷ lệ xếp loại cao nhất",
-    "missing_band": "không nộp",
-}
-
 #: ``status --format csv``: the JSON keys (kept in ``--format json``) and the headers Excel shows.
 STATUS_CSV = {
     "code": "Mã đơn vị",
@@ -186,13 +153,6 @@ STATUS_CSV = {
 def flags_text(flags: list[dict]) -> str:
     """A unit's flags not yet checked, in one CSV cell: ``field: kind | …``."""
     return " | ".join(f"{f['field']}: {f['kind']}" for f in flags if not f["checked"])
-
-
-def message_text(f: dict) -> str:
-    """One failed or unknown message: unit, what it was, the day and where it went (redacted)."""
-    milestone = MILESTONE_NAMES.get(f["milestone"], f["milestone"])
-    kind = KIND_LABELS.get(f["kind"], f["kind"])
-    return f"{f['unit']} · {milestone} · {kind} ngày {f['day']} → {f['to']}"
 
 
 def status_csv(doc: dict) -> tuple[list[dict], list[str]]:

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from danvan.config.settings import Settings, get_settings
 from danvan.portal import (
     routes_access,
+    routes_compile_now,
     routes_compiler,
     routes_entry,
     routes_publish,
@@ -133,6 +134,7 @@ def routers() -> list[Any]:
         routes_compiler.router,
         routes_publish.router,
         routes_quality.router,
+        routes_compile_now.router,
     ]
 
 

@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from danvan.flows.appraise import appraise as appraise_flow
-from danvan.flows.compile import compile_reports
 from danvan.flows.revision import return_for_revision
 from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
@@ -103,7 +102,6 @@ def compiler_page(
 NOTICES = {
     "da_luu": "Đã lưu thẩm định; điểm sau thẩm định đã được tính lại.",
     "da_tra_lai": "Đã trả lại cho đơn vị; đơn vị được báo kèm lý do và hạn bổ sung.",
-    "da_tong_hop": "Đã tổng hợp xong; báo cáo mới ở mục Báo cáo tổng hợp.",
     "da_phe_duyet": "Đã ghi quyết định phê duyệt.",
 }
 
@@ -252,19 +250,6 @@ def _page_number(text: str) -> int:
     """``?trang=``: a page from 1 to a bound no table reaches; anything else is the first page."""
     n = parse_id(text)
     return n if n is not None and n <= 1_000_000 else 1
-
-
-@router.post("/tong-hop/bien-soan")
-async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    """Compile this compiler now (the ``compile`` flow for ``--unit`` its code)."""
-    await run_in_threadpool(compiler_scope, v)
-    form = await request.form()
-    check_csrf(request, v, form.get("csrf"))
-    portal = portal_of(request)
-    await run_in_threadpool(
-        lambda: compile_reports(v.year, portal.now(), str(portal.out_dir), v.code, actor=actor(v))
-    )
-    return RedirectResponse("/tong-hop?da_tong_hop=1", status_code=303)
 
 
 @router.get("/tong-hop/bao-cao/{name}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from danvan.rules.domain import MILESTONE_LABELS
+
 GROUP_LABELS: dict[str, str] = {
     "citizen_reception": "Tiếp công dân",
     "petitions": "Đơn thư khiếu nại, tố cáo, kiến nghị, phản ánh của công dân",
@@ -55,6 +57,56 @@ RATE_LABELS: dict[str, str] = {
 }
 
 STATUS_LABELS: dict[str, str] = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa nộp"}
+
+#: A unit's state in a sentence or a table cell (``status``'s table and CSV): lower case, and
+#: the returned state a report's column never shows.
+STATUS_WORDS: dict[str, str] = {
+    "on_time": "đúng hạn",
+    "late": "trễ hạn",
+    "missing": "chưa nộp",
+    "returned": "trả lại, đang bổ sung",
+}
+
+#: The kinds of message (``Delivery.kind``), as an official names them.
+MESSAGE_KIND_LABELS: dict[str, str] = {
+    "before": "nhắc trước hạn",
+    "due": "đến hạn",
+    "overdue": "quá hạn",
+    "escalation": "báo nơi tổng hợp",
+    "digest": "tổng hợp tình hình",
+    "announcement": "thông báo kế hoạch",
+    "result": "thông báo kết quả",
+    "returned": "trả lại, yêu cầu bổ sung",
+    "revision": "nhắc bổ sung",
+    "revision_escalation": "báo nơi tổng hợp việc bổ sung",
+    "receipt": "xác nhận đã nhận",
+    "refusal": "báo tệp bị từ chối",
+    "compiled": "báo đã tổng hợp",
+}
+
+#: The milestone a message belongs to (``Delivery.milestone``): the plan's deadlines and the two
+#: moments that are not deadlines.
+MESSAGE_MILESTONE_LABELS: dict[str, str] = {
+    **MILESTONE_LABELS,
+    "plan": "kế hoạch",
+    "publish": "công bố kết quả",
+}
+
+#: Band rules that changed a unit's band (``rules`` in JSON), in words, code kept in brackets.
+BAND_RULE_LABELS: dict[str, str] = {
+    "zero_criterion_caps_band": "có tiêu chí 0 điểm",
+    "penalty_caps_band": "bị trừ điểm nhiều",
+    "late_caps_band": "nộp trễ",
+    "top_band_quota": "vượt tỷ lệ xếp loại cao nhất",
+    "missing_band": "không nộp",
+}
+
+
+def message_text(f: dict) -> str:
+    """One failed or unknown message: unit, what it was, the day and where it went (redacted)."""
+    milestone = MESSAGE_MILESTONE_LABELS.get(f["milestone"], f["milestone"])
+    kind = MESSAGE_KIND_LABELS.get(f["kind"], f["kind"])
+    return f"{f['unit']} · {milestone} · {kind} ngày {f['day']} → {f['to']}"
 
 
 def level_label(kind_label: str) -> str:

@@ -332,6 +332,7 @@ def test_a_district_compiles_now_and_the_province_publishes(
         assert "Chưa tổng hợp lần nào" in page
         r = district.post("/tong-hop/bien-soan", data={"csrf": _csrf(page)})
         assert r.status_code == 303
+        assert "Đã tổng hợp xong" in h.follow_compile(district, r.headers["location"])
         page = district.get("/tong-hop").text
         report = f"bao-cao-tong-hop-{h.DISTRICT}-2024.docx"
         assert report in page

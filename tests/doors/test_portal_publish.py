@@ -63,3 +63,46 @@ def test_early_publication_needs_a_reason(db_url: str, tmp_path: Path) -> None:
         view = unit_view(session, year=h.YEAR, code=h.UNIT, at=EARLY)
     assert row.actor == f"portal:{h.PROVINCE}" and row.detail["reason"] == reason
     assert view.published and view.result is not None and view.ranked and view.ranked >= 2
+
+
+def test_cli_publication_asks_the_same(db_url: str, tmp_path: Path, cli) -> None:
+    """``danvan publish --reason``: the portal's rule through the same core step — before the
+    scoring deadline no reason is refused beside ``--reason`` and publishes nothing; a reason
+    publishes and is audited; on or after the deadline none is needed (the README's cycle)."""
+    from sqlmodel import select
+
+    from danvan.flows.intake import submit
+    from danvan.models.db import get_engine, reading
+    from danvan.models.tables import AuditEntry, Cycle
+    from danvan.tasks.signoff import record_sign_off
+
+    h.set_up_province(tmp_path / "p")
+    sent = [h.write_json(tmp_path / f"{c}.json", h.submission(c)) for c in (h.UNIT, h.OTHER)]
+    submit.fn([str(p) for p in sent], h.at("2024-11-08T09:00"))
+    record_sign_off(h.YEAR, h.PROVINCE, EARLY, "approved", note="Đồng ý")
+    early = ("publish", "--cycle", str(h.YEAR), "--at", "2024-11-21T09:00")
+    for blank in ((), ("--reason", "   ")):
+        refused = cli(*early, *blank)
+        assert refused.exit_code == 1 and "Traceback" not in refused.stderr
+        assert "--reason: " in refused.stderr and "[publish_reason_required]" in refused.stderr
+        assert "29/11/2024" in refused.stderr
+    with reading(get_engine()) as session:
+        assert session.exec(select(Cycle)).one().published_at is None
+        assert not session.exec(select(AuditEntry).where(AuditEntry.action == "publish")).all()
+    reason = "UBND tỉnh chỉ đạo công bố trước hội nghị tổng kết"
+    done = cli(*early, "--reason", reason, "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()["published"] is True
+    with reading(get_engine()) as session:
+        (row,) = session.exec(select(AuditEntry).where(AuditEntry.action == "publish")).all()
+    assert row.actor == "cli" and row.detail["reason"] == reason
+
+
+def test_cli_publication_on_time_needs_no_reason(db_url: str, tmp_path: Path, cli) -> None:
+    from danvan.tasks.signoff import record_sign_off
+
+    h.set_up_province(tmp_path / "p")
+    record_sign_off(h.YEAR, h.PROVINCE, EARLY, "approved", note="Đồng ý")
+    r = cli("publish", "--cycle", str(h.YEAR), "--at", "2024-11-29T09:00", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["published"] is True

@@ -33,6 +33,7 @@ import yaml
 from openpyxl import load_workbook
 
 from tests.helpers.db import PG_ADMIN_URL, use_database
+from tests.helpers.portal import follow_compile
 from tests.helpers.province import ISSUE_AT, at, write_province
 from tests.helpers.workbooks import fill
 
@@ -806,8 +807,17 @@ class PortalDoor(Door):
         from danvan.config.settings import get_settings
 
         assert unit == self.code and Path(get_settings().out_dir) == out
-        r, text = self._post("/tong-hop/bien-soan", {}, "/tong-hop")
-        compiled = [unit] if f"bao-cao-tong-hop-{unit}-{YEAR}.docx" in text else []
+        r = self.client.post(
+            "/tong-hop/bien-soan",
+            data={"csrf": self.csrf("/tong-hop")},
+            follow_redirects=False,
+        )
+        if r.status_code != 303:
+            return {"ok": False, "codes": _codes(r.text), "compiled": []}
+        text = follow_compile(self.client, r.headers["location"])  # started in the background
+        done = "Đã tổng hợp xong" in text
+        compiled = [unit] if done and f"bao-cao-tong-hop-{unit}-{YEAR}.docx" in text else []
+        r = {"ok": done, "codes": _codes(text)}
         return r | {"compiled": compiled}
 
     def approve(self, by: str, note: str) -> dict:

@@ -94,3 +94,16 @@ def open_session(url: str, link: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=60)
     sign_in(client, link)
     return client
+
+
+def follow_compile(client: httpx.Client, location: str, seconds: float = 180) -> str:
+    """The progress page of a "Tổng hợp ngay" (``location``), looked at as its meta refresh
+    does until the compile is finished (done or failed); its last text."""
+    import time
+
+    ends = time.monotonic() + seconds
+    while True:
+        text = client.get(location).text
+        if 'http-equiv="refresh"' not in text or time.monotonic() > ends:
+            return text
+        time.sleep(0.3)

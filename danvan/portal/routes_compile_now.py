@@ -1,0 +1,73 @@
+"""Tổng hợp ngay (issue 18): the compiler's button starts the compile in the background
+(``flows.compile_now.start_compile``) and the answer is a page following it — queued, running,
+done with its files, or failed with the reason — which refreshes itself: ``<meta refresh>``
+without JavaScript, a small poll of ``…/trang-thai`` with it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from danvan.flows.compile_now import Progress, progress, start_compile
+from danvan.portal.deps import Viewer, actor, check_csrf, page, portal_of, viewer
+from danvan.portal.routes_compiler import compiler_scope
+from danvan.rules.text import parse_id
+
+router = APIRouter()
+
+#: What each state reads as on the page (and in the poll's answer).
+STATES = {
+    "queued": "Đang chờ chạy",
+    "running": "Đang tổng hợp",
+    "done": "Đã tổng hợp xong",
+    "failed": "Tổng hợp không thành",
+}
+#: Seconds between two looks while the compile is not finished (meta refresh and the poll).
+REFRESH_SECONDS = 2
+
+
+@router.post("/tong-hop/bien-soan")
+async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """Start (or join) this compiler's compile and go to the page that follows it."""
+    await run_in_threadpool(compiler_scope, v)
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    portal = portal_of(request)
+    started = await run_in_threadpool(
+        lambda: start_compile(
+            year=v.year, code=v.code, at=portal.now(), actor=actor(v), out_dir=str(portal.out_dir)
+        )
+    )
+    return RedirectResponse(f"/tong-hop/bien-soan/{started.id}", status_code=303)
+
+
+@router.get("/tong-hop/bien-soan/{request_id}")
+def compile_progress(request_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
+    """The compile as it goes; refreshes itself until it is done or failed."""
+    found = _progress(v, request_id)
+    r = found.request
+    context = {
+        "r": r,
+        "state": STATES[r.status],
+        "run_state": found.run_state,
+        "tz": compiler_scope(v).tz,
+        "refresh": None if r.finished else REFRESH_SECONDS,
+    }
+    return page(request, "compile_progress.html", context)
+
+
+@router.get("/tong-hop/bien-soan/{request_id}/trang-thai")
+def compile_state(request_id: str, v: Viewer = Depends(viewer)) -> Response:
+    """The poll of the page's script: the state, and whether to look again."""
+    r = _progress(v, request_id).request
+    return JSONResponse({"status": r.status, "text": STATES[r.status], "finished": r.finished})
+
+
+def _progress(v: Viewer, request_id: str) -> Progress:
+    compiler_scope(v)
+    n = parse_id(request_id)
+    found = None if n is None else progress(year=v.year, code=v.code, request_id=n)
+    if found is None:
+        raise HTTPException(404, "Không tìm thấy lần tổng hợp này.")
+    return found
