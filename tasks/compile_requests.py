@@ -130,11 +130,19 @@ def request_view(*, year: int, code: str, request_id: int) -> RequestView | None
             return None
         if _year(session, row.cycle_id) != year:
             return None
-        status, problem = row.status, row.problem
-        if status == "running" and row.lease and not run_alive(session, row.lease):
-            status, problem = "failed", INTERRUPTED
         view = _view(row, year, code)
-    return RequestView(**{**view.__dict__, "status": status, "problem": problem})
+        dead = row.status in OPEN and row.lease and not run_alive(session, row.lease)
+    if not dead:
+        return view
+    # The lease is dropped just after the runner's last commit: read the row again (a new
+    # snapshot) before calling it interrupted.
+    with reading(get_engine()) as session:
+        row = session.get(CompileRequest, request_id)
+        assert row is not None
+        view = _view(row, year, code)
+    if view.status in OPEN:
+        return RequestView(**{**view.__dict__, "status": "failed", "problem": INTERRUPTED})
+    return view
 
 
 def _open(session: Session, cycle_id: int, unit_id: int) -> list[CompileRequest]:
@@ -149,8 +157,10 @@ def _open(session: Session, cycle_id: int, unit_id: int) -> list[CompileRequest]
 def _settle(session: Session, row: CompileRequest) -> str:
     """An open request whose runner is gone is failed (inside the claim's transaction)."""
     if row.lease and not run_alive(session, row.lease):
-        row.status, row.problem = "failed", INTERRUPTED
-        session.add(row)
+        session.refresh(row)  # finished just before its lease went (PostgreSQL reads it)
+        if row.status in OPEN:
+            row.status, row.problem = "failed", INTERRUPTED
+            session.add(row)
     return row.status
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.helpers.browser import (
     open_link,
     small_png,
 )
+from tests.helpers.site import Site, running_site
 
 
 @pytest.fixture(scope="module")
@@ -29,29 +29,11 @@ def browser() -> Iterator[Any]:
     yield from browser_or_skip()
 
 
-@dataclass
-class Site:
-    url: str
-    links: dict[str, str]
-    clock: list
-    out: Path
-
-    def link(self, code: str) -> str:
-        return self.url + self.links[code]
-
-
 @pytest.fixture
 def site(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    from danvan.config.settings import get_settings
-    from danvan.portal.server import running
-
-    monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
-    get_settings.cache_clear()
-    h.set_up_province(tmp_path / "province")
-    links = h.mint_links([h.UNIT, h.OTHER, h.FAR, h.DISTRICT, "QNG.STH", h.PROVINCE])
-    clock = [h.at("2024-11-08T10:00")]
-    with running(now=lambda: clock[0]) as url:
-        yield Site(url, links, clock, tmp_path / "out")
+    codes = [h.UNIT, h.OTHER, h.FAR, h.DISTRICT, "QNG.STH", h.PROVINCE]
+    with running_site(tmp_path, monkeypatch, codes) as site:
+        yield site
 
 
 def send(page: Any, path: Path) -> None:

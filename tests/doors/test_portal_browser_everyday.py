@@ -8,9 +8,7 @@ pages are drawn into that folder (see docs/development.md)."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 
 from tests.helpers import portal as h
 from tests.helpers.browser import DESKTOP, PHONE, browser_or_skip, open_link, small_png
-from tests.helpers.sinks import HttpSink, running_http_sink
+from tests.helpers.site import Site, running_site
 
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 REPORT = "bao-cao-x07.docx"
@@ -29,41 +27,11 @@ def browser() -> Iterator[Any]:
     yield from browser_or_skip()
 
 
-@dataclass
-class Site:
-    url: str
-    links: dict[str, str]
-    clock: list
-    sink: HttpSink
-
-    def link(self, code: str) -> str:
-        return self.url + self.links[code]
-
-    def receipts(self, count: int) -> list[str]:
-        """The receipts the unit's contact got (the plan's announcement came there before)."""
-        deadline = time.monotonic() + 10
-        while True:
-            found = [
-                r.body["message"] for r in self.sink.requests if "[Đã nhận]" in r.body["title"]
-            ]
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
-
-
 @pytest.fixture
 def site(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    from danvan.config.settings import get_settings
-    from danvan.portal.server import running
-
-    monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
-    get_settings.cache_clear()
-    with running_http_sink() as sink:
-        h.set_up_province(tmp_path / "province", contacts={h.UNIT: sink.url("x07")})
-        links = h.mint_links([h.UNIT, h.DISTRICT, h.PROVINCE])
-        clock = [h.at("2024-11-08T10:00")]
-        with running(now=lambda: clock[0]) as url:
-            yield Site(url, links, clock, sink)
+    codes = [h.UNIT, h.DISTRICT, h.PROVINCE]
+    with running_site(tmp_path, monkeypatch, codes, sink_for=h.UNIT) as site:
+        yield site
 
 
 def no_sideways_scroll(page: Any) -> None:

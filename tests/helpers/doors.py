@@ -817,8 +817,7 @@ class PortalDoor(Door):
         text = follow_compile(self.client, r.headers["location"])  # started in the background
         done = "Đã tổng hợp xong" in text
         compiled = [unit] if done and f"bao-cao-tong-hop-{unit}-{YEAR}.docx" in text else []
-        r = {"ok": done, "codes": _codes(text)}
-        return r | {"compiled": compiled}
+        return {"ok": done, "codes": _codes(text), "compiled": compiled}
 
     def approve(self, by: str, note: str) -> dict:
         assert by == self.code
