@@ -18,7 +18,7 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from tests.helpers.db import make_pg_database, pg_unavailable, use_database
+from tests.helpers.db import fresh_database, use_database
 
 # Hypothesis: on CI a derandomized run (the same examples every time, so a landing never depends
 # on the draw); locally the random exploration goes on. Every example it ever finds becomes an
@@ -39,22 +39,13 @@ def db_url(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A fresh, initialised database, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'danvan.db'}", (lambda: None)
-    else:
-        reason = pg_unavailable()
-        if reason:
-            if os.environ.get("DANVAN_REQUIRE_POSTGRES") == "1":
-                pytest.fail(reason)
-            pytest.skip(reason)
-        url, drop = make_pg_database()
-    use_database(url, monkeypatch)
-    from danvan.models.db import get_engine
-    from danvan.models.schema import upgrade
+    yield from fresh_database(request.param, tmp_path, monkeypatch)
 
-    upgrade(get_engine())
-    yield url
-    drop()
+
+@pytest.fixture
+def pg_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, initialised PostgreSQL database only (a test of PostgreSQL's own behaviour)."""
+    yield from fresh_database("postgres", tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from danvan.flows.appraise import appraise as appraise_flow
 from danvan.flows.revision import return_for_revision
@@ -203,13 +204,34 @@ async def appraise(code: str, request: Request, v: Viewer = Depends(viewer)) -> 
     return RedirectResponse(f"/tong-hop/don-vi/{code}?da_luu=1", status_code=303)
 
 
+async def unit_form(request: Request, v: Viewer, code: str) -> FormData:
+    """A compiler's form about a unit below it (404 otherwise), its CSRF token checked."""
+    await run_in_threadpool(below, v, code)
+    form = await request.form()
+    check_csrf(request, v, form.get("csrf"))
+    return form
+
+
+def refused_on_unit_page(
+    request: Request, v: Viewer, code: str, key: str, exc: Rejected, form: FormData
+) -> Response:
+    """The unit's page again (422) with a refused form's problems under ``key`` and what was
+    typed: the return form's (``return_problems``) and the "đã kiểm tra" form's (``flag_problems``)."""
+    problems = [{"field": p.field, "message": p.message, "code": p.code} for p in exc.problems]
+    at = portal_of(request).now()
+    with reading(get_engine()) as session:
+        view = pages.unit_view(session, year=v.year, code=code, at=at)
+        assistant = unit_assistant(session, year=v.year, code=code, at=at)
+    context = {"u": view, "labels": pages.STATUS_LABELS, "problems": {}, "assistant": assistant,
+               key: problems, "form": dict(form)}  # fmt: skip
+    return page(request, "unit_detail.html", context, status=422)
+
+
 @router.post("/tong-hop/don-vi/{code}/tra-lai")
 async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     """Trả lại, yêu cầu bổ sung: the ``return`` flow ``danvan return --unit --by --reason`` runs,
     with the viewer as the returning compiler (the same checks; the unit is told)."""
-    await run_in_threadpool(below, v, code)
-    form = await request.form()
-    check_csrf(request, v, form.get("csrf"))
+    form = await unit_form(request, v, code)
     portal = portal_of(request)
     try:
         await run_in_threadpool(
@@ -223,21 +245,7 @@ async def return_unit(code: str, request: Request, v: Viewer = Depends(viewer)) 
             )
         )
     except Rejected as exc:
-        problems = [{"field": p.field, "message": p.message, "code": p.code} for p in exc.problems]
-        with reading(get_engine()) as session:
-            view = pages.unit_view(session, year=v.year, code=code, at=portal.now())
-        return page(
-            request,
-            "unit_detail.html",
-            {
-                "u": view,
-                "labels": pages.STATUS_LABELS,
-                "problems": {},
-                "return_problems": problems,
-                "form": dict(form),
-            },
-            status=422,
-        )
+        return refused_on_unit_page(request, v, code, "return_problems", exc, form)
     return RedirectResponse(f"/tong-hop/don-vi/{code}?da_tra_lai=1", status_code=303)
 
 

@@ -153,6 +153,7 @@ FOREIGN = {
     "version": ["1"],
     "name": ["summary.json"],
     "file_id": ["1"],
+    "request_id": ["1"],
 }
 
 

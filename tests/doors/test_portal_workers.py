@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,7 +19,6 @@ import httpx
 import pytest
 
 from tests.helpers import portal as h
-from tests.helpers.db import make_pg_database, pg_unavailable, use_database
 from tests.helpers.sinks import free_port
 
 UNITS = 25
@@ -39,22 +37,6 @@ def test_two_limiters_share_one_count(db_url: str) -> None:
     assert one.allow(8) is True  # another link has its own count
     minute[0] += 60  # the next minute starts afresh
     assert two.allow(7) is True
-
-
-@pytest.fixture
-def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if reason := pg_unavailable():
-        if os.environ.get("DANVAN_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    url, drop = make_pg_database()
-    use_database(url, monkeypatch)
-    from danvan.models.db import get_engine
-    from danvan.models.schema import upgrade
-
-    upgrade(get_engine())
-    yield url
-    drop()
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,3 +70,24 @@ def use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(
         Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite") else os.getcwd()
     )
+
+
+def fresh_database(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database at the newest schema (``sqlite`` in ``tmp_path``, or ``postgres``: one of
+    its own, dropped afterwards), set as the one every part of danvan uses; for ``yield from``
+    in a fixture. PostgreSQL away: skipped, or failed under ``DANVAN_REQUIRE_POSTGRES=1``."""
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'danvan.db'}", (lambda: None)
+    else:
+        if reason := pg_unavailable():
+            if os.environ.get("DANVAN_REQUIRE_POSTGRES") == "1":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        url, drop = make_pg_database()
+    use_database(url, monkeypatch)
+    from danvan.models.db import get_engine
+    from danvan.models.schema import upgrade
+
+    upgrade(get_engine())
+    yield url
+    drop()
