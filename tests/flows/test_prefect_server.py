@@ -363,3 +363,42 @@ def test_after_the_worker_is_killed_and_two_days_pass_no_past_reminder_goes_out(
     skipped_days = sorted(row[0]["day"] for row in skipped)
     assert skipped_days == sorted({d.isoformat() for d in days}), skipped_days
     assert sent == 0
+
+
+def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypatch):  # type: ignore[no-untyped-def]
+    """Tổng hợp ngay with a Prefect server configured (issue 18): the portal's one entry point
+    creates a run of ``tong-hop`` at once (the request as its idempotency key), two clicks give
+    one request and one run, and the worker's run moves the request to done with its files,
+    the page showing the run's state."""
+    from danvan.config.settings import get_settings
+    from danvan.flows.compile_now import progress, start_compile
+    from tests.helpers.db import use_database
+
+    run(
+        world["env"],
+        "plan",
+        "issue",
+        str(world["tmp"] / "plan.yaml"),
+        "--at",
+        f"{YEAR}-02-17T09:00",
+    )
+    use_database(world["db"], monkeypatch)
+    monkeypatch.setenv("DANVAN_PREFECT_API_URL", world["env"]["DANVAN_PREFECT_API_URL"])
+    monkeypatch.setenv("DANVAN_OUT_DIR", world["env"]["DANVAN_OUT_DIR"])
+    get_settings.cache_clear()
+    at = pendulum.parse(f"{YEAR}-11-06T10:00", tz=TZ).in_timezone("UTC")
+    asked = dict(year=YEAR, code="TST.H01", at=at, actor="portal:TST.H01", out_dir="ignored")
+    first, second = start_compile(**asked), start_compile(**asked)
+    assert first.id == second.id and first.run_id is not None and first.status == "queued"
+    assert [r["id"] for r in runs(world["api"], f"{YEAR}", "tong-hop-ngay")] == [first.run_id]
+
+    def finished():  # type: ignore[no-untyped-def]
+        seen = progress(year=YEAR, code="TST.H01", request_id=first.id)
+        return seen if seen and seen.request.finished else None
+
+    seen = wait(finished, 180, "the compile request's run")
+    assert seen.request.status == "done", seen.request.problem
+    assert f"bao-cao-tong-hop-TST.H01-{YEAR}.docx" in seen.request.files
+    assert state(read_run(world["api"], first.run_id)) == "COMPLETED"
+    out = Path(world["env"]["DANVAN_OUT_DIR"]) / "TST.H01"
+    assert (out / f"bao-cao-tong-hop-TST.H01-{YEAR}.docx").is_file()
