@@ -21,13 +21,20 @@ PROPOSAL = "Đề nghị UBND tỉnh quan tâm bố trí kinh phí cho công tá
 
 @pytest.fixture
 def cycle(db_url: str, tmp_path: Path) -> Path:
+    h.set_up_province(tmp_path / "p")
+    flag_and_narrate(tmp_path / "p", tmp_path)
+    return tmp_path
+
+
+def flag_and_narrate(province: Path, tmp_path: Path) -> None:
+    """On the province set up in ``province``: a plan check X07's figures fail, X07's report
+    with a passage under each heading, X08 with neither."""
     from danvan.flows.intake import submit
 
-    h.set_up_province(tmp_path / "p")  # then a plan with a check, issued as a new year's
-    plan = yaml.safe_load((tmp_path / "p" / "plan.yaml").read_text("utf-8"))
+    plan = yaml.safe_load((province / "plan.yaml").read_text("utf-8"))
     check = {"left": "admin_procedures.online", "op": ">=",
              "right": "0.5 * admin_procedures.received"}  # fmt: skip
-    _reissue_with(tmp_path / "p", plan, [check])
+    _reissue_with(province, plan, [check])
     doc = h.submission(h.UNIT)
     doc["figures"]["admin_procedures"] = {
         "received": 300, "online": 100, "resolved": 300, "on_time": 300, "overdue": 0,
@@ -42,7 +49,6 @@ def cycle(db_url: str, tmp_path: Path) -> Path:
     files = [h.write_json(tmp_path / "x07.json", doc)]
     files.append(h.write_json(tmp_path / "x08.json", h.submission(h.OTHER)))
     submit.fn([str(p) for p in files], h.at("2024-11-08T09:00"))
-    return tmp_path
 
 
 def _reissue_with(folder: Path, plan: dict, checks: list[dict]) -> None:
