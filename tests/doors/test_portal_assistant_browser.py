@@ -50,7 +50,8 @@ def test_the_assistant_on_a_phone_and_a_desktop(browser: Any, site: Site, name: 
     words = page.locator("#bao-cao-don-vi").inner_text()
     assert PROPOSAL in words and "Kiến nghị, đề xuất" in words
     fits(page)
-    shot(page, "a2-don-vi-so-lieu-va-bao-cao", name)
+    shot(page, "a2-don-vi-so-lieu", name, flags)
+    shot(page, "a3-don-vi-bao-cao", name, page.locator("#bao-cao-don-vi"))
     ctx.close()
 
 
