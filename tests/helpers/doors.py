@@ -62,13 +62,15 @@ _DROPPED = {
     "portal_link": {"token_sha256"},
 }
 _ACTORS = {("audit_log", "actor"), ("sign_off", "actor")}
+_PORTAL_ONLY = {"compile_request"}
 
 
 def snapshot(actor: Callable[[str], str]) -> dict[str, list[str]]:
     """Every row of every table as JSON text: ids dropped, references by code, the actor named
     by ``actor`` (the door's own actor becomes ``<door>``). Audit rows of the portal's own
     bookkeeping (``portal_open``, ``portal_download``, ``portal_compile``) are left out: only the
-    portal has sessions and downloads."""
+    portal has sessions and downloads; so is ``compile_request``, the portal's "Tổng hợp ngay"
+    followed in the background (the compile it runs is the flow's, compared as any other)."""
     from danvan.models.db import get_engine
 
     out: dict[str, list[str]] = {}
@@ -90,6 +92,8 @@ def snapshot(actor: Callable[[str], str]) -> dict[str, list[str]]:
             "delivery": sends,
         }
         for table in _tables():
+            if table.name in _PORTAL_ONLY:
+                continue
             cols = [
                 c
                 for c in table.columns
