@@ -7,10 +7,12 @@ failed and the next click starts again."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,97 @@ def test_compile_now_runs_in_the_background(
         assert other.get(where).status_code == 404
         assert other.get(f"{where}/trang-thai").status_code == 404
         assert district.get("/tong-hop/bien-soan/abc").status_code == 404
+
+
+def _portal_worker(barrier: Any, answers: Any, at: datetime) -> None:
+    """One portal worker process: the button's entry point at the barrier, then alive until the
+    compile it may have started is finished (its thread and lease live in this process)."""
+    from danvan.flows.compile_now import progress, start_compile
+
+    barrier.wait(timeout=120)
+    r = start_compile(year=h.YEAR, code=h.DISTRICT, at=at, actor=f"pid:{os.getpid()}",
+                      out_dir=os.environ["DANVAN_OUT_DIR"])  # fmt: skip
+    answers.put(r.id)
+    ends = time.monotonic() + 240
+    while time.monotonic() < ends:
+        seen = progress(year=h.YEAR, code=h.DISTRICT, request_id=r.id)
+        if seen is None or seen.request.finished:
+            return
+        time.sleep(0.2)
+
+
+def test_two_portal_workers_start_one_compile(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``danvan portal --workers 2``: the same button reaching both processes at one instant
+    gives one request, run once, and it ends done."""
+    import multiprocessing
+
+    from sqlmodel import select
+
+    from danvan.models.db import get_engine, reading
+    from danvan.models.tables import CompileRequest
+
+    monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
+    h.set_up_province(tmp_path / "p")
+    _submitted(tmp_path)
+    spawn = multiprocessing.get_context("spawn")
+    barrier, answers = spawn.Barrier(2), spawn.Queue()
+    workers = [spawn.Process(target=_portal_worker, args=(barrier, answers, h.at(NOW)))
+               for _ in range(2)]  # fmt: skip
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+    assert [w.exitcode for w in workers] == [0, 0]
+    ids = {answers.get(timeout=5), answers.get(timeout=5)}
+    assert len(ids) == 1
+    with reading(get_engine()) as session:
+        rows = session.exec(select(CompileRequest)).all()
+    assert [(r.status, r.problem) for r in rows] == [("done", None)]
+    assert (tmp_path / "out" / h.DISTRICT / f"bao-cao-tong-hop-{h.DISTRICT}-2024.docx").is_file()
+
+
+ROUNDS = 25
+
+
+def _claimer(barrier: Any, answers: Any, at: datetime) -> None:
+    """A process holding a runner's lease, claiming at the barrier round after round; the
+    round's winner closes its request so the next round races again."""
+    from danvan.tasks.compile_requests import claim, finish, hold_lease
+
+    lease = hold_lease()
+    for i in range(ROUNDS):
+        barrier.wait(timeout=120)
+        view, new = claim(year=h.YEAR, code=h.DISTRICT, at=at, actor="t", lease=lease.token)
+        answers.put((i, view.id, new))
+        barrier.wait(timeout=120)
+        if new:
+            finish(view.id, [])
+
+
+def test_claims_at_one_instant_give_one_request(db_url: str, tmp_path: Path) -> None:
+    """The claim's lock, measured: two processes claim together 25 times; each time one request
+    is new and both get it (without ``lock_unit`` PostgreSQL adds two)."""
+    import multiprocessing
+
+    h.set_up_province(tmp_path / "p")
+    spawn = multiprocessing.get_context("spawn")
+    barrier, answers = spawn.Barrier(2), spawn.Queue()
+    procs = [spawn.Process(target=_claimer, args=(barrier, answers, h.at(NOW)))
+             for _ in range(2)]  # fmt: skip
+    for p in procs:
+        p.start()
+    got = [answers.get(timeout=180) for _ in range(2 * ROUNDS)]
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    for i in range(ROUNDS):
+        seen = [(rid, new) for n, rid, new in got if n == i]
+        assert len({rid for rid, _ in seen}) == 1 and sorted(new for _, new in seen) == [
+            False,
+            True,
+        ], (i, seen)
 
 
 def test_a_dead_runner_reads_as_failed(db_url: str, tmp_path: Path) -> None:
