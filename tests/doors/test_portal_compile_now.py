@@ -107,6 +107,20 @@ def test_compile_now_runs_in_the_background(
         assert district.get("/tong-hop/bien-soan/abc").status_code == 404
 
 
+def _two_processes(target: Any) -> tuple[list[Any], Any, Any]:
+    """Two fresh processes (spawned: no thread or connection of this one) running ``target``
+    with a shared barrier, a queue for their answers and the compile instant; started. The
+    caller keeps the barrier until they end (its semaphore goes with the last reference)."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    barrier, answers = spawn.Barrier(2), spawn.Queue()
+    procs = [spawn.Process(target=target, args=(barrier, answers, h.at(NOW))) for _ in range(2)]
+    for p in procs:
+        p.start()
+    return procs, answers, barrier
+
+
 def _portal_worker(barrier: Any, answers: Any, at: datetime) -> None:
     """One portal worker process: the button's entry point at the barrier, then alive until the
     compile it may have started is finished (its thread and lease live in this process)."""
@@ -129,8 +143,6 @@ def test_two_portal_workers_start_one_compile(
 ) -> None:
     """``danvan portal --workers 2``: the same button reaching both processes at one instant
     gives one request, run once, and it ends done."""
-    import multiprocessing
-
     from sqlmodel import select
 
     from danvan.models.db import get_engine, reading
@@ -139,12 +151,7 @@ def test_two_portal_workers_start_one_compile(
     monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
     h.set_up_province(tmp_path / "p")
     _submitted(tmp_path)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, answers = spawn.Barrier(2), spawn.Queue()
-    workers = [spawn.Process(target=_portal_worker, args=(barrier, answers, h.at(NOW)))
-               for _ in range(2)]  # fmt: skip
-    for w in workers:
-        w.start()
+    workers, answers, _barrier = _two_processes(_portal_worker)  # kept until they end
     for w in workers:
         w.join(timeout=300)
     assert [w.exitcode for w in workers] == [0, 0]
@@ -177,15 +184,8 @@ def _claimer(barrier: Any, answers: Any, at: datetime) -> None:
 def test_claims_at_one_instant_give_one_request(db_url: str, tmp_path: Path) -> None:
     """The claim's lock, measured: two processes claim together 25 times; each time one request
     is new and both get it (without ``lock_unit`` PostgreSQL adds two)."""
-    import multiprocessing
-
     h.set_up_province(tmp_path / "p")
-    spawn = multiprocessing.get_context("spawn")
-    barrier, answers = spawn.Barrier(2), spawn.Queue()
-    procs = [spawn.Process(target=_claimer, args=(barrier, answers, h.at(NOW)))
-             for _ in range(2)]  # fmt: skip
-    for p in procs:
-        p.start()
+    procs, answers, _barrier = _two_processes(_claimer)  # kept until they end
     got = [answers.get(timeout=180) for _ in range(2 * ROUNDS)]
     for p in procs:
         p.join(timeout=60)

@@ -121,6 +121,18 @@ def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-
             admin.dispose()
 
 
+def issue_plan(world: dict) -> None:
+    """``danvan plan issue`` of the module's plan (again: nothing changes, the same keys)."""
+    run(
+        world["env"],
+        "plan",
+        "issue",
+        str(world["tmp"] / "plan.yaml"),
+        "--at",
+        f"{YEAR}-02-17T09:00",
+    )
+
+
 def scheduled(api: httpx.Client) -> list[dict]:
     return [r for r in runs(api, f"TST-{YEAR}") if state(r) == "SCHEDULED"]
 
@@ -155,14 +167,7 @@ def reconcile_now(api: httpx.Client) -> dict:
 
 def test_the_plan_becomes_scheduled_runs_at_the_expected_instants(world):
     api = world["api"]
-    run(
-        world["env"],
-        "plan",
-        "issue",
-        str(world["tmp"] / "plan.yaml"),
-        "--at",
-        f"{YEAR}-02-17T09:00",
-    )
+    issue_plan(world)
     # the official's command only asks; the reconciliation run (theo-doi) builds the calendar
     wait(lambda: reconciled(api) and len(milestones(api)) == 4, 300, "the calendar")
     got = [r for r in runs(api, f"TST-{YEAR}") if "theo-doi" not in r["tags"]]
@@ -177,14 +182,7 @@ def test_the_plan_becomes_scheduled_runs_at_the_expected_instants(world):
     assert {r["name"] for r in reminders} >= {f"nhac-viec-TST-{YEAR}-11-03"}  # the year once
     assert {state(r) for r in got} == {"SCHEDULED"}
     # issuing again changes nothing on the server: the same keys, no duplicate
-    run(
-        world["env"],
-        "plan",
-        "issue",
-        str(world["tmp"] / "plan.yaml"),
-        "--at",
-        f"{YEAR}-02-17T09:00",
-    )
+    issue_plan(world)
     assert len([r for r in runs(api, f"TST-{YEAR}") if "theo-doi" not in r["tags"]]) == len(got)
     for r in got:
         assert "://" not in str(r["parameters"])
@@ -374,14 +372,7 @@ def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypat
     from danvan.flows.compile_now import progress, start_compile
     from tests.helpers.db import use_database
 
-    run(
-        world["env"],
-        "plan",
-        "issue",
-        str(world["tmp"] / "plan.yaml"),
-        "--at",
-        f"{YEAR}-02-17T09:00",
-    )
+    issue_plan(world)
     use_database(world["db"], monkeypatch)
     monkeypatch.setenv("DANVAN_PREFECT_API_URL", world["env"]["DANVAN_PREFECT_API_URL"])
     monkeypatch.setenv("DANVAN_OUT_DIR", world["env"]["DANVAN_OUT_DIR"])
