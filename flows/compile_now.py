@@ -11,7 +11,6 @@ files.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +20,6 @@ from danvan.rules.errors import Rejected
 from danvan.runtime.api import PrefectRest, PrefectUnavailable, RunSpec, connect
 from danvan.tasks import compile_requests as requests
 from danvan.tasks.compile_requests import RequestView
-
-logger = logging.getLogger("danvan.compile_now")
 
 #: Prefect states after which a run never starts the request it carries.
 _ENDED = {"CANCELLED", "CANCELLING", "CRASHED", "FAILED", "COMPLETED"}
@@ -76,10 +73,7 @@ def run_request(request_id: int, out_dir: str, lease: str) -> str | None:
         requests.finish(request_id, None, exc.render())
         return "failed"
     except Exception as exc:  # a failed compile is shown on the page, never left "running"
-        logger.error("compile request %s failed [internal_error] (%s)", request_id,
-                     exc.__class__.__name__)  # fmt: skip
-        requests.finish(request_id, None, "Tổng hợp không thành, đã ghi nhật ký để người vận "
-                        "hành kiểm tra; bấm Tổng hợp ngay để thử lại. [internal_error]")  # fmt: skip
+        requests.fail(request_id, exc)
         return "failed"
     files = [f for c in doc["compiled"] if c["compiler"] == code for f in c["files"]]
     requests.finish(request_id, [f for f in files if f != "summary.json"])

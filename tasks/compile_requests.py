@@ -13,6 +13,7 @@ read says it failed and the next click starts a new one.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,9 +21,11 @@ from sqlmodel import Session, col, select
 
 from danvan.models import store
 from danvan.models.context import load_context
-from danvan.models.db import get_engine, reading, transaction
+from danvan.models.db import describe_failure, get_engine, reading, redacted_context, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.tables import CompileRequest, Cycle, Unit
+
+logger = logging.getLogger("danvan.compile_requests")
 
 OPEN = ("queued", "running")
 #: What a request whose runner died says (the compile's files, if any, are whole or absent:
@@ -119,6 +122,19 @@ def finish(request_id: int, files: list[str] | None, problem: str | None = None)
         row.status = "failed" if problem else "done"
         row.files, row.problem = files, problem
         session.add(row)
+
+
+def fail(request_id: int, exc: BaseException) -> None:
+    """A compile that failed with no rule's answer (the disk, the database, a bug): a sentence
+    for the compiler, the code and a redacted context in the log. No server path on the page:
+    the operator finds it in the log."""
+    sentence, code = describe_failure(exc)
+    logger.error("compile request %s failed [%s] %s", request_id, code, redacted_context(exc))
+    if code == "os_error":
+        sentence = (
+            "Máy chủ không ghi được các tệp báo cáo; người vận hành cần kiểm tra thư mục kết quả."
+        )
+    finish(request_id, None, f"{sentence} Bấm Tổng hợp ngay để thử lại. [{code}]")
 
 
 def request_view(*, year: int, code: str, request_id: int) -> RequestView | None:

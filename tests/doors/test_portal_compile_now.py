@@ -107,6 +107,26 @@ def test_compile_now_runs_in_the_background(
         assert district.get("/tong-hop/bien-soan/abc").status_code == 404
 
 
+def test_a_failed_compile_says_why_and_the_next_click_runs_again(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output folder cannot be written (a file stands in its place): the page ends failed
+    with a Vietnamese reason and its code, no server path; once it can, the next click is done."""
+    with running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW) as site:
+        _submitted(tmp_path)
+        site.out.write_text("not a folder", "utf-8")
+        district = h.open_session(site.url, site.links[h.DISTRICT])
+        csrf = _csrf(district.get("/tong-hop").text)
+        r = district.post("/tong-hop/bien-soan", data={"csrf": csrf})
+        failed = h.follow_compile(district, r.headers["location"])
+        assert "Tổng hợp không thành" in failed and "[os_error]" in failed
+        assert str(site.out) not in failed and "Traceback" not in failed
+        site.out.unlink()
+        again = district.post("/tong-hop/bien-soan", data={"csrf": csrf})
+        assert again.headers["location"] != r.headers["location"]
+        assert "Đã tổng hợp xong" in h.follow_compile(district, again.headers["location"])
+
+
 def _two_processes(target: Any) -> tuple[list[Any], Any, Any]:
     """Two fresh processes (spawned: no thread or connection of this one) running ``target``
     with a shared barrier, a queue for their answers and the compile instant; started. The
