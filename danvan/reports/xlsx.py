@@ -41,6 +41,7 @@ from danvan.rules.labels import (
 )
 from danvan.rules.score_table import (
     GroupColumn,
+    band_label,
     group_columns,
     group_value,
     missing_band_label,
@@ -98,7 +99,7 @@ def _ranking_sheet(wb: Workbook, c: CompiledCycle) -> None:
     for r in c.ranked:
         u = c.unit(r.unit)
         rows.append([r.rank, c.display_name(u.code), _level(u.kind), *_group_cells(c, u, groups),
-                     u.final_bonus, u.final_penalty, u.self_total, r.total, r.band,
+                     u.final_bonus, u.final_penalty, u.self_total, r.total, band_label(c, r.unit, r.band),
                      r.zero_criteria, STATUS_LABELS[u.status], u.days_late or None, u.code])  # fmt: skip
     for code in (m for m in c.summary["missing"] if m in c.direct):
         u = c.unit(code)

@@ -18,7 +18,13 @@ from danvan.rules import report_sections as sec
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.domain import OrgUnit
 from danvan.rules.letterhead import Letterhead, default_letterhead, local_name
-from danvan.rules.score_table import group_columns, group_value, missing_band_label, unit_groups
+from danvan.rules.score_table import (
+    band_label,
+    group_columns,
+    group_value,
+    missing_band_label,
+    unit_groups,
+)
 from danvan.rules.text import (
     count_words,
     format_count,
@@ -105,7 +111,8 @@ def ranking_table(c: CompiledCycle) -> Table:
         cells = tuple(_group_text(group_value(g, own.get(g.code))) for g in groups)
         rows.append((str(r.rank), c.display_name(r.unit), *cells,
                      format_decimal(u.final_bonus), format_decimal(u.final_penalty),
-                     format_decimal(u.self_total or 0), format_decimal(r.total), r.band))  # fmt: skip
+                     format_decimal(u.self_total or 0), format_decimal(r.total),
+                     band_label(c, r.unit, r.band)))  # fmt: skip
     missing = [code for code in c.summary["missing"] if code in c.direct]
     for i, code in enumerate(missing, start=len(rows) + 1):
         rows.append((str(i), c.display_name(code), missing_band_label(c.missing_band(code))))
