@@ -83,6 +83,16 @@ def _adjusted(u: UnitInput) -> str:
     )
 
 
+def _quota_note(c: CompiledCycle, code: str) -> str:
+    """A unit a province-wide quota moved down (``scope: province``), or holds provisionally."""
+    for q in c.quotas:
+        if code in q["moved"]:
+            return f"xếp loại {q['lower']} do vượt tỷ lệ xếp loại {q['band']} trên toàn tỉnh"
+        if code in q["held"] and not q["final"]:
+            return f"xếp loại {q['band']} tạm thời, chờ áp dụng tỷ lệ trên toàn tỉnh"
+    return ""
+
+
 def _blocks(c: CompiledCycle) -> list[tuple[CriteriaSet, list[UnitInput]]]:
     """(set, its submitted units in code order), sets in the plan's order, empty ones left out."""
     units: dict[str, list[UnitInput]] = {}
@@ -130,7 +140,7 @@ def _row(cs: CriteriaSet, u: UnitInput, c: CompiledCycle, width: int) -> list[ob
             scores.append(u.final_scores.get(cr.code, 0.0))
     scores += [None] * (width - len(scores))
     part = scoring.criteria_points(cs, u.final_scores, sorted(na), u.kind)
-    note = "; ".join(x for x in (_adjusted(u), na_note(cs, u)) if x)
+    note = "; ".join(x for x in (_adjusted(u), na_note(cs, u), _quota_note(c, u.code)) if x)
     return [c.display_name(u.code), *scores, applicable_max(cs, u), part, u.final_bonus,
             u.final_penalty, u.final_total, note, u.code]  # fmt: skip
 

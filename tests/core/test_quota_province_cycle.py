@@ -142,6 +142,11 @@ def test_one_quota_over_the_province(db_url: str, tmp_path: Path, cli) -> None: 
     band = rows[1].index("Xếp loại")
     assert {r[-1]: r[band] for r in rows[2:]} == {c: FINAL[c] for c in FINAL if c.count(".") == 1}
 
+    detail = load_workbook(out / "P" / "bang-diem-P-2024.xlsx", read_only=True)["Điểm chi tiết"]
+    notes = {r[-1]: r[-2] for r in detail.iter_rows(values_only=True) if r and r[-1] in FINAL}
+    assert notes["P.D1.X2"] == "xếp loại Khá do vượt tỷ lệ xếp loại Tốt trên toàn tỉnh"
+    assert not notes["P.D1.X1"]
+
     # status and publish: the final (province) bands, communes included
     status = cli("status", "--cycle", "2024", "--at", "2024-11-25T16:00", "--format", "json")
     assert {u["code"]: u["band"] for u in status.json()["units"]} == FINAL
