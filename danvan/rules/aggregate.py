@@ -28,6 +28,19 @@ def empty_figures() -> Figures:
     return {group: dict.fromkeys(fields, 0) for group, fields in FIGURE_GROUPS.items()}
 
 
+def reported_groups(figures: FigureSource | None) -> set[str]:
+    """The figure groups a unit gave (a group left out is *not reported*, not zero: issue 17)."""
+    return {g for g, v in (figures or {}).items() if g in FIGURE_GROUPS and isinstance(v, Mapping)}
+
+
+def unreported(figures: Iterable[FigureSource | None]) -> list[str]:
+    """The groups none of ``figures`` gave, in FIGURE_GROUPS order (a sum of them is no fact)."""
+    given: set[str] = set()
+    for one in figures:
+        given |= reported_groups(one)
+    return [g for g in FIGURE_GROUPS if g not in given]
+
+
 def sum_figures(figures: Iterable[FigureSource]) -> Figures:
     """Σ over units, one dict per unit. Missing groups/fields count as 0; unknown ones are ignored.
 

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from danvan.rules import scoring
-from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures
+from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures, unreported
 from danvan.rules.compilation_rank import (
     band_order,
     missing_bands,
@@ -168,13 +168,17 @@ def build_summary(
     direct: Collection[str],
     previous: Iterable[FigureSource] | None,
     criteria_by_kind: Mapping[str, CriteriaSet] | None = None,
+    previous_unreported: Sequence[str] = (),
 ) -> dict[str, Any]:
     """SPEC §4.4 ``summary.json``.
 
     ``units``: the assessed units of the compiler's subtree (the compiler too when assessed);
     counts, figures and by_kind are over them. ``direct``: codes the compiler compiles directly;
     the ranking and band counts are over those that submitted. ``previous``: last year's figures
-    of the same subtree (one dict per unit), or None when there is no previous cycle.
+    of the same subtree (one dict per unit), or None when there is no previous cycle;
+    ``previous_unreported``: the groups none of those units gave last year. A group nobody
+    reported is summed as 0 but named in ``not_reported`` (issue 17), so that no output states
+    a 0 nobody gave or compares with one.
     """
     _check_unique(units)
     submitted = [u for u in units if u.submitted]
@@ -186,6 +190,10 @@ def build_summary(
         if band != NOT_RANKED:
             counts[band] = counts.get(band, 0) + 1
     totals = sum_figures(u.figures or {} for u in submitted)
+    not_reported = {
+        "figures": unreported(u.figures for u in submitted),
+        "previous_year": [] if previous is None else list(previous_unreported),
+    }
     kinds = by_kind((u.kind, u.figures or {}) for u in units)
     return {
         "compiler": compiler.code,
@@ -219,6 +227,8 @@ def build_summary(
         # only with a ``scope: province`` quota (rules/quota.py): other summaries are unchanged
         **({"top_band_quota": [q.as_json() for q in quotas]} if quotas else {}),
         "previous_year": None if previous is None else sum_figures(previous),
+        # only when a group is not reported (a file's ``figures: {}``): other summaries unchanged
+        **({"not_reported": not_reported} if any(not_reported.values()) else {}),
         "revising": [
             {"unit": u.code, "revise_by": u.revise_by.isoformat(), "reason": u.return_reason}
             for u in sorted(units, key=lambda u: u.code)
@@ -245,11 +255,20 @@ def previous_year(
     """
     if previous_by_unit is None:
         return None
+    return sum_figures(previous_units(previous_by_unit, submitters, stand_ins))
+
+
+def previous_units(
+    previous_by_unit: Mapping[str, FigureSource],
+    submitters: Iterable[str],
+    stand_ins: Mapping[str, Sequence[str]] | None = None,
+) -> list[FigureSource]:
+    """The previous-year figures :func:`previous_year` sums, one per unit counted."""
     chosen: dict[str, None] = {}
     for code in submitters:
         for old in (stand_ins or {}).get(code, [code]):
             chosen.setdefault(old, None)
-    return sum_figures(previous_by_unit[c] for c in chosen if c in previous_by_unit)
+    return [previous_by_unit[c] for c in chosen if c in previous_by_unit]
 
 
 def quota_moves(summary: Mapping[str, Any]) -> dict[str, str]:
@@ -315,6 +334,11 @@ class CompiledCycle:
                 return str(entry["band"])
         return NOT_RANKED
 
+    def reported(self, group: str, *, previous: bool = False) -> bool:
+        """Whether some unit counted gave ``group`` this year (or last, with ``previous``)."""
+        key = "previous_year" if previous else "figures"
+        return group not in self.summary.get("not_reported", {}).get(key, ())
+
     @property
     def quotas(self) -> list[dict[str, Any]]:
         """The ``scope: province`` quotas as ``summary.json`` has them (rules/quota.py)."""
@@ -343,7 +367,9 @@ def compile_cycle(
     ``previous`` is last year's figures per unit code (None: no previous cycle); only this
     cycle's submitters count, through ``stand_ins`` (see :func:`previous_year`).
     """
-    prev = previous_year(previous, (u.code for u in units if u.submitted), stand_ins)
+    submitters = [u.code for u in units if u.submitted]
+    prev = previous_year(previous, submitters, stand_ins)
+    before = [] if previous is None else previous_units(previous, submitters, stand_ins)
     summary = build_summary(
         compiler=compiler,
         cycle_year=cycle_year,
@@ -351,6 +377,7 @@ def compile_cycle(
         direct=direct,
         previous=None if prev is None else [prev],
         criteria_by_kind=criteria_by_kind,
+        previous_unreported=unreported(before),
     )
     return CompiledCycle(
         compiler=compiler,

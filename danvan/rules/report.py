@@ -231,7 +231,8 @@ def build_report(
     lh = letterhead or default_letterhead(c.compiler, parent)
     s, y = c.summary, c.year
     prev = c.previous
-    by_level = fig.levels(c.units)
+    by_level = fig.reported_levels(c.units)
+    unreported = c.summary.get("not_reported", {})
     # The cycle's year names the work reported; the report's own date (which may fall in January
     # of the next year) names when it is issued; the directions are for the year after (seed 001).
     numbered = f"Báo cáo số:      /{lh.number_suffix}, ngày      tháng {on.month} năm {on.year}"
@@ -244,7 +245,14 @@ def build_report(
             " THỦ TỤC HÀNH CHÍNH",
             (
                 *_figures_note(c),
-                *fig.figure_paragraphs(c.units, figures, y, prev, c.previous_cycle_year),
+                *fig.figure_paragraphs(
+                    c.units,
+                    figures,
+                    y,
+                    prev,
+                    c.previous_cycle_year,
+                    unreported.get("previous_year", ()),
+                ),
                 "(Chi tiết tại Phụ lục I kèm theo.)",
             ),
         ),
@@ -263,7 +271,15 @@ def build_report(
             Table(
                 *t, bold_rows=frozenset({len(t[2]) - 1}) if t[0].startswith("4.") else frozenset()
             )
-            for t in fig.appendix_tables(figures, by_level, y, prev, c.previous_cycle_year)
+            for t in fig.appendix_tables(
+                figures,
+                by_level,
+                y,
+                prev,
+                c.previous_cycle_year,
+                unreported.get("figures", ()),
+                unreported.get("previous_year", ()),
+            )
         ),
     )
     appendix_two = Appendix(
