@@ -55,6 +55,14 @@ def sum_figures(figures: Iterable[FigureSource]) -> Figures:
     return result
 
 
+def sum_reported(figures: Iterable[FigureSource]) -> Figures:
+    """Σ like :func:`sum_figures`, over the groups some of them gave only: a group none reported
+    stays out (not reported, not zero; issue 17)."""
+    items = list(figures)
+    given = set().union(*(reported_groups(f) for f in items)) if items else set()
+    return {g: v for g, v in sum_figures(items).items() if g in given}
+
+
 def rate(figures: FigureSource, name: str) -> Fraction | None:
     """One rate of RATE_DEFINITIONS as an exact fraction; None when its denominator is 0."""
     group, num, den = RATE_DEFINITIONS[name]

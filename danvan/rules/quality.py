@@ -18,7 +18,7 @@ from danvan.rules.aggregate import (
     FigureSource,
     rate,
     reported_groups,
-    sum_figures,
+    sum_reported,
 )
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.quality_checks import Check, evaluate
@@ -192,7 +192,7 @@ def previous_for(
     predecessors' (``stand_ins``, as ``previous_year`` counts them); ``None`` when none of them
     reported (nothing to compare: no ``yoy_jump``, no ``same_as_last_year``)."""
     olds = [previous_by_unit[c] for c in stand_ins.get(code, [code]) if c in previous_by_unit]
-    return sum_figures(olds) if olds else None
+    return sum_reported(olds) if olds else None
 
 
 @dataclass(frozen=True)
