@@ -119,9 +119,12 @@ def ranking_table(c: CompiledCycle) -> Table:
     header = ("STT", "Tên đơn vị", *(g.header for g in groups), "Điểm thưởng", "Điểm trừ",
               "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại")  # fmt: skip
     n = len(groups)
+    # a share (``100,00%``) needs a wider column than points, or it breaks before its ``%``
+    widths = [0.085 if g.max is not None else 0.1 for g in groups]
+    name = max(0.18, 0.24 - (sum(widths) - 0.085 * n))
     return Table(
         "", header, tuple(rows),
-        shares=(0.06, 0.24, *([0.085] * n), 0.085, 0.075, 0.09, 0.095, 0.085),
+        shares=(0.06, name, *widths, 0.085, 0.075, 0.09, 0.095, 0.085),
         align="cl" + "r" * (n + 4) + "c",
         font_size=10,
     )  # fmt: skip
