@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from danvan.reports.xlsx_sheet import (
+    BODY_PT,
     SCORE,
     Column,
     cell,
@@ -189,8 +190,10 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
         rows = [_row(cs, u, c, width) for u in members]
         row = _block(ws, header, rows, row, scale if len(blocks) > 1 else None, above)
         for note in _explain(cs):
-            ws.append([styled(ws, note, "danvan-note")])
             row += 1
+            if wide:  # read on every page, inside the repeated name column (see the titles)
+                ws.row_dimensions[row].height = wrapped_height(note, name.width, BODY_PT) - 6
+            ws.append([styled(ws, note, "danvan-note-wrap" if wide else "danvan-note")])
         if len(blocks) == 1:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(layout))}{2 + len(members)}"
             ws.print_title_rows = "2:2"

@@ -44,6 +44,8 @@ _STYLES: dict[str, dict] = {
                           "alignment": Alignment(wrap_text=True, vertical="top")},
     "danvan-block-wrap": {"font": Font(name=_FONT, bold=True, size=12),
                           "alignment": Alignment(wrap_text=True, vertical="top")},
+    "danvan-note-wrap": {"font": Font(name=_FONT, italic=True, size=BODY_PT),
+                         "alignment": Alignment(wrap_text=True, vertical="top")},
     "danvan-note": {"font": Font(name=_FONT, italic=True, size=BODY_PT),
                     "alignment": Alignment(wrap_text=False, vertical="top")},
     "danvan-head": {"font": Font(name=_FONT, bold=True, size=BODY_PT), "border": _BORDER,
