@@ -19,7 +19,7 @@ holding it move down one band and the rule is named beside them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -162,6 +162,8 @@ def with_quota(
         for x in apply_top_band_quota(members, criteria_of)
         if "top_band_quota" in x.rules
     }
+    if not any(_province_scope(criteria_of(x.unit)) for x in ranked):
+        return _moved(results, moved)  # no province-wide count: status pays nothing more
     everyone = rank(
         RankEntry(x.unit, x.total, x.band, x.zero_criteria, x.submitted_at)
         for x in ranked
@@ -172,6 +174,15 @@ def with_quota(
         for x in apply_top_band_quota(everyone, criteria_of, "province")
         if "top_band_quota" in x.rules
     )
+    return _moved(results, moved)
+
+
+def _province_scope(cs: CriteriaSet | None) -> bool:
+    q = cs.rules.top_band_quota if cs is not None else None
+    return q is not None and q.scope == "province"
+
+
+def _moved(results: Sequence[UnitResult], moved: Mapping[str, str]) -> list[UnitResult]:
     return [
         replace(r, band=moved[r.code], rules=(*r.rules, "top_band_quota")) if r.code in moved else r
         for r in results
