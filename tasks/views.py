@@ -82,7 +82,11 @@ def unit_results(
 def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:
     """The expected units whose standing ``within``'s standings depend on: the units of the
     compilers of ``within`` (the quota ranks a compiler's units together), in ``expected``'s
-    order. A compiler's subtree (without the compiler itself) is its own closure."""
+    order. A compiler's subtree (without the compiler itself) is its own closure. A quota counted
+    over the whole province (``scope: province``) makes every standing depend on every unit."""
+    quotas = (cs.rules.top_band_quota for cs in ctx.criteria_sets.values())
+    if any(q is not None and q.scope == "province" for q in quotas):
+        return expected
     compilers = {ctx.compilers.get(c) for c in within}
     return [c for c in expected if ctx.compilers.get(c) in compilers]
 

@@ -202,14 +202,15 @@ _REFUSED = re.compile(r"Failed to send .*notification: .*?error=(\d+)", re.IGNOR
 def our_words(error: str, where: str) -> str:
     """Apprise's English warnings in our own Vietnamese words, the code in brackets (issue 17:
     "A Connection error occurred sending JSON notification to…" reached officials as is).
-    Anything else (our own plugins' messages) is kept."""
+    Our own plugins' messages (Vietnamese: ``Zalo: mã lỗi -213``) are kept; any other text,
+    Apprise's or an exception's (plain ASCII English), becomes our generic line."""
     if _CONNECTION.search(error):
         return f"không kết nối được tới nơi nhận {where} [connection_error]"
     if m := _REFUSED.search(error):
         return f"nơi nhận {where} từ chối tin (mã HTTP {m[1]}) [http_error]"
-    if error.startswith(("Failed to send", "A Connection error")):
-        return f"gửi không thành công tới {where} [send_failed]"
-    return error
+    if not error.isascii():
+        return error
+    return f"gửi không thành công tới {where} [send_failed]"
 
 
 def _mimetype(name: str) -> str:

@@ -13,7 +13,7 @@ shows what the report says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +30,7 @@ from danvan.reports.xlsx_sheet import (
     register_styles,
     table_sheet,
 )
+from danvan.rules.aggregate import reported_groups
 from danvan.rules.compilation import CompiledCycle, UnitInput
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.labels import (
@@ -41,6 +42,7 @@ from danvan.rules.labels import (
 )
 from danvan.rules.score_table import (
     GroupColumn,
+    band_label,
     group_columns,
     group_value,
     missing_band_label,
@@ -98,7 +100,7 @@ def _ranking_sheet(wb: Workbook, c: CompiledCycle) -> None:
     for r in c.ranked:
         u = c.unit(r.unit)
         rows.append([r.rank, c.display_name(u.code), _level(u.kind), *_group_cells(c, u, groups),
-                     u.final_bonus, u.final_penalty, u.self_total, r.total, r.band,
+                     u.final_bonus, u.final_penalty, u.self_total, r.total, band_label(c, r.unit, r.band),
                      r.zero_criteria, STATUS_LABELS[u.status], u.days_late or None, u.code])  # fmt: skip
     for code in (m for m in c.summary["missing"] if m in c.direct):
         u = c.unit(code)
@@ -120,10 +122,18 @@ def _figure_columns() -> list[tuple[str, str | None, str | None]]:
     return cols
 
 
-def _figure_values(figs: dict, cols: Sequence[tuple[str, str | None, str | None]]) -> list:
+#: A cell of a figure group the unit (or every unit) did not report: never a 0 (issue 17).
+NOT_GIVEN = "chưa báo cáo"
+
+
+def _figure_values(
+    figs: dict, cols: Sequence[tuple[str, str | None, str | None]], given: Collection[str]
+) -> list:
     out: list = []
     for g, f, k in cols:
-        if f is not None:
+        if (_RATES[k][0] if k else g) not in given:
+            out.append(NOT_GIVEN)
+        elif f is not None:
             out.append(int((figs.get(g) or {}).get(f, 0)))
         else:
             group, num, den = _RATES[k or ""]
@@ -140,10 +150,12 @@ def _figures_sheet(wb: Workbook, c: CompiledCycle) -> None:
           else Column(RATE_LABELS[k or ""], 11, PERCENT) for g, f, k in cols),
     ]  # fmt: skip
     rows: list[list] = [
-        [c.display_name(u.code), _level(u.kind), *_figure_values(u.figures or {}, cols)]
+        [c.display_name(u.code), _level(u.kind),
+         *_figure_values(u.figures or {}, cols, reported_groups(u.figures))]
         for u in sorted((u for u in c.units if u.submitted), key=lambda u: u.code)
-    ]
-    rows.append(["Tổng cộng", "", *_figure_values(c.summary["figures"], cols)])
+    ]  # fmt: skip
+    given = [g for g in FIGURE_GROUPS if c.reported(g)]
+    rows.append(["Tổng cộng", "", *_figure_values(c.summary["figures"], cols, given)])
     table_sheet(wb, "Số liệu", f"SỐ LIỆU CÁC ĐƠN VỊ NĂM {c.year}", columns, rows, bold_last=True,
                 repeat_cols="A:A")  # fmt: skip
 
@@ -158,15 +170,20 @@ def _comparison_sheet(wb: Workbook, c: CompiledCycle) -> None:
     ]  # fmt: skip
     rows: list[list] = []
     for g, fields in FIGURE_GROUPS.items():
+        has, had = c.reported(g), before is not None and c.reported(g, previous=True)
         for f in fields:
-            prev = None if before is None else before[g][f]
-            diff = None if prev is None else now[g][f] - prev
-            rows.append([GROUP_LABELS[g], FIELD_LABELS[g][f], now[g][f], prev, diff])
+            this = now[g][f] if has else NOT_GIVEN
+            prev = None if before is None else before[g][f] if had else NOT_GIVEN
+            diff = now[g][f] - before[g][f] if has and had and before is not None else None
+            rows.append([GROUP_LABELS[g], FIELD_LABELS[g][f], this, prev, diff])
     for k, (g, num, den) in _RATES.items():
-        prev_rate = None if before is None else rate(before[g][num], before[g][den])
+        has, had = c.reported(g), before is not None and c.reported(g, previous=True)
+        prev_rate = rate(before[g][num], before[g][den]) if had and before is not None else None
         now_rate = rate(now[g][num], now[g][den])
-        rows.append([GROUP_LABELS[g], RATE_LABELS[k], Formatted(now_rate, PERCENT),
-                     Formatted(prev_rate, PERCENT), None])  # fmt: skip
+        rows.append([GROUP_LABELS[g], RATE_LABELS[k],
+                     Formatted(now_rate, PERCENT) if has else NOT_GIVEN,
+                     Formatted(prev_rate, PERCENT) if had or before is None else NOT_GIVEN,
+                     None])  # fmt: skip
     missing = len(c.summary["missing"])
     note = (
         f"Cùng kỳ năm {py} tính trên chính các đơn vị đã nộp năm {y}"

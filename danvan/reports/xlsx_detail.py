@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from danvan.reports.xlsx_sheet import (
+    BODY_PT,
     SCORE,
     Column,
     cell,
@@ -30,6 +31,7 @@ from danvan.reports.xlsx_sheet import (
     page_rows,
     setup_print,
     styled,
+    wrapped_height,
 )
 from danvan.rules import scoring
 from danvan.rules.compilation import CompiledCycle, UnitInput
@@ -83,6 +85,16 @@ def _adjusted(u: UnitInput) -> str:
     )
 
 
+def _quota_note(c: CompiledCycle, code: str) -> str:
+    """A unit a province-wide quota moved down (``scope: province``), or holds provisionally."""
+    for q in c.quotas:
+        if code in q["moved"]:
+            return f"xếp loại {q['lower']} do vượt tỷ lệ xếp loại {q['band']} trên toàn tỉnh"
+        if code in q["held"] and not q["final"]:
+            return f"xếp loại {q['band']} tạm thời, chờ áp dụng tỷ lệ trên toàn tỉnh"
+    return ""
+
+
 def _blocks(c: CompiledCycle) -> list[tuple[CriteriaSet, list[UnitInput]]]:
     """(set, its submitted units in code order), sets in the plan's order, empty ones left out."""
     units: dict[str, list[UnitInput]] = {}
@@ -130,7 +142,7 @@ def _row(cs: CriteriaSet, u: UnitInput, c: CompiledCycle, width: int) -> list[ob
             scores.append(u.final_scores.get(cr.code, 0.0))
     scores += [None] * (width - len(scores))
     part = scoring.criteria_points(cs, u.final_scores, sorted(na), u.kind)
-    note = "; ".join(x for x in (_adjusted(u), na_note(cs, u)) if x)
+    note = "; ".join(x for x in (_adjusted(u), na_note(cs, u), _quota_note(c, u.code)) if x)
     return [c.display_name(u.code), *scores, applicable_max(cs, u), part, u.final_bonus,
             u.final_penalty, u.final_total, note, u.code]  # fmt: skip
 
@@ -152,8 +164,12 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
     title = f"ĐIỂM THẨM ĐỊNH THEO TIÊU CHÍ NĂM {c.year}"
     if len(blocks) == 1:
         title += f" — Bộ tiêu chí {blocks[0][0].code}: {blocks[0][0].name}"
-    ws.row_dimensions[1].height = 24
-    ws.append([styled(ws, title, "danvan-title")])
+    # Printed across pages, the name column repeats on each: the titles wrap inside it so that
+    # every page shows them whole (merged or overflowing, they were cut at the page's edge).
+    wide = scale < 100
+    ws.row_dimensions[1].height = wrapped_height(title, name.width, 14) if wide else 24
+    ws.append([styled(ws, title, "danvan-title-wrap" if wide else "danvan-title")])
+    above = ws.row_dimensions[1].height
     row = 1
     for i, (cs, members) in enumerate(blocks):
         header = [name, *(Column(f"{cr.code}. {cr.name} (tối đa {format_decimal(cr.max)})", 14,
@@ -165,14 +181,19 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
         if len(blocks) > 1:
             if i:
                 page_break(ws, row)
-            ws.append([styled(ws, f"Bộ tiêu chí {cs.code}: {cs.name} ({_kinds_of(c, cs, members)})",
-                              "danvan-block")])  # fmt: skip
+            text = f"Bộ tiêu chí {cs.code}: {cs.name} ({_kinds_of(c, cs, members)})"
             row += 1
+            if wide:
+                ws.row_dimensions[row].height = wrapped_height(text, name.width, 12)
+            ws.append([styled(ws, text, "danvan-block-wrap" if wide else "danvan-block")])
+            above = (above if not i else 0) + (ws.row_dimensions[row].height or 24)
         rows = [_row(cs, u, c, width) for u in members]
-        row = _block(ws, header, rows, row, scale if len(blocks) > 1 else None)
+        row = _block(ws, header, rows, row, scale if len(blocks) > 1 else None, above)
         for note in _explain(cs):
-            ws.append([styled(ws, note, "danvan-note")])
             row += 1
+            if wide:  # read on every page, inside the repeated name column (see the titles)
+                ws.row_dimensions[row].height = wrapped_height(note, name.width, BODY_PT) - 6
+            ws.append([styled(ws, note, "danvan-note-wrap" if wide else "danvan-note")])
         if len(blocks) == 1:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(layout))}{2 + len(members)}"
             ws.print_title_rows = "2:2"
@@ -180,12 +201,13 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
 
 def _block(
     ws: WriteOnlyWorksheet, header: Sequence[Column], rows: Sequence[Sequence[object]],
-    row: int, scale: int | None,
+    row: int, scale: int | None, above: float = 24,
 ) -> int:  # fmt: skip
     """A block's header and rows from row ``row + 1``; with a ``scale`` (several blocks), a page
     break and the header again whenever a page is full (one block repeats its header through the
-    print titles instead). Returns the last row written."""
-    room = page_rows(scale) - 24 if scale else float("inf")
+    print titles instead); ``above``: the height of the titles above it on its first page.
+    Returns the last row written."""
+    room = page_rows(scale) - above if scale else float("inf")
     head_pt = header_height(header)
 
     def put_header() -> float:

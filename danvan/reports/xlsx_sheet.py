@@ -39,6 +39,13 @@ _FONT = "Times New Roman"
 _STYLES: dict[str, dict] = {
     "danvan-title": {"font": Font(name=_FONT, bold=True, size=14)},
     "danvan-block": {"font": Font(name=_FONT, bold=True, size=12)},
+    # a title kept inside the repeated name column of a sheet printed across pages (issue 17)
+    "danvan-title-wrap": {"font": Font(name=_FONT, bold=True, size=14),
+                          "alignment": Alignment(wrap_text=True, vertical="top")},
+    "danvan-block-wrap": {"font": Font(name=_FONT, bold=True, size=12),
+                          "alignment": Alignment(wrap_text=True, vertical="top")},
+    "danvan-note-wrap": {"font": Font(name=_FONT, italic=True, size=BODY_PT),
+                         "alignment": Alignment(wrap_text=True, vertical="top")},
     "danvan-note": {"font": Font(name=_FONT, italic=True, size=BODY_PT),
                     "alignment": Alignment(wrap_text=False, vertical="top")},
     "danvan-head": {"font": Font(name=_FONT, bold=True, size=BODY_PT), "border": _BORDER,
@@ -173,6 +180,14 @@ def table_sheet(
         ws.append([])
         ws.append([styled(ws, note, "danvan-note")])
     return ws
+
+
+def wrapped_height(text: str, width: float, size: float) -> float:
+    """The height (pt) of ``text`` in bold ``size`` pt wrapped within a column ``width`` wide
+    (characters of the 11 pt body font): a title that must be read on every printed page."""
+    per_line = max(1, int(width * 11 / size * 0.85))
+    lines = -(-len(text) // per_line)
+    return max(24.0, lines * size * 1.35)
 
 
 def header_height(columns: Sequence[Column]) -> float:

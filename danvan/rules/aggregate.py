@@ -28,6 +28,19 @@ def empty_figures() -> Figures:
     return {group: dict.fromkeys(fields, 0) for group, fields in FIGURE_GROUPS.items()}
 
 
+def reported_groups(figures: FigureSource | None) -> set[str]:
+    """The figure groups a unit gave (a group left out is *not reported*, not zero: issue 17)."""
+    return {g for g, v in (figures or {}).items() if g in FIGURE_GROUPS and isinstance(v, Mapping)}
+
+
+def unreported(figures: Iterable[FigureSource | None]) -> list[str]:
+    """The groups none of ``figures`` gave, in FIGURE_GROUPS order (a sum of them is no fact)."""
+    given: set[str] = set()
+    for one in figures:
+        given |= reported_groups(one)
+    return [g for g in FIGURE_GROUPS if g not in given]
+
+
 def sum_figures(figures: Iterable[FigureSource]) -> Figures:
     """Σ over units, one dict per unit. Missing groups/fields count as 0; unknown ones are ignored.
 
@@ -40,6 +53,14 @@ def sum_figures(figures: Iterable[FigureSource]) -> Figures:
             for name in fields:
                 fields[name] += int(given.get(name, 0) or 0)
     return result
+
+
+def sum_reported(figures: Iterable[FigureSource]) -> Figures:
+    """Σ like :func:`sum_figures`, over the groups some of them gave only: a group none reported
+    stays out (not reported, not zero; issue 17)."""
+    items = list(figures)
+    given = set().union(*(reported_groups(f) for f in items)) if items else set()
+    return {g: v for g, v in sum_figures(items).items() if g in given}
 
 
 def rate(figures: FigureSource, name: str) -> Fraction | None:

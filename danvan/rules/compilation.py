@@ -16,15 +16,16 @@ from fractions import Fraction
 from typing import Any
 
 from danvan.rules import scoring
-from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures
-from danvan.rules.domain import NOT_RANKED, CriteriaSet, Figures, OrgUnit
-from danvan.rules.ranking import (
-    RankedUnit,
-    RankEntry,
-    apply_top_band_quota,
-    band_counts,
-    rank,
+from danvan.rules.aggregate import FigureSource, by_kind, rates, sum_figures, unreported
+from danvan.rules.compilation_rank import (
+    band_order,
+    missing_bands,
+    quota_counts,
+    rank_direct,
 )
+from danvan.rules.domain import NOT_RANKED, CriteriaSet, Figures, OrgUnit
+from danvan.rules.quota import final_moves
+from danvan.rules.ranking import RankedUnit, band_counts
 
 
 @dataclass(frozen=True)
@@ -143,56 +144,6 @@ def assess_unit(
     )
 
 
-def rank_direct(
-    units: Iterable[UnitInput],
-    direct: Collection[str],
-    criteria_by_kind: Mapping[str, CriteriaSet] | None = None,
-) -> list[RankedUnit]:
-    """The ranking of the units compiled directly that have a submission (missing ones are not),
-    with ``top_band_quota`` applied per criteria set."""
-    entries = []
-    kinds: dict[str, str] = {}
-    for u in units:
-        if u.code not in direct or not u.submitted or u.final_total is None:
-            continue
-        if u.submitted_at is None or u.band is None:
-            raise ValueError(f"{u.code}: a submitted unit needs submitted_at and band")
-        kinds[u.code] = u.kind
-        entries.append(
-            RankEntry(u.code, u.final_total, u.band, u.zero_criteria, u.submitted_at, u.rules)
-        )
-    ranked = rank(entries)
-    if not criteria_by_kind:
-        return ranked
-    sets = criteria_by_kind
-    return apply_top_band_quota(ranked, lambda code: sets.get(kinds[code]) or sets.get("default"))
-
-
-def missing_bands(
-    units: Iterable[UnitInput],
-    direct: Collection[str],
-    criteria_by_kind: Mapping[str, CriteriaSet] | None,
-) -> list[tuple[str, str]]:
-    """``missing_band``: (unit, band or *không xếp loại*) for the directly compiled units that
-    never submitted, in code order; none when their criteria set has no such rule."""
-    sets = criteria_by_kind or {}
-    out = []
-    for u in sorted(units, key=lambda u: u.code):
-        if u.code in direct and not u.submitted:
-            cs = sets.get(u.kind) or sets.get("default")
-            if cs is not None and cs.rules.missing_band:
-                out.append((u.code, cs.rules.missing_band))
-    return out
-
-
-def band_order(criteria_by_kind: Mapping[str, CriteriaSet] | None) -> list[str]:
-    """Band names of every criteria set in play, each once, in the sets' own (best-first) order."""
-    names: dict[str, None] = {}
-    for criteria in (criteria_by_kind or {}).values():
-        names.update(dict.fromkeys(b.name for b in criteria.bands))
-    return list(names)
-
-
 def rates_json(values: Mapping[str, Fraction | None]) -> dict[str, float | None]:
     """Exact fractions → JSON numbers: the closest double to n/d (never rounded to a few places).
 
@@ -217,23 +168,32 @@ def build_summary(
     direct: Collection[str],
     previous: Iterable[FigureSource] | None,
     criteria_by_kind: Mapping[str, CriteriaSet] | None = None,
+    previous_unreported: Sequence[str] = (),
 ) -> dict[str, Any]:
     """SPEC §4.4 ``summary.json``.
 
     ``units``: the assessed units of the compiler's subtree (the compiler too when assessed);
     counts, figures and by_kind are over them. ``direct``: codes the compiler compiles directly;
     the ranking and band counts are over those that submitted. ``previous``: last year's figures
-    of the same subtree (one dict per unit), or None when there is no previous cycle.
+    of the same subtree (one dict per unit), or None when there is no previous cycle;
+    ``previous_unreported``: the groups none of those units gave last year. A group nobody
+    reported is summed as 0 but named in ``not_reported`` (issue 17), so that no output states
+    a 0 nobody gave or compares with one.
     """
     _check_unique(units)
     submitted = [u for u in units if u.submitted]
-    ranked = rank_direct(units, direct, criteria_by_kind)
+    quotas = quota_counts(compiler, units, direct, criteria_by_kind)
+    ranked = rank_direct(units, direct, criteria_by_kind, final_moves(quotas))
     unranked = missing_bands(units, direct, criteria_by_kind)
     counts = band_counts(ranked, band_order(criteria_by_kind))
     for _, band in unranked:
         if band != NOT_RANKED:
             counts[band] = counts.get(band, 0) + 1
     totals = sum_figures(u.figures or {} for u in submitted)
+    not_reported = {
+        "figures": unreported(u.figures for u in submitted),
+        "previous_year": [] if previous is None else list(previous_unreported),
+    }
     kinds = by_kind((u.kind, u.figures or {}) for u in units)
     return {
         "compiler": compiler.code,
@@ -264,7 +224,11 @@ def build_summary(
             for code, band in unranked
         ],
         "bands": counts,
+        # only with a ``scope: province`` quota (rules/quota.py): other summaries are unchanged
+        **({"top_band_quota": [q.as_json() for q in quotas]} if quotas else {}),
         "previous_year": None if previous is None else sum_figures(previous),
+        # only when a group is not reported (a file's ``figures: {}``): other summaries unchanged
+        **({"not_reported": not_reported} if any(not_reported.values()) else {}),
         "revising": [
             {"unit": u.code, "revise_by": u.revise_by.isoformat(), "reason": u.return_reason}
             for u in sorted(units, key=lambda u: u.code)
@@ -291,11 +255,27 @@ def previous_year(
     """
     if previous_by_unit is None:
         return None
+    return sum_figures(previous_units(previous_by_unit, submitters, stand_ins))
+
+
+def previous_units(
+    previous_by_unit: Mapping[str, FigureSource],
+    submitters: Iterable[str],
+    stand_ins: Mapping[str, Sequence[str]] | None = None,
+) -> list[FigureSource]:
+    """The previous-year figures :func:`previous_year` sums, one per unit counted."""
     chosen: dict[str, None] = {}
     for code in submitters:
         for old in (stand_ins or {}).get(code, [code]):
             chosen.setdefault(old, None)
-    return sum_figures(previous_by_unit[c] for c in chosen if c in previous_by_unit)
+    return [previous_by_unit[c] for c in chosen if c in previous_by_unit]
+
+
+def quota_moves(summary: Mapping[str, Any]) -> dict[str, str]:
+    """The bands a ``summary.json`` says the province-wide count moved, unit → band."""
+    return {
+        u: q["lower"] for q in summary.get("top_band_quota", []) if q["final"] for u in q["moved"]
+    }
 
 
 def dumps_summary(summary: Mapping[str, Any]) -> str:
@@ -354,6 +334,16 @@ class CompiledCycle:
                 return str(entry["band"])
         return NOT_RANKED
 
+    def reported(self, group: str, *, previous: bool = False) -> bool:
+        """Whether some unit counted gave ``group`` this year (or last, with ``previous``)."""
+        key = "previous_year" if previous else "figures"
+        return group not in self.summary.get("not_reported", {}).get(key, ())
+
+    @property
+    def quotas(self) -> list[dict[str, Any]]:
+        """The ``scope: province`` quotas as ``summary.json`` has them (rules/quota.py)."""
+        return list(self.summary.get("top_band_quota", []))
+
     @property
     def banded(self) -> int:
         """Units given a band: the ranked ones and those ``missing_band`` bands (SPEC §4.4)."""
@@ -377,7 +367,9 @@ def compile_cycle(
     ``previous`` is last year's figures per unit code (None: no previous cycle); only this
     cycle's submitters count, through ``stand_ins`` (see :func:`previous_year`).
     """
-    prev = previous_year(previous, (u.code for u in units if u.submitted), stand_ins)
+    submitters = [u.code for u in units if u.submitted]
+    prev = previous_year(previous, submitters, stand_ins)
+    before = [] if previous is None else previous_units(previous, submitters, stand_ins)
     summary = build_summary(
         compiler=compiler,
         cycle_year=cycle_year,
@@ -385,6 +377,7 @@ def compile_cycle(
         direct=direct,
         previous=None if prev is None else [prev],
         criteria_by_kind=criteria_by_kind,
+        previous_unreported=unreported(before),
     )
     return CompiledCycle(
         compiler=compiler,
@@ -394,7 +387,7 @@ def compile_cycle(
         criteria_by_kind=dict(criteria_by_kind),
         previous=prev,
         summary=summary,
-        ranked=tuple(rank_direct(units, direct, criteria_by_kind)),
+        ranked=tuple(rank_direct(units, direct, criteria_by_kind, quota_moves(summary))),
         places=dict(places or {}),
         previous_cycle_year=previous_cycle_year,
     )

@@ -17,6 +17,7 @@ from danvan.rules.domain import (
     NOT_APPLICABLE_METHODS,
     NOT_RANKED,
     QUOTA_ROUNDING,
+    QUOTA_SCOPES,
     UNIT_KINDS,
     Band,
     BandRules,
@@ -284,11 +285,12 @@ def _threshold_cap(
 
 
 def _quota(arg: object, at: str, bands: list[Band], p: Problems) -> TopBandQuota | None:
-    """``0.2`` or ``{share: 0.2, round: down|nearest|up, at_least_one: true}``."""
+    """``0.2`` or ``{share: 0.2, round: down|nearest|up, at_least_one: true,
+    scope: compiler|province}``."""
     m = f.mapping(arg, at, p) if isinstance(arg, dict) else {"share": arg}
     if m is None:
         return None
-    f.unknown_keys(m, ("share", "round", "at_least_one"), at, p)
+    f.unknown_keys(m, ("share", "round", "at_least_one", "scope"), at, p)
     share = f.number(m.get("share"))
     where = f"{at}.share" if isinstance(arg, dict) else at
     ok = share is not None and 0 < share <= 1
@@ -307,9 +309,18 @@ def _quota(arg: object, at: str, bands: list[Band], p: Problems) -> TopBandQuota
     if one is None:
         ok = False
         p.add("invalid_rule", f"{at}.at_least_one", "Cần true hoặc false.")
+    scope = m.get("scope", TopBandQuota.scope)
+    if scope not in QUOTA_SCOPES:
+        ok = False
+        p.add(
+            "invalid_rule",
+            f"{at}.scope",
+            f"Phạm vi áp dụng tỷ lệ “{scope}” không có; chỉ nhận: compiler (từng đơn vị tổng hợp)"
+            " hoặc province (toàn tỉnh).",
+        )
     if not ok or share is None or one is None:
         return None
-    return TopBandQuota(share, str(rounding), one)
+    return TopBandQuota(share, str(rounding), one, str(scope))
 
 
 _RULE_PARSERS: dict[str, Callable[[object, str, list[Band], Problems], Any]] = {

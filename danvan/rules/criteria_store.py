@@ -61,8 +61,10 @@ def _rules_list(cs: CriteriaSet) -> list[dict[str, Any]]:
         out.append({"missing_band": r.missing_band})
     q = r.top_band_quota
     if q is not None:
-        plain = q.round == TopBandQuota.round and not q.at_least_one
-        arg = {"share": q.share, "round": q.round, "at_least_one": q.at_least_one}
+        plain = q.round == TopBandQuota.round and not q.at_least_one and q.scope == "compiler"
+        arg: dict[str, Any] = {"share": q.share, "round": q.round, "at_least_one": q.at_least_one}
+        if q.scope != TopBandQuota.scope:  # a set stored before scope existed reads the same
+            arg["scope"] = q.scope
         out.append({"top_band_quota": q.share if plain else arg})
     return out
 

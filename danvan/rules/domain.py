@@ -109,6 +109,8 @@ NOT_RANKED = "không xếp loại"
 NOT_APPLICABLE_METHODS: tuple[str, ...] = ("full_marks", "rescale")
 #: How ``top_band_quota`` turns ``share × ranked units`` into a whole number of units.
 QUOTA_ROUNDING: tuple[str, ...] = ("down", "nearest", "up")
+#: Over which units ``top_band_quota`` counts: each compiler's ranked units, or the province's.
+QUOTA_SCOPES: tuple[str, ...] = ("compiler", "province")
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,16 @@ class TopBandQuota:
 
     ``round``: how ``share × ranked`` becomes a count (``nearest`` rounds half up: 7 × 0,5 → 4);
     ``at_least_one``: a compiler that ranks any unit may keep one in the top band whatever the
-    arithmetic gives. The defaults are what the seeds' provinces do (docs/choices.md).
+    arithmetic gives; ``scope``: ``compiler`` (each compiler's ranked units are one count) or
+    ``province`` (one count over every ranked unit of the province, decided when the province
+    compiles; a district's top band is provisional until then). The defaults are what the seeds'
+    provinces do (docs/choices.md).
     """
 
     share: float
     round: str = "nearest"
     at_least_one: bool = False
+    scope: str = "compiler"
 
 
 @dataclass(frozen=True)

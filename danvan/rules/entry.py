@@ -72,9 +72,9 @@ def document(
             not_applicable[c.code] = reason
     figures: dict[str, dict[str, object]] = {}
     for g, keys in FIGURE_GROUPS.items():
-        read = {k: _whole(values.get(f"figures.{g}.{k}", "").strip() or "0") for k in keys}
-        if any(v != 0 for v in read.values()):  # a group of zeros is the rules' own default:
-            figures[g] = read  # left out, so the same figures always make the same file
+        typed = {k: values.get(f"figures.{g}.{k}", "").strip() for k in keys}
+        if any(typed.values()):  # a group left wholly blank is not reported (issue 17); a 0 typed
+            figures[g] = {k: _whole(v or "0") for k, v in typed.items()}  # is a figure
     doc: dict[str, Any] = {
         "unit": unit,
         "year": year,

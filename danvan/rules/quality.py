@@ -13,7 +13,13 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from statistics import median
 
-from danvan.rules.aggregate import RATE_DEFINITIONS, FigureSource, rate, sum_figures
+from danvan.rules.aggregate import (
+    RATE_DEFINITIONS,
+    FigureSource,
+    rate,
+    reported_groups,
+    sum_reported,
+)
 from danvan.rules.domain import FIGURE_GROUPS
 from danvan.rules.quality_checks import Check, evaluate
 from danvan.rules.text import format_decimal, format_int, format_percent
@@ -65,6 +71,10 @@ def yoy_jumps(
     out = []
     factor = Fraction(str(t.yoy_factor))
     for group, names in FIGURE_GROUPS.items():
+        if not (
+            isinstance(figures.get(group), Mapping) and isinstance(previous.get(group), Mapping)
+        ):
+            continue  # a group not reported this year or last is compared with nothing, not 0
         for name in names:
             now, before = _figure(figures, group, name), _figure(previous, group, name)
             if max(now, before) < t.yoy_min or now == before:
@@ -81,6 +91,8 @@ def yoy_jumps(
 def same_as_last_year(unit: str, figures: FigureSource, previous: FigureSource) -> Flag | None:
     """``same_as_last_year``: every figure equal to last year's (a copied file). All zeros
     both years says nothing (a unit with nothing to report), so it is not flagged."""
+    if reported_groups(figures) != reported_groups(previous):
+        return None  # a file that reports other groups than last year's is not a copy of it
     pairs = [
         (_figure(figures, g, n), _figure(previous, g, n))
         for g, names in FIGURE_GROUPS.items()
@@ -180,7 +192,7 @@ def previous_for(
     predecessors' (``stand_ins``, as ``previous_year`` counts them); ``None`` when none of them
     reported (nothing to compare: no ``yoy_jump``, no ``same_as_last_year``)."""
     olds = [previous_by_unit[c] for c in stand_ins.get(code, [code]) if c in previous_by_unit]
-    return sum_figures(olds) if olds else None
+    return sum_reported(olds) if olds else None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ submission that counts is the latest version (SPEC §2), so "earlier submission"
 Because the code is unique, the order is total and every unit gets a distinct rank (1, 2, 3…),
 equal totals included. Units without a submission have no total and are not ranked.
 
-``top_band_quota`` (SPEC §3.2) is applied after ranking, per compiler: the units a compiler ranks
+``top_band_quota`` (SPEC §3.2) is applied after ranking, per compiler (``scope: compiler``, the
+default; ``scope: province``: the same count over every ranked unit of the province, see
+``rules/quota.py``): the units a compiler ranks
 under sets with the same quota and the same top band are counted together (a district's communes
 and its own offices under two sets are one ranking, as provinces write the rule), and at most
 ``share × units`` of them, rounded as the rule says (``down``, ``nearest`` half up, ``up``; at
@@ -17,7 +19,7 @@ holding it move down one band and the rule is named beside them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -94,22 +96,26 @@ def quota_moves(ordered: Sequence[tuple[str, str]], criteria: CriteriaSet) -> di
     return moves
 
 
-def _quota_key(cs: CriteriaSet) -> object:
+def quota_key(cs: CriteriaSet) -> object:
     """Sets whose units share one quota count: the same rule and the same two top bands."""
     return (cs.rules.top_band_quota, tuple(b.name for b in cs.bands[:2]))
 
 
 def apply_top_band_quota(
-    ranked: Sequence[RankedUnit], criteria_of: Callable[[str], CriteriaSet | None]
+    ranked: Sequence[RankedUnit],
+    criteria_of: Callable[[str], CriteriaSet | None],
+    scope: str = "compiler",
 ) -> list[RankedUnit]:
-    """One compiler's ranking with the quota applied (see module doc)."""
+    """One compiler's ranking with the quota applied (see module doc); only the quotas of
+    ``scope``: ``province`` ones are counted over the whole province (``rules/quota.py``)."""
     groups: dict[object, list[RankedUnit]] = {}
     sets: dict[object, CriteriaSet] = {}
     for r in ranked:
         cs = criteria_of(r.unit)
-        if cs is not None and cs.rules.top_band_quota is not None:
-            groups.setdefault(_quota_key(cs), []).append(r)
-            sets.setdefault(_quota_key(cs), cs)
+        q = cs.rules.top_band_quota if cs is not None else None
+        if cs is not None and q is not None and q.scope == scope:
+            groups.setdefault(quota_key(cs), []).append(r)
+            sets.setdefault(quota_key(cs), cs)
     moves: dict[str, str] = {}
     for key, members in groups.items():
         moves.update(quota_moves([(r.unit, r.band) for r in members], sets[key]))
@@ -142,8 +148,9 @@ def rank_results(results: Iterable[UnitResult]) -> list[RankedUnit]:
 def with_quota(
     results: Sequence[UnitResult], criteria_of: Callable[[str], CriteriaSet | None]
 ) -> list[UnitResult]:
-    """``status``'s and ``publish``'s results with ``top_band_quota`` applied per compiler, so that
-    what they show agrees with the compiled ranking."""
+    """``status``'s and ``publish``'s results with ``top_band_quota`` applied per compiler (and,
+    for a ``scope: province`` quota, over every ranked unit of the province, as the province's
+    compilation does), so that what they show agrees with the compiled ranking."""
     ranked = rank_results(results)
     by_compiler: dict[str | None, list[RankedUnit]] = {}
     compiler_of = {r.code: r.compiler for r in results}
@@ -155,6 +162,27 @@ def with_quota(
         for x in apply_top_band_quota(members, criteria_of)
         if "top_band_quota" in x.rules
     }
+    if not any(_province_scope(criteria_of(x.unit)) for x in ranked):
+        return _moved(results, moved)  # no province-wide count: status pays nothing more
+    everyone = rank(
+        RankEntry(x.unit, x.total, x.band, x.zero_criteria, x.submitted_at)
+        for x in ranked
+        if compiler_of[x.unit] is not None  # the province itself is ranked by nobody
+    )
+    moved.update(
+        (x.unit, x.band)
+        for x in apply_top_band_quota(everyone, criteria_of, "province")
+        if "top_band_quota" in x.rules
+    )
+    return _moved(results, moved)
+
+
+def _province_scope(cs: CriteriaSet | None) -> bool:
+    q = cs.rules.top_band_quota if cs is not None else None
+    return q is not None and q.scope == "province"
+
+
+def _moved(results: Sequence[UnitResult], moved: Mapping[str, str]) -> list[UnitResult]:
     return [
         replace(r, band=moved[r.code], rules=(*r.rules, "top_band_quota")) if r.code in moved else r
         for r in results

@@ -18,7 +18,13 @@ from danvan.rules import report_sections as sec
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.domain import OrgUnit
 from danvan.rules.letterhead import Letterhead, default_letterhead, local_name
-from danvan.rules.score_table import group_columns, group_value, missing_band_label, unit_groups
+from danvan.rules.score_table import (
+    band_label,
+    group_columns,
+    group_value,
+    missing_band_label,
+    unit_groups,
+)
 from danvan.rules.text import (
     count_words,
     format_count,
@@ -105,16 +111,20 @@ def ranking_table(c: CompiledCycle) -> Table:
         cells = tuple(_group_text(group_value(g, own.get(g.code))) for g in groups)
         rows.append((str(r.rank), c.display_name(r.unit), *cells,
                      format_decimal(u.final_bonus), format_decimal(u.final_penalty),
-                     format_decimal(u.self_total or 0), format_decimal(r.total), r.band))  # fmt: skip
+                     format_decimal(u.self_total or 0), format_decimal(r.total),
+                     band_label(c, r.unit, r.band)))  # fmt: skip
     missing = [code for code in c.summary["missing"] if code in c.direct]
     for i, code in enumerate(missing, start=len(rows) + 1):
         rows.append((str(i), c.display_name(code), missing_band_label(c.missing_band(code))))
     header = ("STT", "Tên đơn vị", *(g.header for g in groups), "Điểm thưởng", "Điểm trừ",
               "Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại")  # fmt: skip
     n = len(groups)
+    # a share (``100,00%``) needs a wider column than points, or it breaks before its ``%``
+    widths = [0.085 if g.max is not None else 0.1 for g in groups]
+    name = max(0.18, 0.24 - (sum(widths) - 0.085 * n))
     return Table(
         "", header, tuple(rows),
-        shares=(0.06, 0.24, *([0.085] * n), 0.085, 0.075, 0.09, 0.095, 0.085),
+        shares=(0.06, name, *widths, 0.085, 0.075, 0.09, 0.095, 0.085),
         align="cl" + "r" * (n + 4) + "c",
         font_size=10,
     )  # fmt: skip
@@ -224,7 +234,8 @@ def build_report(
     lh = letterhead or default_letterhead(c.compiler, parent)
     s, y = c.summary, c.year
     prev = c.previous
-    by_level = fig.levels(c.units)
+    by_level = fig.reported_levels(c.units)
+    unreported = c.summary.get("not_reported", {})
     # The cycle's year names the work reported; the report's own date (which may fall in January
     # of the next year) names when it is issued; the directions are for the year after (seed 001).
     numbered = f"Báo cáo số:      /{lh.number_suffix}, ngày      tháng {on.month} năm {on.year}"
@@ -237,7 +248,14 @@ def build_report(
             " THỦ TỤC HÀNH CHÍNH",
             (
                 *_figures_note(c),
-                *fig.figure_paragraphs(c.units, figures, y, prev, c.previous_cycle_year),
+                *fig.figure_paragraphs(
+                    c.units,
+                    figures,
+                    y,
+                    prev,
+                    c.previous_cycle_year,
+                    unreported.get("previous_year", ()),
+                ),
                 "(Chi tiết tại Phụ lục I kèm theo.)",
             ),
         ),
@@ -256,7 +274,15 @@ def build_report(
             Table(
                 *t, bold_rows=frozenset({len(t[2]) - 1}) if t[0].startswith("4.") else frozenset()
             )
-            for t in fig.appendix_tables(figures, by_level, y, prev, c.previous_cycle_year)
+            for t in fig.appendix_tables(
+                figures,
+                by_level,
+                y,
+                prev,
+                c.previous_cycle_year,
+                unreported.get("figures", ()),
+                unreported.get("previous_year", ()),
+            )
         ),
     )
     appendix_two = Appendix(

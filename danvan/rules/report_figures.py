@@ -6,7 +6,7 @@ Year-on-year sentences appear only when a previous cycle exists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from danvan.rules.aggregate import sum_figures
 from danvan.rules.compilation import UnitInput
@@ -43,6 +43,12 @@ def reported_groups(units: Sequence[UnitInput]) -> dict[str | None, set[str]]:
     return out
 
 
+def reported_levels(units: Sequence[UnitInput]) -> dict[str, Figures]:
+    """:func:`levels` of the levels where some submitter reported administrative procedures."""
+    reported = reported_groups(units)
+    return {lv: f for lv, f in levels(units).items() if "admin_procedures" in reported[lv]}
+
+
 _NOT_REPORTED = {
     "admin_procedures": "Các đơn vị chưa báo cáo số liệu giải quyết thủ tục hành chính.",
     "citizen_reception": "Công tác tiếp công dân: các đơn vị chưa báo cáo số liệu.",
@@ -58,18 +64,26 @@ def figure_paragraphs(
     year: int,
     previous: Figures | None,
     prev_year: int | None = None,
+    previous_unreported: Collection[str] = (),
 ) -> list[str]:
-    """Section III's paragraphs, a group nobody reported said to be unreported (not zero)."""
+    """Section III's paragraphs, a group nobody reported said to be unreported (not zero); a
+    group nobody reported last year is not compared with (its 0 is no figure)."""
     reported = reported_groups(units)
     given = reported[None]
-    by_level = {lv: f for lv, f in levels(units).items() if "admin_procedures" in reported[lv]}
+    by_level = reported_levels(units)
+
+    def before(group: str) -> Figures | None:
+        return None if group in previous_unreported else previous
+
     parts: list[tuple[str, list[str]]] = [
-        ("admin_procedures", admin_paragraphs(figures, by_level, year, previous, prev_year)),
-        ("citizen_reception", [reception_paragraph(figures, year, previous, prev_year)]),
-        ("petitions", [petitions_paragraph(figures, year, previous, prev_year)]),
-        ("mediation", [mediation_paragraph(figures, year, previous, prev_year)]),
+        ("admin_procedures",
+         admin_paragraphs(figures, by_level, year, before("admin_procedures"), prev_year)),
+        ("citizen_reception",
+         [reception_paragraph(figures, year, before("citizen_reception"), prev_year)]),
+        ("petitions", [petitions_paragraph(figures, year, before("petitions"), prev_year)]),
+        ("mediation", [mediation_paragraph(figures, year, before("mediation"), prev_year)]),
         ("models", [models_paragraph(figures)]),
-    ]
+    ]  # fmt: skip
     out: list[str] = []
     for group, lines in parts:
         if group in given or (group == "petitions" and "staff_complaints" in given):
@@ -224,31 +238,46 @@ def appendix_tables(
     year: int,
     previous: Figures | None,
     prev_year: int | None = None,
+    unreported: Collection[str] = (),
+    previous_unreported: Collection[str] = (),
 ) -> list[Table]:
-    """Phụ lục I: the seed's three tables (đơn thư, tiếp công dân, hòa giải) plus TTHC by level."""
+    """Phụ lục I: the seed's three tables (đơn thư, tiếp công dân, hòa giải) plus TTHC by level.
+
+    A group nobody reported shows *Chưa báo cáo* instead of zeros; one nobody reported last year
+    is not compared with."""
     prev_year = prev_year or year - 1
     p, s, c, m = (
         figures[g] for g in ("petitions", "staff_complaints", "citizen_reception", "mediation")
     )
     note_p = f"Kết quả đã giải quyết đạt {_pct(p['resolved'], p['in_jurisdiction'])}"
     note_c, note_m = "", ""
+    gone = f"Cùng kỳ năm {prev_year} các đơn vị chưa báo cáo số liệu."  # nothing to compare with
     if previous is not None:
         pp, pc, pm = (previous[g] for g in ("petitions", "citizen_reception", "mediation"))
         note_p = (
-            f"Số lượng đơn {compare_phrase(p['received'], pp['received'], 'đơn', prev_year)}. "
+            f"{note_p}. {gone}"
+            if "petitions" in previous_unreported
+            else f"Số lượng đơn {compare_phrase(p['received'], pp['received'], 'đơn', prev_year)}. "
             f"{note_p}/{_pct(pp['resolved'], pp['in_jurisdiction'])}"
         )
         note_c = (
-            f"Số lần tiếp thường xuyên {format_int(c['regular_sessions'])}/"
+            gone
+            if "citizen_reception" in previous_unreported
+            else f"Số lần tiếp thường xuyên {format_int(c['regular_sessions'])}/"
             f"{format_int(pc['regular_sessions'])}, "
             f"{compare_phrase(c['regular_sessions'], pc['regular_sessions'], 'lượt', prev_year)}. "
             f"Tiếp dân định kỳ {format_int(c['periodic_sessions'])}/"
             f"{format_int(pc['periodic_sessions'])} lượt."
         )
         note_m = (
-            f"Tỷ lệ hòa giải thành {_pct(m['successful'], m['received'])}/"
+            gone
+            if "mediation" in previous_unreported
+            else f"Tỷ lệ hòa giải thành {_pct(m['successful'], m['received'])}/"
             f"{_pct(pm['successful'], pm['received'])} so với cùng kỳ năm {prev_year}."
         )
+    no = "staff_complaints" in unreported, "petitions" in unreported
+    rows_c = "citizen_reception" in unreported
+    rows_m = "mediation" in unreported
     return [
         (
             "1. Công tác xử lý đơn, giải quyết khiếu nại, tố cáo",
@@ -257,9 +286,10 @@ def appendix_tables(
             (
                 ("1. Công tác đối thoại, giải quyết khiếu nại của cán bộ, công chức, viên chức"
                  " tại cơ quan, đơn vị", *_ints(s, "received", "in_jurisdiction", "resolved",
-                                               "outstanding"), ""),
+                                               "outstanding", none=no[0]), ""),
                 ("2. Công tác đối thoại, giải quyết khiếu nại của công dân",
-                 *_ints(p, "received", "in_jurisdiction", "resolved", "outstanding"), note_p),
+                 *_ints(p, "received", "in_jurisdiction", "resolved", "outstanding", none=no[1]),
+                 NOT_GIVEN if no[1] else note_p),
             ),
         ),
         (
@@ -267,25 +297,38 @@ def appendix_tables(
             ("Số lần tiếp thường xuyên", "Số người",
              "Số lần thủ trưởng các sở, ngành, Chủ tịch UBND tiếp định kỳ", "Số người", _SO_SANH),
             ((*_ints(c, "regular_sessions", "regular_people", "periodic_sessions",
-                     "periodic_people"), note_c),),
+                     "periodic_people", none=rows_c), NOT_GIVEN if rows_c else note_c),),
         ),
         (
             "3. Kết quả hòa giải ở cơ sở",
             ("Số vụ tiếp nhận hòa giải", "Hòa giải thành", "Hòa giải không thành",
              "Tỷ lệ hòa giải thành", _SO_SANH),
-            ((*_ints(m, "received", "successful", "unsuccessful"),
-              _pct(m["successful"], m["received"]), note_m),),
+            ((*_ints(m, "received", "successful", "unsuccessful", none=rows_m),
+              "–" if rows_m else _pct(m["successful"], m["received"]),
+              NOT_GIVEN if rows_m else note_m),),
         ),
-        admin_table(figures, by_level),
+        admin_table(figures, by_level, "admin_procedures" in unreported),
     ]  # fmt: skip
 
 
-def _ints(values: Mapping[str, int], *names: str) -> tuple[str, ...]:
-    return tuple(format_int(values[n]) for n in names)
+#: A table's cell for a group no unit reported (a dash for its numbers).
+NOT_GIVEN = "Chưa báo cáo số liệu"
 
 
-def admin_table(figures: Figures, by_level: Mapping[str, Figures]) -> Table:
-    """4. Giải quyết thủ tục hành chính: one row per level, then the total."""
+def _ints(values: Mapping[str, int], *names: str, none: bool = False) -> tuple[str, ...]:
+    """The figures as text; ``none``: the group was not reported, a dash each (not 0)."""
+    return tuple("–" if none else format_int(values[n]) for n in names)
+
+
+def admin_table(figures: Figures, by_level: Mapping[str, Figures], none: bool = False) -> Table:
+    """4. Giải quyết thủ tục hành chính: one row per level (``by_level``: the levels that reported
+    it), then the total; ``none``: nobody reported it, one row saying so."""
+    if none:
+        header = ("Cấp", "Số hồ sơ tiếp nhận", "Hồ sơ trực tuyến", "Tỷ lệ trực tuyến",
+                  "Số hồ sơ đã giải quyết", "Giải quyết trước và đúng hạn", "Quá hạn",
+                  "Tỷ lệ trước và đúng hạn")  # fmt: skip
+        return ("4. Kết quả giải quyết thủ tục hành chính", header,
+                (("Tổng cộng", NOT_GIVEN, *("–",) * 6),))  # fmt: skip
     rows = [(level, f["admin_procedures"]) for level, f in by_level.items()]
     rows.append(("Tổng cộng", figures["admin_procedures"]))
     return (

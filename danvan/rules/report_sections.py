@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from danvan.rules import scoring
 from danvan.rules.compilation import CompiledCycle, UnitInput
@@ -231,14 +232,51 @@ RULE_REASONS: dict[str, str] = {
 }
 
 
+QUOTA = "top_band_quota"
+
+
+def share_text(share: float) -> str:
+    """A quota's share as a rule writes it: ``20%``, ``12,5%`` (exact, never a float's tail)."""
+    return format_decimal(Decimal(str(share)) * 100) + "%"
+
+
+def quota_lines(c: CompiledCycle) -> list[str]:
+    """A ``scope: province`` quota: a lower compiler says its top band is provisional; the
+    province states its count over the whole province and names every unit it moves down."""
+    lines = []
+    for q in c.quotas:
+        rule = f"tỷ lệ không quá {share_text(q['share'])} số đơn vị được xếp loại {q['band']}"
+        if not q["final"]:
+            if q["held"]:
+                lines.append(
+                    f"Xếp loại {q['band']} của {format_count(len(q['held']))} đơn vị là tạm thời:"
+                    f" {', '.join(c.display_name(u) for u in q['held'])}; {rule} được áp dụng trên"
+                    " toàn tỉnh, Sở Nội vụ xác định xếp loại cuối cùng khi tổng hợp, thẩm định"
+                    " cấp tỉnh."
+                )
+            continue
+        line = (
+            f"Áp dụng {rule} trên toàn tỉnh: {format_count(q['ranked'])} đơn vị được xếp loại,"
+            f" được xếp loại {q['band']} không quá {format_count(q['keep'])} đơn vị;"
+            f" {format_count(len(q['held']))} đơn vị đạt mức {q['band']}"
+        )
+        if q["moved"]:
+            named = ", ".join(c.display_name(u) for u in q["moved"])
+            line += f", {format_count(len(q['moved']))} đơn vị xếp xuống {q['lower']}: {named}"
+        lines.append(line + ".")
+    return lines
+
+
 def band_rule_lines(c: CompiledCycle) -> list[str]:
     """One line per band rule (other than the zero cap) that changed a band, naming the units."""
     lines = []
+    counted = {u for q in c.quotas for u in q["moved"]}  # named in the province-wide line
     for rule, why in RULE_REASONS.items():
-        hit = [r for r in c.ranked if rule in r.rules]
+        hit = [r for r in c.ranked if rule in r.rules and not (rule in QUOTA and r.unit in counted)]
         if hit:
             named = ", ".join(f"{c.display_name(r.unit)} ({r.band})" for r in hit)
             lines.append(f"Có {format_count(len(hit))} đơn vị {why}: {named}.")
+    lines += quota_lines(c)
     unranked = [x for x in c.summary["ranking"] if "missing_band" in x["rules"]]
     for band in dict.fromkeys(x["band"] for x in unranked):
         codes = [str(x["unit"]) for x in unranked if x["band"] == band]

@@ -66,3 +66,10 @@ def missing_band_label(band: str) -> str:
     """How a list shows a unit that never submitted: *Chưa nộp — xếp loại Yếu* or
     *Chưa nộp — không xếp loại* (the same words in the report's appendix and the workbook)."""
     return "Chưa nộp — không xếp loại" if band == NOT_RANKED else f"Chưa nộp — xếp loại {band}"
+
+
+def band_label(c: CompiledCycle, unit: str, band: str) -> str:
+    """A ranked unit's band as a list shows it: *Tốt (tạm thời)* while a province-wide quota has
+    still to count it (a lower compiler's top band, rules/quota.py), else the band."""
+    held = {u for q in c.quotas if not q["final"] for u in q["held"]}
+    return f"{band} (tạm thời)" if unit in held else band

@@ -9,7 +9,8 @@ unit's criteria set and reports all problems at once, types included — so a
 
 Decisions where SPEC is silent (both steps: the file's rules are read in one place):
 - ``submitted_by`` is required (the report is signed by someone); ``bonus``/``penalty`` default 0.
-- ``figures`` is required, but a figure *group* left out means "nothing to report": all zeros.
+- ``figures`` is required, but a figure *group* left out is *not reported* (kept out, never
+  stored as zeros: the outputs say *chưa báo cáo*, where a 0 given reads *không phát sinh*).
   A group that is present must give every field of it (a half-filled table is a mistake).
 - Figures are whole numbers ≥ 0 and ≤ 10,000,000; ``3.0`` is read as 3, ``3.5``/``"3"``/``true`` are not.
 - ``staff_complaints`` obeys the same consistency rules as ``petitions``.
@@ -35,7 +36,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from danvan.rules import fields as f
-from danvan.rules.domain import FIGURE_GROUPS, OrgUnit, SubmissionDoc
+from danvan.rules.domain import OrgUnit, SubmissionDoc
 from danvan.rules.errors import Problems
 from danvan.rules.text import normalize_text
 from danvan.rules.timing import DEFAULT_TZ, to_local
@@ -196,7 +197,8 @@ def _figures(value: object, p: Problems) -> dict[str, Any] | None:
     m = f.mapping(value, "figures", p)
     if m is None:
         return None
-    out: dict[str, Any] = {g: dict.fromkeys(fields, 0) for g, fields in FIGURE_GROUPS.items()}
+    # A group left out is *not reported* and stays out (issue 17): every output tells it from 0.
+    out: dict[str, Any] = {}
     for group, values in m.items():
         is_table = isinstance(values, dict)
         out[str(group)] = {k: _as_int(v) for k, v in values.items()} if is_table else values

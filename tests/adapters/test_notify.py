@@ -178,3 +178,6 @@ def test_apprise_failures_are_said_in_our_words() -> None:
         == "nơi nhận json://127.0.0.1:9/X từ chối tin (mã HTTP 404) [http_error]"
     )
     assert our_words("Zalo: mã lỗi -213", where) == "Zalo: mã lỗi -213"
+    # anything else in English (a plugin's warning, an exception's text) is never shown as is
+    for english in ("Unsupported format specified", "ValueError: bad host", "Failed to send"):
+        assert our_words(english, where) == f"gửi không thành công tới {where} [send_failed]"

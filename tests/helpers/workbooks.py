@@ -109,9 +109,12 @@ def fill(
 
 
 def expected_figures(typed: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """What the database should hold: every group, zeros where nothing was typed."""
+    """What the database should hold: the groups typed (one left empty is not reported, issue
+    17), zeros where a field of a typed group was left blank."""
     return {
-        g: {f: typed.get(g, {}).get(f, 0) for f in fields} for g, fields in FIGURE_GROUPS.items()
+        g: {f: typed[g].get(f, 0) for f in fields}
+        for g, fields in FIGURE_GROUPS.items()
+        if g in typed
     }
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from danvan.rules.compilation import UnitInput, assess_unit, build_summary, dumps_summary
-from danvan.rules.domain import Band, CriteriaGroup, CriteriaSet, Criterion, OrgUnit
+from danvan.rules.domain import FIGURE_GROUPS, Band, CriteriaGroup, CriteriaSet, Criterion, OrgUnit
 
 CRITERIA = CriteriaSet(
     code="T",
@@ -83,8 +83,16 @@ def test_keys_are_exactly_the_specs_in_its_order() -> None:
     s = summary(MIXED, DIRECT)
     assert list(s) == ["compiler", "cycle", "expected", "submitted", "on_time", "late", "missing",
                        "figures", "rates", "by_kind", "ranking", "bands", "previous_year",
-                       "revising", "warnings"]  # fmt: skip
+                       "not_reported", "revising", "warnings"]  # fmt: skip
     assert (s["compiler"], s["cycle"]) == ("P", 2024)
+    # the units gave administrative procedures only: the other groups are not reported (issue 17)
+    assert s["not_reported"] == {
+        "figures": ["citizen_reception", "petitions", "staff_complaints", "mediation", "models"],
+        "previous_year": [],
+    }
+    full = [unit("P.S1", "department", 10, 85, figures={g: dict.fromkeys(f, 0)
+                                                         for g, f in FIGURE_GROUPS.items()})]  # fmt: skip
+    assert "not_reported" not in summary(full, DIRECT)  # a 0 given is a figure: key left out
 
 
 @pytest.mark.parametrize(

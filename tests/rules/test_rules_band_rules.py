@@ -47,7 +47,7 @@ def test_every_rule_is_read_and_round_trips() -> None:
         ([{"top_band_quota": {"share": 2}}], "invalid_rule", "rules[0].top_band_quota.share"),
         ([{"top_band_quota": {"share": 0.2, "at_least_one": "mot"}}], "invalid_rule",
          "rules[0].top_band_quota.at_least_one"),
-        ([{"top_band_quota": {"share": 0.2, "scope": "x"}}], "unknown_field", None),
+        ([{"top_band_quota": {"share": 0.2, "scope": "x"}}], "invalid_rule", "rules[0].top_band_quota.scope"),
     ],
 )  # fmt: skip
 def test_bad_rules_are_refused(rules: list, code: str, field: str | None) -> None:

@@ -61,6 +61,12 @@ def test_yoy_jump_names_every_field_that_jumped() -> None:
     assert "3.697" in flags[0].note and "369" in flags[0].note
 
 
+def test_yoy_jump_never_compares_with_a_group_not_reported() -> None:
+    """Issue 17: a group left out (``figures: {}``) is not 0; 3.697 against it is no jump."""
+    assert yoy_jumps("X", admin(3697), {}, T) == []
+    assert yoy_jumps("X", {}, admin(3697), T) == []
+
+
 @pytest.mark.parametrize(
     ("now", "before", "flagged"),
     [

@@ -186,14 +186,14 @@ def test_every_problem_is_reported_at_once() -> None:
     ]
 
 
-def test_missing_groups_are_zero_and_whole_floats_are_counts() -> None:
+def test_missing_groups_are_not_reported_and_whole_floats_are_counts() -> None:
+    """Issue 17: a group left out is *not reported* (kept out, not stored as zeros)."""
     doc = _with("figures", {"models": {"registered": 2.0, "recognised": 1}})
     sub = parse_submission(_with("bonus", ..., doc), "s.yaml")
     check_submission(sub, criteria=CRITERIA)
     assert sub.figures["models"] == {"registered": 2, "recognised": 1}
     assert isinstance(sub.figures["models"]["registered"], int)
-    assert sub.figures["mediation"] == {"received": 0, "successful": 0, "unsuccessful": 0}
-    assert set(sub.figures) == set(FIGURE_GROUPS) and sub.bonus == 0
+    assert set(sub.figures) == {"models"} and sub.bonus == 0
 
 
 def test_yaml_criterion_written_twice_or_as_number() -> None:
