@@ -160,8 +160,12 @@ class CriteriaSet:
         return tuple(c for g in self.groups for c in g.criteria)
 
     def criteria_for_kind(self, kind: str | None) -> tuple[Criterion, ...]:
-        """The criteria a unit of ``kind`` is scored on (``kinds`` of each criterion)."""
-        return tuple(c for c in self.criteria if c.applies_to(kind))
+        """The criteria a unit of ``kind`` is scored on (``kinds`` of each criterion); kept per
+        kind on the set (it is frozen), since every unit's total asks again."""
+        memo = self.__dict__.setdefault("_criteria_for_kind", {})
+        if kind not in memo:
+            memo[kind] = tuple(c for c in self.criteria if c.applies_to(kind))
+        return memo[kind]
 
     @property
     def max_total(self) -> float:
