@@ -1,18 +1,14 @@
 """Tình hình nộp báo cáo: every expected unit's standing at an instant, read once for every door.
 
 ``status``, the portal's pages and ``publish`` all read standings through :func:`unit_results`:
-one rule (``danvan.rules.standing``), one read path. The read is column-only (no ORM objects)
-and its result is kept per process, keyed by what it is computed from — the cycle, its tree and
-criteria, and a small version of the rows that feed it (``versions.standings_version``, read
-from the database on every call). Several portal worker processes each keep their own copy and
-each sees a write at its next read: a key read after a commit differs, so nothing stale is
-served.
+one rule (``danvan.rules.standing``), one read path. The read is column-only (no ORM objects),
+and a province's standings are kept per process while the rows they come from are unchanged
+(``tasks.readcache``).
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -22,19 +18,11 @@ from danvan.models.context import CycleContext
 from danvan.rules import standing
 from danvan.rules.domain import UnitResult
 from danvan.rules.ranking import with_quota
+from danvan.tasks.readcache import ReadCache, cycle_fields
 from danvan.tasks.revision import load_returns
 
-
-@dataclass
-class _Entry:
-    key: tuple
-    ctx: CycleContext  # the tree and criteria the standings were computed with (by identity)
-    results: tuple[UnitResult, ...]
-
-
-_lock = threading.Lock()
-#: (database, cycle id) → the latest standings computed in this process.
-_cache: dict[tuple, _Entry] = {}
+#: The province's standings at the latest key read in this process.
+_standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
 
 
 def unit_results(
@@ -43,44 +31,31 @@ def unit_results(
     """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
     ``None``: everything recorded); ``within``: only those units' standings.
 
-    From the cache when nothing it depends on changed. Otherwise, with ``within``, only the
-    units the answer depends on are read — those units and the other units of their compilers
-    (the band quota ranks a compiler's units together); a whole province is computed and kept.
+    The whole province's, from the cache when nothing they depend on changed. A few units
+    (``within``: a unit's page) are read alone when the province's are not cached: those units
+    and the other units of their compilers (the band quota ranks a compiler's units together).
     """
-    cycle_id = ctx.cycle.id
-    assert cycle_id is not None
-    where = (str(session.get_bind().engine.url), cycle_id)
-    key = _key(ctx, session, at)
-    with _lock:
-        hit = _cache.get(where)
-    if hit is not None and hit.key == key and _same_tree(hit.ctx, ctx):
-        return _pick(hit.results, within)
     expected = standing.expected_units(ctx.units, ctx.province_units)
     closed = expected if within is None else quota_closure(ctx, expected, within)
+    key = _key(ctx, session, at)
+    results = _standings.lookup(session, ctx, key)
+    if results is not None:
+        return _pick(results, within)
     if len(closed) < len(expected):
         return _pick(_compute(ctx, session, at, closed, [ctx.org.ids[c] for c in closed]), within)
     results = tuple(_compute(ctx, session, at, expected, None))
-    if _key(ctx, session, at) == key:  # nothing committed meanwhile (READ COMMITTED reads)
-        with _lock:
-            _cache[where] = _Entry(key, ctx, results)
+    if _key(ctx, session, at) == key:
+        _standings.keep(session, ctx, key, results)
     return _pick(results, within)
 
 
 def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:
-    """The rows' version, and the cycle's own fields a standing reads (fresh on every read)."""
-    c = ctx.cycle
-    assert c.id is not None
-    rows = versions.standings_version(session=session, cycle_id=c.id, at=at)
-    return rows, c.self_assessment_deadline, tuple(sorted(c.criteria_by_kind.items())), c.timezone
+    assert ctx.cycle.id is not None
+    rows = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
+    return rows, cycle_fields(ctx)
 
 
-def _same_tree(a: CycleContext, b: CycleContext) -> bool:
-    """The same tree and criteria sets, as loaded (``cached_context`` shares them between
-    requests while the tree is unchanged; a fresh load is a new object)."""
-    return a.org is b.org and a.criteria_sets is b.criteria_sets
-
-
-def _pick(results: tuple[UnitResult, ...] | list[UnitResult], within: list[str] | None) -> list:
+def _pick(results: Sequence[UnitResult], within: list[str] | None) -> list[UnitResult]:
     if within is None:
         return list(results)
     keep = set(within)
