@@ -21,7 +21,6 @@ from danvan.models.db import get_engine, transaction
 from danvan.models.tables import Cycle, FlagCheck
 from danvan.rules import timing
 from danvan.rules.errors import Problems, reject
-from danvan.rules.formats import bounded
 from danvan.rules.org import is_below
 from danvan.rules.quality import Flag, UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
@@ -186,6 +185,8 @@ def check_flag(
 
 
 def _note(note: str) -> str:
+    from danvan.rules.formats import bounded  # the file formats: not for every read of flags
+
     cleaned = bounded("--note", {"--note": note}, get_settings().limits(), 1)
     assert isinstance(cleaned, dict)
     text = str(cleaned["--note"]).strip()
