@@ -25,6 +25,7 @@ from danvan.rules.org import is_below
 from danvan.rules.quality import Flag, UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
 from danvan.tasks.readcache import ReadCache, cycle_fields
+from danvan.tasks.standings import province_latest
 
 
 def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
@@ -41,7 +42,7 @@ def unit_figures(
     reported), and the checks of the plan and of its criteria set."""
     assert ctx.cycle.id is not None
     codes = ctx.org.codes_by_id
-    latest = versions.latest_facts(session=session, cycle_id=ctx.cycle.id, until=at, figures=True)
+    latest = province_latest(ctx, session, at)
     previous = None
     if prev_cycle is not None and prev_cycle.id is not None:
         previous = {

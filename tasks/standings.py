@@ -72,7 +72,11 @@ def _compute(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     codes = ctx.org.codes_by_id
-    latest = versions.latest_facts(session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids)
+    latest = (
+        province_latest(ctx, session, at)
+        if unit_ids is None
+        else versions.latest_facts(session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids)
+    )
     returns = load_returns(ctx, session, until=at)
     facts = {
         codes[uid]: standing.SubmissionFacts(
@@ -106,6 +110,21 @@ def _compute(
         tz=ctx.tz,
     )
     return with_quota(results, lambda code: ctx.criteria_for(ctx.units[code]))
+
+
+def province_latest(
+    ctx: CycleContext, session: Session, at: datetime | None
+) -> dict[int, versions.LatestFacts]:
+    """Every unit's version that counts at ``at``, figures included, read once per transaction:
+    ``status`` and the province's page read standings and flags from the same rows."""
+    assert ctx.cycle.id is not None
+    key, txn = ("province_latest", ctx.cycle.id, at), session.get_transaction()
+    kept = session.info.get(key)
+    if kept is None or txn is None or kept[0] is not txn:
+        kept = session.info[key] = (txn, versions.latest_facts(
+            session=session, cycle_id=ctx.cycle.id, until=at, figures=True
+        ))  # fmt: skip
+    return kept[1]
 
 
 def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:

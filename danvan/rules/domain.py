@@ -167,6 +167,13 @@ class CriteriaSet:
             memo[kind] = tuple(c for c in self.criteria if c.applies_to(kind))
         return memo[kind]
 
+    def codes_for_kind(self, kind: str | None) -> tuple[str, ...]:
+        """The codes of :meth:`criteria_for_kind`, in its order (kept per kind the same way)."""
+        memo = self.__dict__.setdefault("_codes_for_kind", {})
+        if kind not in memo:
+            memo[kind] = tuple(c.code for c in self.criteria_for_kind(kind))
+        return memo[kind]
+
     @property
     def max_total(self) -> float:
         return sum(c.max for c in self.criteria)

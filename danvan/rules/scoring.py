@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 
 from danvan.rules.domain import CriteriaSet
 from danvan.rules.text import format_decimal
@@ -40,6 +41,9 @@ def criteria_points(
     ignored (the submission check has refused them already).
     """
     applicable = criteria.criteria_for_kind(kind)
+    if not not_applicable and criteria.not_applicable != "rescale":
+        # the usual case, once per unit of ``status``: the same sum in the same order, unwound
+        return float(sum(map(scores.get, criteria.codes_for_kind(kind), repeat(0.0))))
     earned = sum(scores.get(c.code, 0.0) for c in applicable if c.code not in not_applicable)
     if criteria.not_applicable == "rescale":
         most = sum(c.max for c in applicable if c.code not in not_applicable)
