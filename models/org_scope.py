@@ -52,9 +52,10 @@ def reach(*, session: Session, codes: Iterable[str]) -> Reach:
     ids: dict[str, int] = {}
     parent_id: dict[str, int | None] = {}
     code_of: dict[int, str] = {}
-    wanted_codes, wanted_ids = set(codes), set()
+    wanted_codes: set[str] = set(codes)
+    wanted_ids: set[int] = set()
     while wanted_codes or wanted_ids:
-        rows = []
+        rows: list[Any] = []
         for part in chunks(wanted_codes):
             rows += session.execute(
                 sa_select(Unit.id, Unit.code, Unit.parent_id).where(col(Unit.code).in_(part))
@@ -124,7 +125,7 @@ def unit_records(
 ) -> dict[int, dict[str, Any]]:
     """Unit id → its record valid on ``on`` (None: its latest) as plain values (with its ``id``
     and ``valid_from``), for an import to compare and amend in bulk; ``ids``' units only."""
-    v, out = UnitVersion, {}
+    v, out = UnitVersion, dict[int, dict[str, Any]]()
     for part in chunks(set(ids)):
         sub = _records_on(on, part)
         stmt = sa_select(*(getattr(v, c) for c in _RECORD_COLUMNS)).join(

@@ -170,7 +170,7 @@ def standings_version(*, session: Session, cycle_id: int, at: datetime | None) -
         (Adjustment, Adjustment.recorded_at),
         (SubmissionReturn, SubmissionReturn.returned_at),
     ):
-        mine = table.cycle_id == cycle_id  # type: ignore[attr-defined]
+        mine = table.cycle_id == cycle_id
         counts.append(select(func.count()).where(mine).scalar_subquery())
         if at is not None:
             counts.append(select(func.count()).where(mine, when <= at).scalar_subquery())
