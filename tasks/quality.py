@@ -24,7 +24,7 @@ from danvan.rules.errors import Problems, reject
 from danvan.rules.org import is_below
 from danvan.rules.quality import Flag, UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
-from danvan.tasks.readcache import ReadCache, cycle_fields
+from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
 from danvan.tasks.standings import province_latest
 
 
@@ -83,9 +83,11 @@ def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[F
             before = versions.standings_version(session=session, cycle_id=prev_cycle.id, at=None)
         return now, before, cycle_fields(ctx), repr(thresholds)
 
-    return _flags.get(
-        session, ctx, key, lambda: flags_for(unit_figures(ctx, session, at, prev_cycle), thresholds)
-    )
+    def compute() -> list[Flag]:
+        with without_gc():
+            return flags_for(unit_figures(ctx, session, at, prev_cycle), thresholds)
+
+    return _flags.get(session, ctx, key, compute)
 
 
 def _marks(session: Session, ctx: CycleContext, at: datetime) -> dict[tuple, FlagCheck]:

@@ -18,7 +18,7 @@ from danvan.models.context import CycleContext
 from danvan.rules import standing
 from danvan.rules.domain import UnitResult
 from danvan.rules.ranking import with_quota
-from danvan.tasks.readcache import ReadCache, cycle_fields
+from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
 from danvan.tasks.revision import load_returns
 
 #: The province's standings at the latest key read in this process.
@@ -43,7 +43,8 @@ def unit_results(
         return _pick(results, within)
     if len(closed) < len(expected):
         return _pick(_compute(ctx, session, at, closed, [ctx.org.ids[c] for c in closed]), within)
-    results = tuple(_compute(ctx, session, at, expected, None))
+    with without_gc():
+        results = tuple(_compute(ctx, session, at, expected, None))
     if _key(ctx, session, at) == key:
         _standings.keep(session, ctx, key, results)
     return _pick(results, within)

@@ -14,6 +14,7 @@ from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
 from danvan.tasks.quality import with_flags
+from danvan.tasks.readcache import without_gc
 from danvan.tasks.standings import unit_results
 from danvan.tasks.unknown import WHAT_TO_DO, resend_command
 
@@ -74,6 +75,11 @@ def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
 
 def cycle_status(session: Session, *, year: int, at: datetime, under: str | None = None) -> dict:
     """SPEC §4.2, plus progress per compiler and failed deliveries."""
+    with without_gc():
+        return _cycle_status(session, year=year, at=at, under=under)
+
+
+def _cycle_status(session: Session, *, year: int, at: datetime, under: str | None) -> dict:
     ctx = load_context(session=session, year=year)
     within = None
     if under is not None:
