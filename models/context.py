@@ -65,8 +65,11 @@ class CycleContext:
         return counted_elsewhere(self.org.units)
 
     def criteria_for(self, unit: OrgUnit) -> CriteriaSet:
-        mapping = self.cycle.criteria_by_kind
-        return self.criteria_sets[mapping.get(unit.kind) or mapping["default"]]
+        by_kind = self.__dict__.setdefault("_criteria_by_kind", {})  # asked once per unit
+        if unit.kind not in by_kind:
+            mapping = self.cycle.criteria_by_kind
+            by_kind[unit.kind] = self.criteria_sets[mapping.get(unit.kind) or mapping["default"]]
+        return by_kind[unit.kind]
 
     def deadline(self, milestone: str) -> date:
         return getattr(self.cycle, f"{milestone}_deadline")

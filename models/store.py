@@ -142,34 +142,12 @@ def _list(value: Any) -> tuple:
     return tuple(json.loads(value) if isinstance(value, str) else value)
 
 
-def unit_records(*, session: Session, on: date | None = None) -> dict[int, dict[str, Any]]:
-    """Unit id → its record valid on ``on`` (None: its latest) as plain values (with its ``id``
-    and ``valid_from``), for an import to compare and amend in bulk."""
-    v, sub = UnitVersion, _records_on(on)
-    stmt = sa_select(*(getattr(v, c) for c in _RECORD_COLUMNS)).join(
-        sub, (v.unit_id == sub.c.unit_id) & (v.valid_from == sub.c.valid_from)
-    )
-    return {row.unit_id: dict(row._mapping) for row in session.execute(stmt)}
-
-
-_RECORD_COLUMNS = (
-    "id", "unit_id", "valid_from", "name", "kind", "parent_id", "assessed", "compiles", "active",
-    "merged_into_id", "predecessors",
-)  # fmt: skip
-
-
 def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
     """UPDATE by primary key in one executemany (each row carries its ``id``)."""
     rows = list(rows)
     if rows:
         session.execute(update(model), rows)
     return len(rows)
-
-
-def latest_record_dates(*, session: Session) -> dict[int, date]:
-    """Unit id → the date of its latest record."""
-    sub = _records_on(None)
-    return {uid: on for uid, on in session.execute(sa_select(sub.c.unit_id, sub.c.valid_from))}
 
 
 def published_cut_offs(*, session: Session) -> dict[str, Frozen]:
@@ -254,25 +232,6 @@ def _code_key(code: str) -> int:
     """A unit code as the signed 32-bit second key of an advisory lock."""
     key = zlib.crc32(code.encode())
     return key - (1 << 32) if key >= 1 << 31 else key
-
-
-def org_roots(*, session: Session, parents: Mapping[str, str | None]) -> set[str]:
-    """The top of the tree (the province) above each code of ``parents`` (a file's units, code →
-    parent code), both where the unit stands now and where the file puts it: what an import
-    locks (:func:`lock_provinces`). One small query on the unit rows, not the dated tree."""
-    rows = session.execute(sa_select(Unit.id, Unit.code, Unit.parent_id)).all()
-    code_of = {uid: code for uid, code, _ in rows}
-    now = {code: code_of.get(parent_id) for _, code, parent_id in rows}
-    after = now | dict(parents)
-    return {_top(code, tree) for code in parents for tree in (now, after) if code in tree}
-
-
-def _top(code: str, parent_of: Mapping[str, str | None]) -> str:
-    seen = {code}
-    while (parent := parent_of.get(code)) is not None and parent not in seen:
-        seen.add(parent)
-        code = parent
-    return code
 
 
 def insert_ignore(

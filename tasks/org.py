@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from danvan.models import store
+from danvan.models import org_scope, store
 from danvan.models.db import get_engine, transaction
 from danvan.models.tables import Unit, UnitVersion
 from danvan.rules.domain import OrgUnit
@@ -62,9 +62,9 @@ def _import_org(path: str, at: datetime, actor: str, effective: date | None) -> 
     specs = parse_org(doc, path)
     with transaction(get_engine()) as session:
         # Two imports at once: the second waits here, then reads what the first recorded.
-        roots = store.org_roots(session=session, parents={s.code: s.parent for s in specs})
-        store.lock_provinces(session=session, codes=roots)
-        base = store.load_org(session=session, on=effective)
+        store.lock_provinces(session=session, codes=_reached(session, specs)[1])
+        found, roots = _reached(session, specs)  # again, after the lock: what the first recorded
+        base = org_scope.provinces_org(session=session, roots=roots, found=found, on=effective)
         try:
             check_tree(specs, base.units)
             state = dict(base.units) | {s.code: effective_unit(s) for s in specs}
@@ -88,6 +88,18 @@ def _import_org(path: str, at: datetime, actor: str, effective: date | None) -> 
     return result
 
 
+def _reached(session: Session, specs: list[UnitSpec]) -> tuple[org_scope.Reach, set[str]]:
+    """The file's units and those it names (parents, successors, predecessors) as they stand,
+    and the provinces all of them stand in, now and after the file: the import locks those and
+    checks the file against their trees only (a province's import never reads the others')."""
+    named = {c for s in specs for c in (s.parent, s.merged_into, *s.predecessors) if c}
+    found = org_scope.reach(session=session, codes={s.code for s in specs} | named)
+    after = found.parent | {s.code: s.parent for s in specs}
+    codes = [s.code for s in specs] + sorted(named)
+    roots = {found.top(c, tree) for c in codes for tree in (found.parent, after) if c in tree}
+    return found, roots
+
+
 def _record(
     session: Session,
     specs: list[UnitSpec],
@@ -99,7 +111,7 @@ def _record(
 
     Set-based: new units and new records in bulk inserts, amended ones in bulk updates.
     """
-    contacts_now = {c: list(k or []) for c, k in session.execute(select(Unit.code, Unit.contacts))}
+    contacts_now = org_scope.contacts_of(session=session, codes=[s.code for s in specs])
     created = [s.code for s in specs if s.code not in contacts_now]
     is_new = set(created)  # membership per unit: a list here made the import quadratic
     store.bulk_insert(
@@ -108,12 +120,14 @@ def _record(
         rows=[{"code": s.code, "updated_at": at, "contacts": list(s.contacts)} | _mirror(s, None)
               for s in specs if s.code in is_new],
     )  # fmt: skip
-    ids: dict[str, int] = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
-    prior = store.unit_records(session=session, on=effective)
+    named = {c for s in specs for c in (s.code, s.parent, s.merged_into) if c}
+    ids = org_scope.unit_ids(session=session, codes=named)
+    mine = [ids[s.code] for s in specs]
+    prior = org_scope.unit_records(session=session, ids=mine, on=effective)
     latest_from = (
         {uid: r["valid_from"] for uid, r in prior.items()}
         if effective is None
-        else store.latest_record_dates(session=session)
+        else org_scope.latest_record_dates(session=session, ids=mine)
     )
     frozen = store.published_cut_offs(session=session)
     changes, touched = [], {}

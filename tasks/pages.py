@@ -21,7 +21,8 @@ from danvan.rules.org import subtree
 from danvan.rules.receipt import is_internal
 from danvan.tasks.compiled_files import stored_files
 from danvan.tasks.receipts import Receipt, receipts_for
-from danvan.tasks.views import deliveries, unit_results
+from danvan.tasks.standings import unit_results
+from danvan.tasks.views import deliveries
 
 STATUS_LABELS = {
     "on_time": "Đúng hạn",

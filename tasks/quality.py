@@ -18,13 +18,14 @@ from danvan.config.settings import get_settings
 from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, transaction
-from danvan.models.tables import FlagCheck
+from danvan.models.tables import Cycle, FlagCheck
 from danvan.rules import timing
 from danvan.rules.errors import Problems, reject
-from danvan.rules.formats import bounded
 from danvan.rules.org import is_below
-from danvan.rules.quality import UnitFigures, flags_for, previous_for
+from danvan.rules.quality import Flag, UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
+from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
+from danvan.tasks.standings import province_latest
 
 
 def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
@@ -33,20 +34,21 @@ def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
     return () if p else checks  # stored from a checked plan: a problem here is impossible
 
 
-def unit_figures(ctx: CycleContext, session: Session, at: datetime) -> list[UnitFigures]:
+def unit_figures(
+    ctx: CycleContext, session: Session, at: datetime, prev_cycle: Cycle | None = None
+) -> list[UnitFigures]:
     """What every submitting unit's flags are computed from: its latest figures by ``at``, last
-    cycle's (a merged unit: its predecessors' sum; ``None`` when none of them reported), and
-    the checks of the plan and of its criteria set."""
+    cycle's (``prev_cycle``'s; a merged unit: its predecessors' sum; ``None`` when none of them
+    reported), and the checks of the plan and of its criteria set."""
     assert ctx.cycle.id is not None
     codes = ctx.org.codes_by_id
-    latest = versions.latest_submissions(session=session, cycle_id=ctx.cycle.id, until=at)
-    prev_cycle = store.previous_cycle(session=session, cycle=ctx.cycle)
+    latest = province_latest(ctx, session, at)
     previous = None
     if prev_cycle is not None and prev_cycle.id is not None:
         previous = {
-            codes[u]: lt.submission.figures
-            for u, lt in versions.latest_submissions(
-                session=session, cycle_id=prev_cycle.id
+            codes[u]: lt.figures or {}
+            for u, lt in versions.latest_facts(
+                session=session, cycle_id=prev_cycle.id, figures=True
             ).items()
             if u in codes
         }
@@ -58,8 +60,34 @@ def unit_figures(ctx: CycleContext, session: Session, at: datetime) -> list[Unit
             continue
         before = None if previous is None else previous_for(unit.code, previous, ctx.stand_ins)
         checks = plan_checks + ctx.criteria_for(unit).checks
-        out.append(UnitFigures(unit.code, unit.kind, lt.submission.figures, before, checks))
+        out.append(UnitFigures(unit.code, unit.kind, lt.figures or {}, before, checks))
     return out
+
+
+#: The province's flags (before the compilers' marks) at the latest key read in this process.
+_flags: ReadCache[list[Flag]] = ReadCache()
+
+
+def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[Flag]:
+    """Every flag of the province at ``at``, kept while the figures they come from (this
+    cycle's and last cycle's versions), the checks and the thresholds are unchanged."""
+    assert ctx.cycle.id is not None
+    thresholds = get_settings().flag_thresholds()
+    prev_cycle = store.previous_cycle(session=session, cycle=ctx.cycle)
+
+    def key() -> tuple:
+        assert ctx.cycle.id is not None
+        now = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
+        before = None
+        if prev_cycle is not None and prev_cycle.id is not None:
+            before = versions.standings_version(session=session, cycle_id=prev_cycle.id, at=None)
+        return now, before, cycle_fields(ctx), repr(thresholds)
+
+    def compute() -> list[Flag]:
+        with without_gc():
+            return flags_for(unit_figures(ctx, session, at, prev_cycle), thresholds)
+
+    return _flags.get(session, ctx, key, compute)
 
 
 def _marks(session: Session, ctx: CycleContext, at: datetime) -> dict[tuple, FlagCheck]:
@@ -82,8 +110,7 @@ def cycle_flags(
 ) -> list[dict]:
     """Every flag of the cycle at ``at`` (``units``: only these codes), each with ``checked``
     and, when checked, the mark's note, who made it and when (local time)."""
-    s = get_settings()
-    flags = flags_for(unit_figures(ctx, session, at), s.flag_thresholds())
+    flags = _province_flags(session, ctx, at)
     marks = _marks(session, ctx, at)
     wanted = set(units) if units is not None else None
     codes = ctx.org.codes_by_id
@@ -161,6 +188,8 @@ def check_flag(
 
 
 def _note(note: str) -> str:
+    from danvan.rules.formats import bounded  # the file formats: not for every read of flags
+
     cleaned = bounded("--note", {"--note": note}, get_settings().limits(), 1)
     assert isinstance(cleaned, dict)
     text = str(cleaned["--note"]).strip()

@@ -30,7 +30,6 @@ from danvan.rules.revision import (
     revision_standing,
 )
 from danvan.rules.text import format_date_short
-from danvan.tasks.files import read_input
 
 if TYPE_CHECKING:  # status reads returns through here: no Jinja, no YAML for it (issue 20)
     from danvan.notify.messages import Queued
@@ -215,6 +214,7 @@ def record_returns(
 def record_from_file(path: str, at: datetime, actor: str = "cli") -> tuple[int, list[Queued], dict]:
     """A return file (YAML/JSON), kept by its sha256 like every input."""
     from danvan.rules.formats import load_document
+    from danvan.tasks.files import read_input  # a return's file: not for every standing
 
     name, data = read_input(path)
     doc = parse_returns(load_document(name, data), path)

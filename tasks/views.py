@@ -6,89 +6,17 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from danvan.models import store, versions
-from danvan.models.context import CycleContext, load_context
+from danvan.models import store
+from danvan.models.context import load_context
 from danvan.models.tables import Delivery, Submission, SubmissionFile, Unit
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
-from danvan.rules.ranking import with_quota
 from danvan.tasks.quality import with_flags
-from danvan.tasks.revision import load_returns
+from danvan.tasks.readcache import without_gc
+from danvan.tasks.standings import unit_results
 from danvan.tasks.unknown import WHAT_TO_DO, resend_command
-
-
-def unit_results(
-    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
-) -> list[UnitResult]:
-    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
-    ``None``: everything recorded); ``within``: only those units' standings.
-
-    ``status``, the portal and ``publish`` all read standings here: one rule, one read path.
-    With ``within``, only the units the answer depends on are read — those units and the other
-    units of their compilers (the band quota ranks a compiler's units together) — and never the
-    figures JSON, which no standing uses.
-    """
-    cycle_id = ctx.cycle.id
-    assert cycle_id is not None
-    codes = ctx.org.codes_by_id
-    expected = standing.expected_units(ctx.units, ctx.province_units)
-    unit_ids = None
-    if within is not None and len(closed := quota_closure(ctx, expected, within)) < len(expected):
-        expected, unit_ids = closed, [ctx.org.ids[c] for c in closed]
-    latest = versions.latest_submissions(
-        session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids, figures=False
-    )
-    returns = load_returns(ctx, session, until=at)
-    facts = {
-        codes[uid]: standing.SubmissionFacts(
-            version=lt.submission.version,
-            submitted_at=lt.submission.submitted_at,
-            first_submitted_at=lt.first_submitted_at,
-            scores=lt.submission.scores,
-            bonus=lt.submission.bonus,
-            penalty=lt.submission.penalty,
-            self_total=lt.submission.self_total,
-            not_applicable=lt.submission.not_applicable or {},
-            warnings=tuple(lt.submission.warnings or ()),
-            returns=tuple(returns.get(codes[uid], ())),
-        )
-        for uid, lt in latest.items()
-    }
-    adjustments = {
-        codes[uid]: {target: adj.value for target, adj in by_target.items()}
-        for uid, by_target in versions.latest_adjustments(
-            session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids
-        ).items()
-    }
-    results = standing.standings(
-        ctx.units,
-        expected,
-        compilers=ctx.compilers,
-        facts=facts,
-        adjustments=adjustments,
-        criteria_for=ctx.criteria_for,
-        deadline=ctx.deadline("self_assessment"),
-        tz=ctx.tz,
-    )
-    results = with_quota(results, lambda code: ctx.criteria_for(ctx.units[code]))
-    if within is None:
-        return results
-    keep = set(within)
-    return [r for r in results if r.code in keep]
-
-
-def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:
-    """The expected units whose standing ``within``'s standings depend on: the units of the
-    compilers of ``within`` (the quota ranks a compiler's units together), in ``expected``'s
-    order. A compiler's subtree (without the compiler itself) is its own closure. A quota counted
-    over the whole province (``scope: province``) makes every standing depend on every unit."""
-    quotas = (cs.rules.top_band_quota for cs in ctx.criteria_sets.values())
-    if any(q is not None and q.scope == "province" for q in quotas):
-        return expected
-    compilers = {ctx.compilers.get(c) for c in within}
-    return [c for c in expected if ctx.compilers.get(c) in compilers]
 
 
 def result_json(r: UnitResult, tz: str) -> dict:
@@ -147,6 +75,11 @@ def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
 
 def cycle_status(session: Session, *, year: int, at: datetime, under: str | None = None) -> dict:
     """SPEC §4.2, plus progress per compiler and failed deliveries."""
+    with without_gc():
+        return _cycle_status(session, year=year, at=at, under=under)
+
+
+def _cycle_status(session: Session, *, year: int, at: datetime, under: str | None) -> dict:
     ctx = load_context(session=session, year=year)
     within = None
     if under is not None:

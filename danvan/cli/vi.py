@@ -10,8 +10,11 @@ rather than hidden. :func:`install` is called once when ``danvan.cli`` is import
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -122,36 +125,34 @@ def _usage(args: str) -> str:
     return args
 
 
-def install() -> None:
-    """Point Typer's help and error rendering at Vietnamese (idempotent)."""
-    import typer.core
-    import typer.rich_utils as ru
-    from typer._click import core as click_core
-    from typer._click import formatting
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Finds ``typer.rich_utils`` as usual and patches it right after it runs."""
 
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "typer.rich_utils":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        loader = spec.loader if spec is not None else None
+        if isinstance(
+            loader, importlib.machinery.SourceFileLoader | importlib.machinery.SourcelessFileLoader
+        ):
+            run = loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run(module)
+                _install_rich(module)
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _install_rich(ru: Any) -> None:
+    """The help panels' titles, the error panel and the help text, in Vietnamese."""
     if getattr(ru, "_danvan_vi", False):
         return
-    ru._danvan_vi = True  # type: ignore[attr-defined]
+    ru._danvan_vi = True
     for name, text in _PANELS.items():
         setattr(ru, name, text)
-    typer.core._ = lambda s: _GETTEXT.get(s, s)  # type: ignore[assignment]
-
-    write_usage = formatting.HelpFormatter.write_usage
-
-    def vi_write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
-        write_usage(self, prog, _usage(args), USAGE_PREFIX if prefix is None else prefix)
-
-    formatting.HelpFormatter.write_usage = vi_write_usage  # type: ignore[method-assign]
-
-    get_help_option = click_core.Command.get_help_option
-
-    def vi_help_option(self: Any, ctx: Any) -> Any:
-        option = get_help_option(self, ctx)
-        if option is not None:
-            option.help = HELP_OPTION_TEXT
-        return option
-
-    click_core.Command.get_help_option = vi_help_option  # type: ignore[method-assign]
 
     format_error = ru.rich_format_error
 
@@ -170,6 +171,43 @@ def install() -> None:
         return get_help_text(obj=obj, markup_mode=markup_mode)
 
     ru._get_help_text = vi_help_text
+
+
+def install() -> None:
+    """Point Typer's help and error rendering at Vietnamese (idempotent).
+
+    Typer's rich layer (``typer.rich_utils``, with rich's markdown, syntax and traceback) is
+    patched when Typer first imports it — for help or an error — not here: a command that
+    answers normally (``status``) never loads it, ~0.15 s of its start."""
+    import typer.core
+    from typer._click import core as click_core
+    from typer._click import formatting
+
+    if getattr(typer.core, "_danvan_vi", False):
+        return
+    typer.core._danvan_vi = True  # type: ignore[attr-defined]
+    if "typer.rich_utils" in sys.modules:
+        _install_rich(sys.modules["typer.rich_utils"])
+    else:
+        sys.meta_path.insert(0, _PatchOnImport())
+    typer.core._ = lambda s: _GETTEXT.get(s, s)  # type: ignore[assignment]
+
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def vi_write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        write_usage(self, prog, _usage(args), USAGE_PREFIX if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = vi_write_usage  # type: ignore[method-assign]
+
+    get_help_option = click_core.Command.get_help_option
+
+    def vi_help_option(self: Any, ctx: Any) -> Any:
+        option = get_help_option(self, ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    click_core.Command.get_help_option = vi_help_option  # type: ignore[method-assign]
 
     display_type = typer.core._TyperParameter.display_type
 

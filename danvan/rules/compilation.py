@@ -101,22 +101,10 @@ def assess_unit(
         return UnitInput(code=unit.code, name=unit.name, kind=unit.kind, status="missing")
     adj = adjustments or {}
     na = dict(not_applicable or {})
-    final, f_bonus, f_penalty = scoring.final_scores(
-        scores, bonus, penalty, {t: v for t, (v, _) in adj.items()}
-    )
-    still_na = [c for c in na if c not in final]
-    self_total = scoring.unit_total(criteria, scores, bonus, penalty, list(na), unit.kind)
-    # Without adjustments the final figures are the self-assessed ones (the same scores, bonus,
-    # penalty and N/A criteria): the total is the same, computed once (status reads every unit).
-    final_total = (
-        self_total
-        if not adj and len(still_na) == len(na)
-        else scoring.unit_total(criteria, final, f_bonus, f_penalty, still_na, unit.kind)
-    )
-    zeros = scoring.zero_criteria(final)
-    decision = scoring.decide_band(
-        final_total, criteria, zero_count=zeros, penalty=f_penalty, days_late=days_late
-    )
+    a = scoring.assess(
+        criteria, unit.kind, scores, bonus, penalty, {t: v for t, (v, _) in adj.items()}, na,
+        days_late,
+    )  # fmt: skip
     return UnitInput(
         code=unit.code,
         name=unit.name,
@@ -124,20 +112,20 @@ def assess_unit(
         status=status,
         days_late=days_late,
         submitted_at=submitted_at,
-        self_total=self_total,
-        final_total=final_total,
-        band=decision.band,
-        zero_criteria=zeros,
+        self_total=a.self_total,
+        final_total=a.final_total,
+        band=a.decision.band,
+        zero_criteria=a.zero_criteria,
         figures=figures,
         self_scores=dict(scores),
-        final_scores=final,
+        final_scores=a.final_scores,
         self_bonus=bonus,
         self_penalty=penalty,
-        final_bonus=f_bonus,
-        final_penalty=f_penalty,
+        final_bonus=a.final_bonus,
+        final_penalty=a.final_penalty,
         reasons={t: r for t, (_, r) in adj.items()},
         not_applicable=na,
-        rules=decision.rules,
+        rules=a.decision.rules,
         revise_by=revise_by,
         return_reason=return_reason,
         warnings=tuple(warnings),

@@ -166,8 +166,19 @@ class CriteriaSet:
         return tuple(c for g in self.groups for c in g.criteria)
 
     def criteria_for_kind(self, kind: str | None) -> tuple[Criterion, ...]:
-        """The criteria a unit of ``kind`` is scored on (``kinds`` of each criterion)."""
-        return tuple(c for c in self.criteria if c.applies_to(kind))
+        """The criteria a unit of ``kind`` is scored on (``kinds`` of each criterion); kept per
+        kind on the set (it is frozen), since every unit's total asks again."""
+        memo = self.__dict__.setdefault("_criteria_for_kind", {})
+        if kind not in memo:
+            memo[kind] = tuple(c for c in self.criteria if c.applies_to(kind))
+        return memo[kind]
+
+    def codes_for_kind(self, kind: str | None) -> tuple[str, ...]:
+        """The codes of :meth:`criteria_for_kind`, in its order (kept per kind the same way)."""
+        memo = self.__dict__.setdefault("_codes_for_kind", {})
+        if kind not in memo:
+            memo[kind] = tuple(c.code for c in self.criteria_for_kind(kind))
+        return memo[kind]
 
     @property
     def max_total(self) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 
 from danvan.rules.domain import CriteriaSet
 from danvan.rules.text import format_decimal
@@ -40,6 +41,9 @@ def criteria_points(
     ignored (the submission check has refused them already).
     """
     applicable = criteria.criteria_for_kind(kind)
+    if not not_applicable and criteria.not_applicable != "rescale":
+        # the usual case, once per unit of ``status``: the same sum in the same order, unwound
+        return float(sum(map(scores.get, criteria.codes_for_kind(kind), repeat(0.0))))
     earned = sum(scores.get(c.code, 0.0) for c in applicable if c.code not in not_applicable)
     if criteria.not_applicable == "rescale":
         most = sum(c.max for c in applicable if c.code not in not_applicable)
@@ -105,6 +109,50 @@ def decide_band(
 def band_for(total_points: float, criteria: CriteriaSet, zero_count: int = 0) -> str:
     """The band of a total with only the zero-criterion cap (no penalty, not late)."""
     return decide_band(total_points, criteria, zero_count=zero_count).band
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A submitted unit's totals and band after its appraisal: what a standing and a
+    compilation both decide, in one place."""
+
+    final_scores: dict[str, float]
+    final_bonus: float
+    final_penalty: float
+    self_total: float
+    final_total: float
+    zero_criteria: int
+    decision: BandDecision
+
+
+def assess(
+    criteria: CriteriaSet,
+    kind: str,
+    scores: Mapping[str, float],
+    bonus: float,
+    penalty: float,
+    adjustments: Mapping[str, float],
+    not_applicable: Collection[str],
+    days_late: int | None,
+) -> Assessment:
+    """Self and final totals, zero criteria and band of one unit (``adjustments``: target →
+    the value that counts; ``not_applicable``: the criteria the unit marked N/A, an adjusted
+    one scored again)."""
+    final, f_bonus, f_penalty = final_scores(scores, bonus, penalty, adjustments)
+    still_na = [c for c in not_applicable if c not in final]
+    self_total = unit_total(criteria, scores, bonus, penalty, list(not_applicable), kind)
+    # Without adjustments the final figures are the self-assessed ones (the same scores, bonus,
+    # penalty and N/A criteria): the total is the same, computed once (status reads every unit).
+    final_total = (
+        self_total
+        if not adjustments and len(still_na) == len(not_applicable)
+        else unit_total(criteria, final, f_bonus, f_penalty, still_na, kind)
+    )
+    zeros = zero_criteria(final)
+    decision = decide_band(
+        final_total, criteria, zero_count=zeros, penalty=f_penalty, days_late=days_late
+    )
+    return Assessment(final, f_bonus, f_penalty, self_total, final_total, zeros, decision)
 
 
 def final_scores(

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from danvan.rules import timing
-from danvan.rules.compilation import assess_unit
+from danvan.rules import scoring, timing
 from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
 from danvan.rules.revision import ReturnFacts, revision_standing
 
@@ -59,19 +58,10 @@ def standing(
         facts.version,
         tz,
     )
-    assessed = assess_unit(
-        unit=unit,
-        criteria=criteria,
-        status=rev.timeliness,
-        submitted_at=facts.submitted_at,
-        days_late=rev.days_late,
-        scores=facts.scores,
-        bonus=facts.bonus,
-        penalty=facts.penalty,
-        adjustments={target: (value, "") for target, value in adjustments.items()},
-        not_applicable=facts.not_applicable,
-        warnings=facts.warnings,
-    )
+    assessed = scoring.assess(
+        criteria, unit.kind, facts.scores, facts.bonus, facts.penalty, adjustments,
+        facts.not_applicable, rev.days_late,
+    )  # fmt: skip
     return UnitResult(
         code=unit.code,
         name=unit.name,
@@ -81,16 +71,16 @@ def standing(
         version=facts.version,
         submitted_at=facts.submitted_at,
         first_submitted_at=facts.first_submitted_at,
-        days_late=assessed.days_late,
+        days_late=rev.days_late,
         self_total=assessed.self_total,
         final_total=assessed.final_total,
-        band=assessed.band,
+        band=assessed.decision.band,
         zero_criteria=assessed.zero_criteria,
         timeliness=rev.timeliness,
         revise_by=rev.open.revise_by if rev.open else None,
         return_reason=rev.open.reason if rev.open else None,
         warnings=tuple(dict(w) for w in facts.warnings),
-        rules=assessed.rules,
+        rules=assessed.decision.rules,
         penalty=assessed.final_penalty,
     )
 

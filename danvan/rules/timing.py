@@ -7,7 +7,7 @@ deadline's date to that submission's local date.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import pendulum
@@ -28,7 +28,16 @@ def deadline_instant(day: date, tz: str = DEFAULT_TZ) -> datetime:
 
 def local_date(instant: datetime, tz: str = DEFAULT_TZ) -> date:
     """The calendar date of an aware instant in ``tz``."""
-    return pendulum.instance(instant).in_timezone(_zone(tz)).date()
+    return _in_zone(instant, tz).date()
+
+
+def _in_zone(instant: datetime, tz: str) -> datetime:
+    """``instant`` in ``tz`` as a plain datetime: the same wall time, offset and ISO text as
+    :func:`to_local` (pendulum's zone is a ``ZoneInfo``) at a fifth of the cost, which counts
+    when ``status`` shows an instant for each of 25,000 units. Naive: UTC, as pendulum reads it."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(_zone(tz))
 
 
 @lru_cache(maxsize=64)
@@ -79,4 +88,4 @@ def iso_local(instant: datetime | None, tz: str = DEFAULT_TZ) -> str | None:
     """``2024-11-12T08:00:00+07:00``: how JSON outputs show instants."""
     if instant is None:
         return None
-    return to_local(instant, tz).isoformat()
+    return _in_zone(instant, tz).isoformat()

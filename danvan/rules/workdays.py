@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 #: Long enough for any run of days off (Tết with its bridges is about nine days).
 _MAX_SCAN_DAYS = 60
 
@@ -26,6 +24,8 @@ def _library_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     Neighbouring years are loaded too: a substitution announced under one year may move a day of
     the next (31/12/2018 off in exchange for Saturday 05/01/2019).
     """
+    import holidays  # here, not at the top: ``status`` reads returns, never the calendar
+
     lib = holidays.VN(years=(year - 1, year, year + 1))
     off = frozenset(d for d in lib if d.year == year)
     make_up = frozenset(d for d in lib.weekend_workdays if d.year == year)

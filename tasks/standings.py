@@ -1,0 +1,140 @@
+"""Tình hình nộp báo cáo: every expected unit's standing at an instant, read once for every door.
+
+``status``, the portal's pages and ``publish`` all read standings through :func:`unit_results`:
+one rule (``danvan.rules.standing``), one read path. The read is column-only (no ORM objects),
+and a province's standings are kept per process while the rows they come from are unchanged
+(``tasks.readcache``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from danvan.models import versions
+from danvan.models.context import CycleContext
+from danvan.rules import standing
+from danvan.rules.domain import UnitResult
+from danvan.rules.ranking import with_quota
+from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
+from danvan.tasks.revision import load_returns
+
+#: The province's standings at the latest key read in this process.
+_standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
+
+
+def unit_results(
+    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
+) -> list[UnitResult]:
+    """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
+    ``None``: everything recorded); ``within``: only those units' standings.
+
+    The whole province's, from the cache when nothing they depend on changed. A few units
+    (``within``: a unit's page) are read alone when the province's are not cached: those units
+    and the other units of their compilers (the band quota ranks a compiler's units together).
+    """
+    expected = standing.expected_units(ctx.units, ctx.province_units)
+    closed = expected if within is None else quota_closure(ctx, expected, within)
+    key = _key(ctx, session, at)
+    results = _standings.lookup(session, ctx, key)
+    if results is not None:
+        return _pick(results, within)
+    if len(closed) < len(expected):
+        return _pick(_compute(ctx, session, at, closed, [ctx.org.ids[c] for c in closed]), within)
+    with without_gc():
+        results = tuple(_compute(ctx, session, at, expected, None))
+    if _key(ctx, session, at) == key:
+        _standings.keep(session, ctx, key, results)
+    return _pick(results, within)
+
+
+def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:
+    assert ctx.cycle.id is not None
+    rows = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
+    return rows, cycle_fields(ctx)
+
+
+def _pick(results: Sequence[UnitResult], within: list[str] | None) -> list[UnitResult]:
+    if within is None:
+        return list(results)
+    keep = set(within)
+    return [r for r in results if r.code in keep]
+
+
+def _compute(
+    ctx: CycleContext,
+    session: Session,
+    at: datetime | None,
+    expected: list[str],
+    unit_ids: list[int] | None,
+) -> list[UnitResult]:
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    codes = ctx.org.codes_by_id
+    latest = (
+        province_latest(ctx, session, at)
+        if unit_ids is None
+        else versions.latest_facts(session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids)
+    )
+    returns = load_returns(ctx, session, until=at)
+    facts = {
+        codes[uid]: standing.SubmissionFacts(
+            version=lt.version,
+            submitted_at=lt.submitted_at,
+            first_submitted_at=lt.first_submitted_at,
+            scores=lt.scores,
+            bonus=lt.bonus,
+            penalty=lt.penalty,
+            self_total=lt.self_total,
+            not_applicable=lt.not_applicable,
+            warnings=lt.warnings,
+            returns=tuple(returns.get(codes[uid], ())),
+        )
+        for uid, lt in latest.items()
+    }
+    adjustments = {
+        codes[uid]: {target: adj.value for target, adj in by_target.items()}
+        for uid, by_target in versions.latest_adjustments(
+            session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids
+        ).items()
+    }
+    results = standing.standings(
+        ctx.units,
+        expected,
+        compilers=ctx.compilers,
+        facts=facts,
+        adjustments=adjustments,
+        criteria_for=ctx.criteria_for,
+        deadline=ctx.deadline("self_assessment"),
+        tz=ctx.tz,
+    )
+    return with_quota(results, lambda code: ctx.criteria_for(ctx.units[code]))
+
+
+def province_latest(
+    ctx: CycleContext, session: Session, at: datetime | None
+) -> dict[int, versions.LatestFacts]:
+    """Every unit's version that counts at ``at``, figures included, read once per transaction:
+    ``status`` and the province's page read standings and flags from the same rows."""
+    assert ctx.cycle.id is not None
+    key, txn = ("province_latest", ctx.cycle.id, at), session.get_transaction()
+    kept = session.info.get(key)
+    if kept is None or txn is None or kept[0] is not txn:
+        kept = session.info[key] = (txn, versions.latest_facts(
+            session=session, cycle_id=ctx.cycle.id, until=at, figures=True
+        ))  # fmt: skip
+    return kept[1]
+
+
+def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:
+    """The expected units whose standing ``within``'s standings depend on: the units of the
+    compilers of ``within`` (the quota ranks a compiler's units together), in ``expected``'s
+    order. A compiler's subtree (without the compiler itself) is its own closure. A quota counted
+    over the whole province (``scope: province``) makes every standing depend on every unit."""
+    quotas = (cs.rules.top_band_quota for cs in ctx.criteria_sets.values())
+    if any(q is not None and q.scope == "province" for q in quotas):
+        return expected
+    compilers = {ctx.compilers.get(c) for c in within}
+    return [c for c in expected if ctx.compilers.get(c) in compilers]
