@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from danvan.reports.xlsx_rows import SheetRows
 from danvan.reports.xlsx_sheet import (
     SCORE,
     Column,
@@ -153,7 +153,8 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
     if len(blocks) == 1:
         title += f" — Bộ tiêu chí {blocks[0][0].code}: {blocks[0][0].name}"
     ws.row_dimensions[1].height = 24
-    ws.append([styled(ws, title, "danvan-title")])
+    out = SheetRows(ws)
+    out.append([styled(title, "danvan-title")])
     row = 1
     for i, (cs, members) in enumerate(blocks):
         header = [name, *(Column(f"{cr.code}. {cr.name} (tối đa {format_decimal(cr.max)})", 14,
@@ -165,13 +166,13 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
         if len(blocks) > 1:
             if i:
                 page_break(ws, row)
-            ws.append([styled(ws, f"Bộ tiêu chí {cs.code}: {cs.name} ({_kinds_of(c, cs, members)})",
+            out.append([styled(f"Bộ tiêu chí {cs.code}: {cs.name} ({_kinds_of(c, cs, members)})",
                               "danvan-block")])  # fmt: skip
             row += 1
         rows = [_row(cs, u, c, width) for u in members]
-        row = _block(ws, header, rows, row, scale if len(blocks) > 1 else None)
+        row = _block(out, header, rows, row, scale if len(blocks) > 1 else None)
         for note in _explain(cs):
-            ws.append([styled(ws, note, "danvan-note")])
+            out.append([styled(note, "danvan-note")])
             row += 1
         if len(blocks) == 1:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(layout))}{2 + len(members)}"
@@ -179,12 +180,13 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
 
 
 def _block(
-    ws: WriteOnlyWorksheet, header: Sequence[Column], rows: Sequence[Sequence[object]],
+    out: SheetRows, header: Sequence[Column], rows: Sequence[Sequence[object]],
     row: int, scale: int | None,
 ) -> int:  # fmt: skip
     """A block's header and rows from row ``row + 1``; with a ``scale`` (several blocks), a page
     break and the header again whenever a page is full (one block repeats its header through the
     print titles instead). Returns the last row written."""
+    ws = out.ws
     room = page_rows(scale) - 24 if scale else float("inf")
     head_pt = header_height(header)
 
@@ -192,9 +194,7 @@ def _block(
         nonlocal row
         row += 1
         ws.row_dimensions[row].height = head_pt
-        ws.append(
-            [None if col is _GAP else styled(ws, col.header, "danvan-head") for col in header]
-        )
+        out.append([None if col is _GAP else styled(col.header, "danvan-head") for col in header])
         return head_pt
 
     used = put_header()
@@ -205,7 +205,7 @@ def _block(
             used = put_header()
         row += 1
         ws.row_dimensions[row].height = height
-        ws.append([None if col is _GAP else cell(ws, v, col.fmt)
+        out.append([None if col is _GAP else cell(v, col.fmt)
                    for v, col in zip(values, header, strict=False)])  # fmt: skip
         used += height
     return row
