@@ -34,6 +34,7 @@ from danvan.reports.docx_layout import (
     mark_header,
     narrow_margins,
     para,
+    put_text,
     rule_line,
     set_widths,
     setup_document,
@@ -140,7 +141,7 @@ def _signature(doc: DocxDocument, r: ReportData) -> None:
     para(right, lh.signer_name, size=13, bold=True, align=CENTER)
 
 
-def _data_table(doc: DocxDocument, data: TableData) -> None:
+def _data_table(doc: DocxDocument, data: TableData, grid: str) -> None:
     """A grid table whose first row repeats on every page and whose rows never split.
 
     One template row is laid out through python-docx, then copied as XML per data row (a
@@ -153,7 +154,7 @@ def _data_table(doc: DocxDocument, data: TableData) -> None:
         title.paragraph_format.keep_with_next = True
     n = len(data.header)
     table = doc.add_table(rows=2, cols=n)
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = grid  # "Table Grid" (python-docx would look it up per table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = (
         [TEXT_WIDTH_MM * x / sum(data.shares) for x in data.shares]
@@ -188,7 +189,7 @@ def _data_table(doc: DocxDocument, data: TableData) -> None:
             tcs = tcs[: len(values)]
         for tc, text in zip(tcs, values, strict=True):
             r = tc.p_lst[0].r_lst[0]
-            r.text = text
+            put_text(r, text)
             if i in data.bold_rows:
                 r.get_or_add_rPr().get_or_add_b()
         tbl.append(tr)
@@ -208,6 +209,7 @@ def _column_widths(data: TableData) -> list[float]:
 
 
 def _appendices(doc: DocxDocument, r: ReportData) -> None:
+    grid = doc.styles["Table Grid"].style_id
     for appendix in r.appendices:
         label = para(doc, appendix.label, size=14, bold=True, align=CENTER)
         label.paragraph_format.page_break_before = True
@@ -219,7 +221,7 @@ def _appendices(doc: DocxDocument, r: ReportData) -> None:
         note.paragraph_format.keep_with_next = True
         note.paragraph_format.space_after = Pt(6)
         for table in appendix.tables:
-            _data_table(doc, table)
+            _data_table(doc, table, grid)
     # The body must end with a paragraph; a tiny one, so a full last page never spills a blank one.
     end = para(doc)
     end.paragraph_format.line_spacing = Pt(1)
