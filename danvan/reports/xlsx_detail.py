@@ -177,6 +177,7 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
         if len(blocks) == 1:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(layout))}{2 + len(members)}"
             ws.print_title_rows = "2:2"
+    out.close()
 
 
 def _block(

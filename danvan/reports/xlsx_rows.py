@@ -1,113 +1,154 @@
-"""Rows streamed into a write-only sheet's XML as one element each: openpyxl's bytes, less its cost.
+"""Rows written into a write-only sheet's XML as text: openpyxl's bytes, less its cost (issue 20).
 
 openpyxl's write-only mode makes a cell object per value, looks its named style up by name (a
-scan of every style's name) and copies it, then writes the cell through five nested writer
-contexts: three quarters of a score workbook's time went there, not into the file (issue 20).
-Here each row is built as a single lxml element, every cell carrying the style id its named style
-was given the first time the workbook used it, and handed to openpyxl's own sheet stream: the
-sheet's XML is byte for byte what ``ws.append`` of styled ``WriteOnlyCell``s wrote (an empty cell
-or row still ``<c …></c>``, text inline, ``xml:space`` on padded text), and the workbook's style
-table is built in the same order, so the whole file is the same bytes.
+scan of every style's name) and copies it, then writes the cell through five nested lxml writer
+contexts: three quarters of a score workbook's time went there (a 25,000-unit province's
+workbook, 1.6 million cells, took 18 s), not into the file. Here each row is formatted as text
+the way lxml serialises it (ASCII, other characters as decimal references, ``&``, ``<``, ``>``
+and carriage returns escaped, an empty cell or row still ``<c …></c>``, ``xml:space`` on padded
+text), every cell carrying the style id its named style was given the first time the workbook
+used it, so the workbook's style table is built in the same order. openpyxl still writes
+everything around the rows (columns, panes, print setup, filters, merged cells): the sheet holds
+a marker where its rows go, and the rows, streamed to a temporary file (memory stays flat
+however many units), replace the marker when the sheet is closed. The file is byte for byte what
+``ws.append`` of styled ``WriteOnlyCell``s wrote (tests/adapters/test_xlsx_rows.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import Any
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import IO
 
-from lxml.etree import Element, SubElement
 from openpyxl import LXML
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import etree_write_cell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.xml.functions import Element, tostring
 
-_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 #: Excel's longest text in a cell (openpyxl cuts there too).
 _MAX_TEXT = 32767
+_MARKER = "danvanRows"
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;"})
 
 #: A cell to write: its value and the name of its named style.
 Styled = tuple[object, str]
 
 
+def _text(value: str) -> bytes:
+    """Text as lxml writes it into an ASCII document."""
+    return value.translate(_ESCAPES).encode("ascii", "xmlcharrefreplace")
+
+
 class SheetRows:
     """Appends rows of :data:`Styled` cells (or None: no cell) to a write-only sheet, numbering
-    them from 1 like ``ws.append``. Row heights and page breaks are set on the sheet as before,
-    ahead of the row; the sheet's head (columns, panes, print setup) is written at the first
-    row, so everything about the sheet is set before it, as with ``ws.append``."""
+    them from 1 like ``ws.append``; :meth:`close` (or saving the workbook) ends the sheet. Row heights and page breaks are
+    set on the sheet as before, ahead of the row; the sheet's head (columns, panes, print setup)
+    is written at the first row, so everything about the sheet is set before it, as with
+    ``ws.append``, and its tail (filter, merged cells) at :meth:`close`."""
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
         self.row = 0
-        self._ids: dict[str, tuple[str, bool]] = {}
-        self._stream: Generator[None, Any, None] | None = None
+        self._ids: dict[str, tuple[bytes, bool]] = {}
+        self._rows: IO[bytes] | None = None
 
     def append(self, cells: Sequence[Styled | None]) -> None:
         if not LXML:  # openpyxl told not to use lxml (OPENPYXL_LXML): its own, slower way
             self.ws.append([None if c is None else _openpyxl_cell(self.ws, *c) for c in cells])
             return
-        if self._stream is None:
-            self._stream = self._open()
+        if self._rows is None:
+            self._rows = self._open()
         self.row += 1
         r = str(self.row)
-        attrs = {"r": r}
-        attrs.update(self.ws.row_dimensions.get(self.row, {}))
-        row = Element("row", attrs)
-        row.text = ""  # an empty row is written <row …></row>, as openpyxl's writer does
+        head = f'<row r="{r}"'
+        for key, value in self.ws.row_dimensions.get(self.row, {}):
+            head += f' {key}="{str(value).translate(_ATTR_ESCAPES)}"'
+        out = [head.encode("ascii"), b">"]
         for col, styled in enumerate(cells, start=1):
             if styled is not None:
-                self._cell(row, get_column_letter(col) + r, *styled)
-        self._stream.send(row)
+                out.append(self._cell(get_column_letter(col) + r, *styled))
+        out.append(b"</row>")
+        self._rows.write(b"".join(out))
 
-    def _style(self, name: str) -> tuple[str, bool]:
+    def _style(self, name: str) -> tuple[bytes, bool]:
         """The style id of named style ``name`` and whether a cell of it counts as styled: asked
         of openpyxl once per sheet, at the cell that first uses it (ids follow first use)."""
         found = self._ids.get(name)
         if found is None:
             probe = WriteOnlyCell(self.ws)
             probe.style = name
-            found = self._ids[name] = (str(probe.style_id), probe.has_style)
+            found = self._ids[name] = (str(probe.style_id).encode(), probe.has_style)
         return found
 
-    def _cell(self, row: Any, ref: str, value: object, style: str) -> None:
+    def _cell(self, ref: str, value: object, style: str) -> bytes:
         sid, has_style = self._style(style)
-        attrs = {"r": ref, "s": sid} if has_style else {"r": ref}
+        head = b'<c r="' + ref.encode() + (b'" s="' + sid if has_style else b"")
         if isinstance(value, str):
             text = value[:_MAX_TEXT]
             if ILLEGAL_CHARACTERS_RE.search(text):
                 raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
-            attrs["t"] = "inlineStr"
-            c = SubElement(row, "c", attrs)
             if not text:
-                c.text = ""
-                return
-            t = SubElement(
-                SubElement(c, "is"), "t", {_SPACE: "preserve"} if text != text.strip() else {}
-            )
-            t.text = text
-        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-            attrs["t"] = "n"
-            c = SubElement(row, "c", attrs)
-            if value is None:
-                c.text = ""
-            else:
-                SubElement(c, "v").text = safe_string(value)
-        else:  # anything else (a bool, a date): written by openpyxl itself
-            other = _openpyxl_cell(self.ws, value, style)
-            other.column, other.row = column_index_from_string(ref.rstrip("0123456789")), self.row
-            etree_write_cell(_Into(row), self.ws, other, other.has_style)
+                return head + b'" t="inlineStr"></c>'
+            space = b' xml:space="preserve"' if text != text.strip() else b""
+            return head + b'" t="inlineStr"><is><t' + space + b">" + _text(text) + b"</t></is></c>"
+        if value is None:
+            return head + b'" t="n"></c>'
+        if type(value) is int or type(value) is float:
+            return head + b'" t="n"><v>' + safe_string(value).encode() + b"</v></c>"
+        # anything else (a bool, a date): written by openpyxl itself
+        other = _openpyxl_cell(self.ws, value, style)
+        other.row, other.column = self.row, _column(ref)
+        found: list = []
+        etree_write_cell(_Into(found), self.ws, other, other.has_style)
+        return b"".join(tostring(el) for el in found)
 
-    def _open(self) -> Generator[None, Any, None]:
-        """openpyxl's row stream (``WriteOnlyWorksheet._write_rows``) fed whole rows: the sheet's
-        ``close`` ends it as it ends its own."""
-        self.ws._get_writer()
-        stream = _rows(self.ws)
-        next(stream)
-        self.ws._rows = stream
-        return stream
+    def _open(self) -> IO[bytes]:
+        """The sheet's head written by openpyxl, then its ``sheetData`` holding a marker; the
+        rows go to a temporary file until :meth:`close`."""
+        ws = self.ws
+        ws._get_writer()
+        xf = ws._writer.xf.send(True)
+        with xf.element("sheetData"):
+            xf.write(Element(_MARKER))
+        ws._writer.xf.send(None)
+        ws._rows = _no_rows()  # the sheet's own row stream: never used, nothing to end
+        ws.close = self.close  # saving the workbook closes it so
+        return tempfile.TemporaryFile()
+
+    def close(self) -> None:
+        """End the sheet (openpyxl writes its tail) and put the rows in place of the marker."""
+        if self._rows is None or self._rows.closed:
+            return  # no row (or openpyxl's own way, or closed): the workbook's save ends it
+        WriteOnlyWorksheet.close(self.ws)
+        path = self.ws._writer.out
+        with open(path, "rb") as f:
+            head, marker, tail = f.read().partition(f"<{_MARKER}/>".encode())
+        assert marker, "the sheet's rows marker is missing"
+        self._rows.seek(0)
+        with open(path, "wb") as f:
+            f.write(head)
+            shutil.copyfileobj(self._rows, f, 1 << 20)
+            f.write(tail)
+        self._rows.close()
+
+
+def _no_rows() -> Iterator[None]:
+    yield from ()
+
+
+def _column(ref: str) -> int:
+    letters = ref.rstrip("0123456789")
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _openpyxl_cell(ws: WriteOnlyWorksheet, value: object, style: str) -> WriteOnlyCell:
@@ -119,18 +160,7 @@ def _openpyxl_cell(ws: WriteOnlyWorksheet, value: object, style: str) -> WriteOn
 
 
 class _Into:
-    """What openpyxl's cell writer writes into: here, the row being built."""
+    """What openpyxl's cell writer writes into: here, a list."""
 
-    def __init__(self, row: Any) -> None:
-        self.write = row.append
-
-
-def _rows(ws: WriteOnlyWorksheet) -> Generator[None, Any, None]:
-    xf = ws._writer.xf.send(True)
-    with xf.element("sheetData"):
-        try:
-            while True:
-                xf.write((yield))
-        except GeneratorExit:
-            pass
-    ws._writer.xf.send(None)
+    def __init__(self, found: list) -> None:
+        self.write = found.append

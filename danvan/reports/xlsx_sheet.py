@@ -166,6 +166,7 @@ def table_sheet(
     for note in notes:
         out.append([])
         out.append([styled(note, "danvan-note")])
+    out.close()
     return ws
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -64,6 +64,7 @@ def _by_rows(ws: WriteOnlyWorksheet, rows: list) -> None:
     out = SheetRows(ws)
     for row in rows:
         out.append(row)
+    out.close()
 
 
 def test_streamed_rows_are_openpyxls_bytes(tmp_path: Path) -> None:
@@ -84,6 +85,8 @@ def test_a_control_character_is_refused_as_openpyxl_refuses_it(tmp_path: Path) -
     wb = Workbook(write_only=True)
     register_styles(wb)
     out = SheetRows(wb.create_sheet("Một"))
+    out.append([("trước", body_style(None))])
     with pytest.raises(IllegalCharacterError):
         out.append([("tên\x07", body_style(None))])
-    wb.save(tmp_path / "rest.xlsx")  # the sheet is still whole without the row
+    wb.save(tmp_path / "rest.xlsx")  # saving ends the sheet: its rows are in place, whole
+    assert [r for r in load_workbook(tmp_path / "rest.xlsx")["Một"].values] == [("trước",)]
