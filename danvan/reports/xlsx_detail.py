@@ -205,8 +205,7 @@ def _block(
             page_break(ws, row)
             used = put_header()
         row += 1
-        ws.row_dimensions[row].height = height
         out.append([None if col is _GAP else cell(v, col.fmt)
-                   for v, col in zip(values, header, strict=False)])  # fmt: skip
+                    for v, col in zip(values, header, strict=False)], height)  # fmt: skip
         used += height
     return row

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import IO
 
 from openpyxl import LXML
@@ -34,6 +35,8 @@ from openpyxl.xml.functions import Element, tostring
 #: Excel's longest text in a cell (openpyxl cuts there too).
 _MAX_TEXT = 32767
 _MARKER = "danvanRows"
+#: Integers below this are written as their digits (openpyxl's "%.16g" writes the same).
+_EXACT = 10**16
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;"})
 
@@ -56,11 +59,16 @@ class SheetRows:
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
         self.row = 0
-        self._ids: dict[str, tuple[bytes, bool]] = {}
+        self._ids: dict[str, bytes] = {}
         self._rows: IO[bytes] | None = None
 
-    def append(self, cells: Sequence[Styled | None]) -> None:
+    def append(self, cells: Sequence[Styled | None], height: float | None = None) -> None:
+        """One row; ``height`` in points (what ``ws.row_dimensions[row].height`` sets, without
+        making a row dimension object per row)."""
         if not LXML:  # openpyxl told not to use lxml (OPENPYXL_LXML): its own, slower way
+            if height is not None:
+                self.ws.row_dimensions[self.row + 1].height = height
+            self.row += 1
             self.ws.append([None if c is None else _openpyxl_cell(self.ws, *c) for c in cells])
             return
         if self._rows is None:
@@ -68,43 +76,57 @@ class SheetRows:
         self.row += 1
         r = str(self.row)
         head = f'<row r="{r}"'
-        for key, value in self.ws.row_dimensions.get(self.row, {}):
-            head += f' {key}="{str(value).translate(_ATTR_ESCAPES)}"'
+        if height is not None:
+            head += f' ht="{safe_string(height)}" customHeight="1"'
+        else:
+            for key, value in self.ws.row_dimensions.get(self.row, {}):
+                head += f' {key}="{str(value).translate(_ATTR_ESCAPES)}"'
         out = [head.encode("ascii"), b">"]
-        for col, styled in enumerate(cells, start=1):
-            if styled is not None:
-                out.append(self._cell(get_column_letter(col) + r, *styled))
+        rb, ids, refs = r.encode(), self._ids, _refs(len(cells))
+        for col, styled in enumerate(cells):
+            if styled is None:
+                continue
+            value, style = styled
+            start = refs[col] + rb + (ids[style] if style in ids else self._style(style))
+            kind = type(value)
+            if kind is str:
+                out.append(start + self._text(value))  # type: ignore[arg-type]
+            elif value is None:
+                out.append(start + b'" t="n"></c>')
+            elif kind is int and -_EXACT < value < _EXACT:  # type: ignore[operator]
+                out.append(start + b'" t="n"><v>%d</v></c>' % value)  # type: ignore[str-format]
+            elif kind is float and value - value == 0:  # type: ignore[operator]  # finite
+                out.append(start + b'" t="n"><v>%.16g</v></c>' % value)  # type: ignore[str-format]
+            elif kind is float or kind is int:  # NaN, infinity (no value), a huge integer
+                out.append(start + b'" t="n"><v>' + safe_string(value).encode() + b"</v></c>")
+            else:  # anything else (a bool, a date): written by openpyxl itself
+                out.append(self._other(col + 1, value, style))
         out.append(b"</row>")
         self._rows.write(b"".join(out))
 
-    def _style(self, name: str) -> tuple[bytes, bool]:
-        """The style id of named style ``name`` and whether a cell of it counts as styled: asked
-        of openpyxl once per sheet, at the cell that first uses it (ids follow first use)."""
-        found = self._ids.get(name)
-        if found is None:
-            probe = WriteOnlyCell(self.ws)
-            probe.style = name
-            found = self._ids[name] = (str(probe.style_id).encode(), probe.has_style)
+    def _style(self, name: str) -> bytes:
+        """``" s="<id>`` for named style ``name`` (nothing for a cell that counts as unstyled):
+        asked of openpyxl once per sheet, at the cell that first uses it (ids follow first
+        use, as openpyxl numbers them)."""
+        probe = WriteOnlyCell(self.ws)
+        probe.style = name
+        found = b'" s="' + str(probe.style_id).encode() if probe.has_style else b""
+        self._ids[name] = found
         return found
 
-    def _cell(self, ref: str, value: object, style: str) -> bytes:
-        sid, has_style = self._style(style)
-        head = b'<c r="' + ref.encode() + (b'" s="' + sid if has_style else b"")
-        if isinstance(value, str):
-            text = value[:_MAX_TEXT]
-            if ILLEGAL_CHARACTERS_RE.search(text):
-                raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
-            if not text:
-                return head + b'" t="inlineStr"></c>'
-            space = b' xml:space="preserve"' if text != text.strip() else b""
-            return head + b'" t="inlineStr"><is><t' + space + b">" + _text(text) + b"</t></is></c>"
-        if value is None:
-            return head + b'" t="n"></c>'
-        if type(value) is int or type(value) is float:
-            return head + b'" t="n"><v>' + safe_string(value).encode() + b"</v></c>"
-        # anything else (a bool, a date): written by openpyxl itself
+    @staticmethod
+    def _text(value: str) -> bytes:
+        text = value[:_MAX_TEXT]
+        if ILLEGAL_CHARACTERS_RE.search(text):
+            raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+        if not text:
+            return b'" t="inlineStr"></c>'
+        space = b' xml:space="preserve"' if text != text.strip() else b""
+        return b'" t="inlineStr"><is><t' + space + b">" + _text(text) + b"</t></is></c>"
+
+    def _other(self, column: int, value: object, style: str) -> bytes:
         other = _openpyxl_cell(self.ws, value, style)
-        other.row, other.column = self.row, _column(ref)
+        other.row, other.column = self.row, column
         found: list = []
         etree_write_cell(_Into(found), self.ws, other, other.has_style)
         return b"".join(tostring(el) for el in found)
@@ -143,12 +165,10 @@ def _no_rows() -> Iterator[None]:
     yield from ()
 
 
-def _column(ref: str) -> int:
-    letters = ref.rstrip("0123456789")
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
+@cache
+def _refs(n: int) -> tuple[bytes, ...]:
+    """``<c r="A``, ``<c r="B``… for the first n columns (the row number follows)."""
+    return tuple(b'<c r="' + get_column_letter(j).encode() for j in range(1, n + 1))
 
 
 def _openpyxl_cell(ws: WriteOnlyWorksheet, value: object, style: str) -> WriteOnlyCell:

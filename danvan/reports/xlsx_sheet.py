@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -65,6 +66,7 @@ class Formatted:
     fmt: str
 
 
+@cache
 def body_style(fmt: str | None, bold: bool = False) -> str:
     """The named style of a body cell of format ``fmt`` (None: wrapped text)."""
     return f"danvan-{'bold-' if bold else ''}{fmt or 'text'}"
@@ -152,13 +154,13 @@ def table_sheet(
     for i, values in enumerate(rows):
         bold = bold_last and i == len(rows) - 1
         lines = lines_needed(values, columns)
-        if lines > 1:  # wrapped text gets its height: LibreOffice does not size streamed rows
-            ws.row_dimensions[i + 3].height = 15.0 * lines
+        # wrapped text gets its height: LibreOffice does not size streamed rows
         out.append(
             [
                 cell(v.value, v.fmt, bold) if isinstance(v, Formatted) else cell(v, col.fmt, bold)
                 for v, col in zip(values, columns, strict=False)
-            ]
+            ],
+            15.0 * lines if lines > 1 else None,
         )
     last = get_column_letter(max(1, len(columns)))
     ws.auto_filter.ref = f"A2:{last}{len(rows) + 2}"

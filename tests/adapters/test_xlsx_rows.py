@@ -22,7 +22,9 @@ ROWS: list[list[tuple[object, str] | None]] = [
     [("STT", "danvan-head"), None, ("Tên đơn vị", "danvan-head")],
     [(1, body_style(INT)), ("  padded  ", body_style(None)), ("", body_style(None)),
      (None, body_style(INT)), (87.25, body_style("0.00")), (0.7041, body_style(PERCENT)),
-     (float("nan"), body_style(INT)), (10**12, body_style(INT, True)), ("=SUM(A1)", body_style(None))],
+     (float("nan"), body_style(INT)), (10**12, body_style(INT, True)), ("=SUM(A1)", body_style(None)),
+     (10**17, body_style(INT)), (float("inf"), body_style(INT)), (1 / 3, body_style("0.00")),
+     ("a\r\nb\tc", body_style(None))],
     [],
     [(True, body_style(None)), (date(2024, 11, 15), body_style(None))],
     [("Ghi chú", "danvan-note")],
@@ -37,7 +39,6 @@ def _write(path: Path, put: Callable[[WriteOnlyWorksheet, list], None]) -> bytes
         ws.column_dimensions["A"].width = 12
         ws.freeze_panes = "B3"
         ws.row_dimensions[1].height = 24
-        ws.row_dimensions[3].height = 45
         put(ws, ROWS)
     wb.save(path)
     with zipfile.ZipFile(path) as z:
@@ -45,8 +46,14 @@ def _write(path: Path, put: Callable[[WriteOnlyWorksheet, list], None]) -> bytes
         return b"".join(z.read(n) for n in sorted(z.namelist()) if n != "docProps/core.xml")
 
 
+#: Row heights given with the row (``SheetRows.append(…, height)``); row 1's is set on the sheet.
+HEIGHTS = {3: 45.0, 5: 37.5}
+
+
 def _by_openpyxl(ws: WriteOnlyWorksheet, rows: list) -> None:
-    for row in rows:
+    for i, row in enumerate(rows, start=1):
+        if i in HEIGHTS:
+            ws.row_dimensions[i].height = HEIGHTS[i]
         cells = []
         for styled in row:
             if styled is None:
@@ -62,8 +69,8 @@ def _by_openpyxl(ws: WriteOnlyWorksheet, rows: list) -> None:
 
 def _by_rows(ws: WriteOnlyWorksheet, rows: list) -> None:
     out = SheetRows(ws)
-    for row in rows:
-        out.append(row)
+    for i, row in enumerate(rows, start=1):
+        out.append(row, HEIGHTS.get(i))
     out.close()
 
 
