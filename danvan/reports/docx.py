@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from copy import deepcopy
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -36,6 +38,7 @@ from danvan.reports.docx_layout import (
     para,
     put_text,
     rule_line,
+    scratch,
     set_widths,
     setup_document,
     span_columns,
@@ -141,41 +144,28 @@ def _signature(doc: DocxDocument, r: ReportData) -> None:
     para(right, lh.signer_name, size=13, bold=True, align=CENTER)
 
 
-def _data_table(doc: DocxDocument, data: TableData, grid: str) -> None:
+def _data_table(doc: DocxDocument, data: TableData) -> None:
     """A grid table whose first row repeats on every page and whose rows never split.
 
-    One template row is laid out through python-docx, then copied as XML per data row (a
-    1,000-unit ranking stays fast). A row shorter than the header spans its last cell to the
-    right edge.
+    The table (its header row) and a template row are laid out through python-docx once per
+    shape (:func:`_table_shape`: every district's report has the same tables), then copied as
+    XML: the table once, the template row per data row (a 1,000-unit ranking stays fast). A row
+    shorter than the header spans its last cell to the right edge.
     """
     if data.title:
         title = para(doc, data.title, size=13, bold=True)
         title.paragraph_format.space_before = Pt(6)
         title.paragraph_format.keep_with_next = True
     n = len(data.header)
-    table = doc.add_table(rows=2, cols=n)
-    table._tbl.tblStyle_val = grid  # "Table Grid" (python-docx would look it up per table)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = (
+    widths = tuple(
         [TEXT_WIDTH_MM * x / sum(data.shares) for x in data.shares]
         if data.shares
         else _column_widths(data)
     )
-    set_widths(table, widths)
-    for cell, text in zip(table.rows[0].cells, data.header, strict=True):
-        first_para(cell, text, size=min(10, data.font_size), bold=True)
-    mark_header(table.rows[0]._tr)
-    keep_row(table.rows[0]._tr)
-    narrow_margins(table)
-    template = table.rows[1]._tr
-    keep_row(template)
     align = data.align or ("l" + "c" * (n - 1))
-    for j, cell in enumerate(table.rows[1].cells):
-        p = cell.paragraphs[0]
-        p.alignment = ALIGN[align[j] if j < len(align) else "c"]
-        p.add_run("").font.size = Pt(data.font_size)
-    tbl = table._tbl
-    tbl.remove(template)
+    shape, template = _table_shape(tuple(data.header), widths, data.font_size, align)
+    tbl = deepcopy(shape)
+    doc._body._element._insert_tbl(tbl)
     for i, values in enumerate(data.rows):
         tr = deepcopy(template)
         tcs = tr.tc_lst
@@ -195,6 +185,33 @@ def _data_table(doc: DocxDocument, data: TableData, grid: str) -> None:
         tbl.append(tr)
 
 
+@lru_cache(maxsize=64)
+def _table_shape(
+    header: tuple[str, ...], widths: tuple[float, ...], font_size: float, align: str
+) -> tuple[Any, Any]:  # a CT_Tbl holding the header row, and the CT_Row every data row copies
+    doc = scratch()
+    n = len(header)
+    table = doc.add_table(rows=2, cols=n)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    set_widths(table, widths)
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        first_para(cell, text, size=min(10, font_size), bold=True)
+    mark_header(table.rows[0]._tr)
+    keep_row(table.rows[0]._tr)
+    narrow_margins(table)
+    template = table.rows[1]._tr
+    keep_row(template)
+    for j, cell in enumerate(table.rows[1].cells):
+        p = cell.paragraphs[0]
+        p.alignment = ALIGN[align[j] if j < len(align) else "c"]
+        p.add_run("").font.size = Pt(font_size)
+    tbl = table._tbl
+    tbl.remove(template)
+    tbl.getparent().remove(tbl)
+    return tbl, template
+
+
 def _column_widths(data: TableData) -> list[float]:
     """Numbers get equal narrow columns; a first column of long labels ("Nội dung") and a last
     column of comments ("Đánh giá chung") get the room their text needs."""
@@ -209,7 +226,6 @@ def _column_widths(data: TableData) -> list[float]:
 
 
 def _appendices(doc: DocxDocument, r: ReportData) -> None:
-    grid = doc.styles["Table Grid"].style_id
     for appendix in r.appendices:
         label = para(doc, appendix.label, size=14, bold=True, align=CENTER)
         label.paragraph_format.page_break_before = True
@@ -221,7 +237,7 @@ def _appendices(doc: DocxDocument, r: ReportData) -> None:
         note.paragraph_format.keep_with_next = True
         note.paragraph_format.space_after = Pt(6)
         for table in appendix.tables:
-            _data_table(doc, table, grid)
+            _data_table(doc, table)
     # The body must end with a paragraph; a tiny one, so a full last page never spills a blank one.
     end = para(doc)
     end.paragraph_format.line_spacing = Pt(1)
