@@ -130,7 +130,8 @@ def para(
 def first_para(cell: _Cell, text: str, **kw: object) -> Paragraph:
     """Write into the empty paragraph every new cell has, then add further ones as usual."""
     p = cell.paragraphs[0]
-    size, bold, italic = float(kw.get("size", 13)), bool(kw.get("bold")), bool(kw.get("italic"))  # type: ignore[arg-type]
+    size = float(kw.get("size", 13))  # type: ignore[arg-type]
+    bold, italic = bool(kw.get("bold")), bool(kw.get("italic"))
     r = deepcopy(_paragraph(True, size, bold, italic, None).r_lst[0])
     put_text(r, text)
     p._p._insert_r(r)

@@ -3,7 +3,7 @@
 openpyxl's write-only mode makes a cell object per value, looks its named style up by name (a
 scan of every style's name) and copies it, then writes the cell through five nested lxml writer
 contexts: three quarters of a score workbook's time went there (a 25,000-unit province's
-workbook, 1.6 million cells, took 18 s), not into the file. Here each row is formatted as text
+workbook, 1.2 million cells, took 18 s), not into the file. Here each row is formatted as text
 the way lxml serialises it (ASCII, other characters as decimal references, ``&``, ``<``, ``>``
 and carriage returns escaped, an empty cell or row still ``<c …></c>``, ``xml:space`` on padded
 text), every cell carrying the style id its named style was given the first time the workbook
@@ -51,10 +51,10 @@ def _text(value: str) -> bytes:
 
 class SheetRows:
     """Appends rows of :data:`Styled` cells (or None: no cell) to a write-only sheet, numbering
-    them from 1 like ``ws.append``; :meth:`close` (or saving the workbook) ends the sheet. Row heights and page breaks are
-    set on the sheet as before, ahead of the row; the sheet's head (columns, panes, print setup)
-    is written at the first row, so everything about the sheet is set before it, as with
-    ``ws.append``, and its tail (filter, merged cells) at :meth:`close`."""
+    them from 1 like ``ws.append``; :meth:`close` (or saving the workbook) ends the sheet. A
+    row's height comes with it; page breaks are set on the sheet as before. The sheet's head
+    (columns, panes, print setup) is written at the first row, so everything about the sheet is
+    set before it, as with ``ws.append``, and its tail (filter, merged cells) at :meth:`close`."""
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
