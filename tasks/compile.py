@@ -222,10 +222,14 @@ def write_outputs(
         return [write_one(c, out_dir)[0] for c in compiled]
     context = multiprocessing.get_context("forkserver")  # never fork a process with threads
     context.set_forkserver_preload([__name__])
-    written = []
+    # the largest first (the province's workbook alone can be a tenth of the work): a worker
+    # never starts it last while the other has nothing left to do
+    order = sorted(range(len(compiled)), key=lambda i: -len(compiled[i].data.units))
+    written: list[dict] = [{}] * len(compiled)
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for doc, cpu in pool.map(write_one, compiled, repeat(out_dir)):
-            written.append(doc)
+        done = pool.map(write_one, [compiled[i] for i in order], repeat(out_dir))
+        for i, (doc, cpu) in zip(order, done, strict=True):
+            written[i] = doc
             WORKER_CPU.append(cpu)
     return written
 

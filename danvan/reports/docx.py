@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from copy import deepcopy
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -34,7 +36,9 @@ from danvan.reports.docx_layout import (
     mark_header,
     narrow_margins,
     para,
+    put_text,
     rule_line,
+    scratch,
     set_widths,
     setup_document,
     span_columns,
@@ -143,38 +147,25 @@ def _signature(doc: DocxDocument, r: ReportData) -> None:
 def _data_table(doc: DocxDocument, data: TableData) -> None:
     """A grid table whose first row repeats on every page and whose rows never split.
 
-    One template row is laid out through python-docx, then copied as XML per data row (a
-    1,000-unit ranking stays fast). A row shorter than the header spans its last cell to the
-    right edge.
+    The table (its header row) and a template row are laid out through python-docx once per
+    shape (:func:`_table_shape`: every district's report has the same tables), then copied as
+    XML: the table once, the template row per data row (a 1,000-unit ranking stays fast). A row
+    shorter than the header spans its last cell to the right edge.
     """
     if data.title:
         title = para(doc, data.title, size=13, bold=True)
         title.paragraph_format.space_before = Pt(6)
         title.paragraph_format.keep_with_next = True
     n = len(data.header)
-    table = doc.add_table(rows=2, cols=n)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = (
+    widths = tuple(
         [TEXT_WIDTH_MM * x / sum(data.shares) for x in data.shares]
         if data.shares
         else _column_widths(data)
     )
-    set_widths(table, widths)
-    for cell, text in zip(table.rows[0].cells, data.header, strict=True):
-        first_para(cell, text, size=min(10, data.font_size), bold=True)
-    mark_header(table.rows[0]._tr)
-    keep_row(table.rows[0]._tr)
-    narrow_margins(table)
-    template = table.rows[1]._tr
-    keep_row(template)
     align = data.align or ("l" + "c" * (n - 1))
-    for j, cell in enumerate(table.rows[1].cells):
-        p = cell.paragraphs[0]
-        p.alignment = ALIGN[align[j] if j < len(align) else "c"]
-        p.add_run("").font.size = Pt(data.font_size)
-    tbl = table._tbl
-    tbl.remove(template)
+    shape, template = _table_shape(tuple(data.header), widths, data.font_size, align)
+    tbl = deepcopy(shape)
+    doc._body._element._insert_tbl(tbl)
     for i, values in enumerate(data.rows):
         tr = deepcopy(template)
         tcs = tr.tc_lst
@@ -188,10 +179,37 @@ def _data_table(doc: DocxDocument, data: TableData) -> None:
             tcs = tcs[: len(values)]
         for tc, text in zip(tcs, values, strict=True):
             r = tc.p_lst[0].r_lst[0]
-            r.text = text
+            put_text(r, text)
             if i in data.bold_rows:
                 r.get_or_add_rPr().get_or_add_b()
         tbl.append(tr)
+
+
+@lru_cache(maxsize=64)
+def _table_shape(
+    header: tuple[str, ...], widths: tuple[float, ...], font_size: float, align: str
+) -> tuple[Any, Any]:  # a CT_Tbl holding the header row, and the CT_Row every data row copies
+    doc = scratch()
+    n = len(header)
+    table = doc.add_table(rows=2, cols=n)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    set_widths(table, widths)
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        first_para(cell, text, size=min(10, font_size), bold=True)
+    mark_header(table.rows[0]._tr)
+    keep_row(table.rows[0]._tr)
+    narrow_margins(table)
+    template = table.rows[1]._tr
+    keep_row(template)
+    for j, cell in enumerate(table.rows[1].cells):
+        p = cell.paragraphs[0]
+        p.alignment = ALIGN[align[j] if j < len(align) else "c"]
+        p.add_run("").font.size = Pt(font_size)
+    tbl = table._tbl
+    tbl.remove(template)
+    tbl.getparent().remove(tbl)
+    return tbl, template
 
 
 def _column_widths(data: TableData) -> list[float]:

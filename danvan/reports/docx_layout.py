@@ -11,8 +11,11 @@ table and row properties): written once here, the report reads as its parts in o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
+from functools import cache, lru_cache
 from typing import Any
 
+from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -22,6 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from lxml.etree import SubElement
 
 FONT = "Times New Roman"
 LANGUAGE = "vi-VN"
@@ -110,23 +114,51 @@ def para(
     italic: bool = False,
     align: WD_ALIGN_PARAGRAPH | None = None,
 ) -> Paragraph:
-    p = container.add_paragraph()
+    """A paragraph appended to ``container``: a copy of one laid out once through python-docx
+    for these properties (:func:`_paragraph`), its text put in (a report has hundreds of
+    paragraphs of a few kinds; python-docx spent a tenth of a report's time on their runs)."""
+    p = deepcopy(_paragraph(bool(text), float(size), bold, italic, align))
     if text:
-        run = p.add_run(text)
-        run.font.size, run.bold, run.italic = Pt(size), bold or None, italic or None
-    if align is not None:
-        p.alignment = align
-    return p
+        put_text(p.r_lst[0], text)
+    if isinstance(container, _Cell):
+        container._tc._insert_p(p)
+        return Paragraph(p, container)
+    container._body._element._insert_p(p)
+    return Paragraph(p, container._body)
 
 
 def first_para(cell: _Cell, text: str, **kw: object) -> Paragraph:
     """Write into the empty paragraph every new cell has, then add further ones as usual."""
     p = cell.paragraphs[0]
-    run = p.add_run(text)
-    run.font.size = Pt(float(kw.get("size", 13)))  # type: ignore[arg-type]
-    run.bold, run.italic = kw.get("bold") or None, kw.get("italic") or None
+    size = float(kw.get("size", 13))  # type: ignore[arg-type]
+    bold, italic = bool(kw.get("bold")), bool(kw.get("italic"))
+    r = deepcopy(_paragraph(True, size, bold, italic, None).r_lst[0])
+    put_text(r, text)
+    p._p._insert_r(r)
     p.alignment = kw.get("align", CENTER)
     return p
+
+
+@cache
+def scratch() -> DocxDocument:
+    """A document, set up like every report, where the pieces that are copied are laid out."""
+    doc = Document()
+    setup_document(doc)
+    return doc
+
+
+@lru_cache(maxsize=64)
+def _paragraph(
+    has_text: bool, size: float, bold: bool, italic: bool, align: WD_ALIGN_PARAGRAPH | None
+) -> Any:  # a CT_P, laid out by python-docx, never inserted anywhere: copied
+    p = scratch().add_paragraph()
+    if has_text:
+        run = p.add_run("")
+        run.font.size, run.bold, run.italic = Pt(size), bold or None, italic or None
+    if align is not None:
+        p.alignment = align
+    p._p.getparent().remove(p._p)
+    return p._p
 
 
 def rule_line(cell: _Cell, indent_mm: float) -> None:
@@ -164,6 +196,24 @@ def set_widths(table: Table, widths_mm: Sequence[float]) -> None:
     for row in table.rows:
         for cell, width in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(width)
+
+
+def put_text(run_r: Any, text: str) -> None:  # a CT_R with no content yet (a template's run)
+    """What ``run.text = text`` writes (a ``w:t``, ``xml:space`` kept on padded text), made
+    directly: python-docx reads the text a character at a time, a tenth of a large ranking's
+    table. A tab or a line break goes through python-docx (``w:tab``, ``w:br``)."""
+    if not text:
+        return
+    if "\t" in text or "\n" in text or "\r" in text:
+        run_r.text = text
+        return
+    t = SubElement(run_r, _W_T)
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(_XML_SPACE, "preserve")
+
+
+_W_T, _XML_SPACE = qn("w:t"), qn("xml:space")
 
 
 def mark_header(row_tr: Any) -> None:  # a CT_Row

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from danvan.reports.xlsx_rows import SheetRows
 from danvan.reports.xlsx_sheet import (
     BODY_PT,
     SCORE,
@@ -168,7 +168,8 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
     # every page shows them whole (merged or overflowing, they were cut at the page's edge).
     wide = scale < 100
     ws.row_dimensions[1].height = wrapped_height(title, name.width, 14) if wide else 24
-    ws.append([styled(ws, title, "danvan-title-wrap" if wide else "danvan-title")])
+    out = SheetRows(ws)
+    out.append([styled(title, "danvan-title-wrap" if wide else "danvan-title")])
     above = ws.row_dimensions[1].height
     row = 1
     for i, (cs, members) in enumerate(blocks):
@@ -185,28 +186,30 @@ def detail_sheet(wb: Workbook, c: CompiledCycle) -> None:
             row += 1
             if wide:
                 ws.row_dimensions[row].height = wrapped_height(text, name.width, 12)
-            ws.append([styled(ws, text, "danvan-block-wrap" if wide else "danvan-block")])
+            out.append([styled(text, "danvan-block-wrap" if wide else "danvan-block")])
             above = (above if not i else 0) + (ws.row_dimensions[row].height or 24)
         rows = [_row(cs, u, c, width) for u in members]
-        row = _block(ws, header, rows, row, scale if len(blocks) > 1 else None, above)
+        row = _block(out, header, rows, row, scale if len(blocks) > 1 else None, above)
         for note in _explain(cs):
             row += 1
             if wide:  # read on every page, inside the repeated name column (see the titles)
                 ws.row_dimensions[row].height = wrapped_height(note, name.width, BODY_PT) - 6
-            ws.append([styled(ws, note, "danvan-note-wrap" if wide else "danvan-note")])
+            out.append([styled(note, "danvan-note-wrap" if wide else "danvan-note")])
         if len(blocks) == 1:
             ws.auto_filter.ref = f"A2:{get_column_letter(len(layout))}{2 + len(members)}"
             ws.print_title_rows = "2:2"
+    out.close()
 
 
 def _block(
-    ws: WriteOnlyWorksheet, header: Sequence[Column], rows: Sequence[Sequence[object]],
+    out: SheetRows, header: Sequence[Column], rows: Sequence[Sequence[object]],
     row: int, scale: int | None, above: float = 24,
 ) -> int:  # fmt: skip
     """A block's header and rows from row ``row + 1``; with a ``scale`` (several blocks), a page
     break and the header again whenever a page is full (one block repeats its header through the
     print titles instead); ``above``: the height of the titles above it on its first page.
     Returns the last row written."""
+    ws = out.ws
     room = page_rows(scale) - above if scale else float("inf")
     head_pt = header_height(header)
 
@@ -214,9 +217,7 @@ def _block(
         nonlocal row
         row += 1
         ws.row_dimensions[row].height = head_pt
-        ws.append(
-            [None if col is _GAP else styled(ws, col.header, "danvan-head") for col in header]
-        )
+        out.append([None if col is _GAP else styled(col.header, "danvan-head") for col in header])
         return head_pt
 
     used = put_header()
@@ -226,8 +227,7 @@ def _block(
             page_break(ws, row)
             used = put_header()
         row += 1
-        ws.row_dimensions[row].height = height
-        ws.append([None if col is _GAP else cell(ws, v, col.fmt)
-                   for v, col in zip(values, header, strict=False)])  # fmt: skip
+        out.append([None if col is _GAP else cell(v, col.fmt)
+                    for v, col in zip(values, header, strict=False)], height)  # fmt: skip
         used += height
     return row

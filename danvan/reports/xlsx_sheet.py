@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+
+from danvan.reports.xlsx_rows import SheetRows, Styled
 
 INT, SCORE, PERCENT = "#,##0", "0.00", "0.00%"
 BODY_PT = 11
@@ -71,6 +73,7 @@ class Formatted:
     fmt: str
 
 
+@cache
 def body_style(fmt: str | None, bold: bool = False) -> str:
     """The named style of a body cell of format ``fmt`` (None: wrapped text)."""
     return f"danvan-{'bold-' if bold else ''}{fmt or 'text'}"
@@ -91,20 +94,14 @@ def register_styles(wb: Workbook) -> None:
             wb.add_named_style(style)
 
 
-def styled(ws: WriteOnlyWorksheet, value: object, style: str) -> WriteOnlyCell:
+def styled(value: object, style: str) -> Styled:
     """A streamed cell of a named style; text typed as text (never a formula)."""
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        c.data_type = "s"
-    c.style = style
-    return c
+    return (value, style)
 
 
-def cell(
-    ws: WriteOnlyWorksheet, value: object, fmt: str | None, bold: bool = False
-) -> WriteOnlyCell:
+def cell(value: object, fmt: str | None, bold: bool = False) -> Styled:
     """A body cell: a number in its column's format, text (a dash, *Không áp dụng*) as text."""
-    return styled(ws, value, body_style(None if isinstance(value, str) else fmt, bold))
+    return (value, body_style(None if isinstance(value, str) else fmt, bold))
 
 
 def lines_needed(values: Sequence[object], columns: Sequence[Column]) -> int:
@@ -157,28 +154,28 @@ def table_sheet(
     ws.freeze_panes = freeze
     ws.print_title_rows = "2:2"
     setup_print(ws, columns, repeat_cols)
-    ws.append([styled(ws, title, "danvan-title")])
-    ws.append([styled(ws, col.header, "danvan-head") for col in columns])
+    out = SheetRows(ws)
+    out.append([styled(title, "danvan-title")])
+    out.append([styled(col.header, "danvan-head") for col in columns])
     rows = list(rows)
     for i, values in enumerate(rows):
         bold = bold_last and i == len(rows) - 1
         lines = lines_needed(values, columns)
-        if lines > 1:  # wrapped text gets its height: LibreOffice does not size streamed rows
-            ws.row_dimensions[i + 3].height = 15.0 * lines
-        ws.append(
+        # wrapped text gets its height: LibreOffice does not size streamed rows
+        out.append(
             [
-                cell(ws, v.value, v.fmt, bold)
-                if isinstance(v, Formatted)
-                else cell(ws, v, col.fmt, bold)
+                cell(v.value, v.fmt, bold) if isinstance(v, Formatted) else cell(v, col.fmt, bold)
                 for v, col in zip(values, columns, strict=False)
-            ]
+            ],
+            15.0 * lines if lines > 1 else None,
         )
     last = get_column_letter(max(1, len(columns)))
     ws.auto_filter.ref = f"A2:{last}{len(rows) + 2}"
     ws.merged_cells.add(f"A1:{last}1")
     for note in notes:
-        ws.append([])
-        ws.append([styled(ws, note, "danvan-note")])
+        out.append([])
+        out.append([styled(note, "danvan-note")])
+    out.close()
     return ws
 
 
