@@ -232,6 +232,31 @@ def lock_unit(*, session: Session, unit_id: int) -> None:
         )
 
 
+def lock_units(*, session: Session, unit_ids: Iterable[int]) -> None:
+    """:func:`lock_unit` for several units in one statement, taken in id order (a batch of
+    files: any other writer holds at most these locks in the same order, so none waits in a
+    circle)."""
+    ids = sorted(set(unit_ids))
+    if ids and _dialect(session) == "postgresql":
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(:ns, u)) FROM"
+                " (SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS s"
+            ),
+            {"ns": _UNIT_LOCK, "ids": ids},
+        )
+
+
+def known_files(*, session: Session, digests: Iterable[str]) -> set[str]:
+    """Which of these sha256 are stored already (their bytes are not read)."""
+    wanted = sorted(set(digests))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        stmt = sa_select(StoredFile.sha256).where(col(StoredFile.sha256).in_(wanted[i : i + 500]))
+        found.update(session.execute(stmt).scalars())
+    return found
+
+
 def lock_provinces(*, session: Session, codes: Iterable[str]) -> None:
     """Serialise the writers of these provinces' trees and plans (held until commit or rollback).
 

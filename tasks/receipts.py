@@ -19,18 +19,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from danvan.models.context import CycleContext, cached_context
-from danvan.models.db import get_engine, reading
-from danvan.models.tables import StoredFile, Submission, SubmissionFile
+from danvan.models.db import get_engine, reading, transaction
+from danvan.models.tables import Delivery, StoredFile, Submission, SubmissionFile
 from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
 from danvan.rules.receipt import ROLE_LABELS, receipt_number, size_text
 from danvan.rules.text import format_decimal
-from danvan.tasks.intake import FileResult
-from danvan.tasks.outbox import dispatch
+from danvan.tasks.courier import courier
+from danvan.tasks.intake_result import FileResult
+from danvan.tasks.outbox import deliver, enqueue
 from danvan.tasks.remind import cycle_info
 
 
@@ -136,53 +138,117 @@ def answer_text(result: FileResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = False) -> list[dict]:
+def queue_receipts(
+    session: Session, ctx: CycleContext, results: Sequence[FileResult], at: datetime
+) -> int:
+    """In the transaction that recorded ``results`` (accepted files of ``ctx``'s cycle): queue
+    each unit's receipt in the outbox, once per version; returns how many were new. Delivering
+    them is :func:`deliver_receipts`, after the commit and outside any request."""
+    found = receipts_for(
+        session, ctx, [(r.unit, r.version) for r in results if r.unit and r.version]
+    )
+    queued = _messages(ctx, results, found, at)
+    if not queued:
+        return 0
+    assert ctx.cycle.id is not None
+    return enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queued, at=at)
+
+
+def _messages(
+    ctx: CycleContext,
+    results: Sequence[FileResult],
+    found: dict[tuple[str, int], Receipt],
+    at: datetime,
+) -> list[Queued]:
+    """The message of each file's answer to its unit's contacts (a unit without any: none)."""
+    renderer = default_renderer()
+    info = cycle_info(ctx)
+    queued = []
+    for r in results:
+        unit = ctx.units.get(r.unit or "")
+        if unit is None or not unit.contacts or r.unit not in ctx.province_units:
+            continue
+        receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
+        if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say
+            continue
+        answer = r.to_dict() | {"file": Path(r.file).name, "receipt": receipt}
+        message = renderer.receipt(unit.name, info, answer)
+        digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
+        tag = f"v{r.version}" if r.accepted else f"x{digest}"
+        # once per version: keyed by the day it was first received, not the day it came again
+        day = timing.local_date(receipt.received_at if receipt else at, ctx.tz)
+        queued.append(
+            Queued(
+                unit=unit.code,
+                milestone="self_assessment",
+                kind=f"receipt-{tag}"[:32],
+                day=day,
+                subject=message.subject,
+                body=message.body,
+                to=unit.contacts,
+            )
+        )
+    return queued
+
+
+def tell_senders(
+    results: Sequence[FileResult], at: datetime, refusals: bool = False, later: bool = False
+) -> list[dict]:
     """Tell each unit named by a file what became of it, once per file and answer: the receipt
-    (version N, on time or late, or received before), and with ``refusals`` the refusal with its
-    reasons. Refusals are told only where nobody saw the answer (the inbox folder): at the CLI
-    and on the portal the sender reads it at once, and a refused file changes nothing."""
+    (version N, on time or late, or received before; queued by the intake's own transaction),
+    and with ``refusals`` the refusal with its reasons. Refusals are told only where nobody saw
+    the answer (the inbox folder): at the CLI and on the portal the sender reads it at once, and
+    a refused file changes nothing.
+
+    Only these messages are sent (not everything pending in the cycle: that is ``remind``'s
+    work). ``later``: hand them to this process's courier (:mod:`danvan.tasks.courier`) and
+    return at once — the portal, whose answer must not wait for a slow or dead contact."""
     by_year: dict[int, list[FileResult]] = {}
     for r in results:
         if r.unit and r.year and (r.accepted or refusals):
             by_year.setdefault(r.year, []).append(r)
     sent: list[dict] = []
-    renderer = default_renderer()
     for year, items in by_year.items():
         with reading(get_engine()) as session:
             try:
                 ctx = cached_context(session, year)  # the tree read once, not per upload
             except Rejected:  # a refused file may name a year without a cycle: nobody to tell
                 continue
-            found = receipts_for(
-                session, ctx, [(r.unit, r.version) for r in items if r.unit and r.version]
-            )
-        info = cycle_info(ctx)
-        queued = []
-        for r in items:
-            unit = ctx.units.get(r.unit or "")
-            if unit is None or not unit.contacts or r.unit not in ctx.province_units:
-                continue
-            receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
-            if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say
-                continue
-            answer = r.to_dict() | {"file": Path(r.file).name, "receipt": receipt}
-            message = renderer.receipt(unit.name, info, answer)
-            digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
-            tag = f"v{r.version}" if r.accepted else f"x{digest}"
-            # once per version: keyed by the day it was first received, not the day it came again
-            day = timing.local_date(receipt.received_at if receipt else at, ctx.tz)
-            queued.append(
-                Queued(
-                    unit=unit.code,
-                    milestone="self_assessment",
-                    kind=f"receipt-{tag}"[:32],
-                    day=day,
-                    subject=message.subject,
-                    body=message.body,
-                    to=unit.contacts,
-                )
-            )
-        if queued:
-            assert ctx.cycle.id is not None
-            sent += dispatch(ctx.cycle.id, queued, at)
+        assert ctx.cycle.id is not None
+        told = [r for r in items if not r.accepted]
+        with transaction(get_engine()) as session:
+            if told:
+                queue = _messages(ctx, told, {}, at)
+                enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queue, at=at)
+            ids = waiting(session, ctx, items)
+        if not ids:
+            continue
+        if later:
+            courier().post(ctx.cycle.id, ids, at)
+        else:
+            sent += deliver(ctx.cycle.id, at, only=ids).sent
     return sent
+
+
+def waiting(session: Session, ctx: CycleContext, results: Sequence[FileResult]) -> list[int]:
+    """The outbox rows of these answers' messages still to send (pending, or failed before)."""
+    kinds: dict[int, set[str]] = {}
+    for r in results:
+        if r.unit not in ctx.org.ids:
+            continue
+        if r.accepted:
+            kind = f"receipt-v{r.version}"
+        else:
+            kind = f"receipt-x{hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]}"
+        kinds.setdefault(ctx.org.ids[r.unit or ""], set()).add(kind[:32])
+    if not kinds:
+        return []
+    rows = session.execute(
+        sa_select(Delivery.id, Delivery.unit_id, Delivery.kind).where(
+            Delivery.cycle_id == ctx.cycle.id,
+            col(Delivery.status).in_(("pending", "failed")),
+            col(Delivery.unit_id).in_(sorted(kinds)),
+            col(Delivery.kind).startswith("receipt-"),
+        )
+    ).all()
+    return sorted(i for i, unit_id, kind in rows if kind in kinds.get(unit_id, ()))

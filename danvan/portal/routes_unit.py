@@ -118,8 +118,11 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
 
 def send_file(v: Viewer, path: Path, at: datetime) -> tuple[dict, Receipt | None]:
     """The unit's file through the very intake ``danvan submit`` uses (the flow: recorded, the
-    receipt told to its contacts), then the receipt as recorded, for the answer page."""
-    (result,) = submit([str(path)], at, actor(v), expected_unit=v.code, from_cache=True)
+    receipt queued for its contacts and delivered after the answer, by this process's courier),
+    then the receipt as recorded, for the answer page."""
+    (result,) = submit(
+        [str(path)], at, actor(v), expected_unit=v.code, from_cache=True, receipts_later=True
+    )
     if not result["accepted"]:
         return result, None
     if not result["duplicate"]:
