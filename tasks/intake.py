@@ -34,8 +34,9 @@ __all__ = [
     "record_submissions",
 ]
 
-#: Files recorded per transaction: a few statements each, short enough that another writer
-#: (SQLite's one writer; a unit's lock on PostgreSQL) waits a fraction of a second at most.
+#: Files recorded per transaction, at most: a few statements each, short enough that another
+#: writer (SQLite's one writer; a unit's lock on PostgreSQL) waits a fraction of a second. A
+#: batch starts with one file and doubles (1, 2, 4, …): its first answers come at once.
 CHUNK = 200
 
 
@@ -113,13 +114,15 @@ def record_submissions(
     ``from_cache``: take the cycle from the long-lived cache of the tree (the portal, whose
     process lives across uploads) instead of loading it for this batch.
     ``on_answer``: told each file's answer as soon as its chunk is committed, so that a batch
-    cut off midway has answered every file it recorded; the cut-off itself raises
-    :class:`CutOff` naming the files not reached.
+    cut off midway has answered every file it recorded but those of the chunk whose commit
+    was on the wire; the cut-off itself raises :class:`CutOff` naming the files not reached
+    (that chunk first: sending them again answers "received before").
     """
     contexts = CachedContexts() if from_cache else CycleContexts()
     answers: list[dict] = []
-    for start in range(0, len(paths), CHUNK):
-        chunk = paths[start : start + CHUNK]
+    start, size = 0, 1
+    while start < len(paths):
+        chunk = paths[start : start + size]
         try:
             done = _record_chunk(chunk, at, actor, contexts, expected_unit)
         except PASS_THROUGH as exc:  # the database, not a file: no later file can be answered
@@ -129,4 +132,5 @@ def record_submissions(
             answers.append(answer)
             if on_answer is not None:
                 on_answer(answer)
+        start, size = start + len(chunk), min(CHUNK, size * 2)
     return answers

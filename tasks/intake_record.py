@@ -244,7 +244,7 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
         for f in n.item.files:
             blobs.setdefault(store.sha256(f.data), f.data)
     stored = store.known_files(session=session, digests=blobs)
-    store.insert_ignore(
+    store.insert_missing(
         session=session,
         model=StoredFile,
         rows=[
@@ -254,7 +254,8 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
         ],
         keys=["sha256"],
     )
-    stmt = insert(Submission).returning(Submission.id, sort_by_parameter_order=True)
+    table = Submission.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(session.execute(stmt, [n.row for n in new]).scalars())
     files, passages, audit = [], [], []
     for n, sub_id in zip(new, ids, strict=True):

@@ -84,7 +84,11 @@ def receipts_for(
         for sub, size in session.exec(
             select(Submission, StoredFile.size)
             .join(StoredFile, col(StoredFile.sha256) == col(Submission.file_sha256))
-            .where(Submission.cycle_id == ctx.cycle.id, col(Submission.unit_id).in_(ids))
+            .where(
+                Submission.cycle_id == ctx.cycle.id,
+                col(Submission.unit_id).in_(ids),
+                col(Submission.version).in_(sorted({v for _, v in pairs})),
+            )
         ).all()
         if (ctx.org.codes_by_id[sub.unit_id], sub.version) in pairs
     ]
@@ -143,15 +147,21 @@ def queue_receipts(
 ) -> int:
     """In the transaction that recorded ``results`` (accepted files of ``ctx``'s cycle): queue
     each unit's receipt in the outbox, once per version; returns how many were new. Delivering
-    them is :func:`deliver_receipts`, after the commit and outside any request."""
-    found = receipts_for(
-        session, ctx, [(r.unit, r.version) for r in results if r.unit and r.version]
-    )
-    queued = _messages(ctx, results, found, at)
+    them is :func:`tell_senders`, after the commit (on the portal: outside the request)."""
+    told = [r for r in results if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
+    if not told:
+        return 0
+    found = receipts_for(session, ctx, [(r.unit, r.version) for r in told if r.unit and r.version])
+    queued = _messages(ctx, told, found, at)
     if not queued:
         return 0
     assert ctx.cycle.id is not None
     return enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queued, at=at)
+
+
+def _has_contacts(ctx: CycleContext, code: str | None) -> bool:
+    unit = ctx.units.get(code or "")
+    return unit is not None and bool(unit.contacts) and unit.code in ctx.province_units
 
 
 def _messages(

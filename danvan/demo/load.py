@@ -158,11 +158,14 @@ def request_costs(
     province_link: str,
     uploads: list[tuple[str, bytes]],
     times: int = 20,
+    workbooks: list[tuple[str, bytes]] | None = None,
 ) -> list[Cost]:
     """The portal's CPU per request beside a static file served in the same run: the static
     style sheet, a unit's page, a JSON upload (one of ``uploads`` each, in turn: each a new
-    version) and the province's page."""
+    version), a filled workbook's upload (one of ``workbooks``, likewise) and the province's
+    page."""
     turn = iter(range(1 << 30))
+    books = iter(range(1 << 30))
     with httpx.Client(base_url=base_url, timeout=120) as unit:
         page = sign_in(unit, unit_link)
         match = _CSRF.search(page.text)
@@ -182,6 +185,18 @@ def request_costs(
                 times,
             ),
         ]
+        if workbooks:
+            costs.append(
+                cost(
+                    "nộp bảng tính",
+                    lambda: unit.post(
+                        "/don-vi/nop",
+                        data={"csrf": csrf},
+                        files={"tep": workbooks[next(books) % len(workbooks)]},
+                    ),
+                    times,
+                )
+            )
     with httpx.Client(base_url=base_url, timeout=120) as province:
         sign_in(province, province_link)
         costs.append(cost("trang tỉnh", lambda: province.get("/tong-hop"), times))
