@@ -254,7 +254,7 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
         ],
         keys=["sha256"],
     )
-    table = Submission.__table__  # type: ignore[attr-defined]
+    table = Submission.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(session.execute(stmt, [n.row for n in new]).scalars())
     files, passages, audit = [], [], []
