@@ -221,6 +221,16 @@ def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> C
     return session.exec(stmt).first()
 
 
+def lock_cycle_state(*, session: Session, cycle_id: int) -> tuple[datetime | None] | None:
+    """:func:`lock_cycle` (shared) reading only what intake needs: ``(published_at,)``, or None
+    when the cycle is gone."""
+    stmt = sa_select(Cycle.published_at).where(Cycle.id == cycle_id)
+    if _dialect(session) == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    row = session.execute(stmt).first()
+    return None if row is None else (row[0],)
+
+
 def lock_unit(*, session: Session, unit_id: int) -> None:
     """Serialise writers of one unit's versions (held until commit or rollback).
 
@@ -310,11 +320,11 @@ def insert_ignore(
     if not rows:
         return 0
     make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    new = 0
-    for i in range(0, len(rows), 500):  # SQLite caps the parameters of one statement
-        stmt = make(model).values(rows[i : i + 500]).on_conflict_do_nothing(index_elements=keys)
-        new += len(session.execute(stmt.returning(getattr(model, keys[0]))).all())
-    return new
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = make(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
+    # one executemany: the statement is compiled once and cached, SQLAlchemy batches the rows
+    # into multi-row VALUES within SQLite's parameter cap ("insertmanyvalues")
+    return len(session.execute(stmt, rows).all())
 
 
 def insert_missing(

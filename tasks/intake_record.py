@@ -72,8 +72,8 @@ def record_set(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     # Fresh and locked (shared): a publication waits for these files, or they see it.
-    cycle = store.lock_cycle(session=session, cycle_id=cycle_id)
-    published = cycle is None or cycle.published_at is not None
+    state = store.lock_cycle_state(session=session, cycle_id=cycle_id)
+    published = state is None or state[0] is not None
     answers: list[FileResult | None] = [None] * len(items)
     checked: list[tuple[int, Incoming, OrgUnit]] = []
     for i, item in enumerate(items):

@@ -30,7 +30,7 @@ from danvan.rules import timing
 from danvan.rules.errors import Rejected
 from danvan.rules.receipt import ROLE_LABELS, receipt_number, size_text
 from danvan.rules.text import format_decimal
-from danvan.tasks.courier import courier
+from danvan.tasks.courier import Courier
 from danvan.tasks.intake_result import FileResult
 from danvan.tasks.outbox import deliver, enqueue
 from danvan.tasks.remind import cycle_info
@@ -213,6 +213,9 @@ def tell_senders(
     Only these messages are sent (not everything pending in the cycle: that is ``remind``'s
     work). ``later``: hand them to this process's courier (:mod:`danvan.tasks.courier`) and
     return at once — the portal, whose answer must not wait for a slow or dead contact."""
+    if later:
+        RECEIPTS.post([r for r in results if r.accepted], at)
+        return []
     by_year: dict[int, list[FileResult]] = {}
     for r in results:
         if r.unit and r.year and (r.accepted or refusals):
@@ -231,13 +234,13 @@ def tell_senders(
                 queue = _messages(ctx, told, {}, at)
                 enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queue, at=at)
             ids = waiting(session, ctx, items)
-        if not ids:
-            continue
-        if later:
-            courier().post(ctx.cycle.id, ids, at)
-        else:
+        if ids:
             sent += deliver(ctx.cycle.id, at, only=ids).sent
     return sent
+
+
+#: The portal's receipts, delivered after its answers (a burst of uploads: one delivery run).
+RECEIPTS: Courier[FileResult] = Courier("receipts", lambda items, at: tell_senders(items, at))
 
 
 def waiting(session: Session, ctx: CycleContext, results: Sequence[FileResult]) -> list[int]:

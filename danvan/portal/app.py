@@ -41,7 +41,7 @@ from danvan.portal.security import (
 )
 from danvan.rules.errors import Rejected
 from danvan.rules.text import format_decimal, format_int
-from danvan.tasks.courier import courier
+from danvan.tasks import courier
 from danvan.tasks.pages import PAGE_ROWS, local_text
 
 HERE = Path(__file__).parent
@@ -134,7 +134,7 @@ COURIER_DRAIN_SECONDS = 10.0
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """On the way out, let this process's courier deliver what the last uploads queued."""
     yield
-    await run_in_threadpool(courier().wait_idle, COURIER_DRAIN_SECONDS)
+    await run_in_threadpool(courier.wait_idle, COURIER_DRAIN_SECONDS)
 
 
 def routers() -> list[Any]:
