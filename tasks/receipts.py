@@ -228,11 +228,15 @@ def tell_senders(
             except Rejected:  # a refused file may name a year without a cycle: nobody to tell
                 continue
         assert ctx.cycle.id is not None
-        told = [r for r in items if not r.accepted]
-        with transaction(get_engine()) as session:
-            if told:
-                queue = _messages(ctx, told, {}, at)
-                enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queue, at=at)
+        items = [r for r in items if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
+        refused = _messages(ctx, [r for r in items if not r.accepted], {}, at)
+        if refused:  # a write only when there is something to queue (SQLite: one writer)
+            with transaction(get_engine()) as session:
+                cycle_id, ids = ctx.cycle.id, ctx.org.ids
+                enqueue(session=session, cycle_id=cycle_id, ids=ids, items=refused, at=at)
+        if not items:
+            continue
+        with reading(get_engine()) as session:
             ids = waiting(session, ctx, items)
         if ids:
             sent += deliver(ctx.cycle.id, at, only=ids).sent
