@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -37,6 +38,7 @@ class Courier(Generic[T]):
         self._at: datetime | None = None
         self._busy = False
         self._thread: threading.Thread | None = None
+        self.cpu_seconds = 0.0  # CPU time its thread has spent working (the bench reads it)
         EVERY.append(self)
 
     def post(self, items: Iterable[T], at: datetime) -> None:
@@ -61,6 +63,7 @@ class Courier(Generic[T]):
                 self._wake.wait_for(lambda: bool(self._todo))
                 todo, at = self._todo, self._at
                 self._todo, self._at, self._busy = [], None, True
+            started = time.thread_time()
             try:
                 assert at is not None
                 self._work(todo, at)
@@ -70,12 +73,18 @@ class Courier(Generic[T]):
                 log.error("%s_failed: %s", self.name, type(exc).__name__)
             finally:
                 with self._lock:
+                    self.cpu_seconds += time.thread_time() - started
                     self._busy = False
                     self._wake.notify_all()
 
 
 #: Every courier of this process.
 EVERY: list[Courier] = []
+
+
+def cpu_seconds() -> float:
+    """CPU time this process's couriers have spent working, in all."""
+    return sum(c.cpu_seconds for c in EVERY)
 
 
 def wait_idle(timeout: float) -> bool:

@@ -71,7 +71,10 @@ def portal_stages(
                 url, links[one], links[PROVINCE], again, PORTAL_REPEAT, workbooks=books
             )
             s.note = "; ".join(
-                f"{c.name} CPU {c.cpu * 1000:.1f} ms, p95 {_ms(c.p95)}" for c in costs
+                f"{c.name} CPU {c.cpu * 1000:.1f} ms"
+                + (f" (sau khi trả lời: {c.after * 1000:.1f} ms)" if c.after else "")
+                + f", p95 {_ms(c.p95)}"
+                for c in costs
             )
 
 
