@@ -14,7 +14,6 @@ SQLite a write transaction already holds the database's write lock from its star
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping
@@ -23,26 +22,29 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import String, func, insert, text, type_coerce, update
+from sqlalchemy import String, func, text, type_coerce
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from danvan.models.bulk import (  # noqa: F401 (re-exported: store is where callers look)
+    bulk_insert,
+    bulk_update,
+    insert_ignore,
+    insert_missing,
+    known_files,
+    sha256,
+    store_file,
+)
 from danvan.models.tables import (
     AuditEntry,
     CriteriaSetRow,
     Cycle,
-    StoredFile,
     Unit,
     UnitVersion,
 )
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
 from danvan.rules.org_history import Frozen
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -160,14 +162,6 @@ _RECORD_COLUMNS = (
 )  # fmt: skip
 
 
-def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
-    """UPDATE by primary key in one executemany (each row carries its ``id``)."""
-    rows = list(rows)
-    if rows:
-        session.execute(update(model), rows)
-    return len(rows)
-
-
 def latest_record_dates(*, session: Session) -> dict[int, date]:
     """Unit id → the date of its latest record."""
     sub = _records_on(None)
@@ -259,16 +253,6 @@ def lock_units(*, session: Session, unit_ids: Iterable[int]) -> None:
         )
 
 
-def known_files(*, session: Session, digests: Iterable[str]) -> set[str]:
-    """Which of these sha256 are stored already (their bytes are not read)."""
-    wanted = sorted(set(digests))
-    found: set[str] = set()
-    for i in range(0, len(wanted), 500):
-        stmt = sa_select(StoredFile.sha256).where(col(StoredFile.sha256).in_(wanted[i : i + 500]))
-        found.update(session.execute(stmt).scalars())
-    return found
-
-
 def lock_provinces(*, session: Session, codes: Iterable[str]) -> None:
     """Serialise the writers of these provinces' trees and plans (held until commit or rollback).
 
@@ -312,45 +296,6 @@ def _top(code: str, parent_of: Mapping[str, str | None]) -> str:
     return code
 
 
-def insert_ignore(
-    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: list[str]
-) -> int:
-    """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
-    the database waits for a concurrent inserter and then skips). Returns how many were new."""
-    if not rows:
-        return 0
-    make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
-    stmt = make(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
-    # one executemany: the statement is compiled once and cached, SQLAlchemy batches the rows
-    # into multi-row VALUES within SQLite's parameter cap ("insertmanyvalues")
-    return len(session.execute(stmt, rows).all())
-
-
-def insert_missing(
-    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: list[str]
-) -> None:
-    """:func:`insert_ignore` as one executemany (a batch's stored files): no count, and one
-    compiled statement whatever the number of rows."""
-    if rows:
-        make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-        table = model.__table__  # type: ignore[attr-defined]
-        session.execute(make(table).on_conflict_do_nothing(index_elements=keys), rows)
-
-
-def store_file(*, session: Session, data: bytes, at: datetime) -> str:
-    """Keep the original bytes once, addressed by their sha256. Returns the checksum.
-
-    Two submissions carrying byte-identical files at once both succeed: the second insert is
-    skipped, not an error.
-    """
-    digest = sha256(data)
-    if session.get(StoredFile, digest) is None:
-        row = {"sha256": digest, "size": len(data), "content": data, "first_seen_at": at}
-        insert_ignore(session=session, model=StoredFile, rows=[row], keys=["sha256"])
-    return digest
-
-
 def get_criteria_set(*, session: Session, code: str) -> CriteriaSetRow | None:
     return session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code == code)).first()
 
@@ -380,6 +325,16 @@ def cycle_unit_codes(*, session: Session, cycle_id: int) -> dict[int, str]:
     scope = province_scope(province_id)
     stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(sa_select(scope.c.id)))
     return {uid: code for uid, code in session.execute(stmt)}
+
+
+def unit_codes(*, session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    """Unit id → code for these units only (a delivery run names the units it messaged)."""
+    ids = sorted(set(unit_ids))
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(ids[i : i + 500]))
+        out.update({uid: code for uid, code in session.execute(stmt)})
+    return out
 
 
 def cycle_count(*, session: Session, year: int) -> int:
@@ -416,11 +371,3 @@ def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
         .limit(1)
     )
     return session.exec(stmt).first()
-
-
-def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Core bulk insert (≈6× faster than ORM ``add_all`` on 12k rows)."""
-    rows = list(rows)
-    if rows:  # the table, not the class: the ORM's bulk path costs twice as much
-        session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
-    return len(rows)
