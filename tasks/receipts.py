@@ -13,6 +13,7 @@ nhận*, the instant, the version, the totals read and the files received with t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -216,17 +217,8 @@ def tell_senders(
     if later:
         RECEIPTS.post([r for r in results if r.accepted], at)
         return []
-    by_year: dict[int, list[FileResult]] = {}
-    for r in results:
-        if r.unit and r.year and (r.accepted or refusals):
-            by_year.setdefault(r.year, []).append(r)
     sent: list[dict] = []
-    for year, items in by_year.items():
-        with reading(get_engine()) as session:
-            try:
-                ctx = cached_context(session, year)  # the tree read once, not per upload
-            except Rejected:  # a refused file may name a year without a cycle: nobody to tell
-                continue
+    for ctx, items in _by_cycle([r for r in results if r.accepted or refusals]):
         assert ctx.cycle.id is not None
         items = [r for r in items if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
         refused = _messages(ctx, [r for r in items if not r.accepted], {}, at)
@@ -245,6 +237,29 @@ def tell_senders(
 
 #: The portal's receipts, delivered after its answers (a burst of uploads: one delivery run).
 RECEIPTS: Courier[FileResult] = Courier("receipts", lambda items, at: tell_senders(items, at))
+
+
+def _by_cycle(results: Sequence[FileResult]) -> list[tuple[CycleContext, list[FileResult]]]:
+    """The answers grouped by their cycle: a year's only cycle (the tree read once), or, where
+    several provinces have one that year, each file's unit's (its province's)."""
+    by_year: dict[int, list[FileResult]] = {}
+    for r in results:
+        if r.unit and r.year:
+            by_year.setdefault(r.year, []).append(r)
+    groups: dict[int, tuple[CycleContext, list[FileResult]]] = {}
+    with reading(get_engine()) as session:
+        for year, items in by_year.items():
+            try:
+                found = [(cached_context(session, year), items)]
+            except Rejected:  # no cycle that year (nobody to tell), or several: by unit
+                found = []
+                for r in items:
+                    with contextlib.suppress(Rejected):
+                        found.append((cached_context(session, year, r.unit), [r]))
+            for ctx, told in found:
+                assert ctx.cycle.id is not None
+                groups.setdefault(ctx.cycle.id, (ctx, []))[1].extend(told)
+    return list(groups.values())
 
 
 def waiting(session: Session, ctx: CycleContext, results: Sequence[FileResult]) -> list[int]:
