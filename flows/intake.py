@@ -25,14 +25,17 @@ def submit(
     expected_unit: str | None = None,
     from_cache: bool = False,
     on_answer: Callable[[dict], None] | None = None,
+    receipts_later: bool = False,
 ) -> list[dict]:
     """Validate and record every file at ``at``; returns one result per file, in order. The CLI
     and the portal both come here (the portal with its signed-in unit and its cached tree).
 
     ``on_answer`` is told each file's answer as soon as it is settled; a batch cut off by the
-    database raises :class:`~danvan.tasks.intake.CutOff` naming the files it did not reach."""
+    database raises :class:`~danvan.tasks.intake.CutOff` naming the files it did not reach.
+    ``receipts_later``: the receipts (queued with each file) are delivered by this process's
+    courier after the flow returns (the portal answers without waiting for any contact)."""
     results = record_step(paths, at, actor, expected_unit, from_cache, on_answer)
-    tell_step([FileResult(**r) for r in results], at)
+    tell_step([FileResult(**r) for r in results], at, later=receipts_later)
     accepted = sum(1 for r in results if r["accepted"])
     log(f"{accepted}/{len(results)} files accepted")
     rejected = bool(results) and not accepted

@@ -14,34 +14,37 @@ SQLite a write transaction already holds the database's write lock from its star
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import String, func, insert, text, type_coerce, update
+from sqlalchemy import String, func, text, type_coerce
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from danvan.models.bulk import (  # noqa: F401 (re-exported: store is where callers look)
+    bulk_insert,
+    bulk_update,
+    insert_ignore,
+    insert_missing,
+    known_files,
+    sha256,
+    store_file,
+)
 from danvan.models.tables import (
     AuditEntry,
     CriteriaSetRow,
     Cycle,
-    StoredFile,
     Unit,
     UnitVersion,
 )
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import UnitSpec, effective_unit
 from danvan.rules.org_history import Frozen
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ class Org:
     units: dict[str, OrgUnit]
     ids: dict[str, int]
 
-    @property
+    @cached_property
     def codes_by_id(self) -> dict[int, str]:
+        """Unit id → code, built once per tree (callers ask for it per row; read-only)."""
         return {i: c for c, i in self.ids.items()}
 
 
@@ -142,14 +146,6 @@ def _list(value: Any) -> tuple:
     return tuple(json.loads(value) if isinstance(value, str) else value)
 
 
-def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
-    """UPDATE by primary key in one executemany (each row carries its ``id``)."""
-    rows = list(rows)
-    if rows:
-        session.execute(update(model), rows)
-    return len(rows)
-
-
 def published_cut_offs(*, session: Session) -> dict[str, Frozen]:
     """Province code → its latest published cycle (year, ``self_assessment`` deadline)."""
     stmt = (
@@ -197,6 +193,16 @@ def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> C
     return session.exec(stmt).first()
 
 
+def lock_cycle_state(*, session: Session, cycle_id: int) -> tuple[datetime | None] | None:
+    """:func:`lock_cycle` (shared) reading only what intake needs: ``(published_at,)``, or None
+    when the cycle is gone."""
+    stmt = sa_select(Cycle.published_at).where(Cycle.id == cycle_id)
+    if _dialect(session) == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    row = session.execute(stmt).first()
+    return None if row is None else (row[0],)
+
+
 def lock_unit(*, session: Session, unit_id: int) -> None:
     """Serialise writers of one unit's versions (held until commit or rollback).
 
@@ -207,6 +213,21 @@ def lock_unit(*, session: Session, unit_id: int) -> None:
     if _dialect(session) == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :unit)"), {"ns": _UNIT_LOCK, "unit": unit_id}
+        )
+
+
+def lock_units(*, session: Session, unit_ids: Iterable[int]) -> None:
+    """:func:`lock_unit` for several units in one statement, taken in id order (a batch of
+    files: any other writer holds at most these locks in the same order, so none waits in a
+    circle)."""
+    ids = sorted(set(unit_ids))
+    if ids and _dialect(session) == "postgresql":
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(:ns, u)) FROM"
+                " (SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS s"
+            ),
+            {"ns": _UNIT_LOCK, "ids": ids},
         )
 
 
@@ -232,34 +253,6 @@ def _code_key(code: str) -> int:
     """A unit code as the signed 32-bit second key of an advisory lock."""
     key = zlib.crc32(code.encode())
     return key - (1 << 32) if key >= 1 << 31 else key
-
-
-def insert_ignore(
-    *, session: Session, model: type, rows: list[Mapping[str, Any]], keys: list[str]
-) -> int:
-    """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
-    the database waits for a concurrent inserter and then skips). Returns how many were new."""
-    if not rows:
-        return 0
-    make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    new = 0
-    for i in range(0, len(rows), 500):  # SQLite caps the parameters of one statement
-        stmt = make(model).values(rows[i : i + 500]).on_conflict_do_nothing(index_elements=keys)
-        new += len(session.execute(stmt.returning(getattr(model, keys[0]))).all())
-    return new
-
-
-def store_file(*, session: Session, data: bytes, at: datetime) -> str:
-    """Keep the original bytes once, addressed by their sha256. Returns the checksum.
-
-    Two submissions carrying byte-identical files at once both succeed: the second insert is
-    skipped, not an error.
-    """
-    digest = sha256(data)
-    if session.get(StoredFile, digest) is None:
-        row = {"sha256": digest, "size": len(data), "content": data, "first_seen_at": at}
-        insert_ignore(session=session, model=StoredFile, rows=[row], keys=["sha256"])
-    return digest
 
 
 def get_criteria_set(*, session: Session, code: str) -> CriteriaSetRow | None:
@@ -291,6 +284,16 @@ def cycle_unit_codes(*, session: Session, cycle_id: int) -> dict[int, str]:
     scope = province_scope(province_id)
     stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(sa_select(scope.c.id)))
     return {uid: code for uid, code in session.execute(stmt)}
+
+
+def unit_codes(*, session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    """Unit id → code for these units only (a delivery run names the units it messaged)."""
+    ids = sorted(set(unit_ids))
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(ids[i : i + 500]))
+        out.update({uid: code for uid, code in session.execute(stmt)})
+    return out
 
 
 def cycle_count(*, session: Session, year: int) -> int:
@@ -327,11 +330,3 @@ def previous_cycle(*, session: Session, cycle: Cycle) -> Cycle | None:
         .limit(1)
     )
     return session.exec(stmt).first()
-
-
-def bulk_insert(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Core bulk insert (≈6× faster than ORM ``add_all`` on 12k rows)."""
-    rows = list(rows)
-    if rows:
-        session.execute(insert(model), rows)
-    return len(rows)

@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.db import get_engine, transaction
+from danvan.models.db import get_engine, reading, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
 from danvan.models.tables import Delivery, DeliveryAttempt
@@ -118,9 +118,7 @@ def settle_dead_claims(session: Session, cycle_id: int, at: datetime) -> int:
     return settled
 
 
-def _cancel_settled(
-    session: Session, cycle_id: int, settled: set[tuple[str, str]], codes: dict[int, str]
-) -> None:
+def _cancel_settled(session: Session, cycle_id: int, settled: set[tuple[str, str]]) -> None:
     """A unit's own reminders are dropped once it has done what they were about."""
     if not settled:
         return
@@ -131,6 +129,7 @@ def _cancel_settled(
             col(Delivery.kind).in_(OWN_REMINDERS),
         )
     ).all()
+    codes = store.unit_codes(session=session, unit_ids={unit_id for _, unit_id, _ in rows})
     ids = [i for i, unit_id, m in rows if (codes.get(unit_id), m) in settled]
     if ids:
         session.execute(
@@ -257,8 +256,7 @@ def deliver(
     with RunLease(engine) as lease:
         with transaction(engine) as session:
             orphans = settle_dead_claims(session, cycle_id, at)
-            codes = store.cycle_unit_codes(session=session, cycle_id=cycle_id)
-            _cancel_settled(session, cycle_id, set(settled), codes)
+            _cancel_settled(session, cycle_id, set(settled))
         after = 0
         while time.monotonic() < stop_at:
             with transaction(engine) as session:
@@ -288,6 +286,9 @@ def deliver(
             done += rows
             by_id.update(chunk_by_id)
     unknown = orphans + sum(1 for r in done if by_id[r.id].unknown)
+    # the names of just the units messaged (the province's ~1,000 codes were read per run)
+    with reading(engine) as session:
+        codes = store.unit_codes(session=session, unit_ids={r.unit_id for r in done})
     return Delivered(_entries(done, by_id, codes), unknown)
 
 

@@ -13,24 +13,27 @@ nhận*, the instant, the version, the totals read and the files received with t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from danvan.models.context import CycleContext, cached_context
-from danvan.models.db import get_engine, reading
-from danvan.models.tables import StoredFile, Submission, SubmissionFile
+from danvan.models.db import get_engine, reading, transaction
+from danvan.models.tables import Delivery, StoredFile, Submission, SubmissionFile
 from danvan.notify.messages import Queued, default_renderer
 from danvan.rules import timing
 from danvan.rules.errors import Rejected
 from danvan.rules.receipt import ROLE_LABELS, receipt_number, size_text
 from danvan.rules.text import format_decimal
-from danvan.tasks.intake import FileResult
-from danvan.tasks.outbox import dispatch
+from danvan.tasks.courier import Courier
+from danvan.tasks.intake_result import FileResult
+from danvan.tasks.outbox import deliver, enqueue
 from danvan.tasks.remind import cycle_info
 
 
@@ -82,7 +85,11 @@ def receipts_for(
         for sub, size in session.exec(
             select(Submission, StoredFile.size)
             .join(StoredFile, col(StoredFile.sha256) == col(Submission.file_sha256))
-            .where(Submission.cycle_id == ctx.cycle.id, col(Submission.unit_id).in_(ids))
+            .where(
+                Submission.cycle_id == ctx.cycle.id,
+                col(Submission.unit_id).in_(ids),
+                col(Submission.version).in_(sorted({v for _, v in pairs})),
+            )
         ).all()
         if (ctx.org.codes_by_id[sub.unit_id], sub.version) in pairs
     ]
@@ -136,53 +143,144 @@ def answer_text(result: FileResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tell_senders(results: Sequence[FileResult], at: datetime, refusals: bool = False) -> list[dict]:
+def queue_receipts(
+    session: Session, ctx: CycleContext, results: Sequence[FileResult], at: datetime
+) -> int:
+    """In the transaction that recorded ``results`` (accepted files of ``ctx``'s cycle): queue
+    each unit's receipt in the outbox, once per version; returns how many were new. Delivering
+    them is :func:`tell_senders`, after the commit (on the portal: outside the request)."""
+    told = [r for r in results if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
+    if not told:
+        return 0
+    found = receipts_for(session, ctx, [(r.unit, r.version) for r in told if r.unit and r.version])
+    queued = _messages(ctx, told, found, at)
+    if not queued:
+        return 0
+    assert ctx.cycle.id is not None
+    return enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queued, at=at)
+
+
+def _has_contacts(ctx: CycleContext, code: str | None) -> bool:
+    unit = ctx.units.get(code or "")
+    return unit is not None and bool(unit.contacts) and unit.code in ctx.province_units
+
+
+def _messages(
+    ctx: CycleContext,
+    results: Sequence[FileResult],
+    found: dict[tuple[str, int], Receipt],
+    at: datetime,
+) -> list[Queued]:
+    """The message of each file's answer to its unit's contacts (a unit without any: none)."""
+    renderer = default_renderer()
+    info = cycle_info(ctx)
+    queued = []
+    for r in results:
+        unit = ctx.units.get(r.unit or "")
+        if unit is None or not unit.contacts or r.unit not in ctx.province_units:
+            continue
+        receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
+        if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say
+            continue
+        answer = r.to_dict() | {"file": Path(r.file).name, "receipt": receipt}
+        message = renderer.receipt(unit.name, info, answer)
+        digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
+        tag = f"v{r.version}" if r.accepted else f"x{digest}"
+        # once per version: keyed by the day it was first received, not the day it came again
+        day = timing.local_date(receipt.received_at if receipt else at, ctx.tz)
+        queued.append(
+            Queued(
+                unit=unit.code,
+                milestone="self_assessment",
+                kind=f"receipt-{tag}"[:32],
+                day=day,
+                subject=message.subject,
+                body=message.body,
+                to=unit.contacts,
+            )
+        )
+    return queued
+
+
+def tell_senders(
+    results: Sequence[FileResult], at: datetime, refusals: bool = False, later: bool = False
+) -> list[dict]:
     """Tell each unit named by a file what became of it, once per file and answer: the receipt
-    (version N, on time or late, or received before), and with ``refusals`` the refusal with its
-    reasons. Refusals are told only where nobody saw the answer (the inbox folder): at the CLI
-    and on the portal the sender reads it at once, and a refused file changes nothing."""
+    (version N, on time or late, or received before; queued by the intake's own transaction),
+    and with ``refusals`` the refusal with its reasons. Refusals are told only where nobody saw
+    the answer (the inbox folder): at the CLI and on the portal the sender reads it at once, and
+    a refused file changes nothing.
+
+    Only these messages are sent (not everything pending in the cycle: that is ``remind``'s
+    work). ``later``: hand them to this process's courier (:mod:`danvan.tasks.courier`) and
+    return at once — the portal, whose answer must not wait for a slow or dead contact."""
+    if later:
+        RECEIPTS.post([r for r in results if r.accepted], at)
+        return []
+    sent: list[dict] = []
+    for ctx, items in _by_cycle([r for r in results if r.accepted or refusals]):
+        assert ctx.cycle.id is not None
+        items = [r for r in items if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
+        refused = _messages(ctx, [r for r in items if not r.accepted], {}, at)
+        if refused:  # a write only when there is something to queue (SQLite: one writer)
+            with transaction(get_engine()) as session:
+                cycle_id, ids = ctx.cycle.id, ctx.org.ids
+                enqueue(session=session, cycle_id=cycle_id, ids=ids, items=refused, at=at)
+        if not items:
+            continue
+        with reading(get_engine()) as session:
+            ids = waiting(session, ctx, items)
+        if ids:
+            sent += deliver(ctx.cycle.id, at, only=ids).sent
+    return sent
+
+
+#: The portal's receipts, delivered after its answers (a burst of uploads: one delivery run).
+RECEIPTS: Courier[FileResult] = Courier("receipts", lambda items, at: tell_senders(items, at))
+
+
+def _by_cycle(results: Sequence[FileResult]) -> list[tuple[CycleContext, list[FileResult]]]:
+    """The answers grouped by their cycle: a year's only cycle (the tree read once), or, where
+    several provinces have one that year, each file's unit's (its province's)."""
     by_year: dict[int, list[FileResult]] = {}
     for r in results:
-        if r.unit and r.year and (r.accepted or refusals):
+        if r.unit and r.year:
             by_year.setdefault(r.year, []).append(r)
-    sent: list[dict] = []
-    renderer = default_renderer()
-    for year, items in by_year.items():
-        with reading(get_engine()) as session:
+    groups: dict[int, tuple[CycleContext, list[FileResult]]] = {}
+    with reading(get_engine()) as session:
+        for year, items in by_year.items():
             try:
-                ctx = cached_context(session, year)  # the tree read once, not per upload
-            except Rejected:  # a refused file may name a year without a cycle: nobody to tell
-                continue
-            found = receipts_for(
-                session, ctx, [(r.unit, r.version) for r in items if r.unit and r.version]
-            )
-        info = cycle_info(ctx)
-        queued = []
-        for r in items:
-            unit = ctx.units.get(r.unit or "")
-            if unit is None or not unit.contacts or r.unit not in ctx.province_units:
-                continue
-            receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
-            if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say
-                continue
-            answer = r.to_dict() | {"file": Path(r.file).name, "receipt": receipt}
-            message = renderer.receipt(unit.name, info, answer)
-            digest = hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]
-            tag = f"v{r.version}" if r.accepted else f"x{digest}"
-            # once per version: keyed by the day it was first received, not the day it came again
-            day = timing.local_date(receipt.received_at if receipt else at, ctx.tz)
-            queued.append(
-                Queued(
-                    unit=unit.code,
-                    milestone="self_assessment",
-                    kind=f"receipt-{tag}"[:32],
-                    day=day,
-                    subject=message.subject,
-                    body=message.body,
-                    to=unit.contacts,
-                )
-            )
-        if queued:
-            assert ctx.cycle.id is not None
-            sent += dispatch(ctx.cycle.id, queued, at)
-    return sent
+                found = [(cached_context(session, year), items)]
+            except Rejected:  # no cycle that year (nobody to tell), or several: by unit
+                found = []
+                for r in items:
+                    with contextlib.suppress(Rejected):
+                        found.append((cached_context(session, year, r.unit), [r]))
+            for ctx, told in found:
+                assert ctx.cycle.id is not None
+                groups.setdefault(ctx.cycle.id, (ctx, []))[1].extend(told)
+    return list(groups.values())
+
+
+def waiting(session: Session, ctx: CycleContext, results: Sequence[FileResult]) -> list[int]:
+    """The outbox rows of these answers' messages still to send (pending, or failed before)."""
+    kinds: dict[int, set[str]] = {}
+    for r in results:
+        if r.unit not in ctx.org.ids:
+            continue
+        if r.accepted:
+            kind = f"receipt-v{r.version}"
+        else:
+            kind = f"receipt-x{hashlib.sha256(answer_text(r).encode()).hexdigest()[:12]}"
+        kinds.setdefault(ctx.org.ids[r.unit or ""], set()).add(kind[:32])
+    if not kinds:
+        return []
+    rows = session.execute(
+        sa_select(Delivery.id, Delivery.unit_id, Delivery.kind).where(
+            Delivery.cycle_id == ctx.cycle.id,
+            col(Delivery.status).in_(("pending", "failed")),
+            col(Delivery.unit_id).in_(sorted(kinds)),
+            col(Delivery.kind).startswith("receipt-"),
+        )
+    ).all()
+    return sorted(i for i, unit_id, kind in rows if kind in kinds.get(unit_id, ()))

@@ -13,7 +13,6 @@ as on a real day. The reminder stage only *builds* the day's messages: nothing i
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import resource
 import time
@@ -24,10 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from danvan.config.settings import get_settings
-from danvan.demo.load import Timings, read_pages, request_costs, upload_all
+from danvan.demo.bench_portal import PORTAL_AT, portal_stages
 from danvan.demo.synthetic import (  # noqa: F401 (re-exported: tests and the CLI use bench.*)
     BENCH_CONTACT,
     CRITERIA,
@@ -35,6 +32,7 @@ from danvan.demo.synthetic import (  # noqa: F401 (re-exported: tests and the CL
     PROVINCE,
     TZ,
     YEAR,
+    fill_workbook,
     submission,
     synthetic_org,
     write_json,
@@ -44,7 +42,6 @@ from danvan.flows.intake import submit
 from danvan.flows.plan import issue_plan
 from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
-from danvan.portal.server import running
 from danvan.rules.errors import reject
 from danvan.rules.timing import parse_instant
 from danvan.rules.xlsx_read import read_xlsx
@@ -52,7 +49,6 @@ from danvan.runtime.lazy import LazyFlow
 from danvan.tasks import compile as compile_task
 from danvan.tasks import floors
 from danvan.tasks.files import xlsx_limits
-from danvan.tasks.links import link_paths
 from danvan.tasks.org import import_org
 from danvan.tasks.remind import plan_day
 from danvan.tasks.templates import write_templates
@@ -247,7 +243,7 @@ def _province_stages(
         compilers = sum(1 for u in org if u["kind"] in ("province", "district"))
         run.floor(lambda: floors.compile_floor(workdir / "floor-compile", compilers, len(assessed)))
     if run.wants("portal"):
-        _portal_stages(run, org, at(PORTAL_AT), portal_port)
+        portal_stages(run, org, at(PORTAL_AT), workdir / "portal", portal_port)
 
 
 #: Workbooks filled and sent in the workbook intake stage: the per-file cost is what it shows,
@@ -290,82 +286,6 @@ def _workbook_intake(run: BenchRun, templates: list[Path], out: Path, when: date
         results = submit.fn([str(p) for p in filled], when)
         s.note = f"{sum(r['accepted'] for r in results)}/{len(filled)} tệp được nhận"
     run.floor(lambda: floors.workbook_intake_floor(filled))
-
-
-def fill_workbook(template: Path, out: Path, i: int) -> Path:
-    """The template with every score and the author typed in (openpyxl, as a person's Excel)."""
-    book = load_workbook(template)
-    for row in book["Hướng dẫn"].iter_rows():
-        if row[0].value == "Người lập báo cáo":
-            row[1].value = "Người thử tải"
-    for row in book["Chấm điểm"].iter_rows(min_row=1):
-        code = row[0].value
-        if code is not None and str(code).isdigit():
-            row[3].value = 10 - (i + int(code)) % 4 * 0.5
-    book.save(out)
-    return out
-
-
-#: How many units the portal stages sample (pages read, files sent) and how many at once.
-PORTAL_SAMPLE = 100
-PORTAL_CONCURRENCY = 8
-#: Requests of each kind measured one after another for the CPU per request.
-PORTAL_REPEAT = 10
-PORTAL_AT = "2024-11-12T09:00"
-
-
-def _portal_stages(
-    run: BenchRun, org: list[dict[str, Any]], at: datetime, port: int | None = None
-) -> None:
-    """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
-    units open their links (the link's page, then its button: ``danvan.demo.load.sign_in``) and
-    read their page, a district and the province read theirs, then the sample sends new versions
-    ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
-    assessed = [u["code"] for u in org if u["kind"] != "province"]
-    step = max(1, len(assessed) // PORTAL_SAMPLE)
-    sample = assessed[::step][:PORTAL_SAMPLE]
-    district = next(u["code"] for u in org if u["kind"] == "district")
-    links = _bench_links([*sample, district, PROVINCE], at)
-    files = {
-        code: (f"{code}.json", json.dumps(submission(code, i + 1)).encode())
-        for i, code in enumerate(sample)
-    }
-    with running(now=lambda: at, rate_burst=10_000, open_burst=10_000, port=port) as url:
-        with run.stage("portal pages", len(sample) + 40) as s:
-            pages: list[float] = []
-            for code in sample:
-                pages += read_pages(url, links[code], ["/don-vi"], 1)
-            district_pages = read_pages(url, links[district], ["/tong-hop"], 20)
-            province_pages = read_pages(url, links[PROVINCE], ["/tong-hop"], 20)
-            s.note = (
-                f"p95 đơn vị {_ms(Timings.p(pages, 0.95))}, "
-                f"huyện {_ms(Timings.p(district_pages, 0.95))}, "
-                f"tỉnh ({len(assessed)} đơn vị) {_ms(Timings.p(province_pages, 0.95))}"
-            )
-        with run.stage("portal uploads", len(sample)) as s:
-            t = upload_all(url, {c: links[c] for c in sample}, files, PORTAL_CONCURRENCY)
-            s.note = (
-                f"{t.accepted}/{len(sample)} nhận, {PORTAL_CONCURRENCY} cùng lúc: "
-                f"p50 {_ms(Timings.p(t.upload, 0.5))}, p95 {_ms(Timings.p(t.upload, 0.95))}"
-            )
-        with run.stage("portal CPU/request", 4 * PORTAL_REPEAT) as s:
-            one = sample[0]  # new versions of one unit's file, each different
-            again = [
-                (f"{one}.json", json.dumps(submission(one, 100 + i)).encode())
-                for i in range(PORTAL_REPEAT)
-            ]
-            costs = request_costs(url, links[one], links[PROVINCE], again, PORTAL_REPEAT)
-            s.note = "; ".join(
-                f"{c.name} CPU {c.cpu * 1000:.1f} ms, p95 {_ms(c.p95)}" for c in costs
-            )
-
-
-def _ms(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
-
-
-def _bench_links(codes: list[str], at: datetime) -> dict[str, str]:
-    return link_paths(YEAR, codes, at, "bench")
 
 
 def _compile_stage(run: BenchRun, workdir: Path, at: datetime, units: int) -> None:

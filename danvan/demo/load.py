@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from danvan.tasks import courier
+
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
@@ -136,20 +138,24 @@ class Cost:
     name: str
     cpu: float
     p95: float | None
+    after: float = 0.0  # of ``cpu``: the work done after the answers (the receipts' courier)
 
 
 def cost(name: str, send: Callable[[], httpx.Response], times: int) -> Cost:
-    """Send ``times`` requests one after another (``send`` must answer 200) and measure them."""
+    """Send ``times`` requests one after another (``send`` must answer 200) and measure them;
+    what the portal's couriers do after the answers is waited for and counted, apart too."""
     walls: list[float] = []
-    cpu_start = time.process_time()
+    cpu_start, after_start = time.process_time(), courier.cpu_seconds()
     for _ in range(times):
         start = time.perf_counter()
         r = send()
         walls.append(time.perf_counter() - start)
         if r.status_code != 200:
             raise RuntimeError(f"{name}: HTTP {r.status_code}")
+    courier.wait_idle(60)
     cpu = (time.process_time() - cpu_start) / times
-    return Cost(name, cpu, Timings.p(walls, 0.95))
+    after = (courier.cpu_seconds() - after_start) / times
+    return Cost(name, cpu, Timings.p(walls, 0.95), after)
 
 
 def request_costs(
@@ -158,11 +164,14 @@ def request_costs(
     province_link: str,
     uploads: list[tuple[str, bytes]],
     times: int = 20,
+    workbooks: list[tuple[str, bytes]] | None = None,
 ) -> list[Cost]:
     """The portal's CPU per request beside a static file served in the same run: the static
     style sheet, a unit's page, a JSON upload (one of ``uploads`` each, in turn: each a new
-    version) and the province's page."""
+    version), a filled workbook's upload (one of ``workbooks``, likewise) and the province's
+    page."""
     turn = iter(range(1 << 30))
+    books = iter(range(1 << 30))
     with httpx.Client(base_url=base_url, timeout=120) as unit:
         page = sign_in(unit, unit_link)
         match = _CSRF.search(page.text)
@@ -182,6 +191,18 @@ def request_costs(
                 times,
             ),
         ]
+        if workbooks:
+            costs.append(
+                cost(
+                    "nộp bảng tính",
+                    lambda: unit.post(
+                        "/don-vi/nop",
+                        data={"csrf": csrf},
+                        files={"tep": workbooks[next(books) % len(workbooks)]},
+                    ),
+                    times,
+                )
+            )
     with httpx.Client(base_url=base_url, timeout=120) as province:
         sign_in(province, province_link)
         costs.append(cost("trang tỉnh", lambda: province.get("/tong-hop"), times))

@@ -8,7 +8,8 @@ calls (intake, appraisal, compilation, publication) and render a template. The c
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from danvan.config.settings import Settings, get_settings
@@ -40,6 +42,7 @@ from danvan.portal.security import (
 )
 from danvan.rules.errors import Rejected
 from danvan.rules.text import format_decimal, format_int
+from danvan.tasks import courier
 from danvan.tasks.pages import PAGE_ROWS, local_text
 
 HERE = Path(__file__).parent
@@ -92,7 +95,7 @@ def create_app(
         templates=_templates(),
         page_rows=page_rows or PAGE_ROWS,
     )
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.portal = portal
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -122,6 +125,17 @@ def create_app(
     )
     app.add_middleware(SecureHeaders)  # added last: outermost, so every answer carries them
     return app
+
+
+#: How long a stopping portal waits for the receipts it was handed (the rest wait for ``remind``).
+COURIER_DRAIN_SECONDS = 10.0
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On the way out, let this process's courier deliver what the last uploads queued."""
+    yield
+    await run_in_threadpool(courier.wait_idle, COURIER_DRAIN_SECONDS)
 
 
 def routers() -> list[Any]:

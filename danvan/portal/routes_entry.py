@@ -42,7 +42,7 @@ async def entry_post(request: Request, v: Viewer = Depends(viewer)) -> Response:
     with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        result, receipt = await run_in_threadpool(send_file, v, path, at)
+        result, receipt = await run_in_threadpool(send_file, v, path, at, ctx)
     if result["accepted"]:
         return answer_page(request, name, result, receipt)
     problems: dict[str, list[dict]] = {}

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from danvan.flows.intake import submit
-from danvan.models.context import CycleContext, cached_context
+from danvan.models.context import CycleContext
 from danvan.models.db import get_engine, reading
 from danvan.portal.deps import (
     Viewer,
@@ -93,7 +93,7 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
     """The filled workbook (or YAML/JSON) and any report or evidence files, through the very
     intake ``danvan submit`` uses; the answer is the next page."""
     portal = portal_of(request)
-    await run_in_threadpool(assessed_only, v)
+    ctx = await run_in_threadpool(assessed_only, v)
     form = await request.form(max_files=MAX_FILES, max_fields=20)
     try:
         check_csrf(request, v, form.get("csrf"))
@@ -110,22 +110,27 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            result, receipt = await run_in_threadpool(send_file, v, path, portal.now())
+            result, receipt = await run_in_threadpool(send_file, v, path, portal.now(), ctx)
     finally:
         await form.close()
     return answer_page(request, path.name, result, receipt)
 
 
-def send_file(v: Viewer, path: Path, at: datetime) -> tuple[dict, Receipt | None]:
+def send_file(
+    v: Viewer, path: Path, at: datetime, ctx: CycleContext
+) -> tuple[dict, Receipt | None]:
     """The unit's file through the very intake ``danvan submit`` uses (the flow: recorded, the
-    receipt told to its contacts), then the receipt as recorded, for the answer page."""
-    (result,) = submit([str(path)], at, actor(v), expected_unit=v.code, from_cache=True)
+    receipt queued for its contacts and delivered after the answer, by this process's courier),
+    then the receipt as recorded, for the answer page. ``ctx``: the unit's cycle as the request
+    found it (the receipt needs its tree and zone, not a fresh read)."""
+    (result,) = submit(
+        [str(path)], at, actor(v), expected_unit=v.code, from_cache=True, receipts_later=True
+    )
     if not result["accepted"]:
         return result, None
     if not result["duplicate"]:
         after_step("submit", at, [v.year])
     with reading(get_engine()) as session:
-        ctx = cached_context(session, v.year)
         key = (v.code, result["version"])
         return result, receipts_for(session, ctx, [key]).get(key)
 

@@ -460,6 +460,7 @@ def _run(templates: d.Templates, backend: str, door: str, case: Case) -> d.Outco
             way.enter(case.who, case.when)
             before = d.snapshot(way.actor)
             answer = case.act(way, built.files, out)
+            way.settle()  # the portal's receipts go out after its answer: wait for them
             after = d.snapshot(way.actor)
         finally:
             way.close()

@@ -71,6 +71,7 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
     try:
         _wait_until_serving(url, proc, log)
         answers: list[str] = []
+        walls: list[float] = []  # seconds per upload answered: printed, never asserted
         lock = threading.Lock()
         barrier = threading.Barrier(UNITS * VERSIONS)
 
@@ -92,15 +93,19 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
                 barrier.wait(timeout=300)
                 # a new connection: the session opened by one worker is read by either
                 with httpx.Client(base_url=url, timeout=300, cookies=cookies) as sender:
+                    start = time.perf_counter()
                     r = sender.post(
                         "/don-vi/nop", data={"csrf": token}, files={"tep": (name, data)}
                     )
+                    took = time.perf_counter() - start
                 answer = "ok" if r.status_code == 200 and "Đã nhận" in r.text else r.status_code
             except Exception as exc:  # reported below, with every other answer
                 barrier.abort()  # the others stop waiting: the test fails at once, saying why
                 answer = f"{type(exc).__name__}: {exc}"
             with lock:
                 answers.append(f"{code}-{hint}: {answer}")
+                if answer == "ok":
+                    walls.append(took)
 
         with ThreadPoolExecutor(max_workers=UNITS * VERSIONS) as pool:
             for code in codes:
@@ -113,6 +118,10 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+    if walls:  # issue 18's measure (target p95 ≤ 3 s); speed is read here, not asserted
+        ordered = sorted(walls)
+        p50, p95 = (ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.95))
+        print(f"\n{len(walls)} uploads at once, 2 workers: p50 {p50:.2f} s, p95 {p95:.2f} s")
     wrong = sorted({a.split(": ", 1)[1] for a in answers if not a.endswith(": ok")})
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
     assert wrong == [], f"{wrong}\n{tail}"

@@ -558,6 +558,12 @@ class Door:
         self.built = built
         self.work = work
 
+    def settle(self) -> None:
+        """Wait for what the door does after answering (the portal: its courier's deliveries)."""
+        from danvan.tasks import courier
+
+        assert courier.wait_idle(60), "the courier did not finish its deliveries"
+
     def enter(self, code: str, when: str) -> None:
         self.when = when
 

@@ -107,16 +107,18 @@ def _recorded() -> dict[str, int]:
 
 def _check(answered: list[str], left: list[str], names: list[str]) -> dict[str, int]:
     """Every file answered or named, once; every recorded file answered. Returns what was
-    recorded. At most one file — the one whose COMMIT was on the wire when the server went
-    away — may be recorded without an answer: it is the first named, and sending it again
-    (below) answers "received before"."""
+    recorded. Only the files of the chunk whose COMMIT was on the wire when the server went
+    away (``tasks.intake.CHUNK`` at most) may be recorded without an answer: they are the first
+    named, and sending them again (below) answers "received before"."""
+    from danvan.tasks.intake import CHUNK
+
     assert ANSWERS_BEFORE_STOP <= len(answered) < len(names)
     assert sorted(answered + left) == sorted(names)  # each file: an answer, or named
     assert answered == names[: len(answered)] and left == names[len(answered) :]  # in order
     cluster_recorded = _recorded()
     assert set(answered) <= set(cluster_recorded)  # an answer "accepted" is in the database
     unanswered = set(cluster_recorded) - set(answered)
-    assert unanswered <= set(left[:1]), unanswered
+    assert unanswered == set(left[: len(unanswered)]) and len(unanswered) <= CHUNK, unanswered
     return cluster_recorded
 
 
