@@ -87,8 +87,9 @@ def register_styles(wb: Workbook) -> None:
         for bold in (False, True):
             style = NamedStyle(name=body_style(fmt, bold), border=_BORDER,
                                font=Font(name=_FONT, size=BODY_PT, bold=bold))  # fmt: skip
-            if fmt:
+            if fmt:  # on top like the name beside it, whose row may wrap to several lines
                 style.number_format = fmt
+                style.alignment = Alignment(vertical="top")
             else:
                 style.alignment = Alignment(wrap_text=True, vertical="top")
             wb.add_named_style(style)
