@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from danvan.rules.domain import CriteriaSet
 from danvan.rules.errors import Rejected
 from danvan.workbook.layout import (
     build_layout,
@@ -133,7 +134,7 @@ def test_identity_must_match_the_unit_and_the_criteria_set_in_force():
     with pytest.raises(Rejected) as exc:
         check_identity(got.identity, unit="X", criteria=CRITERIA, expected_unit="Y")
     assert [p.code for p in exc.value.problems] == ["wrong_unit"]
-    changed = CriteriaSet(**{**CRITERIA.__dict__, "bonus_max": 6})
+    changed = dataclasses.replace(CRITERIA, bonus_max=6)
     with pytest.raises(Rejected) as exc:
         check_identity(got.identity, unit="X", criteria=changed)
     assert [p.code for p in exc.value.problems] == ["criteria_set_changed"]
