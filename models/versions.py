@@ -58,16 +58,7 @@ def latest_submissions(
         cond.append(Submission.submitted_at <= until)
     if unit_ids is not None:
         cond.append(col(Submission.unit_id).in_(list(unit_ids)))
-    agg = (
-        select(
-            Submission.unit_id,
-            func.min(Submission.submitted_at).label("first"),
-            func.max(Submission.version).label("latest"),
-        )
-        .where(*cond)
-        .group_by(Submission.unit_id)
-        .subquery()
-    )
+    agg = _heads(cond)
     stmt = (
         select(Submission, agg.c.first)
         .join(agg, (Submission.unit_id == agg.c.unit_id) & (Submission.version == agg.c.latest))
@@ -207,22 +198,28 @@ class Head:
     first_submitted_at: datetime
 
 
+def _heads(cond: list[Any]) -> Any:
+    """Per unit of the submissions matching ``cond``: its first instant and its latest version
+    (the subquery every "latest version" read joins back to)."""
+    return (
+        select(
+            Submission.unit_id,
+            func.min(Submission.submitted_at).label("first"),
+            func.max(Submission.version).label("latest"),
+        )
+        .where(*cond)
+        .group_by(Submission.unit_id)
+        .subquery()
+    )
+
+
 def unit_heads(*, session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, Head]:
     """:func:`unit_latest` for many units in one query (a batch of files)."""
     ids = sorted(set(unit_ids))
     out: dict[int, Head] = {}
     for i in range(0, len(ids), 500):
         cond = [Submission.cycle_id == cycle_id, col(Submission.unit_id).in_(ids[i : i + 500])]
-        agg = (
-            select(
-                Submission.unit_id,
-                func.min(Submission.submitted_at).label("first"),
-                func.max(Submission.version).label("latest"),
-            )
-            .where(*cond)
-            .group_by(Submission.unit_id)
-            .subquery()
-        )
+        agg = _heads(cond)
         stmt = sa_select(
             Submission.unit_id,
             Submission.version,
