@@ -50,6 +50,35 @@ def unit_results(
     return _pick(results, within)
 
 
+def unit_states(
+    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
+) -> list[standing.UnitState]:
+    """Every expected unit's status at ``at`` (only ``within``'s with it), without its scores
+    and band: what ``status``'s per-compiler counts need. From the province's standings when
+    they are kept, else from the versions that count (the same rows the flags read) and the
+    returns, through the same rule as :func:`unit_results` (``standing.revision_of``): a
+    25,000-unit ``status`` spent most of its time deciding scores and bands nobody was shown.
+    """
+    expected = standing.expected_units(ctx.units, ctx.province_units)
+    if within is not None:
+        keep = set(within)
+        expected = [c for c in expected if c in keep]
+    kept = _standings.lookup(session, ctx, _key(ctx, session, at))
+    if kept is not None:
+        return [standing.UnitState(r.code, r.compiler, r.status) for r in _pick(kept, within)]
+    latest, ids = province_latest(ctx, session, at), ctx.org.ids
+    returns = load_returns(ctx, session, until=at)
+    deadline, tz, compilers = ctx.deadline("self_assessment"), ctx.tz, ctx.compilers
+    out = []
+    for code in expected:
+        lt = latest.get(ids[code])
+        status = "missing" if lt is None else standing.revision_of(
+            lt.first_submitted_at, lt.version, returns.get(code, ()), deadline, tz
+        ).status  # fmt: skip
+        out.append(standing.UnitState(code, compilers.get(code), status))
+    return out
+
+
 def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:
     assert ctx.cycle.id is not None
     rows = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
