@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, func, type_coerce
+from sqlalchemy import String, func, literal_column, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -97,6 +97,7 @@ def latest_facts(
     until: datetime | None = None,
     unit_ids: Iterable[int] | None = None,
     figures: bool = False,
+    scores: bool = True,
 ) -> dict[int, LatestFacts]:
     """:func:`latest_submissions` as columns: the same two-level query, but no ``Submission``
     objects (building 1,000 of them was a third of a province's ``status``) and the JSON
@@ -113,8 +114,10 @@ def latest_facts(
         .group_by(s.unit_id)
         .subquery()
     )
-    columns = [s.unit_id, s.version, s.submitted_at, agg.c.first, *_raw(s.scores), s.bonus,
-               s.penalty, s.self_total, *_raw(s.not_applicable, s.warnings)]  # fmt: skip
+    # ``scores=False``: the scores, N/A criteria and warnings left empty, not read nor decoded
+    heavy = _raw(s.scores, s.not_applicable, s.warnings) if scores else _EMPTY
+    columns = [s.unit_id, s.version, s.submitted_at, agg.c.first, heavy[0], s.bonus,
+               s.penalty, s.self_total, *heavy[1:]]  # fmt: skip
     if figures:
         columns += _raw(s.figures)
     stmt = (
@@ -130,6 +133,10 @@ def latest_facts(
             tuple(_json(warnings) or ()), _json(rest[0]) if rest else None,
         )  # fmt: skip
     return out
+
+
+#: The scores, N/A criteria and warnings of a read that does not need them.
+_EMPTY: list[Any] = [literal_column("'{}'"), literal_column("'{}'"), literal_column("'[]'")]
 
 
 def _raw(*columns: Any) -> list[Any]:

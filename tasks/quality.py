@@ -42,7 +42,7 @@ def unit_figures(
     reported), and the checks of the plan and of its criteria set."""
     assert ctx.cycle.id is not None
     codes = ctx.org.codes_by_id
-    latest = province_latest(ctx, session, at)
+    latest = province_latest(ctx, session, at, scores=None)  # figures only
     previous = None
     if prev_cycle is not None and prev_cycle.id is not None:
         previous = {

@@ -50,6 +50,35 @@ def unit_results(
     return _pick(results, within)
 
 
+def unit_states(
+    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
+) -> list[standing.UnitState]:
+    """Every expected unit's status at ``at`` (only ``within``'s with it), without its scores
+    and band: what ``status``'s per-compiler counts need. From the province's standings when
+    they are kept, else from the versions that count (the same rows the flags read) and the
+    returns, through the same rule as :func:`unit_results` (``standing.revision_of``): a
+    25,000-unit ``status`` spent most of its time deciding scores and bands nobody was shown.
+    """
+    expected = standing.expected_units(ctx.units, ctx.province_units)
+    if within is not None:
+        keep = set(within)
+        expected = [c for c in expected if c in keep]
+    kept = _standings.lookup(session, ctx, _key(ctx, session, at))
+    if kept is not None:
+        return [standing.UnitState(r.code, r.compiler, r.status) for r in _pick(kept, within)]
+    latest, ids = province_latest(ctx, session, at, scores=False), ctx.org.ids
+    returns = load_returns(ctx, session, until=at)
+    deadline, tz, compilers = ctx.deadline("self_assessment"), ctx.tz, ctx.compilers
+    out = []
+    for code in expected:
+        lt = latest.get(ids[code])
+        status = "missing" if lt is None else standing.revision_of(
+            lt.first_submitted_at, lt.version, returns.get(code, ()), deadline, tz
+        ).status  # fmt: skip
+        out.append(standing.UnitState(code, compilers.get(code), status))
+    return out
+
+
 def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:
     assert ctx.cycle.id is not None
     rows = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
@@ -114,18 +143,28 @@ def _compute(
 
 
 def province_latest(
-    ctx: CycleContext, session: Session, at: datetime | None
+    ctx: CycleContext, session: Session, at: datetime | None, scores: bool | None = True
 ) -> dict[int, versions.LatestFacts]:
     """Every unit's version that counts at ``at``, figures included, read once per transaction:
-    ``status`` and the province's page read standings and flags from the same rows."""
+    ``status`` and the province's page read standings and flags from the same rows.
+
+    ``scores``: True, a standing's read (scores, N/A criteria, warnings decoded); None, either
+    read if one is kept (the flags read only figures), else a standing's; False, either, else
+    one without scores (``status``'s per-compiler counts: decoding 25,000 units' scores that
+    nothing reads was a tenth of it)."""
     assert ctx.cycle.id is not None
-    key, txn = ("province_latest", ctx.cycle.id, at), session.get_transaction()
-    kept = session.info.get(key)
-    if kept is None or txn is None or kept[0] is not txn:
-        kept = session.info[key] = (txn, versions.latest_facts(
-            session=session, cycle_id=ctx.cycle.id, until=at, figures=True
-        ))  # fmt: skip
-    return kept[1]
+    txn = session.get_transaction()
+    full, light = ("province_latest", ctx.cycle.id, at), ("province_latest_light", ctx.cycle.id, at)
+    for key in (full,) if scores else (full, light):
+        kept = session.info.get(key)
+        if kept is not None and txn is not None and kept[0] is txn:
+            return kept[1]
+    key, with_scores = (light, False) if scores is False else (full, True)
+    latest = versions.latest_facts(
+        session=session, cycle_id=ctx.cycle.id, until=at, figures=True, scores=with_scores
+    )
+    session.info[key] = (txn, latest)
+    return latest
 
 
 def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> list[str]:

@@ -13,9 +13,9 @@ from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
-from danvan.tasks.quality import with_flags
+from danvan.tasks.quality import cycle_flags, flags_by_unit, with_flags
 from danvan.tasks.readcache import without_gc
-from danvan.tasks.standings import unit_results
+from danvan.tasks.standings import unit_results, unit_states
 from danvan.tasks.unknown import WHAT_TO_DO, resend_command
 
 
@@ -73,27 +73,59 @@ def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-def cycle_status(session: Session, *, year: int, at: datetime, under: str | None = None) -> dict:
-    """SPEC §4.2, plus progress per compiler and failed deliveries."""
+def cycle_status(
+    session: Session,
+    *,
+    year: int,
+    at: datetime,
+    under: str | None = None,
+    every_unit: bool = True,
+) -> dict:
+    """SPEC §4.2, plus progress per compiler and failed deliveries.
+
+    ``every_unit=False`` (the terminal's table without ``--all``): above ``UNITS_LISTED`` units
+    the table shows one line per compiler, so ``units`` then holds only the units with flags
+    (code, name, flags) and ``compiler_names`` the compilers' names; scores and bands are not
+    computed. The JSON and CSV always have every unit."""
     with without_gc():
-        return _cycle_status(session, year=year, at=at, under=under)
+        return _cycle_status(session, year=year, at=at, under=under, every_unit=every_unit)
 
 
-def _cycle_status(session: Session, *, year: int, at: datetime, under: str | None) -> dict:
+def _cycle_status(
+    session: Session, *, year: int, at: datetime, under: str | None, every_unit: bool
+) -> dict:
     ctx = load_context(session=session, year=year)
     within = None
     if under is not None:
         if under not in ctx.units:
             raise reject("unknown_unit", "--under", f"Không có đơn vị mã '{under}'.")
         within = subtree(ctx.units, under)
-    results = unit_results(ctx, session, at, within)
     assert ctx.cycle.id is not None
+    head = {"cycle": ctx.cycle.year, "as_of": timing.iso_local(at, ctx.tz)}
+    states = None if every_unit else unit_states(ctx, session, at, within)
+    if states is not None and len(states) > standing.UNITS_LISTED:
+        flagged = flags_by_unit(cycle_flags(session, ctx, at, [u.code for u in states]))
+        shown = {u.code for u in states}
+        body = {
+            "summary": standing.summarize(states),
+            "units": [
+                {"code": u.code, "name": ctx.units[u.code].name, "flags": flagged[u.code]}
+                for u in states
+                if u.code in flagged
+            ],
+            "compilers": (compilers := standing.progress_by_compiler(states)),
+            "compiler_names": {c: ctx.units[c].name for c in compilers if c in shown},
+        }
+    else:
+        results = unit_results(ctx, session, at, within)
+        body = {
+            "summary": standing.summarize(results),
+            "units": with_flags([result_json(r, ctx.tz) for r in results], session, ctx, at),
+            "compilers": standing.progress_by_compiler(results),
+        }
     return {
-        "cycle": ctx.cycle.year,
-        "as_of": timing.iso_local(at, ctx.tz),
-        "summary": standing.summarize(results),
-        "units": with_flags([result_json(r, ctx.tz) for r in results], session, ctx, at),
-        "compilers": standing.progress_by_compiler(results),
+        **head,
+        **body,
         "published": ctx.published,
         "deliveries": deliveries(session, ctx.cycle.id, ctx.cycle.year),
     }

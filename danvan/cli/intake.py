@@ -195,7 +195,8 @@ def status(
         _unit_status(cycle, unit, parse_at(at), fmt)
         return
     with reading(get_engine()) as session:
-        doc = cycle_status(session, year=cycle, at=parse_at(at), under=under)
+        doc = cycle_status(session, year=cycle, at=parse_at(at), under=under,
+                           every_unit=every_unit or fmt is not Format.table)  # fmt: skip
     from danvan.tasks.nudge import reachability
 
     tell(reachability())

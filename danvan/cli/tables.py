@@ -13,6 +13,7 @@ from danvan.rules.labels import MESSAGE_KIND_LABELS as KIND_LABELS
 from danvan.rules.labels import MESSAGE_MILESTONE_LABELS as MILESTONE_NAMES
 from danvan.rules.labels import STATUS_WORDS as STATUS_LABELS
 from danvan.rules.labels import message_text
+from danvan.rules.standing import UNITS_LISTED
 from danvan.rules.text import format_decimal
 
 
@@ -37,16 +38,11 @@ def _status_text(u: dict) -> str:
     return STATUS_LABELS.get(u["status"], u["status"])
 
 
-#: Above this many units ``status`` prints one line per compiler, not every unit (``--all``):
-#: a 1,000-unit table takes seconds to lay out and minutes at 25,000, and nobody reads it whole.
-UNITS_LISTED = 300
-
-
 def print_compiler_summaries(doc: dict, console: Console | None = None) -> None:
     """One line per compiler (submitted, on time, late, missing, returned): what a province of
     thousands of units reads first; every unit with ``--all``, or one compiler's with --under."""
     console = console or Console()
-    names = {u["code"]: u["name"] for u in doc["units"]}
+    names = doc.get("compiler_names") or {u["code"]: u["name"] for u in doc["units"]}
     table = Table(title="Tiến độ theo nơi tổng hợp (mọi đơn vị: --all; một nơi: --under MÃ)",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
     table.add_column("Mã", no_wrap=True)
@@ -74,7 +70,7 @@ def print_status(doc: dict, console: Console | None = None, *, every_unit: bool 
         + (f", {s['returned']} đang bổ sung" if s.get("returned") else "")
         + (" — ĐÃ CÔNG BỐ" if doc.get("published") else "")
     )
-    if not every_unit and len(doc["units"]) > UNITS_LISTED:
+    if not every_unit and s["expected"] > UNITS_LISTED:
         print_compiler_summaries(doc, console)
         _print_deliveries(doc, console)
         return

@@ -8,6 +8,7 @@ The province's own checks (``checks:``) are parsed here too (:mod:`danvan.rules.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -16,7 +17,6 @@ from statistics import median
 from danvan.rules.aggregate import (
     RATE_DEFINITIONS,
     FigureSource,
-    rate,
     reported_groups,
     sum_reported,
 )
@@ -119,39 +119,57 @@ def modified_z_scores(values: Sequence[float]) -> list[float] | None:
 
 
 def exact_median(values: Sequence[Fraction]) -> Fraction:
-    """``statistics.median`` of fractions, exact, sorted by their floats first: rounding keeps
-    the order, so fractions are compared only where two floats are equal (sorting 1,000
-    fractions pairwise was a third of a province's flags)."""
-    ordered = sorted(values, key=lambda v: (float(v), v))
-    n, half = len(ordered), len(ordered) // 2
-    return ordered[half] if n % 2 else (ordered[half - 1] + ordered[half]) / 2
+    """``statistics.median`` of fractions, exact (see :func:`_ratio_median`)."""
+    return _ratio_median([(v.numerator, v.denominator) for v in values])
+
+
+def _ratio_median(ratios: Sequence[tuple[int, int]]) -> Fraction:
+    """The exact median of ``numerator/denominator`` pairs, from their floats: rounding keeps
+    the order, so only the ratios whose float equals a middle one become fractions and are
+    compared as such (sorting 25,000 fractions, or even their ties, was most of a country's
+    flags). ``n / d`` of two ints is the float of the fraction ``n/d``, correctly rounded."""
+    n, half = len(ratios), len(ratios) // 2
+    floats = sorted(a / b for a, b in ratios)
+    if n % 2:
+        return _kth(ratios, floats, half)
+    return (_kth(ratios, floats, half - 1) + _kth(ratios, floats, half)) / 2
+
+
+def _kth(ratios: Sequence[tuple[int, int]], floats: list[float], k: int) -> Fraction:
+    """The ``k``-th smallest ratio (0-based), exactly: among those whose float is the ``k``-th
+    smallest float, at its rank after the fewer ones."""
+    f = floats[k]
+    below = bisect_left(floats, f)
+    return sorted(Fraction(a, b) for a, b in ratios if a / b == f)[k - below]
 
 
 def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) -> list[Flag]:
     """``peer_outlier``: a unit's rate far from its peers' (units of the same kind), for each
     rate with at least ``peer_min_units`` units whose denominator is ``peer_min_denominator``+.
 
-    ``units``: code → (kind, figures), every submitting unit of the province.
+    ``units``: code → (kind, figures), every submitting unit of the province. Rates are kept as
+    their two counts (``rate``'s fraction, not reduced) and made fractions only where exactness
+    matters: the median's ties and the flagged units.
     """
     out = []
     for kind in sorted({k for k, _ in units.values()}):
         members = sorted(c for c, (k, _) in units.items() if k == kind)
-        for name, (group, _num, den) in RATE_DEFINITIONS.items():
-            rated = [
-                (c, r)
-                for c in members
-                if _figure(units[c][1], group, den) >= t.peer_min_denominator
-                and (r := rate(units[c][1], name)) is not None
-            ]
+        for name, (group, num, den) in RATE_DEFINITIONS.items():
+            rated = []
+            for c in members:
+                values = units[c][1].get(group) or {}
+                d = int(values.get(den, 0) or 0)
+                if d >= t.peer_min_denominator and d != 0:  # 0: no rate
+                    rated.append((c, int(values.get(num, 0) or 0), d))
             if len(rated) < t.peer_min_units:
                 continue
-            scores = modified_z_scores([float(v) for _, v in rated])
+            scores = modified_z_scores([a / b for _, a, b in rated])
             if scores is None:
                 continue
-            mid = exact_median([v for _, v in rated])  # a fraction, or the mean of two
-            for (code, value), z in zip(rated, scores, strict=True):
+            mid = _ratio_median([(a, b) for _, a, b in rated])  # a fraction, or the mean of two
+            for (code, a, b), z in zip(rated, scores, strict=True):
                 if abs(z) > t.peer_z:
-                    out.append(_peer_flag(code, name, value, mid, z, len(rated)))
+                    out.append(_peer_flag(code, name, Fraction(a, b), mid, z, len(rated)))
     return out
 
 

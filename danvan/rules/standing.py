@@ -6,13 +6,14 @@ adjustments; this module decides on_time / late / missing, days_late, totals and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from danvan.rules import scoring, timing
 from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
-from danvan.rules.revision import ReturnFacts, revision_standing
+from danvan.rules.revision import ReturnFacts, RevisionStanding, revision_standing
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,7 @@ def standing(
     SPEC §3.6), scores from the latest."""
     if facts is None:
         return UnitResult(unit.code, unit.name, unit.kind, compiler, "missing")
-    rev = revision_standing(
-        timing.timeliness(facts.first_submitted_at, deadline, tz),
-        timing.days_late(facts.first_submitted_at, deadline, tz),
-        facts.returns,
-        facts.version,
-        tz,
-    )
+    rev = revision_of(facts.first_submitted_at, facts.version, facts.returns, deadline, tz)
     assessed = scoring.assess(
         criteria, unit.kind, facts.scores, facts.bonus, facts.penalty, adjustments,
         facts.not_applicable, rev.days_late,
@@ -82,6 +77,24 @@ def standing(
         warnings=tuple(dict(w) for w in facts.warnings),
         rules=assessed.decision.rules,
         penalty=assessed.final_penalty,
+    )
+
+
+def revision_of(
+    first_submitted_at: datetime,
+    version: int,
+    returns: Sequence[ReturnFacts],
+    deadline: date,
+    tz: str,
+) -> RevisionStanding:
+    """A submitted unit's status and days late, from its first submission and its returns: the
+    part of :func:`standing` that the per-compiler counts need (no scores, no band)."""
+    return revision_standing(
+        timing.timeliness(first_submitted_at, deadline, tz),
+        timing.days_late(first_submitted_at, deadline, tz),
+        returns,
+        version,
+        tz,
     )
 
 
@@ -110,7 +123,22 @@ def standings(
     ]
 
 
-def summarize(results: Iterable[UnitResult]) -> dict[str, int]:
+#: Above this many units ``status`` prints one line per compiler, not every unit (``--all``):
+#: a 1,000-unit table takes seconds to lay out and minutes at 25,000, and nobody reads it whole.
+#: Such a ``status`` computes only the units' states, not their scores and bands.
+UNITS_LISTED = 300
+
+
+class UnitState(NamedTuple):
+    """What the per-compiler counts read of a unit's standing (``UnitResult`` has the same
+    fields): ``status`` without the scores and band."""
+
+    code: str
+    compiler: str | None
+    status: str
+
+
+def summarize(results: Iterable[UnitResult | UnitState]) -> dict[str, int]:
     """``{"expected", "submitted", "on_time", "late", "missing", "returned"}`` (SPEC §4.2, §4.1):
     a returned unit counts as submitted and as returned, not as on time or late."""
     counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0, "returned": 0}
@@ -122,9 +150,11 @@ def summarize(results: Iterable[UnitResult]) -> dict[str, int]:
     return counts
 
 
-def progress_by_compiler(results: Iterable[UnitResult]) -> dict[str, dict[str, int]]:
+def progress_by_compiler(
+    results: Iterable[UnitResult | UnitState],
+) -> dict[str, dict[str, int]]:
     """The same counts per compiler (the units each compiler must review and rank)."""
-    groups: dict[str, list[UnitResult]] = {}
+    groups: dict[str, list[UnitResult | UnitState]] = {}
     for r in results:
         if r.compiler is not None:
             groups.setdefault(r.compiler, []).append(r)
