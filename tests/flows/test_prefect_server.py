@@ -44,7 +44,13 @@ from tests.helpers.prefect_world import (
 from tests.helpers.province import write_province
 from tests.helpers.sinks import HttpSink, free_port, running_http_sink
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.postgres]
+# One Prefect world per module, its tests in order on one xdist worker (they build on each other).
+pytestmark = [
+    pytest.mark.prefect,
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.xdist_group("prefect-server"),
+]
 
 YEAR = 2027
 HEARTBEAT = 30  # seconds: a dead worker's run is Crashed after three missed (90 s)
