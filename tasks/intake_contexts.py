@@ -3,12 +3,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.context import CycleContext, cached_context, find_context_cycle, load_context
 from danvan.models.db import get_engine, reading
 
-__all__ = ["CachedContexts", "CycleContexts"]
+__all__ = ["CachedContexts", "CycleContexts", "known_cycle"]
+
+#: The cycle the portal's request already read (``known_cycle``), for its upload's intake.
+_known: ContextVar[CycleContext | None] = ContextVar("danvan_known_cycle", default=None)
+
+
+@contextmanager
+def known_cycle(ctx: CycleContext) -> Iterator[None]:
+    """Within this block the intake takes ``ctx`` for its year and units instead of checking the
+    tree again: the portal's upload read it a moment before, in the same request (one tree check
+    per upload, not two). What can change meanwhile (the publication, the unit's versions) the
+    recording reads again under its lock."""
+    token = _known.set(ctx)
+    try:
+        yield
+    finally:
+        _known.reset(token)
 
 
 class CycleContexts:
@@ -45,5 +65,8 @@ class CachedContexts(CycleContexts):
     context per upload saved, the tree reloaded only after an ``org import``)."""
 
     def get(self, year: int, unit: str | None = None) -> CycleContext:
+        known = _known.get()
+        if known is not None and known.cycle.year == year and (unit is None or unit in known.units):
+            return known
         with reading(get_engine()) as session:
             return cached_context(session, year, unit)
