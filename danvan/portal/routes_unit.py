@@ -124,7 +124,7 @@ def send_file(
     receipt queued for its contacts and delivered after the answer, by this process's courier),
     then the receipt as recorded, for the answer page. ``ctx``: the unit's cycle as the request
     found it (the receipt needs its tree and zone, not a fresh read)."""
-    with known_cycle(ctx):
+    with known_cycle(ctx) as request:
         (result,) = submit(
             [str(path)], at, actor(v), expected_unit=v.code, from_cache=True, receipts_later=True
         )
@@ -132,8 +132,10 @@ def send_file(
         return result, None
     if not result["duplicate"]:
         after_step("submit", at, [v.year])
-    with reading(get_engine()) as session:
-        key = (v.code, result["version"])
+    key = (v.code, result["version"])
+    if key in request.receipts:  # read by the recording's own transaction
+        return result, request.receipts[key]
+    with reading(get_engine()) as session:  # a flow run that did not see the request's cycle
         return result, receipts_for(session, ctx, [key]).get(key)
 
 
