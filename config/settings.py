@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     #: SQLite only: how long a writer waits in line for the database's write lock (held by the
     #: writers ahead of it) before it gives up with ``[db_busy]``.
     sqlite_busy_seconds: float = Field(default=30.0, gt=0, le=3600)
+    #: SQLite only: ``normal`` syncs the write-ahead log at checkpoints, not at every commit (a
+    #: power cut may lose the last commits, never corrupts); ``full``, an ``fsync`` per commit.
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
     timezone: str = "Asia/Ho_Chi_Minh"
     #: One database for several provinces (SPEC §4): the province this process works for, when
     #: more than one has the same year's cycle (``--province`` sets it for one command).

@@ -42,6 +42,7 @@ def make_engine(url: str, busy_seconds: float | None = None) -> Engine:
         if busy_seconds is None:
             busy_seconds = get_settings().sqlite_busy_seconds
         busy_ms = max(1, round(busy_seconds * 1000))
+        synchronous = get_settings().sqlite_synchronous.upper()
         engine = create_engine(url, connect_args={"timeout": busy_seconds}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -50,6 +51,9 @@ def make_engine(url: str, busy_seconds: float | None = None) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL under WAL: a commit is not an fsync (the log is synced at checkpoints);
+            # a power cut can lose the last commits, never corrupt (docs/choices.md).
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

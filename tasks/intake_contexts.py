@@ -3,12 +3,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
 from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.context import CycleContext, cached_context, find_context_cycle, load_context
 from danvan.models.db import get_engine, reading
 
-__all__ = ["CachedContexts", "CycleContexts"]
+__all__ = ["CachedContexts", "CycleContexts", "Known", "known", "known_cycle"]
+
+
+@dataclass
+class Known:
+    """What the portal's request already has, for its upload's intake: the cycle it read, and
+    the receipts the recording read in its own transaction (``(unit, version)`` → receipt)."""
+
+    ctx: CycleContext
+    receipts: dict[tuple[str, int], Any] = field(default_factory=dict)
+
+
+_known: ContextVar[Known | None] = ContextVar("danvan_known_cycle", default=None)
+
+
+@contextmanager
+def known_cycle(ctx: CycleContext) -> Iterator[Known]:
+    """Within this block the intake takes ``ctx`` for its year and units instead of checking the
+    tree again: the portal's upload read it a moment before, in the same request (one tree check
+    per upload, not two). What can change meanwhile (the publication, the unit's versions) the
+    recording reads again under its lock. The recording leaves the accepted files' receipts in
+    the ``Known`` it yields (the answer page's, not read back in a transaction of its own)."""
+    token = _known.set(Known(ctx))
+    try:
+        yield _known.get()  # type: ignore[misc]
+    finally:
+        _known.reset(token)
+
+
+def known() -> Known | None:
+    """The request's ``Known`` inside :func:`known_cycle` (None elsewhere: the CLI, the flows)."""
+    return _known.get()
 
 
 class CycleContexts:
@@ -45,5 +82,12 @@ class CachedContexts(CycleContexts):
     context per upload saved, the tree reloaded only after an ``org import``)."""
 
     def get(self, year: int, unit: str | None = None) -> CycleContext:
+        given = _known.get()
+        if (
+            given is not None
+            and given.ctx.cycle.year == year
+            and (unit is None or unit in given.ctx.units)
+        ):
+            return given.ctx
         with reading(get_engine()) as session:
             return cached_context(session, year, unit)

@@ -32,6 +32,7 @@ from danvan.rules.errors import Rejected
 from danvan.rules.receipt import ROLE_LABELS, receipt_number, size_text
 from danvan.rules.text import format_decimal
 from danvan.tasks.courier import Courier
+from danvan.tasks.intake_contexts import known
 from danvan.tasks.intake_result import FileResult
 from danvan.tasks.outbox import deliver, enqueue
 from danvan.tasks.remind import cycle_info
@@ -150,9 +151,15 @@ def queue_receipts(
     each unit's receipt in the outbox, once per version; returns how many were new. Delivering
     them is :func:`tell_senders`, after the commit (on the portal: outside the request)."""
     told = [r for r in results if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
+    request = known()  # the portal's upload: its answer page shows the receipt, read here once
+    shown = told if request is None or request.ctx.cycle.id != ctx.cycle.id else results
+    if not shown:
+        return 0
+    found = receipts_for(session, ctx, [(r.unit, r.version) for r in shown if r.unit and r.version])
+    if request is not None and shown is results:
+        request.receipts.update(found)
     if not told:
         return 0
-    found = receipts_for(session, ctx, [(r.unit, r.version) for r in told if r.unit and r.version])
     queued = _messages(ctx, told, found, at)
     if not queued:
         return 0
@@ -215,7 +222,15 @@ def tell_senders(
     work). ``later``: hand them to this process's courier (:mod:`danvan.tasks.courier`) and
     return at once — the portal, whose answer must not wait for a slow or dead contact."""
     if later:
-        RECEIPTS.post([r for r in results if r.accepted], at)
+        request = known()  # the portal's upload: no courier's run for a unit nobody to tell
+        RECEIPTS.post(
+            [
+                r
+                for r in results
+                if r.accepted and (request is None or _has_contacts(request.ctx, r.unit))
+            ],
+            at,
+        )
         return []
     sent: list[dict] = []
     for ctx, items in _by_cycle([r for r in results if r.accepted or refusals]):

@@ -30,6 +30,7 @@ from danvan.portal.deps import (
 )
 from danvan.rules.text import parse_id
 from danvan.tasks import pages
+from danvan.tasks.intake_contexts import known_cycle
 from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.templates import unit_workbook
 
@@ -123,15 +124,18 @@ def send_file(
     receipt queued for its contacts and delivered after the answer, by this process's courier),
     then the receipt as recorded, for the answer page. ``ctx``: the unit's cycle as the request
     found it (the receipt needs its tree and zone, not a fresh read)."""
-    (result,) = submit(
-        [str(path)], at, actor(v), expected_unit=v.code, from_cache=True, receipts_later=True
-    )
+    with known_cycle(ctx) as request:
+        (result,) = submit(
+            [str(path)], at, actor(v), expected_unit=v.code, from_cache=True, receipts_later=True
+        )
     if not result["accepted"]:
         return result, None
     if not result["duplicate"]:
         after_step("submit", at, [v.year])
-    with reading(get_engine()) as session:
-        key = (v.code, result["version"])
+    key = (v.code, result["version"])
+    if key in request.receipts:  # read by the recording's own transaction
+        return result, request.receipts[key]
+    with reading(get_engine()) as session:  # a flow run that did not see the request's cycle
         return result, receipts_for(session, ctx, [key]).get(key)
 
 

@@ -98,3 +98,52 @@ def test_the_answer_does_not_wait_for_the_contact(
         assert courier.wait_idle(60)
     assert _receipts() == [("receipt-v1", "sent")]
     assert len(held.bodies) == 1 and "[Đã nhận]" in held.bodies[0]["title"]
+
+
+def test_an_upload_reads_its_tree_once_and_shows_the_receipt_it_recorded(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Issue 18: the upload checks the tree once (the request's cycle is handed to the intake),
+    its answer shows the receipt read by the recording's own transaction, the same file again
+    shows version 1's, and a unit nobody is to be told gives the courier no work (no read)."""
+    import httpx
+    from sqlalchemy import event
+
+    from danvan.models.db import get_engine
+    from danvan.portal.server import running
+    from danvan.rules.receipt import receipt_number
+    from danvan.tasks import courier
+
+    h.set_up_province(tmp_path / "p")  # no contacts
+    main = h.write_json(tmp_path / f"{h.UNIT}.json", h.submission(h.UNIT))
+    links = h.mint_links([h.UNIT])
+    checks: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "max(unit.updated_at)" in statement:
+            checks.append(statement)
+
+    with running(now=lambda: AT) as url, httpx.Client(base_url=url, timeout=60) as unit:
+        page = sign_in(unit, links[h.UNIT]).text
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        event.listen(get_engine(), "before_cursor_execute", seen)
+        try:
+            answers = []
+            for _ in range(2):
+                checks.clear()
+                answers.append(
+                    unit.post(
+                        "/don-vi/nop",
+                        data={"csrf": csrf},
+                        files={"tep": (main.name, main.read_bytes())},
+                    )
+                )
+                assert courier.wait_idle(60)
+                assert len(checks) == 1  # the request's own check, none by intake or courier
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", seen)
+    number = receipt_number(h.YEAR, h.UNIT, 1)
+    for r in answers:
+        assert r.status_code == 200 and number in r.text and main.name in r.text
+    assert "Đã nhận" in answers[0].text
+    assert _receipts() == []  # nobody to tell: nothing queued

@@ -329,3 +329,30 @@ def test_sqlite_writers_wait_in_line_under_a_cpu_hog(sqlite_url: str, tmp_path: 
     assert all(r.code == 0 for r in results), [r.stderr for r in results if r.code]
     versions = [v for (v,) in rows("select version from submission order by version")]
     assert versions == list(range(1, 31))
+
+
+def test_sqlite_commits_sync_at_checkpoints_unless_told_otherwise(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WAL with ``synchronous=NORMAL`` by default (a commit is not an ``fsync``: a power cut may
+    lose the last commits, never corrupts); ``DANVAN_SQLITE_SYNCHRONOUS=full`` syncs each."""
+    from danvan.config.settings import get_settings
+    from danvan.models.db import make_engine
+
+    def pragmas() -> tuple[str, int]:
+        engine = make_engine(sqlite_url)
+        try:
+            with engine.connect() as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                return mode, conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        finally:
+            engine.dispose()
+
+    get_settings.cache_clear()
+    try:
+        assert pragmas() == ("wal", 1)  # NORMAL
+        monkeypatch.setenv("DANVAN_SQLITE_SYNCHRONOUS", "full")
+        get_settings.cache_clear()
+        assert pragmas() == ("wal", 2)  # FULL
+    finally:
+        get_settings.cache_clear()
