@@ -8,6 +8,7 @@ run always ends by itself.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -170,39 +171,27 @@ def request_costs(
     style sheet, a unit's page, a JSON upload (one of ``uploads`` each, in turn: each a new
     version), a filled workbook's upload (one of ``workbooks``, likewise) and the province's
     page."""
-    turn = iter(range(1 << 30))
-    books = iter(range(1 << 30))
     with httpx.Client(base_url=base_url, timeout=120) as unit:
         page = sign_in(unit, unit_link)
         match = _CSRF.search(page.text)
         if match is None:
             raise RuntimeError("no CSRF token on the unit's page")
         csrf = match.group(1)
+
+        def send(files: list) -> Callable[[], httpx.Response]:
+            """One upload of the next of ``files`` in turn, through the unit's own form."""
+            count = itertools.count()
+            return lambda: unit.post(
+                "/don-vi/nop", data={"csrf": csrf}, files={"tep": files[next(count) % len(files)]}
+            )
+
         costs = [
             cost("tệp tĩnh", lambda: unit.get("/static/portal.css"), times),
             cost("trang đơn vị", lambda: unit.get("/don-vi"), times),
-            cost(
-                "nộp JSON",
-                lambda: unit.post(
-                    "/don-vi/nop",
-                    data={"csrf": csrf},
-                    files={"tep": uploads[next(turn) % len(uploads)]},
-                ),
-                times,
-            ),
+            cost("nộp JSON", send(uploads), times),
         ]
         if workbooks:
-            costs.append(
-                cost(
-                    "nộp bảng tính",
-                    lambda: unit.post(
-                        "/don-vi/nop",
-                        data={"csrf": csrf},
-                        files={"tep": workbooks[next(books) % len(workbooks)]},
-                    ),
-                    times,
-                )
-            )
+            costs.append(cost("nộp bảng tính", send(workbooks), times))
     with httpx.Client(base_url=base_url, timeout=120) as province:
         sign_in(province, province_link)
         costs.append(cost("trang tỉnh", lambda: province.get("/tong-hop"), times))
