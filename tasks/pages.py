@@ -16,6 +16,7 @@ from danvan.models.context import CycleContext, cached_context
 from danvan.models.tables import Adjustment, Result, StoredFile, Submission, SubmissionFile
 from danvan.rules import standing, timing
 from danvan.rules.domain import CriteriaSet, UnitResult
+from danvan.rules.labels import STATUS_LABELS as REPORT_STATUS_LABELS
 from danvan.rules.labels import TARGET_LABELS
 from danvan.rules.org import subtree
 from danvan.rules.receipt import is_internal
@@ -24,12 +25,8 @@ from danvan.tasks.receipts import Receipt, receipts_for
 from danvan.tasks.standings import unit_results
 from danvan.tasks.views import deliveries
 
-STATUS_LABELS = {
-    "on_time": "Đúng hạn",
-    "late": "Trễ hạn",
-    "missing": "Chưa nộp",
-    "returned": "Trả lại để bổ sung",
-}
+#: The report's labels, and the state a page shows while a unit revises (a report never does).
+STATUS_LABELS = {**REPORT_STATUS_LABELS, "returned": "Trả lại để bổ sung"}
 STATUS_ORDER = ("missing", "returned", "late", "on_time")
 SORTS = ("code", "status", "submitted_at", "self_total")
 #: Rows per page of a compiler's table: the province's ~1,000 units stay a light page.
