@@ -44,13 +44,10 @@ from tests.helpers.prefect_world import (
 from tests.helpers.province import write_province
 from tests.helpers.sinks import HttpSink, free_port, running_http_sink
 
-# One Prefect world per module, its tests in order on one xdist worker (they build on each other).
-pytestmark = [
-    pytest.mark.prefect,
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.xdist_group("prefect-server"),
-]
+# One Prefect world per module, its tests in order on one xdist worker (they build on each other):
+# pyproject's ``--dist loadscope`` sends a module's tests to one worker, in order. (``loadgroup``
+# with an ``xdist_group`` mark did not: under pytest 9 it split this module over both workers.)
+pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.postgres]
 
 YEAR = 2027
 HEARTBEAT = 30  # seconds: a dead worker's run is Crashed after three missed (90 s)

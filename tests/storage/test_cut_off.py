@@ -4,7 +4,9 @@
 A real ``danvan submit`` process works through 40 files on a private PostgreSQL cluster
 (tests/helpers/pgcluster.py); once it has printed a few answers — streamed while the batch is
 still running, not at its end — the test stops the server (fast shutdown: every session cut at
-once). Then, with the server started again: every file recorded has had its answer, every other
+once). The cluster's database is made slow on purpose (a trigger sleeps 0,1 s per recorded
+file, as a loaded server might): set-wise intake records 40 files in a few milliseconds, so
+without it the batch could end before the stop took effect. Then, with the server started again: every file recorded has had its answer, every other
 file is named ``[not_reached]``, and sending those again is safe.
 """
 
@@ -43,12 +45,30 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster
 
         upgrade(get_engine())
         issue_small_cycle(tmp_path)
+        _slow_down(c.url)
         try:
             yield c
         finally:
             engine = db._engines.pop(c.url, None)
             if engine is not None:
                 engine.dispose()
+
+
+def _slow_down(url: str) -> None:
+    """Each recorded file costs the server 0,1 s (see the module's docstring)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE FUNCTION slow_submission() RETURNS trigger AS $$ BEGIN "
+            "PERFORM pg_sleep(0.1); RETURN NEW; END $$ LANGUAGE plpgsql"
+        ))  # fmt: skip
+        conn.execute(sa.text(
+            "CREATE TRIGGER slow_submission BEFORE INSERT ON submission "
+            "FOR EACH ROW EXECUTE FUNCTION slow_submission()"
+        ))  # fmt: skip
+    engine.dispose()
 
 
 def _batch(folder: Path) -> list[Path]:
