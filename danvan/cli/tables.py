@@ -147,8 +147,9 @@ STATUS_CSV = {
 
 
 def flags_text(flags: list[dict]) -> str:
-    """A unit's flags not yet checked, in one CSV cell: ``field: kind | …``."""
-    return " | ".join(f"{f['field']}: {f['kind']}" for f in flags if not f["checked"])
+    """A unit's flags not yet checked, in one CSV cell for the official who opens it in Excel:
+    each flag's sentence (it names the figure), `` | `` between them; the codes are in JSON."""
+    return " | ".join(f["note"] for f in flags if not f["checked"])
 
 
 def status_csv(doc: dict) -> tuple[list[dict], list[str]]:

@@ -41,6 +41,7 @@ from danvan.portal.security import (
     Signer,
 )
 from danvan.rules.errors import Rejected
+from danvan.rules.flag_text import KIND_WORDS, figure_label
 from danvan.rules.text import format_decimal, format_int
 from danvan.tasks import courier
 from danvan.tasks.pages import PAGE_ROWS, local_text
@@ -58,7 +59,13 @@ def _vn_number(value: float | int | None) -> str:
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(num=_vn_number, localtime=local_text)
+    templates.env.filters.update(
+        num=_vn_number,
+        localtime=local_text,
+        # a flag's field and kind as the report's appendix names them (the codes stay in forms)
+        flag_label=figure_label,
+        flag_kind=lambda kind: KIND_WORDS.get(kind, kind),
+    )
     return templates
 
 

@@ -21,12 +21,10 @@ from danvan.rules.aggregate import (
     sum_reported,
 )
 from danvan.rules.domain import FIGURE_GROUPS
+from danvan.rules.flag_text import ALL_FIGURES, copied_note, peer_note, rule_note, yoy_note
 from danvan.rules.quality_checks import Check, evaluate
-from danvan.rules.text import format_decimal, format_int, format_percent
 
 KINDS = ("yoy_jump", "peer_outlier", "same_as_last_year", "rule")
-#: The field a ``same_as_last_year`` flag names (it is about the whole file).
-ALL_FIGURES = "figures"
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class Flag:
     kind: str  # one of KINDS
     value: float | None
     reference: float | None  # last year's figure, the peers' median, the check's right side
-    note: str  # Vietnamese, for the official
+    note: str  # a Vietnamese sentence for the official (danvan.rules.flag_text)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,11 +78,8 @@ def yoy_jumps(
             if max(now, before) < t.yoy_min or now == before:
                 continue
             if now >= factor * before or now * factor <= before:
-                note = (
-                    f"Năm nay {format_int(now)}, năm trước {format_int(before)}: chênh lệch bất"
-                    " thường, đề nghị kiểm tra (có thể gõ nhầm)."
-                )
-                out.append(Flag(unit, f"{group}.{name}", "yoy_jump", now, before, note))
+                field = f"{group}.{name}"
+                out.append(Flag(unit, field, "yoy_jump", now, before, yoy_note(field, now, before)))
     return out
 
 
@@ -100,8 +95,7 @@ def same_as_last_year(unit: str, figures: FigureSource, previous: FigureSource) 
     ]
     if any(a != b for a, b in pairs) or not any(a for a, _ in pairs):
         return None
-    note = "Toàn bộ số liệu trùng khớp với năm trước: có thể gửi nhầm tệp của năm trước."
-    return Flag(unit, ALL_FIGURES, "same_as_last_year", None, None, note)
+    return Flag(unit, ALL_FIGURES, "same_as_last_year", None, None, copied_note())
 
 
 def modified_z_scores(values: Sequence[float]) -> list[float] | None:
@@ -169,30 +163,13 @@ def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) 
             mid = _ratio_median([(a, b) for _, a, b in rated])  # a fraction, or the mean of two
             for (code, a, b), z in zip(rated, scores, strict=True):
                 if abs(z) > t.peer_z:
-                    out.append(_peer_flag(code, name, Fraction(a, b), mid, z, len(rated)))
+                    out.append(_peer_flag(code, name, Fraction(a, b), mid, len(rated)))
     return out
 
 
-def _peer_flag(code: str, name: str, value: Fraction, mid: Fraction, z: float, n: int) -> Flag:
-    note = (
-        f"Tỷ lệ {RATE_LABELS[name]} {_pct(value)} khác xa các đơn vị cùng loại (trung vị"
-        f" {_pct(mid)} trên {format_int(n)} đơn vị; chỉ số z hiệu chỉnh {format_decimal(z, 1)})."
-    )
+def _peer_flag(code: str, name: str, value: Fraction, mid: Fraction, n: int) -> Flag:
+    note = peer_note(name, value, mid, n)
     return Flag(code, name, "peer_outlier", round(float(value), 6), round(float(mid), 6), note)
-
-
-#: A rate's name in prose.
-RATE_LABELS: dict[str, str] = {
-    "mediation_success": "hòa giải thành",
-    "admin_on_time": "hồ sơ giải quyết đúng hạn",
-    "admin_online": "hồ sơ trực tuyến",
-    "petitions_resolved": "giải quyết đơn thư",
-}
-
-
-def _pct(value: Fraction) -> str:
-    """``72,92%``: truncated, with its two decimals, as the reports write rates (SPEC §4.4)."""
-    return format_percent(value.numerator, value.denominator) or ""
 
 
 def rule_flags(unit: str, figures: FigureSource, checks: Iterable[Check]) -> list[Flag]:
@@ -202,9 +179,8 @@ def rule_flags(unit: str, figures: FigureSource, checks: Iterable[Check]) -> lis
         left, right = evaluate(check.left, figures), evaluate(check.right, figures)
         if not check.holds(left, right):
             value, reference = float(left), float(right)
-            note = check.message or (
-                f"{check.left_text} = {format_decimal(value)} không thỏa"
-                f" {check.op} {check.right_text} = {format_decimal(reference)}."
+            note = check.message or rule_note(
+                check.left_text, check.op, check.right_text, left, right
             )
             out.append(Flag(unit, check.left_text, "rule", value, reference, note))
     return out

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from danvan.rules.compilation import CompiledCycle
-from danvan.rules.labels import FIELD_LABELS, GROUP_LABELS
-from danvan.rules.quality import RATE_LABELS
+from danvan.rules.flag_text import KIND_WORDS, figure_label
 
 _PLACEHOLDER = "…" * 28
 _FILL = "(Phần này do cán bộ tổng hợp bổ sung trước khi trình ký.)"
@@ -23,12 +22,6 @@ _DRAFTED = (
 )
 #: Points shown per part: the rest are in summary.json (``narrative``) for the drafter.
 MAX_POINTS = 12
-_KIND_WORDS = {
-    "yoy_jump": "Tăng, giảm bất thường so với năm trước",
-    "peer_outlier": "Khác xa các đơn vị cùng loại",
-    "same_as_last_year": "Trùng toàn bộ số liệu năm trước",
-    "rule": "Không thỏa điều kiện kiểm tra của tỉnh",
-}
 
 
 def _points(c: CompiledCycle, section: str) -> list[dict]:
@@ -100,23 +93,10 @@ def unchecked_flags(c: CompiledCycle) -> list[dict]:
     return [f for f in c.summary.get("flags") or () if not f.get("checked")]
 
 
-def field_label(field: str) -> str:
-    """How a flagged field reads in the appendix (the rate's words, or the figure's key)."""
-    if field in RATE_LABELS:
-        return f"Tỷ lệ {RATE_LABELS[field]}"
-    if field == "figures":
-        return "Toàn bộ số liệu"
-    group, _, name = field.partition(".")
-    label = FIELD_LABELS.get(group, {}).get(name)
-    if label and " " not in field:
-        return f"{GROUP_LABELS[group]}: {label}"
-    return field  # a check's left side, as the province wrote it
-
-
 def quality_rows(c: CompiledCycle) -> tuple[tuple[str, ...], ...]:
     """STT, unit, field, what was found, the note (the appendix's rows)."""
     return tuple(
-        (str(i), _names(c, [f["unit"]]), field_label(f["field"]), _KIND_WORDS[f["kind"]],
+        (str(i), _names(c, [f["unit"]]), figure_label(f["field"]), KIND_WORDS[f["kind"]],
          f["note"])
         for i, f in enumerate(unchecked_flags(c), start=1)
     )  # fmt: skip

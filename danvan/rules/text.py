@@ -76,9 +76,14 @@ def fold_key(value: str) -> str:
     return normalize_text(value).casefold()
 
 
+#: The minus sign of every number written for people (U+2212, as ``Tăng (+), giảm (−)`` heads
+#: the workbook's change column): a hyphen reads as a dash beside the en dash of an empty cell.
+MINUS = "\u2212"
+
+
 def format_int(value: int) -> str:
-    """29264 → ``29.264``."""
-    sign = "-" if value < 0 else ""
+    """29264 → ``29.264``; −5 with the minus sign :data:`MINUS`."""
+    sign = MINUS if value < 0 else ""
     return sign + f"{abs(int(value)):,}".replace(",", ".")
 
 
@@ -94,7 +99,7 @@ def format_decimal(value: float | Decimal | int, places: int = 2) -> str:
     whole, _, frac = f"{abs(d):f}".partition(".")
     frac = frac.rstrip("0")
     text = format_int(int(whole)) + ("," + frac if frac else "")
-    return ("-" if d < 0 else "") + text
+    return (MINUS if d < 0 else "") + text
 
 
 def truncate_percent(fraction: Fraction | float, places: int = 2) -> Decimal:

@@ -152,7 +152,10 @@ def test_a_check_with_a_sum(resolved: int, on_time: int, flagged: bool) -> None:
     if flagged:
         assert flags[0].field == "admin_procedures.on_time + admin_procedures.overdue"
         assert flags[0].value == 109 and flags[0].reference == 100
-        assert "không thỏa <= admin_procedures.resolved" in flags[0].note
+        assert flags[0].note == (
+            "Thủ tục hành chính: giải quyết trước và đúng hạn + quá hạn là 109, không thỏa"
+            " điều kiện phải nhỏ hơn hoặc bằng số hồ sơ đã giải quyết (100)."
+        )
 
 
 @pytest.mark.parametrize(
