@@ -25,6 +25,7 @@ from danvan.reports.xlsx_sheet import (
     INT,
     PERCENT,
     SCORE,
+    SIGNED,
     Column,
     Formatted,
     register_styles,
@@ -166,7 +167,7 @@ def _comparison_sheet(wb: Workbook, c: CompiledCycle) -> None:
     py = c.previous_cycle_year or y - 1
     columns = [
         Column("Nhóm", 58), Column("Chỉ tiêu", 42), Column(f"Năm {y}", 14, INT),
-        Column(f"Năm {py} (cùng đơn vị)", 16, INT), Column("Tăng (+), giảm (−)", 14, INT),
+        Column(f"Năm {py} (cùng đơn vị)", 16, INT), Column("Tăng (+), giảm (−)", 14, SIGNED),
     ]  # fmt: skip
     rows: list[list] = []
     for g, fields in FIGURE_GROUPS.items():

@@ -27,6 +27,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from danvan.reports.xlsx_rows import SheetRows, Styled
 
 INT, SCORE, PERCENT = "#,##0", "0.00", "0.00%"
+#: A change (*Tăng (+), giảm (−)*): its sign shown as the header says, the minus the reports'
+#: typographic one (``rules.text.MINUS``), not the hyphen Excel draws for ``#,##0``.
+SIGNED = '+#,##0;"\u2212"#,##0;0'
 BODY_PT = 11
 #: The smallest scale at which 11 pt body text still prints at 9 pt or more.
 MIN_SCALE = 82
@@ -83,7 +86,7 @@ def register_styles(wb: Workbook) -> None:
     """Every named style the workbook uses, added once (cells then refer to them by name)."""
     for name, attrs in _STYLES.items():
         wb.add_named_style(NamedStyle(name=name, **attrs))
-    for fmt in (None, INT, SCORE, PERCENT):
+    for fmt in (None, INT, SIGNED, SCORE, PERCENT):
         for bold in (False, True):
             style = NamedStyle(name=body_style(fmt, bold), border=_BORDER,
                                font=Font(name=_FONT, size=BODY_PT, bold=bold))  # fmt: skip

@@ -193,10 +193,7 @@ def build_summary(
         "missing": sorted(u.code for u in units if not u.submitted),
         "figures": totals,
         "rates": rates_json(rates(totals)),
-        "by_kind": {
-            kind: {"figures": figs, "rates": rates_json(rates(figs))}
-            for kind, figs in kinds.items()
-        },
+        "by_kind": {kind: _kind_line(kind, figs, submitted) for kind, figs in kinds.items()},
         "ranking": [
             {
                 "unit": r.unit,
@@ -226,6 +223,15 @@ def build_summary(
             {"unit": u.code, **w} for u in sorted(units, key=lambda u: u.code) for w in u.warnings
         ],
     }
+
+
+def _kind_line(kind: str, figures: Figures, submitted: Sequence[UnitInput]) -> dict[str, Any]:
+    """One kind's line of ``by_kind``: its sums, rates and, as at the top (issue 17), the groups
+    none of its submitters gave (``not_reported.figures``, only when some): a kind's 0 there was
+    given by nobody, so a reader of the line says *chưa báo cáo*, never 0."""
+    missing = unreported(u.figures for u in submitted if u.kind == kind)
+    line: dict[str, Any] = {"figures": figures, "rates": rates_json(rates(figures))}
+    return {**line, "not_reported": {"figures": missing}} if missing else line
 
 
 def previous_year(
