@@ -123,6 +123,32 @@ def test_figures_and_by_kind_lines() -> None:
     assert s["by_kind"]["commune"]["figures"]["admin_procedures"]["received"] == 10
 
 
+def test_by_kind_names_the_groups_none_of_a_kinds_submitters_gave() -> None:
+    """Issue 17 per kind: a kind's 0 nobody of that kind gave is *chưa báo cáo*, never 0; the
+    key is there only when some group is missing, as at the top."""
+    full = {g: dict.fromkeys(f, 1) for g, f in FIGURE_GROUPS.items()}
+    units = [
+        unit("P.S1", "department", figures=adm(100, 50, 90, 90)),
+        unit("P.S2", "department", figures={"mediation": {"received": 4, "successful": 3,
+                                                          "unsuccessful": 1}}),
+        unit("P.D", "district", figures=full),
+        unit("P.D.X1", "commune", figures=full),
+        unit("P.D.X2", "commune", status="missing"),  # a missing unit's nothing is no gap
+        unit("P.W", "agency", status="missing"),  # nobody of the kind sent: every group missing
+    ]  # fmt: skip
+    s = summary(units, {"P.S1", "P.S2", "P.D", "P.W"})
+    kinds = s["by_kind"]
+    assert kinds["department"]["not_reported"] == {
+        "figures": ["citizen_reception", "petitions", "staff_complaints", "models"],
+    }
+    assert kinds["department"]["figures"]["petitions"]["received"] == 0  # summed as 0, named
+    assert "not_reported" not in kinds["district"] and "not_reported" not in kinds["commune"]
+    assert kinds["agency"]["not_reported"] == {"figures": list(FIGURE_GROUPS)}
+    assert list(kinds["department"]) == ["figures", "rates", "not_reported"]
+    # the top level is over every submitter: each group was given by someone
+    assert "not_reported" not in s
+
+
 def test_zero_criterion_caps_the_band_to_kha() -> None:
     s = summary(MIXED, {"P.D.X1"}, compiler=DISTRICT)
     assert s["ranking"] == [
