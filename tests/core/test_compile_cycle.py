@@ -219,16 +219,18 @@ D1_FIGURES = figs(
 )
 
 
-def _yoy(unit: str, field: str, value: int, before: int) -> dict:
+def _yoy(unit: str, field: str, value: int, before: int, note: str) -> dict:
     """A ``yoy_jump`` flag as summary.json writes it (SPEC §3.8). The fixture's 2023 files left
     whole groups out: those are not reported, so 2024's figures of those groups are compared
     with nothing (they once jumped "from 0"; issue 17)."""
-    note = f"Năm nay {value}, năm trước {before}: chênh lệch bất thường, đề nghị kiểm tra (có thể gõ nhầm)."
     return {"unit": unit, "field": field, "kind": "yoy_jump", "value": value,
             "reference": before, "note": note, "checked": False}  # fmt: skip
 
 
-D1_FLAGS = [_yoy("KTM.D1", "admin_procedures.overdue", 14, 100)]
+D1_FLAGS = [
+    _yoy("KTM.D1", "admin_procedures.overdue", 14, 100,
+         "Thủ tục hành chính: quá hạn giảm 86,00% so với năm trước (100 → 14), có thể gõ nhầm.")
+]  # fmt: skip
 KTM_FLAGS = D1_FLAGS
 #: No unit of this fixture sends a narrative report: every section keeps its placeholder.
 NO_NARRATIVE: dict = {
@@ -264,6 +266,8 @@ D1_SUMMARY = {
                 "admin_online": 3018 / 3697,
                 "petitions_resolved": 77 / 79,
             },
+            # groups none of the kind's submitters gave (issue 17, per kind)
+            "not_reported": {"figures": ["staff_complaints", "mediation", "models"]},
         },
         "district_office": {
             "figures": figs(admin_procedures=(100, 50, 100, 99, 1)),
@@ -273,6 +277,16 @@ D1_SUMMARY = {
                 "admin_online": 50 / 100,
                 "petitions_resolved": None,
             },
+            # groups none of the kind's submitters gave (issue 17, per kind)
+            "not_reported": {
+                "figures": [
+                    "citizen_reception",
+                    "petitions",
+                    "staff_complaints",
+                    "mediation",
+                    "models",
+                ]
+            },
         },
         "commune": {
             "figures": figs(mediation=(80, 73, 6), admin_procedures=(2100, 1400, 2080, 2073, 7)),
@@ -281,6 +295,10 @@ D1_SUMMARY = {
                 "admin_on_time": 2073 / 2080,
                 "admin_online": 1400 / 2100,
                 "petitions_resolved": None,
+            },
+            # groups none of the kind's submitters gave (issue 17, per kind)
+            "not_reported": {
+                "figures": ["citizen_reception", "petitions", "staff_complaints", "models"]
             },
         },
     },
@@ -334,6 +352,10 @@ KTM_SUMMARY = {
                 "admin_online": 550 / 700,
                 "petitions_resolved": 12 / 13,
             },
+            # groups none of the kind's submitters gave (issue 17, per kind)
+            "not_reported": {
+                "figures": ["citizen_reception", "staff_complaints", "mediation", "models"]
+            },
         },
         "district": D1_SUMMARY["by_kind"]["district"],  # type: ignore[index]
         "district_office": D1_SUMMARY["by_kind"]["district_office"],  # type: ignore[index]
@@ -347,6 +369,8 @@ KTM_SUMMARY = {
                 "admin_online": 1820 / 2700,
                 "petitions_resolved": None,
             },
+            # groups none of the kind's submitters gave (issue 17, per kind)
+            "not_reported": {"figures": ["citizen_reception", "petitions", "staff_complaints"]},
         },
     },
     "ranking": [

@@ -84,7 +84,10 @@ def test_flags_and_passages_beside_the_scores(cycle: Path) -> None:
         assert f'href="/tong-hop/don-vi/{h.UNIT}#so-lieu"' in listing
 
         detail = client.get(f"/tong-hop/don-vi/{h.UNIT}").text
-        assert "! admin_procedures.online" in detail and "[rule]" in detail
+        # the figure and what was found in words; the code only as the form's value
+        assert "! Thủ tục hành chính: Hồ sơ trực tuyến" in detail and "[rule]" not in detail
+        assert "(không thỏa điều kiện kiểm tra của tỉnh)" in detail
+        assert '<option value="admin_procedures.online">' in detail
         assert PROPOSAL in detail and "Kiến nghị, đề xuất" in detail
         assert "Quan hệ với Nhân dân được củng cố." in detail
         path = f"/tong-hop/don-vi/{h.UNIT}/kiem-tra"

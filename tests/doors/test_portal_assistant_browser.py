@@ -46,7 +46,8 @@ def test_the_assistant_on_a_phone_and_a_desktop(browser: Any, site: Site, name: 
     shot(page, "a1-so-lieu-can-kiem-tra", name, listing)
     listing.locator(f"a[href='/tong-hop/don-vi/{h.UNIT}#so-lieu']").click()
     flags = page.locator("#so-lieu")
-    assert "admin_procedures.online" in flags.inner_text()
+    assert "Thủ tục hành chính: Hồ sơ trực tuyến" in flags.inner_text()
+    assert "admin_procedures" not in flags.inner_text()  # no key, no formula on the page
     words = page.locator("#bao-cao-don-vi").inner_text()
     assert PROPOSAL in words and "Kiến nghị, đề xuất" in words
     fits(page)
