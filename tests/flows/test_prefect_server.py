@@ -389,7 +389,7 @@ def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypat
     assert [r["id"] for r in runs(world["api"], f"{YEAR}", "tong-hop-ngay")] == [first.run_id]
 
     def finished():  # type: ignore[no-untyped-def]
-        seen = progress(year=YEAR, code="TST.H01", request_id=first.id)
+        seen = progress(year=YEAR, code="TST.H01", request_id=first.id, at=at)
         return seen if seen and seen.request.finished else None
 
     seen = wait(finished, 180, "the compile request's run")
