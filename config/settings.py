@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     #: Prefect run that failed or crashed, a run whose deliveries all failed, a sign-off waiting
     #: more than a day after its time (``tasks/alerts.py``). Unset: nobody is told.
     operator_contacts: str = ""
+    #: Tổng hợp ngay: a compile request that no runner has started this many minutes after it
+    #: was asked (a Prefect server with no worker, or its pool paused) is failed
+    #: ``[compile_not_started]``, its run cancelled, the operators told, and the compiler may
+    #: ask again (``tasks/compile_requests.py``).
+    compile_start_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     notify_timeout_seconds: float = 10.0
     notify_retries: int = 2
     notify_concurrency: int = 16

@@ -89,10 +89,12 @@ def run_held(request_id: int, out_dir: str) -> str | None:
         lease.__exit__(None, None, None)
 
 
-def progress(*, year: int, code: str, request_id: int) -> Progress | None:
-    """The request as it stands, with its Prefect run's state when one carries it; a queued
-    request whose run ended without starting it is failed here (None: not this compiler's)."""
-    view = requests.request_view(year=year, code=code, request_id=request_id)
+def progress(*, year: int, code: str, request_id: int, at: datetime) -> Progress | None:
+    """The request as it stands at ``at`` (the door's now), with its Prefect run's state when
+    one carries it; a queued request whose run ended without starting it, or that no runner
+    took in time (``DANVAN_COMPILE_START_MINUTES``), is failed here (None: not this
+    compiler's)."""
+    view = requests.request_view(year=year, code=code, request_id=request_id, at=at)
     if view is None or view.run_id is None or view.finished:
         return None if view is None else Progress(view)
     rest = connect()

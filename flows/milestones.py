@@ -22,7 +22,7 @@ def compile_milestone(
     and shown on its page as it goes; nobody is messaged (the compiler is watching)."""
     if request is not None:
         status = run_held(request, str(get_settings().out_dir))
-        log(f"{unit}: compile request {request} {status or 'already started'}")
+        log(f"{unit}: compile request {request} {status or 'not queued (started, or given up)'}")
         return {"cycle": year, "unit": unit, "request": request, "status": status}
     at = at or scheduled_instant()
     doc = compile_reports(year, at, str(get_settings().out_dir), unit, notify=True)

@@ -17,7 +17,7 @@ import hashlib
 import re
 from datetime import datetime
 
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, select, update
 
 from danvan.config.settings import get_settings
 from danvan.models import store
@@ -27,6 +27,7 @@ from danvan.notify.channels import Notifier, Outgoing, redact
 from danvan.rules.alerts import DELIVERIES_FAILED, Alert, alerts_for
 from danvan.runtime.api import PrefectRest
 from danvan.tasks.calendar import DEPLOYMENTS
+from danvan.tasks.courier import Courier
 from danvan.tasks.outbox import default_notifier
 
 
@@ -49,16 +50,29 @@ def runs_to_check(rest: PrefectRest) -> list[dict]:
 def tell_operators(rest: PrefectRest, at: datetime, notifier: Notifier | None = None) -> list[dict]:
     """Record the alerts the runs call for at ``at`` (once each) and send what is unsent.
     Returns one entry per message sent or attempted (redacted contact, reason, run, ok)."""
-    contacts = operator_contacts()
-    if not contacts:
+    if not operator_contacts():
         return []
     settings = get_settings()
     ui = rest.url.removesuffix("/api")
     alerts = alerts_for(runs_to_check(rest), at, settings.timezone, ui)
-    engine = get_engine()
-    with transaction(engine) as session:
-        rows = [_row(alert, url, at) for alert in alerts for url in contacts]
+    with transaction(get_engine()) as session:
+        record_alerts(session, alerts, at)
+    return send_waiting(at, notifier)
+
+
+def record_alerts(session: Session, alerts: list[Alert], at: datetime) -> None:
+    """Keep ``alerts`` for every operator contact, in the caller's transaction (so an alert
+    is recorded with what it tells of, or not at all); an alert already kept is not added
+    again (its key is unique)."""
+    contacts = operator_contacts()
+    rows = [_row(alert, url, at) for alert in alerts for url in contacts]
+    if rows:
         store.insert_ignore(session=session, model=OperatorAlert, rows=rows, keys=["key"])
+
+
+def send_waiting(at: datetime, notifier: Notifier | None = None) -> list[dict]:
+    """Send every alert not sent yet, each claimed first (two senders at once send it once)."""
+    engine = get_engine()
     with transaction(engine) as session:
         waiting = session.exec(
             select(OperatorAlert).where(col(OperatorAlert.status).in_(("pending", "failed")))
@@ -81,6 +95,20 @@ def tell_operators(rest: PrefectRest, at: datetime, notifier: Notifier | None = 
         {"to": r.url_redacted, "reason": r.reason, "run": r.run_name, "ok": by_id[r.id].ok}
         for r in claimed
     ]
+
+
+def _send_posted(_: list[None], at: datetime) -> None:
+    send_waiting(at)
+
+
+#: Sends the alerts a door recorded (a compile request nobody took) after its answer, so the
+#: page never waits on an operator's contact; what it never reaches, the next ``theo-doi`` sends.
+COURIER: Courier[None] = Courier("operator-alerts", _send_posted)
+
+
+def send_soon(at: datetime) -> None:
+    """Send the waiting alerts from this process's courier thread; returns at once."""
+    COURIER.post([None], at)
 
 
 def _row(alert: Alert, url: str, at: datetime) -> dict:

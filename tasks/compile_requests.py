@@ -8,22 +8,32 @@ Why a row and not a flag in memory: two clicks, or two portal workers, must star
 The claim takes the compiler's unit lock (``store.lock_unit``; SQLite serialises writers) and
 finds an open request before adding one. Why a lease: a runner killed mid-compile would leave
 the row "running" for ever; its lease (``models.lease``) drops with its process, so the next
-read says it failed and the next click starts a new one.
+read says it failed and the next click starts a new one. Why a wait: a request no runner
+starts (a Prefect server with no worker, or its pool paused) would stay "queued" for ever; past
+``DANVAN_COMPILE_START_MINUTES`` after it was asked, the first read at ``at`` (the page's, or the
+next click's claim) fails it ``[compile_not_started]`` by a conditional update — of several
+readers at once exactly one changes the row — and that one, in the same transaction, records the
+operators' alert (``tasks.alerts``), then cancels the Prefect run and sends the alert.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
+from danvan.config.settings import get_settings
 from danvan.models import store
 from danvan.models.context import load_context
 from danvan.models.db import describe_failure, get_engine, reading, redacted_context, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.tables import CompileRequest, Cycle, Unit
+from danvan.rules import compile_wait
+from danvan.rules.alerts import compile_not_started
+from danvan.runtime.api import PrefectUnavailable, configured_api_url, connect
+from danvan.tasks.alerts import record_alerts, send_soon
 
 logger = logging.getLogger("danvan.compile_requests")
 
@@ -66,24 +76,29 @@ def claim(
         assert ctx.cycle.id is not None
         unit_id = ctx.org.ids[code]
         store.lock_unit(session=session, unit_id=unit_id)  # two clicks: the second waits here
-        for row in _open(session, ctx.cycle.id, unit_id):
-            if _settle(session, row) in OPEN:
-                return _view(row, year, code), False
-        row = CompileRequest(
-            cycle_id=ctx.cycle.id, unit_id=unit_id, at=at, actor=actor, lease=lease
-        )
-        session.add(row)
-        session.flush()
-        return _view(row, year, code), True
+        expired: list[tuple[int, str | None]] = []
+        joined = [
+            row
+            for row in _open(session, ctx.cycle.id, unit_id)
+            if _settle(session, row, year, code, at, expired) in OPEN
+        ]
+        if joined:
+            view, new = _view(joined[0], year, code), False
+        else:
+            row = CompileRequest(
+                cycle_id=ctx.cycle.id, unit_id=unit_id, at=at, actor=actor, lease=lease
+            )
+            session.add(row)
+            session.flush()
+            view, new = _view(row, year, code), True
+    _after_expiry(expired, at)
+    return view, new
 
 
 def give_up(request_id: int, problem: str) -> None:
     """A request still queued whose run will never start (cancelled, crashed on the server)."""
     with transaction(get_engine()) as session:
-        row = session.get(CompileRequest, request_id)
-        if row is not None and row.status == "queued":
-            row.status, row.problem = "failed", problem
-            session.add(row)
+        _fail_queued(session, request_id, problem)
 
 
 def set_run(request_id: int, run_id: str | None) -> None:
@@ -106,11 +121,15 @@ def start(request_id: int, lease: str) -> tuple[int, str, datetime, str] | None:
     """Mark the request running under ``lease``; its (year, compiler, at, actor), or None when
     it is not queued any more (a run of the same request started twice runs once)."""
     with transaction(get_engine()) as session:
-        row = session.get(CompileRequest, request_id)
-        if row is None or row.status != "queued":
+        stmt = (
+            update(CompileRequest)
+            .where(col(CompileRequest.id) == request_id, col(CompileRequest.status) == "queued")
+            .values(status="running", lease=lease)
+        )  # conditional: a request given up meanwhile (not started in time) stays failed
+        if not session.execute(stmt).rowcount:
             return None
-        row.status, row.lease = "running", lease
-        session.add(row)
+        row = session.get(CompileRequest, request_id)
+        assert row is not None
         return _year(session, row.cycle_id), _code(session, row.unit_id), row.at, row.actor
 
 
@@ -137,9 +156,12 @@ def fail(request_id: int, exc: BaseException) -> None:
     finish(request_id, None, f"{sentence} Bấm Tổng hợp ngay để thử lại. [{code}]")
 
 
-def request_view(*, year: int, code: str, request_id: int) -> RequestView | None:
-    """The request as it stands (a dead runner's reads as failed); None when it is not this
-    compiler's in this cycle (the page answers 404: no hint of another's)."""
+def request_view(
+    *, year: int, code: str, request_id: int, at: datetime | None = None
+) -> RequestView | None:
+    """The request as it stands at ``at`` (a dead runner's reads as failed; one still queued
+    past its wait is failed here, see the module); None when it is not this compiler's in this
+    cycle (the page answers 404: no hint of another's). Without ``at``, no wait applies."""
     with reading(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
         if row is None or _code(session, row.unit_id) != code:
@@ -148,6 +170,15 @@ def request_view(*, year: int, code: str, request_id: int) -> RequestView | None
             return None
         view = _view(row, year, code)
         dead = row.status in OPEN and row.lease and not run_alive(session, row.lease)
+    if at is not None and view.status == "queued" and not dead and _late(view.at, at):
+        expired: list[tuple[int, str | None]] = []
+        with transaction(get_engine()) as session:
+            row = session.get(CompileRequest, request_id)
+            assert row is not None
+            _expire(session, row, year, code, at, expired)
+            view = _view(row, year, code)
+        _after_expiry(expired, at)
+        return view
     if not dead:
         return view
     # The lease is dropped just after the runner's last commit: read the row again (a new
@@ -170,14 +201,87 @@ def _open(session: Session, cycle_id: int, unit_id: int) -> list[CompileRequest]
     return list(session.exec(stmt).all())
 
 
-def _settle(session: Session, row: CompileRequest) -> str:
-    """An open request whose runner is gone is failed (inside the claim's transaction)."""
+def _settle(
+    session: Session,
+    row: CompileRequest,
+    year: int,
+    code: str,
+    at: datetime,
+    expired: list[tuple[int, str | None]],
+) -> str:
+    """An open request whose runner is gone, or still queued past its wait at ``at``, is failed
+    (inside the claim's transaction)."""
     if row.lease and not run_alive(session, row.lease):
         session.refresh(row)  # finished just before its lease went (PostgreSQL reads it)
         if row.status in OPEN:
             row.status, row.problem = "failed", INTERRUPTED
             session.add(row)
+    elif row.status == "queued" and _late(row.at, at):
+        _expire(session, row, year, code, at, expired)
     return row.status
+
+
+def _wait() -> timedelta:
+    return compile_wait.wait_of(get_settings().compile_start_minutes)
+
+
+def _late(asked: datetime, at: datetime) -> bool:
+    return compile_wait.not_started_in_time(asked, at, _wait())
+
+
+def _fail_queued(session: Session, request_id: int, problem: str) -> bool:
+    """Fail the request if it is still queued; True when this call changed it. A conditional
+    update: of two transactions at once, the second waits for the first's row lock (PostgreSQL;
+    SQLite runs them one after the other) and then finds nothing queued."""
+    stmt = (
+        update(CompileRequest)
+        .where(col(CompileRequest.id) == request_id, col(CompileRequest.status) == "queued")
+        .values(status="failed", problem=problem)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def _expire(
+    session: Session,
+    row: CompileRequest,
+    year: int,
+    code: str,
+    at: datetime,
+    expired: list[tuple[int, str | None]],
+) -> None:
+    """Fail ``row`` as not started in time; the one reader that changes it records the
+    operators' alert in the same transaction and adds the row to ``expired`` (for
+    :func:`_after_expiry`, once committed). ``row`` is read again either way."""
+    assert row.id is not None
+    wait = _wait()
+    if _fail_queued(session, row.id, compile_wait.not_started_problem(wait)):
+        api = configured_api_url()
+        alert = compile_not_started(
+            request_id=row.id, compiler=code, year=year, asked=row.at,
+            wait=compile_wait.minutes_text(wait), run_id=row.run_id,
+            tz=get_settings().timezone, ui=api.removesuffix("/api") if api else None,
+        )  # fmt: skip
+        record_alerts(session, [alert], at)
+        expired.append((row.id, row.run_id))
+    session.refresh(row)
+
+
+def _after_expiry(expired: list[tuple[int, str | None]], at: datetime) -> None:
+    """Once the expiry is committed: cancel each request's Prefect run (as ``prefect flow-run
+    cancel`` does; a run that a worker starts anyway finds its request failed and does
+    nothing), then send the alerts from the courier."""
+    if not expired:
+        return
+    runs = [(request_id, run_id) for request_id, run_id in expired if run_id]
+    rest = connect() if runs else None
+    if rest is not None:
+        with rest:
+            for request_id, run_id in runs:
+                try:
+                    rest.cancel_run(str(run_id), compile_wait.not_started_problem(_wait()))
+                except PrefectUnavailable as exc:
+                    logger.warning("compile request %s: run not cancelled (%s)", request_id, exc)
+    send_soon(at)
 
 
 def _view(row: CompileRequest, year: int, code: str) -> RequestView:

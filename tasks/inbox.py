@@ -1,17 +1,21 @@
 """Thư mục tiếp nhận: take every new file a shared drive or a mail gateway drops in a folder.
 
-Each file is *claimed* by an atomic rename into ``processing/<run>/`` — a run's own folder,
-next to a lock file the run holds for its whole life. Two runs can never claim the same file
-(only one rename succeeds), and a crash loses nothing: a claim whose run no longer holds its
+The inbox is a door around the batch: it moves files, and records them through the one entry
+point of ``submit FILE…`` (:func:`~danvan.tasks.intake.record_submissions`: read outside any
+transaction, recorded set-wise in chunks of 1, 2, 4, … files, each chunk's answers handed on
+once it is committed).
+
+Every new file is first *claimed* by an atomic rename into ``processing/<run>/`` — a run's own
+folder, next to a lock file the run holds for its whole life. Two runs can never claim the same
+file (only one rename succeeds), and a crash loses nothing: a claim whose run no longer holds its
 lock is moved back into the inbox by the next run. A file recorded just before a crash comes
 round again and is recognised by its sha256 (no second version).
 
-After intake the file goes to ``accepted/`` or ``rejected/`` with a ``.txt`` of the answer in
-Vietnamese beside it, each file as soon as it is settled, and the unit is told through its
-contacts (the outbox). A run cut off by the database going away has filed every file it
-recorded; the file in hand goes back into the inbox and the run raises
-:class:`~danvan.tasks.intake.CutOff` naming the files it did not reach, still in the inbox for
-the next run.
+As each chunk is committed its files go to ``accepted/`` or ``rejected/`` with a ``.txt`` of the
+answer in Vietnamese beside each, and the units are told through their contacts (the outbox). A
+run cut off by the database going away has filed every file it recorded (but those of the chunk
+whose commit was on the wire); the files it did not reach go back into the inbox and the run
+raises :class:`~danvan.tasks.intake.CutOff` naming them, for the next run.
 
 Only submission files are taken (``.xlsx``, ``.yaml``, ``.yml``, ``.json``); other files
 (reports, evidence) stay where they are for the submissions that name them. Office lock
@@ -31,8 +35,7 @@ from datetime import datetime
 from pathlib import Path
 
 from danvan.rules.errors import reject
-from danvan.tasks.guard import PASS_THROUGH
-from danvan.tasks.intake import CutOff, CycleContexts, FileResult, OnAnswer, record_one
+from danvan.tasks.intake import CutOff, FileResult, OnAnswer, record_submissions
 from danvan.tasks.receipts import answer_text
 
 SUBMISSION_EXTS = (".xlsx", ".yaml", ".yml", ".json")
@@ -57,39 +60,82 @@ def take_inbox(
     for sub in (PROCESSING, ACCEPTED, REJECTED):
         (inbox / sub).mkdir(exist_ok=True)
     recovered = _recover_stale(inbox)
-    results: list[FileResult] = []
-    contexts = CycleContexts()
     with _run_folder(inbox) as mine:
-        candidates = [p for p in sorted(inbox.iterdir()) if _is_candidate(p)]
-        for i, path in enumerate(candidates):
-            claimed = mine / path.name
-            try:
-                os.rename(path, claimed)  # atomic: exactly one run wins a file
-            except FileNotFoundError:
-                continue  # another run took it
-            try:
-                result = record_one(str(claimed), at, actor, contexts, base_dir=str(inbox))
-            except PASS_THROUGH as exc:  # the database went away: nothing more can be answered
-                back = _free_name(inbox, path.name)
-                os.rename(claimed, back)  # not recorded: back into the inbox for the next run
-                raise CutOff(exc, [back.name, *_still_there(candidates[i + 1 :])]) from exc
-            result.file = path.name
-            unfiled: OSError | None = None
-            try:
-                _file_away(inbox, claimed, result, at)
-            except OSError as exc:  # recorded, but no room for its answer: the next run files it
-                unfiled = exc
-            results.append(result)
-            if on_answer is not None:
-                on_answer(result.to_dict())
-            if unfiled is not None:
-                raise CutOff(unfiled, _still_there(candidates[i + 1 :])) from unfiled
-    return InboxRun(results=results, recovered=recovered)
+        filing = _Filing(inbox, _claim_all(inbox, mine), at, on_answer)
+        try:
+            record_submissions(
+                list(filing.claimed), at, actor, on_answer=filing.answer, base_dir=str(inbox)
+            )
+        except CutOff as stop:  # the database: no later file can be answered
+            raise CutOff(stop.cause, filing.put_back()) from stop.cause
+        except _Unfiled as stop:  # recorded, but no room for its answer: the next run files it
+            raise CutOff(stop.cause, filing.put_back()) from stop.cause
+        except BaseException:  # a bug, an interrupt: nothing claimed stays behind
+            filing.put_back()
+            raise
+    return InboxRun(results=filing.results, recovered=recovered)
 
 
-def _still_there(paths: list[Path]) -> list[str]:
-    """The names of those files still in the inbox (not taken by another run meanwhile)."""
-    return [p.name for p in paths if p.exists()]
+def _claim_all(inbox: Path, mine: Path) -> dict[str, str]:
+    """Claim every candidate (one rename each); claimed path → the file's name in the inbox,
+    in name order. A file another run renamed first is theirs."""
+    claimed: dict[str, str] = {}
+    for path in sorted(inbox.iterdir()):
+        if not _is_candidate(path):
+            continue
+        target = mine / path.name
+        try:
+            os.rename(path, target)  # atomic: exactly one run wins a file
+        except FileNotFoundError:
+            continue  # another run took it
+        claimed[str(target)] = path.name
+    return claimed
+
+
+class _Unfiled(Exception):
+    """A recorded file whose answer could not be filed (a full disk): the batch stops there."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+
+
+class _Filing:
+    """Files each answer away as the batch hands it on; puts back what was never answered."""
+
+    def __init__(
+        self, inbox: Path, claimed: dict[str, str], at: datetime, on_answer: OnAnswer | None
+    ) -> None:
+        self.inbox, self.claimed, self.at, self.on_answer = inbox, claimed, at, on_answer
+        self.results: list[FileResult] = []
+        self.settled: set[str] = set()  # claimed paths filed away (or left for the next run)
+
+    def answer(self, doc: dict) -> None:
+        claimed = doc["file"]
+        result = FileResult(**{**doc, "file": self.claimed[claimed]})
+        self.settled.add(claimed)  # filed, or left in processing/ for the next run to file
+        unfiled: OSError | None = None
+        try:
+            _file_away(self.inbox, Path(claimed), result, self.at)
+        except OSError as exc:
+            unfiled = exc
+        self.results.append(result)
+        if self.on_answer is not None:
+            self.on_answer(result.to_dict())
+        if unfiled is not None:
+            raise _Unfiled(unfiled) from unfiled
+
+    def put_back(self) -> list[str]:
+        """Move every claimed file not yet answered back into the inbox; their names there."""
+        back = []
+        for claimed, name in self.claimed.items():
+            if claimed in self.settled:
+                continue
+            target = _free_name(self.inbox, name)
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(claimed, target)
+                back.append(target.name)
+        return back
 
 
 def _is_candidate(path: Path) -> bool:

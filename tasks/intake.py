@@ -107,6 +107,7 @@ def record_submissions(
     expected_unit: str | None = None,
     from_cache: bool = False,
     on_answer: OnAnswer | None = None,
+    base_dir: str | None = None,
 ) -> list[dict]:
     """One batched step for all files (coarse on purpose: one Prefect task, not one per file).
 
@@ -117,6 +118,8 @@ def record_submissions(
     cut off midway has answered every file it recorded but those of the chunk whose commit
     was on the wire; the cut-off itself raises :class:`CutOff` naming the files not reached
     (that chunk first: sending them again answers "received before").
+    ``base_dir``: where the report and evidence files sit (default: beside each file; the
+    inbox's files are read from ``processing/`` while what they name stays in the inbox).
     """
     contexts = CachedContexts() if from_cache else CycleContexts()
     answers: list[dict] = []
@@ -124,7 +127,7 @@ def record_submissions(
     while start < len(paths):
         chunk = paths[start : start + size]
         try:
-            done = _record_chunk(chunk, at, actor, contexts, expected_unit)
+            done = _record_chunk(chunk, at, actor, contexts, expected_unit, base_dir)
         except PASS_THROUGH as exc:  # the database, not a file: no later file can be answered
             raise CutOff(exc, paths[start:]) from exc
         for result in done:

@@ -5,6 +5,8 @@ without JavaScript, a small poll of ``…/trang-thai`` with it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -45,7 +47,7 @@ async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response
 @router.get("/tong-hop/bien-soan/{request_id}")
 def compile_progress(request_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     """The compile as it goes; refreshes itself until it is done or failed."""
-    found = _progress(v, request_id)
+    found = _progress(v, request_id, portal_of(request).now())
     r = found.request
     context = {
         "r": r,
@@ -58,16 +60,16 @@ def compile_progress(request_id: str, request: Request, v: Viewer = Depends(view
 
 
 @router.get("/tong-hop/bien-soan/{request_id}/trang-thai")
-def compile_state(request_id: str, v: Viewer = Depends(viewer)) -> Response:
+def compile_state(request_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
     """The poll of the page's script: the state, and whether to look again."""
-    r = _progress(v, request_id).request
+    r = _progress(v, request_id, portal_of(request).now()).request
     return JSONResponse({"status": r.status, "text": STATES[r.status], "finished": r.finished})
 
 
-def _progress(v: Viewer, request_id: str) -> Progress:
+def _progress(v: Viewer, request_id: str, now: datetime) -> Progress:
     compiler_scope(v)
     n = parse_id(request_id)
-    found = None if n is None else progress(year=v.year, code=v.code, request_id=n)
+    found = None if n is None else progress(year=v.year, code=v.code, request_id=n, at=now)
     if found is None:
         raise HTTPException(404, "Không tìm thấy lần tổng hợp này.")
     return found

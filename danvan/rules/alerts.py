@@ -101,3 +101,32 @@ def alerts_for(runs: Iterable[dict], at: datetime, tz: str, ui: str | None) -> l
         subject = f"[danvan] Lượt chạy {name}: {WHAT[reason].split(',')[0].split(':')[0]}"
         out.append(Alert(str(run["id"]), name, reason, subject, "\n".join(lines)))
     return out
+
+
+def compile_not_started(
+    *,
+    request_id: int,
+    compiler: str,
+    year: int,
+    asked: datetime,
+    wait: str,
+    run_id: str | None,
+    tz: str,
+    ui: str | None,
+) -> Alert:
+    """The operators' alert for a Tổng hợp ngay that no runner took within ``wait`` (a text such
+    as ``10 phút``): keyed by the request, so that it is told once whoever reads it first."""
+    name = f"tong-hop-ngay-{compiler}-{request_id}"
+    local = pendulum.instance(asked).in_timezone(tz).format("HH:mm [ngày] DD/MM/YYYY")
+    lines = [
+        f"Yêu cầu Tổng hợp ngay số {request_id} của {compiler} (kỳ {year}), gửi lúc {local}, chưa "
+        f"được tiến trình nào nhận sau {wait}; đã ghi là không thành [compile_not_started]"
+        + (" và lượt chạy trên Prefect đã được huỷ." if run_id else "."),
+        "Kiểm tra worker (prefect worker start --pool …) hoặc danvan serve, và work pool / hàng "
+        "đợi có đang tạm dừng (Paused) không. Sau khi sửa, đơn vị bấm Tổng hợp ngay lại được.",
+    ]
+    if ui and run_id:
+        lines.append(f"Xem trên Prefect: {ui.rstrip('/')}/runs/flow-run/{run_id}")
+    subject = f"[danvan] Tổng hợp ngay của {compiler}: chưa có tiến trình nào nhận việc"
+    key = run_id or f"compile-request-{request_id}"
+    return Alert(key, name, "compile_not_started", subject, "\n".join(lines))

@@ -262,6 +262,14 @@ class PrefectRest:
     def read_run(self, run_id: str) -> dict | None:
         return self._call("GET", f"/flow_runs/{run_id}")
 
+    def cancel_run(self, run_id: str, message: str) -> dict | None:
+        """Cancel a run as ``prefect flow-run cancel`` does (Prefect 3: propose ``CANCELLING``;
+        the server makes a Scheduled run without infrastructure ``CANCELLED`` at once, and a
+        worker holding one tears it down). ``message`` is the note the run's state carries.
+        Prefect's answer (``status`` ACCEPT/REJECT/ABORT and the state), None: no such run."""
+        body = {"state": {"type": "CANCELLING", "name": "Cancelling", "message": message}}
+        return self._call("POST", f"/flow_runs/{run_id}/set_state", json=body)
+
     def resume(self, run_id: str, run_input: dict[str, Any]) -> dict | None:
         """Answer a run waiting for input (a suspended sign-off) with ``run_input``."""
         return self._call("POST", f"/flow_runs/{run_id}/resume", json={"run_input": run_input})

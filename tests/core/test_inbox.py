@@ -125,3 +125,60 @@ def test_two_concurrent_runs_never_take_the_same_file(db_url, tmp_path):
     assert len(taken) == len(set(taken)) == 20
     assert _versions() == 20
     assert list((inbox / "processing").iterdir()) == []
+
+
+def test_an_inbox_is_recorded_set_wise_through_the_batch(db_url, tmp_path, cli):
+    """The inbox is a door around ``submit``'s batch: 14 files are recorded in chunks of 1, 2,
+    4, … (a handful of ``INSERT INTO submission``, not one per file), each still answered and
+    filed on its own; two files of one unit are versions 1 and 2 in name order; a report and
+    evidence named by a file are read from the inbox, where they stay."""
+    import sqlalchemy as sa
+
+    issue_small_cycle(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    units = ("TST.SNV", "TST.H01", "TST.H01.PNV", "TST.H01.X02")
+    for i in range(12):
+        _drop(inbox, units[i % 4], score=30 + i, name=f"{i:02d}-{units[i % 4]}.yaml")
+    doc = {"unit": "TST.H01.X01", "year": YEAR, "submitted_by": "Người thử",
+           "scores": {"1": 45, "2": 40}, "figures": {},
+           "report_file": "bao-cao-x01.docx", "evidence": {"1": ["ke-hoach.pdf"]}}  # fmt: skip
+    (inbox / "12-x01.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    (inbox / "bao-cao-x01.docx").write_bytes(b"PK report")
+    (inbox / "ke-hoach.pdf").write_bytes(b"%PDF plan")
+    (inbox / "13-hong.json").write_text("{not json", "utf-8")
+
+    inserts: list[object] = []
+
+    def seen(conn, clause, *args):  # type: ignore[no-untyped-def]
+        if isinstance(clause, sa.Insert) and clause.table.name == "submission":
+            inserts.append(clause)
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_execute", seen)
+    try:
+        r = cli("submit", "--inbox", inbox, "--at", "2024-11-08T10:00", "--format", "json")
+    finally:
+        sa.event.remove(engine, "before_execute", seen)
+    assert r.exit_code == 0, r.stderr
+    files = r.json()["files"]
+    assert [(f["file"], f["accepted"]) for f in files] == [
+        *[(f"{i:02d}-{units[i % 4]}.yaml", True) for i in range(12)],
+        ("12-x01.yaml", True),
+        ("13-hong.json", False),
+    ]
+    assert [f["version"] for f in files[:12]] == [1] * 4 + [2] * 4 + [3] * 4
+    assert len(inserts) == 4  # chunks of 1, 2, 4, 7 files: one insert each
+    for f in files:
+        folder = inbox / ("accepted" if f["accepted"] else "rejected")
+        assert (folder / f["file"]).exists() and (folder / f"{f['file']}.txt").exists()
+    assert "[invalid_json]" in (inbox / "rejected" / "13-hong.json.txt").read_text("utf-8")
+    assert (inbox / "bao-cao-x01.docx").exists() and (inbox / "ke-hoach.pdf").exists()
+    assert list((inbox / "processing").iterdir()) == []
+    st = cli("status", "--cycle", YEAR, "--unit", "TST.H01.X01", "--format", "json")
+    (v1,) = st.json()["versions"]
+    assert [(f["role"], f["file_name"]) for f in v1["files"]] == [
+        ("report", "bao-cao-x01.docx"),
+        ("evidence", "ke-hoach.pdf"),
+    ]
+    assert _versions() == 13

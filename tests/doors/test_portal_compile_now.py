@@ -152,7 +152,7 @@ def _portal_worker(barrier: Any, answers: Any, at: datetime) -> None:
     answers.put(r.id)
     ends = time.monotonic() + 240
     while time.monotonic() < ends:
-        seen = progress(year=h.YEAR, code=h.DISTRICT, request_id=r.id)
+        seen = progress(year=h.YEAR, code=h.DISTRICT, request_id=r.id, at=at)
         if seen is None or seen.request.finished:
             return
         time.sleep(0.2)

@@ -12,12 +12,9 @@ under test are runs created now with the instant they act at.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,102 +23,29 @@ import pendulum
 import pytest
 import yaml
 
-from tests.helpers.db import PG_ADMIN_URL, make_pg_database, pg_unavailable
-from tests.helpers.flaky import flaky_proxy
+from tests.helpers import prefect_world
 from tests.helpers.prefect_world import (
+    HEARTBEAT,
     TZ,
+    YEAR,
     children,
     create_run,
+    input_value,
     local,
-    production_block,
     read_run,
+    reconcile_now,
     run,
-    run_block,
     runs,
     state,
     wait,
 )
-from tests.helpers.province import write_province
-from tests.helpers.sinks import HttpSink, free_port, running_http_sink
 
 # One Prefect world per module, its tests in order on one xdist worker (they build on each other):
 # pyproject's ``--dist loadscope`` sends a module's tests to one worker, in order. (``loadgroup``
 # with an ``xdist_group`` mark did not: under pytest 9 it split this module over both workers.)
 pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.postgres]
-
-YEAR = 2027
-HEARTBEAT = 30  # seconds: a dead worker's run is Crashed after three missed (90 s)
-
-
-@pytest.fixture(scope="module")
-def sink() -> Iterator[HttpSink]:
-    with running_http_sink() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, sink) -> Iterator[dict]:  # type: ignore[no-untyped-def]
-    """The production block of docs/deployment.md, verbatim but for ports and databases."""
-    if pg_unavailable():
-        pytest.skip(pg_unavailable() or "")
-    import sqlalchemy as sa
-
-    tmp = tmp_path_factory.mktemp("prefect-world")
-    prefect_db = f"prefect_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{prefect_db}"'))
-    danvan_url, drop_danvan = make_pg_database()
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    subs = {
-        "http://127.0.0.1:4200/api": api,
-        "postgresql+psycopg://danvan:…@db/danvan": danvan_url.replace(
-            "postgresql://", "postgresql+psycopg://"
-        ),
-        "postgresql+asyncpg://prefect:…@db/prefect": (
-            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{prefect_db}"
-        ),
-        "--pool danvan": f"--pool danvan-{port}",
-    }
-    services: list = []
-    with flaky_proxy(api) as proxy:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DANVAN_"))} | {
-            "PREFECT_HOME": str(tmp / "prefect-home"),
-            "PREFECT_SERVER_API_PORT": str(port),  # the docs' `prefect server start`, on our port
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
-            "PREFECT_RUNNER_POLL_FREQUENCY": "2",
-            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT),
-            "DANVAN_OUT_DIR": str(tmp / "out"),
-            "DANVAN_PREFECT_API_URL": proxy.url,  # danvan's REST calls, through the proxy
-            "DANVAN_OPERATOR_CONTACTS": sink.url("ops"),
-            "DANVAN_NOTIFY_TIMEOUT_SECONDS": "300",  # a slow endpoint keeps a run running
-        }
-        write_province(tmp, sink.url("w"))
-        plan = yaml.safe_load((tmp / "plan.yaml").read_text("utf-8"))
-        plan |= {"year": YEAR, "issued_on": f"{YEAR}-02-17"}
-        plan["deadlines"] = {m: d.replace("2024", str(YEAR)) for m, d in plan["deadlines"].items()}
-        (tmp / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), "utf-8")
-        try:
-            services = run_block(production_block(), subs, env, tmp, tmp)
-            rest = httpx.Client(base_url=api, timeout=10)
-            wait(lambda: rest.get("/deployments/name/follow-cycle/theo-doi").status_code == 200,
-                 90, "the deployments")  # fmt: skip
-            assert "PREFECT_API_URL" not in env  # Prefect's own clients use the profile
-            yield {"env": env, "tmp": tmp, "api": rest, "db": danvan_url, "services": services,
-                   "proxy": proxy}  # fmt: skip
-        finally:
-            for service in reversed(services):
-                service.send_signal(signal.SIGINT)
-                try:
-                    service.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    service.kill()
-            drop_danvan()
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)'))
-            admin.dispose()
+#: The module's Prefect world (docs/deployment.md's production block) and its HTTP sink.
+world, sink = prefect_world.world, prefect_world.sink
 
 
 def issue_plan(world: dict) -> None:
@@ -145,28 +69,10 @@ def milestones(api: httpx.Client) -> list[tuple[str, str]]:
     return sorted((r["name"], local(r)) for r in scheduled(api) if "nhac-viec" not in r["tags"])
 
 
-def input_value(api: httpx.Client, run_id: str, key: str) -> str:
-    """A run input as text (the UI's form: its JSON schema, its description), unescaped."""
-    value: object = api.get(f"/flow_runs/{run_id}/input/{key}").text
-    while isinstance(value, str) and value[:1] in '{["':
-        try:
-            value = json.loads(value)
-        except ValueError:
-            break
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 def reconciled(api: httpx.Client) -> bool:
     """Every reconciliation the commands asked for has finished."""
     asked = runs(api, f"TST-{YEAR}", "theo-doi")
     return bool(asked) and all(state(r) in {"COMPLETED", "FAILED", "CRASHED"} for r in asked)
-
-
-def reconcile_now(api: httpx.Client) -> dict:
-    """What an operator does with the UI's Run button on ``theo-doi`` (or waits ten minutes)."""
-    started = create_run(api, "follow-cycle", "theo-doi")
-    wait(lambda: state(read_run(api, started["id"])) == "COMPLETED", 180, "a reconciliation")
-    return read_run(api, started["id"])
 
 
 def test_the_plan_becomes_scheduled_runs_at_the_expected_instants(world):
@@ -367,21 +273,28 @@ def test_after_the_worker_is_killed_and_two_days_pass_no_past_reminder_goes_out(
     assert sent == 0
 
 
+def _as_the_portal(world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process configured as a portal of the world (its database, API, output folder and
+    operators), with the plan issued (run alone; after the amendment test the plan stands)."""
+    from danvan.config.settings import get_settings
+    from tests.helpers.db import use_database
+
+    if not world.get("plan_issued"):
+        issue_plan(world)
+    use_database(world["db"], monkeypatch)
+    for key in ("DANVAN_PREFECT_API_URL", "DANVAN_OUT_DIR", "DANVAN_OPERATOR_CONTACTS"):
+        monkeypatch.setenv(key, world["env"][key])
+    get_settings.cache_clear()
+
+
 def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypatch):  # type: ignore[no-untyped-def]
     """Tổng hợp ngay with a Prefect server configured (issue 18): the portal's one entry point
     creates a run of ``tong-hop`` at once (the request as its idempotency key), two clicks give
     one request and one run, and the worker's run moves the request to done with its files,
     the page showing the run's state."""
-    from danvan.config.settings import get_settings
     from danvan.flows.compile_now import progress, start_compile
-    from tests.helpers.db import use_database
 
-    if not world.get("plan_issued"):  # run alone; after the amendment test the plan stands
-        issue_plan(world)
-    use_database(world["db"], monkeypatch)
-    monkeypatch.setenv("DANVAN_PREFECT_API_URL", world["env"]["DANVAN_PREFECT_API_URL"])
-    monkeypatch.setenv("DANVAN_OUT_DIR", world["env"]["DANVAN_OUT_DIR"])
-    get_settings.cache_clear()
+    _as_the_portal(world, monkeypatch)
     at = pendulum.parse(f"{YEAR}-11-06T10:00", tz=TZ).in_timezone("UTC")
     asked = dict(year=YEAR, code="TST.H01", at=at, actor="portal:TST.H01", out_dir="ignored")
     first, second = start_compile(**asked), start_compile(**asked)
@@ -389,7 +302,7 @@ def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypat
     assert [r["id"] for r in runs(world["api"], f"{YEAR}", "tong-hop-ngay")] == [first.run_id]
 
     def finished():  # type: ignore[no-untyped-def]
-        seen = progress(year=YEAR, code="TST.H01", request_id=first.id)
+        seen = progress(year=YEAR, code="TST.H01", request_id=first.id, at=at)
         return seen if seen and seen.request.finished else None
 
     seen = wait(finished, 180, "the compile request's run")
@@ -398,3 +311,26 @@ def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypat
     assert state(read_run(world["api"], first.run_id)) == "COMPLETED"
     out = Path(world["env"]["DANVAN_OUT_DIR"]) / "TST.H01"
     assert (out / f"bao-cao-tong-hop-TST.H01-{YEAR}.docx").is_file()
+
+
+def test_compile_now_no_worker_takes_is_given_up(world, sink, monkeypatch):  # type: ignore[no-untyped-def]
+    """The pool paused (no worker takes the run): read 11 minutes after it was asked, the
+    request is failed ``[compile_not_started]``, its run Cancelled, the operators told once."""
+    from danvan.flows.compile_now import progress, start_compile
+    from danvan.tasks.alerts import COURIER
+
+    _as_the_portal(world, monkeypatch)
+    pool = f"/work_pools/danvan-{world['api'].base_url.port}"
+    assert world["api"].patch(pool, json={"is_paused": True}).status_code < 300
+    try:
+        at = pendulum.parse(f"{YEAR}-11-06T11:00", tz=TZ).in_timezone("UTC")
+        asked = start_compile(year=YEAR, code="TST.H01", at=at, actor="portal:TST.H01", out_dir="")
+        first, later = len(sink.requests), at + timedelta(minutes=11)
+        seen = progress(year=YEAR, code="TST.H01", request_id=asked.id, at=later)
+        assert seen is not None and "[compile_not_started]" in (seen.request.problem or "")
+        assert state(read_run(world["api"], asked.run_id)) == "CANCELLED"
+        COURIER.wait_idle(30)
+        assert [r.body["title"] for r in sink.requests[first:] if r.path == "/ops"] == [
+            "[danvan] Tổng hợp ngay của TST.H01: chưa có tiến trình nào nhận việc"]  # fmt: skip
+    finally:
+        world["api"].patch(pool, json={"is_paused": False})
