@@ -193,16 +193,6 @@ def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> C
     return session.exec(stmt).first()
 
 
-def lock_cycle_state(*, session: Session, cycle_id: int) -> tuple[datetime | None] | None:
-    """:func:`lock_cycle` (shared) reading only what intake needs: ``(published_at,)``, or None
-    when the cycle is gone."""
-    stmt = sa_select(Cycle.published_at).where(Cycle.id == cycle_id)
-    if _dialect(session) == "postgresql":
-        stmt = stmt.with_for_update(read=True)
-    row = session.execute(stmt).first()
-    return None if row is None else (row[0],)
-
-
 def lock_unit(*, session: Session, unit_id: int) -> None:
     """Serialise writers of one unit's versions (held until commit or rollback).
 
