@@ -15,6 +15,7 @@ from datetime import date
 from functools import cached_property
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from danvan.config.settings import get_settings
@@ -145,6 +146,9 @@ def _context_of(session: Session, cycle: Cycle) -> CycleContext:
 
 
 _lock = threading.Lock()
+_UNITS = Unit.__table__
+#: The tree's fingerprint, built once (a statement built per call costs more than it runs).
+_FINGERPRINT = sa_select(func.max(_UNITS.c.updated_at), func.count(_UNITS.c.id))
 #: (database, cycle id) → (the tree's fingerprint, its context): one entry per province's cycle.
 _cache: dict[tuple, tuple[tuple, CycleContext]] = {}
 
@@ -156,7 +160,7 @@ def cached_context(session: Session, year: int, unit: str | None = None) -> Cycl
     query, the newest ``updated_at`` and the number of units; the cycle row is always read fresh
     (its publication matters at once). ``unit``: the page's or file's unit, which names the
     province when several share the database (each province's cycle has its own entry)."""
-    newest, count = session.exec(select(func.max(Unit.updated_at), func.count(Unit.id))).one()
+    newest, count = session.connection().execute(_FINGERPRINT).one()
     cycle = find_context_cycle(session, year, unit=unit)
     key, fingerprint = (str(session.get_bind().engine.url), cycle.id), (str(newest), count)
     with _lock:

@@ -15,9 +15,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from danvan.config.settings import get_settings
 from danvan.models import store
@@ -76,41 +78,47 @@ def mint(
     return tokens
 
 
+def _link_read() -> Any:
+    """The link, its cycle's year and publication and its unit's code and name, in one statement
+    of table columns (no ORM objects): checked on every request of the portal."""
+    link, cycle, unit = PortalLink.__table__, Cycle.__table__, Unit.__table__
+    return (
+        sa_select(
+            link.c.id, link.c.unit_id, unit.c.code, link.c.cycle_id, cycle.c.year, unit.c.name,
+            link.c.revoked_at, link.c.valid_until, cycle.c.published_at,
+        )
+        .join(cycle, cycle.c.id == link.c.cycle_id)
+        .join(unit, unit.c.id == link.c.unit_id)
+    )  # fmt: skip
+
+
+#: Built once: a statement built per call costs more than its execution (its cache key too).
+_BY_TOKEN = _link_read().where(PortalLink.__table__.c.token_sha256 == bindparam("token"))
+_BY_ID = _link_read().where(PortalLink.__table__.c.id == bindparam("link_id"))
+
+
 def find_live(*, session: Session, token: str, at: datetime) -> LiveLink | None:
     """The link behind ``token`` if it works at ``at`` (one indexed lookup)."""
-    row = session.exec(
-        select(PortalLink, Cycle)
-        .join(Cycle, col(Cycle.id) == PortalLink.cycle_id)
-        .where(PortalLink.token_sha256 == token_hash(token))
-    ).first()
-    if row is None:
-        return None
-    return _live(session, row[0], row[1], at)
+    row = session.connection().execute(_BY_TOKEN, {"token": token_hash(token)}).first()
+    return _live(row, at)
 
 
 def get_live(*, session: Session, link_id: int, at: datetime) -> LiveLink | None:
-    """The same check for a session's link, on every request: a revocation ends it at once."""
-    row = session.exec(
-        select(PortalLink, Cycle)
-        .join(Cycle, col(Cycle.id) == PortalLink.cycle_id)
-        .where(PortalLink.id == link_id)
-    ).first()
+    """The same check for a session's link, on every request: a revocation ends it at once.
+    One statement of columns: the two ORM reads it replaced were ~1.5 ms of CPU a request."""
+    row = session.connection().execute(_BY_ID, {"link_id": link_id}).first()
+    return _live(row, at)
+
+
+def _live(row: Any, at: datetime) -> LiveLink | None:
     if row is None:
         return None
-    return _live(session, row[0], row[1], at)
-
-
-def _live(session: Session, link: PortalLink, cycle: Cycle, at: datetime) -> LiveLink | None:
+    revoked_at, valid_until, published_at = row[6:]
     if not link_is_live(
-        revoked_at=link.revoked_at,
-        valid_until=link.valid_until,
-        published_at=cycle.published_at,
-        at=at,
+        revoked_at=revoked_at, valid_until=valid_until, published_at=published_at, at=at
     ):
         return None
-    unit = session.get(Unit, link.unit_id)
-    assert unit is not None and link.id is not None
-    return LiveLink(link.id, link.unit_id, unit.code, link.cycle_id, cycle.year, unit.name)
+    return LiveLink(*row[:6])
 
 
 def revoke(*, session: Session, unit_id: int, at: datetime, cycle_id: int | None = None) -> int:

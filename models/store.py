@@ -22,7 +22,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import String, func, text, type_coerce
+from sqlalchemy import String, bindparam, func, text, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -193,16 +193,6 @@ def lock_cycle(*, session: Session, cycle_id: int, exclusive: bool = False) -> C
     return session.exec(stmt).first()
 
 
-def lock_cycle_state(*, session: Session, cycle_id: int) -> tuple[datetime | None] | None:
-    """:func:`lock_cycle` (shared) reading only what intake needs: ``(published_at,)``, or None
-    when the cycle is gone."""
-    stmt = sa_select(Cycle.published_at).where(Cycle.id == cycle_id)
-    if _dialect(session) == "postgresql":
-        stmt = stmt.with_for_update(read=True)
-    row = session.execute(stmt).first()
-    return None if row is None else (row[0],)
-
-
 def lock_unit(*, session: Session, unit_id: int) -> None:
     """Serialise writers of one unit's versions (held until commit or rollback).
 
@@ -259,16 +249,23 @@ def get_criteria_set(*, session: Session, code: str) -> CriteriaSetRow | None:
     return session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code == code)).first()
 
 
+#: Built once: every portal request reads its cycle (building the statement cost more).
+_YEAR_CYCLES = select(Cycle).where(Cycle.year == bindparam("year"))
+_PROVINCE_CYCLE = _YEAR_CYCLES.join(Unit, col(Unit.id) == Cycle.province_id).where(
+    Unit.code == bindparam("province")
+)
+
+
 def find_cycle(
     *, session: Session, year: int, province: str | None = None, unit: str | None = None
 ) -> Cycle | None:
     """The cycle of ``year``: of ``province`` when given; else the only one of that year; else
     (several provinces share the database) the one whose tree ``unit`` is in, when a file names
     its unit. LookupError when it stays ambiguous."""
-    stmt = select(Cycle).where(Cycle.year == year)
     if province:
-        stmt = stmt.join(Unit, Unit.id == Cycle.province_id).where(Unit.code == province)
-    rows = session.exec(stmt).all()
+        rows = session.exec(_PROVINCE_CYCLE, params={"year": year, "province": province}).all()
+    else:
+        rows = session.exec(_YEAR_CYCLES, params={"year": year}).all()
     if len(rows) > 1 and unit:
         above = ancestors(session=session, code=unit)
         rows = [r for r in rows if r.province_id in above]

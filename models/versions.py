@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, func, literal_column, type_coerce
-from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -218,25 +217,6 @@ def _heads(cond: list[Any]) -> Any:
         .group_by(Submission.unit_id)
         .subquery()
     )
-
-
-def unit_heads(*, session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, Head]:
-    """:func:`unit_latest` for many units in one query (a batch of files)."""
-    ids = sorted(set(unit_ids))
-    out: dict[int, Head] = {}
-    for i in range(0, len(ids), 500):
-        cond = [Submission.cycle_id == cycle_id, col(Submission.unit_id).in_(ids[i : i + 500])]
-        agg = _heads(cond)
-        stmt = sa_select(
-            Submission.unit_id,
-            Submission.version,
-            Submission.id,
-            Submission.file_sha256,
-            agg.c.first,
-        ).join(agg, (Submission.unit_id == agg.c.unit_id) & (Submission.version == agg.c.latest))
-        for unit_id, version, sub_id, sha, first in session.execute(stmt.where(*cond)).all():
-            out[unit_id] = Head(version, sub_id, sha, first)
-    return out
 
 
 def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> datetime | None:

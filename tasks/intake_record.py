@@ -15,19 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
-from danvan.models import store, versions
+from danvan.models import intake_sql, store, versions
 from danvan.models.context import CycleContext
-from danvan.models.tables import (
-    AuditEntry,
-    StoredFile,
-    Submission,
-    SubmissionFile,
-    SubmissionReturn,
-)
-from danvan.models.tables_assist import ReportPassage
+from danvan.models.tables import SubmissionReturn
 from danvan.rules import scoring, timing
 from danvan.rules.domain import OrgUnit
 from danvan.rules.errors import Rejected, reject
@@ -72,7 +64,7 @@ def record_set(
     cycle_id = ctx.cycle.id
     assert cycle_id is not None
     # Fresh and locked (shared): a publication waits for these files, or they see it.
-    state = store.lock_cycle_state(session=session, cycle_id=cycle_id)
+    state = intake_sql.lock_cycle_state(session=session, cycle_id=cycle_id)
     published = state is None or state[0] is not None
     answers: list[FileResult | None] = [None] * len(items)
     checked: list[tuple[int, Incoming, OrgUnit]] = []
@@ -87,9 +79,9 @@ def record_set(
             answers[i] = rejected(item.path, internal_error(exc, item.path), item.doc)
     unit_ids = sorted({ctx.org.ids[u.code] for _, _, u in checked})
     store.lock_units(session=session, unit_ids=unit_ids)  # one writer per unit's versions
-    heads = versions.unit_heads(session=session, cycle_id=cycle_id, unit_ids=unit_ids)
+    heads = intake_sql.unit_heads(session=session, cycle_id=cycle_id, unit_ids=unit_ids)
     returns: dict[tuple[int, int], SubmissionReturn] = {}
-    for r in versions.returns_of(session=session, cycle_id=cycle_id):  # few: read them all
+    for r in intake_sql.returns_of_units(session=session, cycle_id=cycle_id, unit_ids=unit_ids):
         returns.setdefault((r.unit_id, r.version), r)  # a version's first return decides
     new: list[_New] = []
     duplicates: list[tuple[int, Incoming, OrgUnit, versions.Head, list]] = []
@@ -243,20 +235,16 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
         blobs.setdefault(n.digest, n.item.data)
         for f in n.item.files:
             blobs.setdefault(store.sha256(f.data), f.data)
-    stored = store.known_files(session=session, digests=blobs)
-    store.insert_missing(
+    stored = intake_sql.known_files(session=session, digests=blobs)
+    intake_sql.store_files(
         session=session,
-        model=StoredFile,
         rows=[
             {"sha256": d, "size": len(b), "content": b, "first_seen_at": at}
             for d, b in blobs.items()
             if d not in stored
         ],
-        keys=["sha256"],
     )
-    table = Submission.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = list(session.execute(stmt, [n.row for n in new]).scalars())
+    ids = intake_sql.insert_submissions(session=session, rows=[n.row for n in new])
     files, passages, audit = [], [], []
     for n, sub_id in zip(new, ids, strict=True):
         attached = [(f, store.sha256(f.data)) for f in n.item.files]
@@ -290,9 +278,9 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
                 },
             }
         )
-    store.bulk_insert(session=session, model=SubmissionFile, rows=files)
-    store.bulk_insert(session=session, model=ReportPassage, rows=passages)
-    store.bulk_insert(session=session, model=AuditEntry, rows=audit)
+    intake_sql.insert_rows(session=session, table="submission_file", rows=files)
+    intake_sql.insert_rows(session=session, table="report_passage", rows=passages)
+    intake_sql.insert_rows(session=session, table="audit", rows=audit)
 
 
 def _when(

@@ -110,8 +110,12 @@ def local_text(instant: datetime | None, tz: str) -> str:
     return timing.to_local(instant, tz).strftime("%d/%m/%Y %H:%M")
 
 
-def unit_view(session: Session, *, year: int, code: str, at: datetime) -> UnitView:
-    ctx = cached_context(session, year, code)
+def unit_view(
+    session: Session, *, code: str, at: datetime, year: int = 0, ctx: CycleContext | None = None
+) -> UnitView:
+    """A unit's page; ``ctx``: the cycle as the request read it already (else ``year``'s)."""
+    ctx = ctx or cached_context(session, year, code)
+    year = ctx.cycle.year
     unit = ctx.units[code]
     assert ctx.cycle.id is not None
     uid = ctx.org.ids[code]

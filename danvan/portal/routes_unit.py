@@ -27,6 +27,7 @@ from danvan.portal.deps import (
     portal_of,
     scope,
     viewer,
+    viewer_in_scope,
 )
 from danvan.rules.text import parse_id
 from danvan.tasks import pages
@@ -42,17 +43,23 @@ _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
 def assessed_only(v: Viewer) -> CycleContext:
-    ctx = scope(v)
+    return _assessed(v, scope(v))
+
+
+def _assessed(v: Viewer, ctx: CycleContext) -> CycleContext:
     if not ctx.units[v.code].assessed:
         raise HTTPException(404, "Đơn vị này không tự đánh giá trong kỳ này.")
     return ctx
 
 
 @router.get("/don-vi")
-def unit_page(request: Request, v: Viewer = Depends(viewer)) -> Response:
-    ctx = assessed_only(v)
+def unit_page(
+    request: Request, seen: tuple[Viewer, CycleContext] = Depends(viewer_in_scope)
+) -> Response:
+    v, ctx = seen
+    _assessed(v, ctx)
     with reading(get_engine()) as session:
-        view = pages.unit_view(session, year=v.year, code=v.code, at=portal_of(request).now())
+        view = pages.unit_view(session, ctx=ctx, code=v.code, at=portal_of(request).now())
     return page(
         request,
         "unit.html",
@@ -90,11 +97,15 @@ def own_attachment(file_id: str, request: Request, v: Viewer = Depends(viewer)) 
 
 
 @router.post("/don-vi/nop")
-async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
+async def upload(
+    request: Request, seen: tuple[Viewer, CycleContext] = Depends(viewer_in_scope)
+) -> Response:
     """The filled workbook (or YAML/JSON) and any report or evidence files, through the very
-    intake ``danvan submit`` uses; the answer is the next page."""
+    intake ``danvan submit`` uses; the answer is the next page. The link and the tree are read
+    in one session (``viewer_in_scope``), the recording in one transaction."""
     portal = portal_of(request)
-    ctx = await run_in_threadpool(assessed_only, v)
+    v, ctx = seen
+    _assessed(v, ctx)
     form = await request.form(max_files=MAX_FILES, max_fields=20)
     try:
         check_csrf(request, v, form.get("csrf"))

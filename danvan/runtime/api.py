@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,9 +33,10 @@ from danvan.config.settings import get_settings
 UNREACHABLE_CODE = "prefect_unreachable"
 
 
-def profile_api_url(env: dict[str, str] | None = None) -> str | None:
-    """``PREFECT_API_URL`` of the active Prefect profile, if one is set there."""
-    env = dict(os.environ) if env is None else env
+def profile_api_url(env: Mapping[str, str] | None = None) -> str | None:
+    """``PREFECT_API_URL`` of the active Prefect profile, if one is set there. (``os.environ``
+    itself, not a copy: the portal asks after every upload, and copying decodes every variable.)"""
+    env = os.environ if env is None else env
     home = Path(env.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
     path = Path(env.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
     try:
