@@ -14,7 +14,6 @@ SQLite a write transaction already holds the database's write lock from its star
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sqlalchemy import String, bindparam, func, text, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from danvan.models import jsontext
 from danvan.models.bulk import (  # noqa: F401 (re-exported: store is where callers look)
     bulk_insert,
     bulk_update,
@@ -102,11 +102,11 @@ def load_org(*, session: Session, on: date | None = None, province_id: int | Non
     who = sa_select(Unit.id, Unit.code, _raw(Unit.contacts))
     if within is not None:
         who = who.where(col(Unit.id).in_(sa_select(within.c.id)))
-    identity = session.execute(who).all()
+    identity = session.connection().execute(who).all()
     code_of = {uid: code for uid, code, _ in identity}
     contacts = {uid: _list(c) for uid, _, c in identity}
     v, sub = UnitVersion, _records_on(on, within)
-    rows = session.execute(
+    rows = session.connection().execute(
         sa_select(
             v.unit_id, v.name, v.kind, v.parent_id, v.assessed, v.compiles, v.active,
             v.merged_into_id, _raw(v.predecessors),
@@ -143,7 +143,7 @@ def _list(value: Any) -> tuple:
     """A JSON list column's value as a tuple (text from SQLite, already a list from psycopg)."""
     if not value or value == "[]":
         return ()
-    return tuple(json.loads(value) if isinstance(value, str) else value)
+    return tuple(jsontext.loads(value) if isinstance(value, str) else value)
 
 
 def published_cut_offs(*, session: Session) -> dict[str, Frozen]:

@@ -7,7 +7,6 @@ query serves all units of a cycle.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from sqlalchemy import String, func, literal_column, type_coerce
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from danvan.models import jsontext
 from danvan.models.tables import (
     Adjustment,
     Compilation,
@@ -125,7 +125,7 @@ def latest_facts(
         .where(s.cycle_id == cycle_id)
     )
     out: dict[int, LatestFacts] = {}
-    for row in session.execute(stmt).all():
+    for row in session.connection().execute(stmt).all():
         uid, version, at, first, scores, bonus, penalty, total, na, warnings, *rest = row
         out[uid] = LatestFacts(
             uid, version, at, first, _json(scores), bonus, penalty, total, _json(na),
@@ -150,7 +150,7 @@ def _json(value: Any) -> Any:
         return value
     if value in ("{}", "[]"):
         return {} if value == "{}" else []
-    return json.loads(value)
+    return jsontext.loads(value)
 
 
 def standings_version(*, session: Session, cycle_id: int, at: datetime | None) -> tuple:

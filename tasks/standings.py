@@ -23,6 +23,8 @@ from danvan.tasks.revision import load_returns
 
 #: The province's standings at the latest key read in this process.
 _standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
+#: The province's statuses alone (``status``'s table past ``UNITS_LISTED``), under the same key.
+_states: ReadCache[tuple[standing.UnitState, ...]] = ReadCache()
 
 
 def unit_results(
@@ -58,14 +60,26 @@ def unit_states(
     they are kept, else from the versions that count (the same rows the flags read) and the
     returns, through the same rule as :func:`unit_results` (``standing.revision_of``): a
     25,000-unit ``status`` spent most of its time deciding scores and bands nobody was shown.
+    The province's states are kept per process like its standings (same key).
     """
-    expected = standing.expected_units(ctx.units, ctx.province_units)
-    if within is not None:
-        keep = set(within)
-        expected = [c for c in expected if c in keep]
-    kept = _standings.lookup(session, ctx, _key(ctx, session, at))
+    key = _key(ctx, session, at)
+    kept = _standings.lookup(session, ctx, key)
     if kept is not None:
-        return [standing.UnitState(r.code, r.compiler, r.status) for r in _pick(kept, within)]
+        states = tuple(standing.UnitState(r.code, r.compiler, r.status) for r in kept)
+    else:
+        states = _states.lookup(session, ctx, key) or _province_states(ctx, session, at)
+        if _key(ctx, session, at) == key:
+            _states.keep(session, ctx, key, states)
+    if within is None:
+        return list(states)
+    wanted = set(within)
+    return [s for s in states if s.code in wanted]
+
+
+def _province_states(
+    ctx: CycleContext, session: Session, at: datetime | None
+) -> tuple[standing.UnitState, ...]:
+    expected = standing.expected_units(ctx.units, ctx.province_units)
     latest, ids = province_latest(ctx, session, at, scores=False), ctx.org.ids
     returns = load_returns(ctx, session, until=at)
     deadline, tz, compilers = ctx.deadline("self_assessment"), ctx.tz, ctx.compilers
@@ -76,7 +90,7 @@ def unit_states(
             lt.first_submitted_at, lt.version, returns.get(code, ()), deadline, tz
         ).status  # fmt: skip
         out.append(standing.UnitState(code, compilers.get(code), status))
-    return out
+    return tuple(out)
 
 
 def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from danvan.models import store
-from danvan.models.context import load_context
+from danvan.models.context import cached_context, load_context
 from danvan.models.tables import Delivery, Submission, SubmissionFile, Unit
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
@@ -94,7 +94,7 @@ def cycle_status(
 def _cycle_status(
     session: Session, *, year: int, at: datetime, under: str | None, every_unit: bool
 ) -> dict:
-    ctx = load_context(session=session, year=year)
+    ctx = cached_context(session, year)  # the tree kept per process while it is unchanged
     within = None
     if under is not None:
         if under not in ctx.units:

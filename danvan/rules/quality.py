@@ -146,14 +146,19 @@ def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) 
     matters: the median's ties and the flagged units.
     """
     out = []
-    for kind in sorted({k for k, _ in units.values()}):
-        members = sorted(c for c, (k, _) in units.items() if k == kind)
+    by_kind: dict[str, list[tuple[str, FigureSource]]] = {}
+    for c in sorted(units):  # one pass, not one per kind: a country has 25,000 units
+        kind, figures = units[c]
+        by_kind.setdefault(kind, []).append((c, figures))
+    floor = t.peer_min_denominator
+    for kind in sorted(by_kind):
+        members = by_kind[kind]
         for name, (group, num, den) in RATE_DEFINITIONS.items():
             rated = []
-            for c in members:
-                values = units[c][1].get(group) or {}
+            for c, figures in members:
+                values = figures.get(group) or {}
                 d = int(values.get(den, 0) or 0)
-                if d >= t.peer_min_denominator and d != 0:  # 0: no rate
+                if d >= floor and d != 0:  # 0: no rate
                     rated.append((c, int(values.get(num, 0) or 0), d))
             if len(rated) < t.peer_min_units:
                 continue
