@@ -256,6 +256,9 @@ def test_xlsx_sheets_read_back(rendered: dict[str, Path]) -> None:
     assert compare[1][2:5] == ("Năm 2023", "Năm 2022 (cùng đơn vị)", "Tăng (+), giảm (−)")
     petitions = next(r for r in compare if r[1] == "Số đơn đã tiếp nhận")
     assert petitions[2:5] == (79, 73, 6)
+    row = compare.index(petitions) + 1
+    # the change shows its sign as the header says, the minus the reports' typographic one
+    assert wb["Tổng hợp số liệu"].cell(row, 5).number_format == '+#,##0;"−"#,##0;0'
     missing = list(wb["Chưa nộp"].iter_rows(values_only=True))
     assert missing[2] == (1, "Ủy ban nhân dân xã Trường Xuân", "Cấp xã", "DTP.TMI.X9")
 

@@ -18,7 +18,7 @@ from danvan.rules.flag_text import (
 )
 from danvan.rules.quality import KINDS, Thresholds, UnitFigures, flags_for
 from danvan.rules.quality_checks import parse_checks
-from danvan.rules.text import MINUS
+from danvan.rules.text import MINUS, format_decimal, format_int
 
 MACHINE_WORDS = ("admin_procedures", "petitions.", "yoy_jump", "peer_outlier", ">=", "<=", " * ")
 
@@ -120,3 +120,16 @@ def test_every_flag_flags_for_writes_is_a_sentence_without_machine_words() -> No
     for f in flags:
         assert f.note[0].isupper() and f.note.endswith("."), f.note
         assert not any(w in f.note for w in MACHINE_WORDS), f.note
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (format_int(-29264), f"{MINUS}29.264"),
+        (format_int(29264), "29.264"),
+        (format_decimal(-5.6), f"{MINUS}5,6"),
+        (format_decimal(-0.001), "0"),  # rounds to nothing: no sign before a 0
+    ],
+)
+def test_negative_numbers_take_the_typographic_minus(written: str, expected: str) -> None:
+    assert written == expected
