@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import uuid
 from collections.abc import Iterator
@@ -201,9 +202,9 @@ def _held(lock: Path) -> bool:
 def _free_name(folder: Path, name: str, stamp: str = "") -> Path:
     """``name`` in ``folder``; when taken ``<stamp>-name``, then ``<stamp>-N-name`` (never
     overwrite an earlier file or its answer)."""
-    tried = [name, f"{stamp}-{name}"] if stamp else [name]
-    tried += [f"{stamp or 'lai'}-{n}-{name}" for n in range(2, 10_000)]
-    for candidate in tried:
+    first = [name, f"{stamp}-{name}"] if stamp else [name]
+    numbered = (f"{stamp or 'lai'}-{n}-{name}" for n in range(2, 10_000))  # made only if needed
+    for candidate in itertools.chain(first, numbered):
         target = folder / candidate
         if not target.exists() and not (folder / f"{candidate}.txt").exists():
             return target

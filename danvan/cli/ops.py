@@ -181,7 +181,8 @@ def bench(
         list[str] | None,
         typer.Option(
             "--skip",
-            help="Bỏ qua bước (lặp lại được): templates, workbooks, status, remind, compile, portal.",
+            help="Bỏ qua bước (lặp lại được): templates, inbox, workbooks, status, remind, compile, "
+            "portal.",
         ),
     ] = None,
     portal_port: Annotated[

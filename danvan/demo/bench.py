@@ -38,7 +38,7 @@ from danvan.demo.synthetic import (  # noqa: F401 (re-exported: tests and the CL
     write_json,
 )
 from danvan.flows import compile as compile_module
-from danvan.flows.intake import submit
+from danvan.flows.intake import submit, submit_inbox
 from danvan.flows.plan import issue_plan
 from danvan.models.db import get_engine, reading
 from danvan.models.schema import upgrade
@@ -127,7 +127,7 @@ class BenchRun:
 
 
 #: Stages ``--skip`` may leave out (the org, the plan and the JSON intake always run).
-SKIPPABLE = ("templates", "workbooks", "status", "remind", "compile", "portal")
+SKIPPABLE = ("templates", "inbox", "workbooks", "status", "remind", "compile", "portal")
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -222,6 +222,8 @@ def _province_stages(
         results = submit.fn(paths, at(SUBMIT_AT))
         s.note = f"{sum(r['accepted'] for r in results)}/{len(paths)} tệp được nhận"
     run.floor(lambda: floors.json_intake_floor(paths))
+    if run.wants("inbox"):
+        _inbox_stage(run, workdir / "hop-thu", assessed, at(SUBMIT_AT))
     if run.wants("workbooks") and templates:
         _workbook_intake(run, templates, workdir / "dien", at(SUBMIT_XLSX_AT))
     if run.wants("status"):
@@ -244,6 +246,18 @@ def _province_stages(
         run.floor(lambda: floors.compile_floor(workdir / "floor-compile", compilers, len(assessed)))
     if run.wants("portal"):
         portal_stages(run, org, at(PORTAL_AT), workdir / "portal", portal_port)
+
+
+def _inbox_stage(run: BenchRun, inbox: Path, assessed: list[str], when: datetime) -> None:
+    """Every unit's next version (figures of the next unit's) dropped in a folder (untimed),
+    then one ``submit --inbox`` run: claimed, recorded set-wise, each filed with its answer."""
+    inbox.mkdir(exist_ok=True)
+    names = [Path(write_json(inbox / f"{c}.json", submission(c, i + 1))).name
+             for i, c in enumerate(assessed)]  # fmt: skip
+    with run.stage("submit: inbox (one run, new versions)", len(names)) as s:
+        taken = submit_inbox.fn(str(inbox), when)
+        s.note = f"{sum(f['accepted'] for f in taken['files'])}/{len(names)} tệp được nhận"
+    run.floor(lambda: floors.json_intake_floor([str(inbox / "accepted" / n) for n in names]))
 
 
 #: Workbooks filled and sent in the workbook intake stage: the per-file cost is what it shows,

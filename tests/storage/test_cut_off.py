@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,7 +96,16 @@ def _cut_midway(cluster: Cluster, argv: list[str], workdir: Path) -> tuple[int, 
         if len(_answered(lines)) >= ANSWERS_BEFORE_STOP:
             cluster.stop("fast")
             break
-    rest, stderr = proc.communicate(timeout=120)
+    # The rest through the same file object (stderr drained beside it): ``communicate`` reads
+    # the pipe's descriptor and would lose the lines already in the object's buffer — a chunk's
+    # answers arrive in one read, and the loop above stops in the middle of them.
+    errors: list[str] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
+    drain.start()
+    rest = proc.stdout.read()
+    drain.join(timeout=120)
+    proc.wait(timeout=120)
+    stderr = "".join(errors)
     assert cluster.data.exists() and not cluster.running(), "the batch ended before the stop"
     return proc.returncode, lines + rest.splitlines(keepends=True), stderr
 
