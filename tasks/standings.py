@@ -25,6 +25,9 @@ from danvan.tasks.revision import load_returns
 _standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
 #: The province's statuses alone (``status``'s table past ``UNITS_LISTED``), under the same key.
 _states: ReadCache[tuple[standing.UnitState, ...]] = ReadCache()
+#: … and the standings of compilers' units read alone (closure → standings), at most this many.
+_closures: ReadCache[dict[tuple[str, ...], tuple[UnitResult, ...]]] = ReadCache()
+_CLOSURES = 64
 
 
 def unit_results(
@@ -44,12 +47,28 @@ def unit_results(
     if results is not None:
         return _pick(results, within)
     if len(closed) < len(expected):
-        return _pick(_compute(ctx, session, at, closed, [ctx.org.ids[c] for c in closed]), within)
+        return _pick(_closure(ctx, session, at, key, closed), within)
     with without_gc():
         results = tuple(_compute(ctx, session, at, expected, None))
     if _key(ctx, session, at) == key:
         _standings.keep(session, ctx, key, results)
     return _pick(results, within)
+
+
+def _closure(
+    ctx: CycleContext, session: Session, at: datetime | None, key: tuple, closed: list[str]
+) -> tuple[UnitResult, ...]:
+    """The standings of a few units' compilers' units (a unit's page), kept like the province's
+    while ``key`` is unchanged, one entry per closure (a province has a few dozen compilers): a
+    unit's page read ~40 standings anew on every request."""
+    kept = _closures.lookup(session, ctx, key) or {}
+    found = kept.get(tuple(closed))
+    if found is None:
+        found = tuple(_compute(ctx, session, at, closed, [ctx.org.ids[c] for c in closed]))
+        if _key(ctx, session, at) == key:
+            fresh = kept if len(kept) < _CLOSURES else {}
+            _closures.keep(session, ctx, key, {**fresh, tuple(closed): found})
+    return found
 
 
 def unit_states(

@@ -125,3 +125,24 @@ def test_kept_flags_follow_every_write(db_url: str, tmp_path: Path, cli) -> None
     with reading(get_engine()) as s:
         first = quality.cycle_flags(s, cached_context(s, 2024), now)
         assert quality.cycle_flags(s, cached_context(s, 2024), now) == first
+
+
+def test_kept_unit_standings_follow_every_write(db_url: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A unit's page, with the province's standings not kept, reads its compiler's units alone:
+    kept likewise (one entry per compiler), and every write seen by the very next read."""
+    setup_province(tmp_path, cli)
+    standings._standings.clear()
+    standings._closures.clear()
+    now, within = at("2024-11-20T08:00"), ["HGI.VT.P1"]
+    kept, fresh = kept_and_fresh(now, within)
+    assert kept == fresh and kept[0].status == "missing"
+    again, fresh = kept_and_fresh(now, within)
+    assert again == fresh and again[0] is kept[0]
+    other, fresh = kept_and_fresh(now, ["HGI.X01"])  # another compiler's: its own entry
+    assert other == fresh and kept_and_fresh(now, within)[0][0] is kept[0]
+    r = cli("submit", submission(tmp_path, "HGI.VT.P1", {"A1": 35, "A2": 0, "B1": 30}),
+            "--at", "2024-11-12T08:00")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    kept, fresh = kept_and_fresh(now, within)
+    assert kept == fresh and kept[0].status == "on_time"
+    assert kept_and_fresh(at("2024-11-11T08:00"), within)[0][0].status == "missing"
