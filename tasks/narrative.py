@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from danvan.config.settings import get_settings
 from danvan.models import versions
@@ -52,21 +52,17 @@ def unit_passages(
     """Unit code → ``{"passages": …, "problem": …, "version": N}`` of its latest version by
     ``at`` (only units whose latest version came with a report file)."""
     assert ctx.cycle.id is not None
-    ids = [ctx.org.ids[c] for c in units if c in ctx.org.ids]
-    latest = versions.latest_submissions(
-        session=session, cycle_id=ctx.cycle.id, until=at, unit_ids=ids, figures=False
-    )
-    by_submission = {lt.submission.id: (u, lt.submission.version) for u, lt in latest.items()}
-    if not by_submission:
-        return {}
-    rows = session.exec(
-        select(ReportPassage).where(col(ReportPassage.submission_id).in_(list(by_submission)))
-    ).all()
+    wanted = set(units)
+    # the whole province (a compile): no list of ids to send, the few with passages filtered here
+    whole = wanted >= set(ctx.province_units)
+    ids = None if whole else [ctx.org.ids[c] for c in wanted if c in ctx.org.ids]
+    rows = versions.latest_passages(session=session, cycle_id=ctx.cycle.id, until=at, unit_ids=ids)
     codes = ctx.org.codes_by_id
     out = {}
-    for r in rows:
-        unit_id, version = by_submission[r.submission_id]
-        out[codes[unit_id]] = {"passages": r.passages, "problem": r.problem, "version": version}
+    for unit_id, version, passages, problem in rows:
+        code = codes.get(unit_id)
+        if code in wanted:
+            out[code] = {"passages": passages, "problem": problem, "version": version}
     return out
 
 
