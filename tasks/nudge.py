@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+# ``tasks.calendar`` (the cycle's Prefect calendar) is imported where a Prefect API is used:
+# ``status`` asks only :func:`reachability`, and without a Prefect API nothing here needs it.
 from danvan.runtime.api import (
     UNREACHABLE_CODE,
     PrefectRest,
@@ -27,7 +29,6 @@ from danvan.runtime.api import (
     reachable,
     unreachable_line,
 )
-from danvan.tasks.calendar import DEPLOYMENTS, follow_up, open_years
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def tell_prefect(action: str, at: datetime, years: Iterable[int] | None = None) 
     official's command costs the same with a Prefect API as without, whatever the calendar."""
     if not configured_api_url():
         return []
+    from danvan.tasks.calendar import follow_up, open_years  # only with a Prefect API (below)
+
     rest = connect()
     if rest is None:
         return []
@@ -88,6 +91,8 @@ def waiting_publications(rest: PrefectRest, year: int) -> list[dict]:
     """The publication runs of ``year`` waiting for the sign-off, however they were started: by
     the calendar (tagged), the UI's button or ``prefect deployment run`` (untagged). Found by
     their deployment (``xep-loai``) and their ``year`` parameter, not by tags."""
+    from danvan.tasks.calendar import DEPLOYMENTS
+
     deployment = rest.deployment_id(*DEPLOYMENTS["xep-loai"])
     if deployment is None:
         return []

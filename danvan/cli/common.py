@@ -209,7 +209,6 @@ def handles_rejections(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import click
         from pydantic import ValidationError
         from typer._click.exceptions import ClickException as TyperClickException
 
@@ -227,19 +226,29 @@ def handles_rejections(fn: F) -> F:
                 name = "DANVAN_" + "_".join(str(x) for x in e["loc"]).upper()
                 err(f"Cấu hình sai: {name}: {e['msg']} [invalid_settings]")
             raise typer.Exit(1) from None
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+        except typer.Exit:
             raise
         except TyperClickException:  # usage errors, also those raised inside a command
             raise
         except (
             Exception
         ) as exc:  # never a traceback; the text may carry data (see describe_failure)
+            if isinstance(exc, _click_ends()):  # Click's own exit, usage error or abort
+                raise
             if os.environ.get("DANVAN_TRACEBACKS"):  # a developer chasing a bug asks for it
                 raise
             say_failure(exc)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _click_ends() -> tuple[type[Exception], ...]:
+    """Click's own ends of a command (a library may raise them), imported only once something
+    was raised: importing Click cost every command, ``status`` included, ~20 ms."""
+    import click
+
+    return (click.exceptions.Exit, click.ClickException, click.Abort)
 
 
 def say_failure(exc: BaseException) -> tuple[str, str]:
