@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,12 +69,14 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    spent = "not measured"
     try:
         _wait_until_serving(url, proc, log)
         answers: list[str] = []
         walls: list[float] = []  # seconds per upload answered: printed, never asserted
         lock = threading.Lock()
-        barrier = threading.Barrier(UNITS * VERSIONS)
+        cpu: list[_Cpu] = []  # counted from the moment all 200 are ready to send
+        barrier = threading.Barrier(UNITS * VERSIONS, action=lambda: cpu.append(_Cpu(proc.pid)))
 
         # each unit opens its link once (as a clerk does), not once per upload: 400 link
         # openings from one address inside a clock minute would rightly answer 429
@@ -90,9 +93,11 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
             data = (h.write_json(tmp_path / name, h.submission(code, hint))).read_bytes()
             try:
                 cookies, token = sessions[code]
-                barrier.wait(timeout=300)
-                # a new connection: the session opened by one worker is read by either
+                # a new connection: the session opened by one worker is read by either; the
+                # client is built before the start (httpx builds a TLS context per client, ~10 ms
+                # of CPU that 200 clients at once would take from the server being measured)
                 with httpx.Client(base_url=url, timeout=300, cookies=cookies) as sender:
+                    barrier.wait(timeout=300)
                     start = time.perf_counter()
                     r = sender.post(
                         "/don-vi/nop", data={"csrf": token}, files={"tep": (name, data)}
@@ -107,10 +112,11 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
                 if answer == "ok":
                     walls.append(took)
 
-        with ThreadPoolExecutor(max_workers=UNITS * VERSIONS) as pool:
+        with _PgWaits(pg_url) as waits, ThreadPoolExecutor(max_workers=UNITS * VERSIONS) as pool:
             for code in codes:
                 for hint in range(VERSIONS):
                     pool.submit(one, code, hint)
+        spent = cpu[0].spent() if cpu else spent
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -121,7 +127,11 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
     if walls:  # issue 18's measure (target p95 ≤ 3 s); speed is read here, not asserted
         ordered = sorted(walls)
         p50, p95 = (ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.95))
-        print(f"\n{len(walls)} uploads at once, 2 workers: p50 {p50:.2f} s, p95 {p95:.2f} s")
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"\n{len(walls)} uploads at once, 2 workers: p50 {p50:.2f} s, p95 {p95:.2f} s, "
+            f"max {ordered[-1]:.2f} s; CPU s: {spent}; load average {load}{waits.summary()}"
+        )
     wrong = sorted({a.split(": ", 1)[1] for a in answers if not a.endswith(": ok")})
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
     assert wrong == [], f"{wrong}\n{tail}"
@@ -141,6 +151,101 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
         token = link.rsplit("/", 1)[-1]
         assert token not in text
     assert "/l/…" in text
+
+
+class _Cpu:
+    """CPU seconds (user + system) spent from now on by the portal's processes (the parent and
+    its workers, read in /proc), by this test process (the 200 clients) and by every
+    ``postgres`` process of the machine (other users' queries included), apart."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = self._server(), time.process_time(), self._postgres()
+
+    @staticmethod
+    def _cpu(pid: int | str) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _server(self) -> dict[int, float]:
+        pids, seen = [self.pid], {}
+        while pids:
+            pid = pids.pop()
+            try:
+                seen[pid] = self._cpu(pid)
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue
+            pids += [int(c) for c in children]
+        return seen
+
+    @classmethod
+    def _postgres(cls) -> dict[str, float]:
+        seen = {}
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                    seen[entry.name] = cls._cpu(entry.name)
+            except OSError:
+                continue
+        return seen
+
+    def spent(self) -> str:
+        before, client, pg = self.start
+        now, pg_now = self._server(), self._postgres()
+        server = " + ".join(f"{now[p] - before.get(p, 0.0):.1f}" for p in sorted(now))
+        database = sum(v - pg.get(p, 0.0) for p, v in pg_now.items())
+        return (
+            f"server {server}, clients {time.process_time() - client:.1f}, postgres {database:.1f}"
+        )
+
+
+class _PgWaits:
+    """With ``DANVAN_TEST_PG_WAITS=1``: what the portal's PostgreSQL sessions are doing,
+    sampled every 50 ms from pg_stat_activity during the burst (where the time goes)."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.counts = url, Counter[str]()
+        self.on = os.environ.get("DANVAN_TEST_PG_WAITS") == "1"
+        self.stop = threading.Event()
+
+    def __enter__(self) -> _PgWaits:
+        if self.on:
+            self.thread = threading.Thread(target=self._sample, daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.on:
+            self.thread.join(10)
+
+    def _sample(self) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        query = text(
+            "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        sessions = text(
+            "SELECT sessions, xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
+        with engine.connect() as conn:
+            before = conn.execute(sessions).one()
+            conn.rollback()
+            while not self.stop.wait(0.05):
+                for state, kind, event in conn.execute(query):
+                    self.counts[f"{state}/{kind or '-'}:{event or '-'}"] += 1
+                conn.rollback()
+            after = conn.execute(sessions).one()
+        engine.dispose()
+        self.counts["new connections"] = after[0] - before[0]
+        self.counts["commits"] = after[1] - before[1]
+
+    def summary(self) -> str:
+        top = ", ".join(f"{k} {n}" for k, n in self.counts.most_common(14))
+        return f"\nPostgreSQL sessions sampled: {top}" if self.on else ""
 
 
 def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:
