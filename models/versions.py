@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, func, literal_column, type_coerce
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
