@@ -212,7 +212,15 @@ def _free_name(folder: Path, name: str, stamp: str = "") -> Path:
 
 
 def _file_away(inbox: Path, claimed: Path, result: FileResult, at: datetime) -> None:
+    """The answer first, then the file beside it: a file is never in ``accepted/`` or
+    ``rejected/`` without its whole answer. An answer that cannot be written (a full disk) is
+    taken back and the file stays claimed, for the next run to answer again."""
     folder = inbox / (ACCEPTED if result.accepted else REJECTED)
     target = _free_name(folder, claimed.name, at.strftime("%Y%m%d-%H%M%S"))
+    answer = target.with_name(target.name + ".txt")
+    try:
+        answer.write_text(answer_text(result), encoding="utf-8")
+    except OSError:
+        answer.unlink(missing_ok=True)
+        raise
     os.rename(claimed, target)
-    target.with_name(target.name + ".txt").write_text(answer_text(result), encoding="utf-8")

@@ -182,3 +182,49 @@ def test_an_inbox_is_recorded_set_wise_through_the_batch(db_url, tmp_path, cli):
         ("evidence", "ke-hoach.pdf"),
     ]
     assert _versions() == 13
+
+
+def test_a_file_whose_answer_cannot_be_written_is_answered_by_the_next_run(pg_url, tmp_path):
+    """No room for the answers (``RLIMIT_FSIZE``: every write past 16 bytes fails, as on a full
+    disk; PostgreSQL, so the database is not a file of the process): the first file is
+    recorded, its answer cannot be written, the run stops ``[os_error]`` naming the files put
+    back. No file sits in accepted/ without its answer, none is lost: the next run answers the
+    first "received before" and takes the others."""
+    import json
+    import resource
+
+    from tests.helpers.together import child_env
+
+    issue_small_cycle(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = [_drop(inbox, u, name=f"{i}-{u}.yaml").name
+             for i, u in enumerate(("TST.SNV", "TST.H01", "TST.H01.X01"))]  # fmt: skip
+
+    def run(room: int | None) -> subprocess.CompletedProcess:
+        def small_disk() -> None:
+            if room is not None:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
+
+        return subprocess.run([sys.executable, "-c", _RUN, str(inbox)], env=child_env(pg_url),
+                              cwd=tmp_path, preexec_fn=small_disk, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+
+    cut = run(room=16)
+    assert cut.returncode == 1 and "[os_error]" in cut.stderr, cut.stderr
+    assert "Traceback" not in cut.stderr and "[not_reached]" in cut.stderr
+    assert all(name in cut.stderr for name in names[1:])
+    assert [p.name for p in (inbox / "accepted").iterdir()] == []
+    assert sorted(p.name for p in inbox.glob("*.yaml")) == names[1:]
+    assert _versions() == 1
+
+    again = run(room=None)
+    assert again.returncode == 0, again.stderr
+    doc = json.loads(again.stdout)
+    assert doc["recovered"] == names[:1]
+    assert [(f["file"], f["accepted"], f["duplicate"]) for f in doc["files"]] == [
+        (names[0], True, True), (names[1], True, False), (names[2], True, False),
+    ]  # fmt: skip
+    for name in names:
+        assert (inbox / "accepted" / f"{name}.txt").read_text("utf-8").startswith(name)
+    assert list((inbox / "processing").iterdir()) == [] and _versions() == 3

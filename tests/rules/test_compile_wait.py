@@ -1,0 +1,40 @@
+"""Tổng hợp ngay nobody takes: when a queued request is given up, what the compiler reads, and
+the operators' alert (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from danvan.rules.alerts import compile_not_started
+from danvan.rules.compile_wait import (
+    minutes_text,
+    not_started_in_time,
+    not_started_problem,
+    wait_of,
+)
+
+ASKED = datetime(2024, 11, 21, 2, 0, tzinfo=UTC)  # 09:00 in Asia/Ho_Chi_Minh
+
+
+def test_the_wait_counts_from_the_request() -> None:
+    wait = wait_of(10)
+    assert not not_started_in_time(ASKED, ASKED + timedelta(minutes=9, seconds=59), wait)
+    assert not_started_in_time(ASKED, ASKED + timedelta(minutes=10), wait)
+    assert minutes_text(wait) == "10 phút" and minutes_text(wait_of(1.5)) == "1,5 phút"
+    problem = not_started_problem(wait)
+    assert problem.startswith("Chưa có tiến trình nào nhận việc tổng hợp sau 10 phút; báo cho")
+    assert problem.endswith("[compile_not_started]")
+
+
+def test_the_alert_names_the_request_and_its_run_once() -> None:
+    run = "7f3c2a9e-0000-4000-8000-00000000abcd"
+    alert = compile_not_started(request_id=7, compiler="QNG.BSN", year=2024, asked=ASKED,
+                                wait="10 phút", run_id=run, tz="Asia/Ho_Chi_Minh",
+                                ui="http://127.0.0.1:4200")  # fmt: skip
+    assert alert.key == f"{run}:compile_not_started" and alert.run_name == "tong-hop-ngay-QNG.BSN-7"
+    assert "09:00 ngày 21/11/2024" in alert.body and "đã được huỷ" in alert.body
+    assert alert.body.endswith(f"http://127.0.0.1:4200/runs/flow-run/{run}")
+    without = compile_not_started(request_id=8, compiler="QNG.BSN", year=2024, asked=ASKED,
+                                  wait="10 phút", run_id=None, tz="Asia/Ho_Chi_Minh", ui=None)  # fmt: skip
+    assert without.key == "compile-request-8:compile_not_started"
+    assert "huỷ" not in without.body and "Prefect:" not in without.body
