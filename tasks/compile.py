@@ -12,8 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import time
-from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,20 +26,14 @@ from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
 from danvan.notify.messages import Queued, default_renderer
-from danvan.reports.chart import write_chart_png
-from danvan.reports.docx import write_report_docx
-from danvan.reports.outputs import FolderWriter, normalise_zip
-from danvan.reports.xlsx import write_score_workbook
 from danvan.rules import timing
-from danvan.rules.compilation import dumps_summary
-from danvan.rules.report import build_report
 from danvan.tasks.compile_load import (  # noqa: F401 (load_letterhead_config: tests use it here)
-    Compiled,
     compile_one,
     compilers_to_compile,
     load,
     load_letterhead_config,
 )
+from danvan.tasks.compile_write import Compiled, write_one
 from danvan.tasks.compiled_files import keep_files
 from danvan.tasks.files import safe_join
 
@@ -89,7 +81,7 @@ def compile_and_write(
     order = sorted(codes, key=lambda c: -loaded.size(c))
     done: dict[str, Written] = {}
     context = multiprocessing.get_context("forkserver")  # never fork a process with threads
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([write_one.__module__])  # the writers, no database layer
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         queued: list[tuple[Compiled, Future]] = []
         for code in order:
@@ -127,44 +119,6 @@ def compile_workers(compilers: int) -> int:
     machine's cores), never more than one per COMPILERS_PER_WORKER compilers; 1: in-process."""
     cores = get_settings().compile_workers or os.cpu_count() or 1
     return max(1, min(cores, compilers // COMPILERS_PER_WORKER))
-
-
-def write_one(c: Compiled, out_dir: str) -> tuple[dict, str, float]:
-    """One compiler's folder (see :func:`compile_and_write`), the sha256 of its summary.json
-    (encoded once, here: the recording stores this digest) and the CPU seconds it took."""
-    cpu = time.process_time()
-    code, year = c.data.compiler.code, c.data.year
-    folder = Path(out_dir) / code
-    report = build_report(
-        c.data, on=c.on, parent=c.parent, letterhead=c.letterhead,
-        plan_reference=c.reference or None, request=c.request or None,
-        provisional_until=c.provisional_until,
-    )  # fmt: skip
-    assert c.at is not None  # compile_one() always stamps the compile instant
-    names = [f"bieu-do-{code}-{year}.png", f"bang-diem-{code}-{year}.xlsx"]
-    names.append(f"bao-cao-tong-hop-{code}-{year}.docx")
-    docx = partial(write_report_docx, created=c.at)
-    summary = dumps_summary(c.data.summary).encode("utf-8")
-    with FolderWriter(folder) as out:
-        chart = out.stage(names[0], partial(write_chart_png, c.data))
-        out.stage(names[1], _office(write_score_workbook, c.at, c.data))
-        out.stage(names[2], _office(docx, c.at, report, chart))
-        out.commit(summary)
-    files = sorted([*names, "summary.json"])
-    doc = {"compiler": code, "folder": str(folder), "files": files}
-    return doc, store.sha256(summary), time.process_time() - cpu
-
-
-def _office(
-    write: Callable[..., None], at: datetime, value: object, *more: object
-) -> Callable[[Path], None]:
-    """A writer of an office file (``write(value, path, *more)``) stamped with ``at``."""
-
-    def run(path: Path) -> None:
-        write(value, path, *more)
-        normalise_zip(path, at)
-
-    return run
 
 
 def record(
