@@ -12,7 +12,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -58,14 +64,15 @@ def compile_and_write(
     write each compiler's folder: summary.json, the score workbook, the chart and the report.
 
     Loaded once (:func:`tasks.compile_load.load`); then each compilation is computed just before
-    it is written and dropped once it is: at most ``workers + 1`` of them exist at a time.
+    it is written and dropped once it is: at most ``workers + 2`` of them exist at a time.
     Written atomically (``danvan.reports.outputs``): a reader, a second compile into the same
     folder or a kill at any point never leaves a half-written file under a final name. Many
     compilers (a province of districts, the country's 300) are written by a pool of worker
-    processes, one folder each at a time (:func:`compile_workers`): the files are what costs
-    (the chart, the workbook, the report: ~97 % of a compile), every folder is independent of the
-    others, and each is the same bytes whichever process writes it. The answer lists the
-    compilers bottom-up whatever order they were written in.
+    processes, one folder each at a time (:func:`compile_workers`), the largest by a thread of
+    this process meanwhile: the files are what costs (the chart, the workbook, the report: ~97 %
+    of a compile), every folder is independent of the others, and each is the same bytes
+    whichever process writes it. The answer lists the compilers bottom-up whatever order they
+    were written in.
     """
     loaded = load(year, at)
     codes = compilers_to_compile(loaded.ctx, unit)
@@ -76,29 +83,37 @@ def compile_and_write(
         return [
             _written(c, *write_one(c, out_dir)) for c in map(partial(compile_one, loaded), codes)
         ]
-    # the largest first (the province's workbook alone can be a tenth of the work): a worker
-    # never starts it last while the other has nothing left to do
+    # the largest first (the province's workbook alone can be a tenth of the work), and written
+    # here, in a thread, while the workers write the rest: its units are this process's already
+    # (a worker would unpickle a copy of every unit of the province: 70 MB at 25,000 units)
     order = sorted(codes, key=lambda c: -loaded.size(c))
     done: dict[str, Written] = {}
     context = multiprocessing.get_context("forkserver")  # never fork a process with threads
     context.set_forkserver_preload([write_one.__module__])  # the writers, no database layer
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        queued: list[tuple[Compiled, Future]] = []
-        for code in order:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(1) as here:
+        largest = compile_one(loaded, order[0])
+        own = here.submit(write_one, largest, out_dir)
+        queued: dict[Future, Compiled] = {}
+        for code in order[1:]:
             c = compile_one(loaded, code)
-            queued.append((c, pool.submit(write_one, c, out_dir)))
+            queued[pool.submit(write_one, c, out_dir)] = c
             del c
             while len(queued) > workers:  # one waiting per worker: computed just in time
-                _collect(queued.pop(0), done)
-        for item in queued:
-            _collect(item, done)
+                finished, _ = wait(queued, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    _collect(queued.pop(future), future.result(), done, worker=True)
+        for future, c in queued.items():
+            _collect(c, future.result(), done, worker=True)
+        _collect(largest, own.result(), done, worker=False)
     return [done[code] for code in codes]
 
 
-def _collect(item: tuple[Compiled, Future], done: dict[str, Written]) -> None:
-    c, future = item
-    doc, digest, cpu = future.result()
-    WORKER_CPU.append(cpu)
+def _collect(
+    c: Compiled, result: tuple[dict, str, float], done: dict[str, Written], *, worker: bool
+) -> None:
+    doc, digest, cpu = result
+    if worker:  # a thread's CPU is this process's already
+        WORKER_CPU.append(cpu)
     done[c.data.compiler.code] = _written(c, doc, digest, cpu)
 
 
