@@ -42,8 +42,9 @@ class Compiled:
 
 
 def write_one(c: Compiled, out_dir: str) -> tuple[dict, str, float]:
-    """One compiler's folder (see ``tasks.compile.compile_and_write``), the sha256 of its summary.json
-    (encoded once, here: the recording stores this digest) and the CPU seconds it took."""
+    """One compiler's folder (see ``tasks.compile.compile_and_write``), the sha256 of its
+    ``summary.json`` (encoded once, here: the recording stores this digest) and the CPU seconds
+    it took."""
     cpu = time.process_time()
     code, year = c.data.compiler.code, c.data.year
     folder = Path(out_dir) / code
