@@ -67,7 +67,9 @@ def store_file(*, session: Session, data: bytes, at: datetime) -> str:
     skipped, not an error.
     """
     digest = sha256(data)
-    if session.get(StoredFile, digest) is None:
+    # its key only: ``session.get`` would load a stored file's bytes and keep them in the session
+    # until it ends (a compile again at the same instant stores 301 folders' files that exist)
+    if not known_files(session=session, digests=[digest]):
         row = {"sha256": digest, "size": len(data), "content": data, "first_seen_at": at}
         insert_ignore(session=session, model=StoredFile, rows=[row], keys=["sha256"])
     return digest

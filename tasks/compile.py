@@ -12,9 +12,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -28,20 +32,14 @@ from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.tables import Compilation
 from danvan.notify.messages import Queued, default_renderer
-from danvan.reports.chart import write_chart_png
-from danvan.reports.docx import write_report_docx
-from danvan.reports.outputs import FolderWriter, normalise_zip
-from danvan.reports.xlsx import write_score_workbook
 from danvan.rules import timing
-from danvan.rules.compilation import dumps_summary
-from danvan.rules.report import build_report
 from danvan.tasks.compile_load import (  # noqa: F401 (load_letterhead_config: tests use it here)
-    Compiled,
     compile_one,
     compilers_to_compile,
     load,
     load_letterhead_config,
 )
+from danvan.tasks.compile_write import Compiled, write_one
 from danvan.tasks.compiled_files import keep_files
 from danvan.tasks.files import safe_join
 
@@ -66,14 +64,15 @@ def compile_and_write(
     write each compiler's folder: summary.json, the score workbook, the chart and the report.
 
     Loaded once (:func:`tasks.compile_load.load`); then each compilation is computed just before
-    it is written and dropped once it is: at most ``workers + 1`` of them exist at a time.
+    it is written and dropped once it is: at most ``workers + 2`` of them exist at a time.
     Written atomically (``danvan.reports.outputs``): a reader, a second compile into the same
     folder or a kill at any point never leaves a half-written file under a final name. Many
     compilers (a province of districts, the country's 300) are written by a pool of worker
-    processes, one folder each at a time (:func:`compile_workers`): the files are what costs
-    (the chart, the workbook, the report: ~97 % of a compile), every folder is independent of the
-    others, and each is the same bytes whichever process writes it. The answer lists the
-    compilers bottom-up whatever order they were written in.
+    processes, one folder each at a time (:func:`compile_workers`), the largest by a thread of
+    this process meanwhile: the files are what costs (the chart, the workbook, the report: ~97 %
+    of a compile), every folder is independent of the others, and each is the same bytes
+    whichever process writes it. The answer lists the compilers bottom-up whatever order they
+    were written in.
     """
     loaded = load(year, at)
     codes = compilers_to_compile(loaded.ctx, unit)
@@ -84,29 +83,37 @@ def compile_and_write(
         return [
             _written(c, *write_one(c, out_dir)) for c in map(partial(compile_one, loaded), codes)
         ]
-    # the largest first (the province's workbook alone can be a tenth of the work): a worker
-    # never starts it last while the other has nothing left to do
+    # the largest first (the province's workbook alone can be a tenth of the work), and written
+    # here, in a thread, while the workers write the rest: its units are this process's already
+    # (a worker would unpickle a copy of every unit of the province: 70 MB at 25,000 units)
     order = sorted(codes, key=lambda c: -loaded.size(c))
     done: dict[str, Written] = {}
     context = multiprocessing.get_context("forkserver")  # never fork a process with threads
-    context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        queued: list[tuple[Compiled, Future]] = []
-        for code in order:
+    context.set_forkserver_preload([write_one.__module__])  # the writers, no database layer
+    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(1) as here:
+        largest = compile_one(loaded, order[0])
+        own = here.submit(write_one, largest, out_dir)
+        queued: dict[Future, Compiled] = {}
+        for code in order[1:]:
             c = compile_one(loaded, code)
-            queued.append((c, pool.submit(write_one, c, out_dir)))
+            queued[pool.submit(write_one, c, out_dir)] = c
             del c
             while len(queued) > workers:  # one waiting per worker: computed just in time
-                _collect(queued.pop(0), done)
-        for item in queued:
-            _collect(item, done)
+                finished, _ = wait(queued, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    _collect(queued.pop(future), future.result(), done, worker=True)
+        for future, c in queued.items():
+            _collect(c, future.result(), done, worker=True)
+        _collect(largest, own.result(), done, worker=False)
     return [done[code] for code in codes]
 
 
-def _collect(item: tuple[Compiled, Future], done: dict[str, Written]) -> None:
-    c, future = item
-    doc, digest, cpu = future.result()
-    WORKER_CPU.append(cpu)
+def _collect(
+    c: Compiled, result: tuple[dict, str, float], done: dict[str, Written], *, worker: bool
+) -> None:
+    doc, digest, cpu = result
+    if worker:  # a thread's CPU is this process's already
+        WORKER_CPU.append(cpu)
     done[c.data.compiler.code] = _written(c, doc, digest, cpu)
 
 
@@ -127,44 +134,6 @@ def compile_workers(compilers: int) -> int:
     machine's cores), never more than one per COMPILERS_PER_WORKER compilers; 1: in-process."""
     cores = get_settings().compile_workers or os.cpu_count() or 1
     return max(1, min(cores, compilers // COMPILERS_PER_WORKER))
-
-
-def write_one(c: Compiled, out_dir: str) -> tuple[dict, str, float]:
-    """One compiler's folder (see :func:`compile_and_write`), the sha256 of its summary.json
-    (encoded once, here: the recording stores this digest) and the CPU seconds it took."""
-    cpu = time.process_time()
-    code, year = c.data.compiler.code, c.data.year
-    folder = Path(out_dir) / code
-    report = build_report(
-        c.data, on=c.on, parent=c.parent, letterhead=c.letterhead,
-        plan_reference=c.reference or None, request=c.request or None,
-        provisional_until=c.provisional_until,
-    )  # fmt: skip
-    assert c.at is not None  # compile_one() always stamps the compile instant
-    names = [f"bieu-do-{code}-{year}.png", f"bang-diem-{code}-{year}.xlsx"]
-    names.append(f"bao-cao-tong-hop-{code}-{year}.docx")
-    docx = partial(write_report_docx, created=c.at)
-    summary = dumps_summary(c.data.summary).encode("utf-8")
-    with FolderWriter(folder) as out:
-        chart = out.stage(names[0], partial(write_chart_png, c.data))
-        out.stage(names[1], _office(write_score_workbook, c.at, c.data))
-        out.stage(names[2], _office(docx, c.at, report, chart))
-        out.commit(summary)
-    files = sorted([*names, "summary.json"])
-    doc = {"compiler": code, "folder": str(folder), "files": files}
-    return doc, store.sha256(summary), time.process_time() - cpu
-
-
-def _office(
-    write: Callable[..., None], at: datetime, value: object, *more: object
-) -> Callable[[Path], None]:
-    """A writer of an office file (``write(value, path, *more)``) stamped with ``at``."""
-
-    def run(path: Path) -> None:
-        write(value, path, *more)
-        normalise_zip(path, at)
-
-    return run
 
 
 def record(

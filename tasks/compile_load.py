@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -21,32 +21,18 @@ from danvan.models import store, versions
 from danvan.models.context import CycleContext, load_context
 from danvan.models.db import get_engine, reading
 from danvan.rules import timing
-from danvan.rules.compilation import CompiledCycle, UnitInput, assess_unit, compile_cycle
-from danvan.rules.domain import CriteriaSet, Figures, OrgUnit
+from danvan.rules.compilation import UnitInput, assess_unit, compile_cycle
+from danvan.rules.domain import CriteriaSet, Figures
 from danvan.rules.errors import reject
 from danvan.rules.formats import load_document
-from danvan.rules.letterhead import NO_CONFIG, Letterhead, LetterheadConfig, parse_letterhead
+from danvan.rules.letterhead import NO_CONFIG, LetterheadConfig, parse_letterhead
 from danvan.rules.org import children_map, subtree
 from danvan.rules.report import district_places
 from danvan.rules.revision import revision_standing
 from danvan.tasks.assistant import Assistant, add_to_summary, load_assistant
+from danvan.tasks.compile_write import Compiled
 from danvan.tasks.revision import load_returns
 from danvan.tasks.standings import province_latest
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """One compiler's compilation, ready to be written: the value and what its report needs."""
-
-    data: CompiledCycle
-    on: date  # the date written on the report (local)
-    tz: str
-    parent: OrgUnit | None  # for the letterhead ("UBND TỈNH …" above a district's office)
-    reference: str
-    request: str = ""  # the request letter the plan names (cited in the opening)
-    provisional_until: date | None = None  # the deadline, when compiled before it
-    letterhead: Letterhead | None = None
-    at: datetime | None = None  # the compile instant (the DOCX's creation date)
 
 
 @dataclass(frozen=True)
