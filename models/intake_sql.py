@@ -141,12 +141,22 @@ def known_files(*, session: Session, digests: Iterable[str]) -> set[str]:
     return found
 
 
-def store_files(*, session: Session, rows: list[Mapping[str, Any]]) -> None:
-    """Keep these files' bytes, skipping any stored meanwhile (``INSERT … ON CONFLICT DO
-    NOTHING``: two units sending byte-identical files at once both succeed)."""
+def store_files(*, session: Session, blobs: Mapping[str, bytes], at: datetime) -> None:
+    """Keep these files' bytes (sha256 → bytes), skipping any stored already or meanwhile (two
+    units sending byte-identical files at once both succeed). PostgreSQL first asks which are
+    stored, so that known bytes (evidence sent again) do not cross the network; SQLite, in the
+    same process, lets ``INSERT OR IGNORE`` skip them: one statement fewer an upload."""
+    if not blobs:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stored = known_files(session=session, digests=blobs) if postgres else set()
+    rows = [
+        {"sha256": d, "size": len(b), "content": b, "first_seen_at": at}
+        for d, b in blobs.items()
+        if d not in stored
+    ]
     if rows:
-        stmt = _STORE["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-        session.connection().execute(stmt, rows)
+        session.connection().execute(_STORE["postgresql" if postgres else "sqlite"], rows)
 
 
 def insert_submissions(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:

@@ -235,15 +235,7 @@ def _write(session: Session, ctx: CycleContext, new: list[_New], at: datetime, a
         blobs.setdefault(n.digest, n.item.data)
         for f in n.item.files:
             blobs.setdefault(store.sha256(f.data), f.data)
-    stored = intake_sql.known_files(session=session, digests=blobs)
-    intake_sql.store_files(
-        session=session,
-        rows=[
-            {"sha256": d, "size": len(b), "content": b, "first_seen_at": at}
-            for d, b in blobs.items()
-            if d not in stored
-        ],
-    )
+    intake_sql.store_files(session=session, blobs=blobs, at=at)
     ids = intake_sql.insert_submissions(session=session, rows=[n.row for n in new])
     files, passages, audit = [], [], []
     for n, sub_id in zip(new, ids, strict=True):
