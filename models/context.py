@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from danvan.config.settings import get_settings
 from danvan.models import store
-from danvan.models.tables import CriteriaSetRow, Cycle, Unit, UnitVersion
+from danvan.models.tables import AuditEntry, CriteriaSetRow, Cycle, Unit
 from danvan.rules.criteria_store import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
@@ -145,14 +145,19 @@ def _context_of(session: Session, cycle: Cycle) -> CycleContext:
     return CycleContext(cycle=cycle, org=org, criteria_sets=sets)
 
 
+def _loaded_for(cycle: Cycle) -> tuple:
+    """What of the cycle :func:`_context_of` reads: the tree's date and the criteria sets."""
+    return cycle.self_assessment_deadline, sorted(cycle.criteria_by_kind.items())
+
+
 _lock = threading.Lock()
 _UNITS = Unit.__table__
+_AUDIT = AuditEntry.__table__
 #: The tree's fingerprint, built once (a statement built per call costs more than it runs).
 _FINGERPRINT = sa_select(
     func.max(_UNITS.c.updated_at),
     func.count(_UNITS.c.id),
-    sa_select(func.count(UnitVersion.__table__.c.id)).scalar_subquery(),
-    sa_select(func.max(UnitVersion.__table__.c.id)).scalar_subquery(),
+    sa_select(func.max(_AUDIT.c.id)).where(_AUDIT.c.action == "org_import").scalar_subquery(),
 )
 #: (database, cycle id) → (the tree's fingerprint, its context): one entry per province's cycle.
 _cache: dict[tuple, tuple[tuple, CycleContext]] = {}
@@ -162,19 +167,23 @@ def cached_context(session: Session, year: int, unit: str | None = None) -> Cycl
     """``load_context(year)``, from the cache while the tree is unchanged (the portal's pages and
     uploads: loading 1,000 units on every request is most of a request's time, and the tree
     changes only with ``org import``). The cache is keyed by a fingerprint read in one small
-    query, the newest ``updated_at``, the number of units and of their dated records (and the
-    newest record's id: an ``--effective`` import adds one), and the cycle's deadline the tree is
-    cut at; the cycle row is always read fresh
-    (its publication matters at once). ``unit``: the page's or file's unit, which names the
+    query: the newest ``updated_at``, the number of units and the last ``org import`` (its audit
+    entry, written in the import's transaction: an import at an earlier ``--at`` leaves the newest
+    ``updated_at`` as it was), and what of the cycle the context was loaded for (a plan
+    amendment may move the deadline the tree is cut at, or name other criteria sets); the cycle
+    row is always read fresh (its publication matters at once). ``unit``: the page's or file's unit, which names the
     province when several share the database (each province's cycle has its own entry)."""
-    newest, count, records, last = session.connection().execute(_FINGERPRINT).one()
+    newest, count, last_import = session.connection().execute(_FINGERPRINT).one()
     cycle = find_context_cycle(session, year, unit=unit)
     key = (str(session.get_bind().engine.url), cycle.id)
-    fingerprint = (str(newest), count, records, last)
+    fingerprint = (str(newest), count, last_import)
     with _lock:
         hit = _cache.get(key)
-    on = cycle.self_assessment_deadline  # the date the tree is cut at (a plan amendment moves it)
-    if hit is not None and hit[0] == fingerprint and hit[1].cycle.self_assessment_deadline == on:
+    if (
+        hit is not None
+        and hit[0] == fingerprint
+        and _loaded_for(hit[1].cycle) == _loaded_for(cycle)
+    ):
         cached = hit[1]
     else:
         cached = _context_of(session, cycle)

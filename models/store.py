@@ -43,7 +43,7 @@ from danvan.models.tables import (
     UnitVersion,
 )
 from danvan.rules.domain import OrgUnit
-from danvan.rules.org import UnitSpec, effective_unit
+from danvan.rules.org import unit_with_defaults
 from danvan.rules.org_history import Frozen
 
 
@@ -117,19 +117,11 @@ def load_org(*, session: Session, on: date | None = None, province_id: int | Non
     for uid, name, kind, parent_id, assessed, compiles, active, merged_into_id, preds in rows:
         if parent_id is not None and parent_id not in code_of:
             continue  # in another province's tree on that date (moved there later or before)
-        spec = UnitSpec(
-            code=code_of[uid],
-            name=name,
-            kind=kind,
-            parent=code_of.get(parent_id),
-            contacts=contacts[uid],
-            assessed=assessed,
-            compiles=compiles,
-            active=active,
-            merged_into=code_of.get(merged_into_id),
-            predecessors=_list(preds),
-        )
-        units[spec.code] = effective_unit(spec)
+        code = code_of[uid]
+        units[code] = unit_with_defaults(
+            code, name, kind, code_of.get(parent_id), contacts[uid], assessed, compiles, active,
+            code_of.get(merged_into_id), _list(preds),
+        )  # fmt: skip
     return Org(units=units, ids={code: uid for uid, code in code_of.items()})
 
 

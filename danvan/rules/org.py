@@ -67,19 +67,38 @@ class _Node(Protocol):
 
 def effective_unit(spec: UnitSpec) -> OrgUnit:
     """Apply the defaults: every kind but ``province`` is assessed; provinces and districts compile."""
-    assessed = spec.kind != "province" if spec.assessed is None else spec.assessed
-    compiles = spec.kind in ("province", "district") if spec.compiles is None else spec.compiles
+    return unit_with_defaults(
+        spec.code, spec.name, spec.kind, spec.parent, spec.contacts, spec.assessed,
+        spec.compiles, spec.active, spec.merged_into, spec.predecessors,
+    )  # fmt: skip
+
+
+def unit_with_defaults(
+    code: str,
+    name: str,
+    kind: str,
+    parent: str | None,
+    contacts: tuple[str, ...],
+    assessed: bool | None,
+    compiles: bool | None,
+    active: bool,
+    merged_into: str | None,
+    predecessors: tuple[str, ...],
+) -> OrgUnit:
+    """:func:`effective_unit` from the fields themselves: a country's tree (25,000 units) is
+    loaded on every ``status``, and a ``UnitSpec`` per unit only to be read back was a tenth of
+    the load."""
     return OrgUnit(
-        code=spec.code,
-        name=spec.name,
-        kind=spec.kind,
-        parent=spec.parent,
-        assessed=assessed,
-        compiles=compiles,
-        active=spec.active,
-        contacts=spec.contacts,
-        merged_into=spec.merged_into,
-        predecessors=spec.predecessors,
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        assessed=kind != "province" if assessed is None else assessed,
+        compiles=kind in ("province", "district") if compiles is None else compiles,
+        active=active,
+        contacts=contacts,
+        merged_into=merged_into,
+        predecessors=predecessors,
     )
 
 
