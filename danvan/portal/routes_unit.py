@@ -23,6 +23,7 @@ from danvan.portal.deps import (
     audit,
     check_csrf,
     download,
+    in_unit_turn,
     page,
     portal_of,
     scope,
@@ -111,7 +112,9 @@ async def upload(request: Request, v: Viewer = Depends(viewer)) -> Response:
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            result, receipt = await run_in_threadpool(send_file, v, path, portal.now(), ctx)
+            result, receipt = await in_unit_turn(
+                portal, v.code, send_file, v, path, portal.now(), ctx
+            )
     finally:
         await form.close()
     return answer_page(request, path.name, result, receipt)
