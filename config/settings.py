@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     #: Requests a link may make in a burst, and per minute after it (token bucket per link).
     portal_rate_burst: int = 60
     portal_rate_per_minute: int = 120
+    #: PostgreSQL connections a process keeps open for reuse, and how many more it may open
+    #: for a while (closed after use): the portal's threads share them, a command uses one.
+    db_pool_size: int = Field(default=15, ge=1, le=200)
+    db_pool_overflow: int = Field(default=5, ge=0, le=200)
 
     @field_validator("database_url")
     @classmethod

@@ -82,7 +82,17 @@ def make_engine(url: str, busy_seconds: float | None = None) -> Engine:
             line.leave(conn.connection.dbapi_connection)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # Kept connections for a portal's burst: SQLAlchemy's default (5 kept, 10 more closed after
+    # use) made 200 uploads at once open ~100 connections (a PostgreSQL process each) and close
+    # them again; 15 kept (5 more at most) are opened once (docs/development.md).
+    s = get_settings()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=s.db_pool_size,
+        max_overflow=s.db_pool_overflow,
+    )
 
 
 def _sqlite_file(url: str) -> str | None:

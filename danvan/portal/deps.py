@@ -5,18 +5,20 @@ form and audit guards, and page and download answers. Routes import this module 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from danvan.models import links
 from danvan.models.context import CycleContext, cached_context
@@ -28,6 +30,7 @@ from danvan.tasks.nudge import Notice, tell_prefect
 from danvan.tasks.pages import attachment
 
 _LOG = logging.getLogger("danvan.portal")
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,6 +45,8 @@ class Portal:
     max_upload_bytes: int
     templates: Jinja2Templates
     page_rows: int  # rows of a compiler's table per page
+    #: unit code → (its turn, how many of this process's requests hold or wait for it)
+    turns: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,25 @@ def _viewer(request: Request, session: Any) -> Viewer:  # a session of `reading`
     v = Viewer(live.id, live.unit_code, live.year, portal.signer.csrf(cookie), cookie)
     request.state.viewer = v
     return v
+
+
+async def in_unit_turn(portal: Portal, code: str, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` on a thread, once this process's earlier files of unit ``code`` are
+    recorded. The database's lock of the unit (``store.lock_unit``) already makes its writers
+    queue, in every process; queueing here too keeps the waiting ones out of the threads and
+    the connection pool: 8 uploads of a unit at once held 8 threads and 8 connections, 7 of
+    them waiting on the lock while the one holding it waited for the interpreter."""
+    lock, users = portal.turns.get(code) or (asyncio.Lock(), 0)
+    portal.turns[code] = (lock, users + 1)
+    try:
+        async with lock:
+            return await run_in_threadpool(work, *args)
+    finally:
+        lock, users = portal.turns[code]
+        if users > 1:
+            portal.turns[code] = (lock, users - 1)
+        else:
+            del portal.turns[code]
 
 
 def check_csrf(request: Request, v: Viewer, token: object) -> None:

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from danvan.models.db import get_engine, reading
-from danvan.portal.deps import Viewer, actor, check_csrf, page, portal_of, viewer
+from danvan.portal.deps import Viewer, actor, check_csrf, in_unit_turn, page, portal_of, viewer
 from danvan.portal.routes_unit import answer_page, assessed_only, send_file
 from danvan.tasks import entry
 
@@ -42,7 +42,8 @@ async def entry_post(request: Request, v: Viewer = Depends(viewer)) -> Response:
     with tempfile.TemporaryDirectory(prefix="danvan-portal-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        result, receipt = await run_in_threadpool(send_file, v, path, at, ctx)
+        turn = in_unit_turn(portal_of(request), v.code, send_file, v, path, at, ctx)
+        result, receipt = await turn
     if result["accepted"]:
         return answer_page(request, name, result, receipt)
     problems: dict[str, list[dict]] = {}

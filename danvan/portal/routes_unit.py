@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from danvan.flows.intake import submit
@@ -23,6 +22,7 @@ from danvan.portal.deps import (
     audit,
     check_csrf,
     download,
+    in_unit_turn,
     page,
     portal_of,
     scope,
@@ -122,7 +122,9 @@ async def upload(
             path = await _save(main, Path(tmp))
             for extra in extras:
                 await _save(extra, Path(tmp))
-            result, receipt = await run_in_threadpool(send_file, v, path, portal.now(), ctx)
+            result, receipt = await in_unit_turn(
+                portal, v.code, send_file, v, path, portal.now(), ctx
+            )
     finally:
         await form.close()
     return answer_page(request, path.name, result, receipt)
