@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -254,6 +254,9 @@ class AuditEntry(SQLModel, table=True):
     """Nhật ký: append-only record of every change, who, when and what."""
 
     __tablename__ = "audit_log"
+    #: The tree's fingerprint (``models.context``) asks for the last ``org_import`` on every
+    #: portal request: an index lookup, not a scan of the whole log.
+    __table_args__ = (Index("ix_audit_log_action_id", "action", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
