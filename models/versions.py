@@ -180,21 +180,6 @@ def standings_version(*, session: Session, cycle_id: int, at: datetime | None) -
     return (at, *row)
 
 
-def unit_latest(*, session: Session, cycle_id: int, unit_id: int) -> Latest | None:
-    """One unit's latest version and first instant (two indexed lookups, for intake)."""
-    sub = session.exec(
-        select(Submission)
-        .where(Submission.cycle_id == cycle_id, Submission.unit_id == unit_id)
-        .order_by(col(Submission.version).desc())
-        .limit(1)
-    ).first()
-    if sub is None:
-        return None
-    first = first_submitted_at(session=session, cycle_id=cycle_id, unit_id=unit_id)
-    assert first is not None
-    return Latest(unit_id=unit_id, first_submitted_at=first, submission=sub)
-
-
 @dataclass(frozen=True)
 class Head:
     """A unit's latest version as intake needs it: its number, id and file, and when the unit

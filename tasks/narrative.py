@@ -15,7 +15,6 @@ from sqlmodel import Session
 from danvan.config.settings import get_settings
 from danvan.models import versions
 from danvan.models.context import CycleContext
-from danvan.models.tables import ReportPassage
 from danvan.reports.report_text import TextLimits, read_report_text
 from danvan.rules.narrative import SECTIONS, find_passages, has_passages
 from danvan.tasks.guard import PASS_THROUGH
@@ -37,13 +36,6 @@ def read_passages(name: str, data: bytes) -> tuple[Passages, str | None]:
     if problem is None and not has_passages(passages) and text.lines:
         problem = "Không thấy các mục Ưu điểm, Hạn chế, Nguyên nhân, Phương hướng, Kiến nghị."
     return passages, problem
-
-
-def keep_passages(session: Session, submission_id: int | None, name: str, data: bytes) -> None:
-    """On intake, in the version's own transaction: what its report says under each heading."""
-    assert submission_id is not None
-    passages, problem = read_passages(name, data)
-    session.add(ReportPassage(submission_id=submission_id, passages=passages, problem=problem))
 
 
 def unit_passages(

@@ -109,11 +109,6 @@ def message_text(f: dict) -> str:
     return f"{f['unit']} · {milestone} · {kind} ngày {f['day']} → {f['to']}"
 
 
-def level_label(kind_label: str) -> str:
-    """``cấp xã`` → ``Cấp xã``: a kind label at the start of a sentence."""
-    return kind_label[:1].upper() + kind_label[1:]
-
-
 #: The level a unit's figures are reported at, as the seeds name them (departments and agencies
 #: with the province: *Cấp tỉnh*; a district's offices with the district: *Cấp huyện*).
 LEVEL_OF_KIND: dict[str, str] = {
@@ -128,14 +123,6 @@ LEVELS: tuple[str, ...] = ("Cấp tỉnh", "Cấp huyện", "Cấp xã")
 
 #: Score columns (workbook, Phụ lục II): never the internal keys ``bonus``/``penalty``.
 TARGET_LABELS: dict[str, str] = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ"}
-
-
-def field_label(group: str, name: str | None = None) -> str:
-    """``Số hồ sơ tiếp nhận (figures.admin_procedures.received)``: the label an official reads,
-    with the key they will find in the file."""
-    key = f"figures.{group}" + (f".{name}" if name else "")
-    label = FIELD_LABELS.get(group, {}).get(name or "") if name else GROUP_LABELS.get(group)
-    return f"{label} ({key})" if label else key
 
 
 _TOP_FIELDS = {"unit": "Mã đơn vị", "year": "Năm", "bonus": "Điểm thưởng", "penalty": "Điểm trừ",

@@ -112,11 +112,6 @@ def modified_z_scores(values: Sequence[float]) -> list[float] | None:
     return [(v - mid) / (1.253314 * mean_ad) for v in values]
 
 
-def exact_median(values: Sequence[Fraction]) -> Fraction:
-    """``statistics.median`` of fractions, exact (see :func:`_ratio_median`)."""
-    return _ratio_median([(v.numerator, v.denominator) for v in values])
-
-
 def _ratio_median(ratios: Sequence[tuple[int, int]]) -> Fraction:
     """The exact median of ``numerator/denominator`` pairs, from their floats: rounding keeps
     the order, so only the ratios whose float equals a middle one become fractions and are

@@ -54,10 +54,6 @@ def _lines(c: CompiledCycle, section: str, numbered: bool = False) -> list[str]:
     return out
 
 
-def has_draft(c: CompiledCycle) -> bool:
-    return any(_points(c, s) for s in ("strengths", "limitations", "causes"))
-
-
 def assessment_section(c: CompiledCycle) -> list[str]:
     """Đánh giá chung: ưu điểm; hạn chế và nguyên nhân."""
     strengths, limits, causes = (
