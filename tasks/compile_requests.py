@@ -60,6 +60,13 @@ class RequestView:
     def finished(self) -> bool:
         return self.status in ("done", "failed")
 
+    @property
+    def ran(self) -> bool:
+        """Did a runner start it (a request given up while queued never did)?"""
+        return self.status != "queued" and not (
+            self.status == "failed" and compile_wait.never_ran(self.problem)
+        )
+
 
 def hold_lease() -> RunLease:
     """A lease for a runner in this process (entered: release it with ``__exit__``)."""

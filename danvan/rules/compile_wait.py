@@ -37,3 +37,13 @@ def not_started_problem(wait: timedelta) -> str:
         f"Chưa có tiến trình nào nhận việc tổng hợp sau {minutes_text(wait)}; báo cho quản trị "
         f"hệ thống. Có thể bấm Tổng hợp ngay để thử lại. [{CODE}]"
     )
+
+
+def never_ran(problem: str | None) -> bool:
+    """Was a failed request given up before any runner started it? Its code says so: not
+    started in time, no ``tong-hop`` deployment, or its Prefect run ended while still queued
+    (``run_cancelled``, ``run_crashed``, …). The page then shows no "running" step as passed."""
+    if not problem or not problem.endswith("]"):
+        return False
+    code = problem.rsplit("[", 1)[-1][:-1]
+    return code in (CODE, "deployment_missing") or code.startswith("run_")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from danvan.rules.alerts import compile_not_started
 from danvan.rules.compile_wait import (
     minutes_text,
+    never_ran,
     not_started_in_time,
     not_started_problem,
     wait_of,
@@ -38,3 +39,13 @@ def test_the_alert_names_the_request_and_its_run_once() -> None:
                                   wait="10 phút", run_id=None, tz="Asia/Ho_Chi_Minh", ui=None)  # fmt: skip
     assert without.key == "compile-request-8:compile_not_started"
     assert "huỷ" not in without.body and "Prefect:" not in without.body
+
+
+def test_a_request_given_up_while_queued_never_ran() -> None:
+    """The page's "Đang tổng hợp" step is shown passed only for a request a runner started."""
+    assert never_ran(not_started_problem(timedelta(minutes=10)))
+    assert never_ran("… (danvan serve). [deployment_missing]")
+    assert never_ran("Lần chạy trên Prefect đã dừng (Cancelled) … [run_cancelled]")
+    assert not never_ran("Máy chủ không ghi được các tệp báo cáo. [os_error]")
+    assert not never_ran("Lần tổng hợp bị gián đoạn. [compile_interrupted]")
+    assert not never_ran(None) and not never_ran("không mã")
