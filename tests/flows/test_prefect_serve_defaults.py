@@ -100,8 +100,10 @@ def test_a_season_on_serve_defaults(tmp_path: Path, sink: HttpSink) -> None:
         assert len(alerts) == 1, [a.body for a in alerts]
         assert "tong-hop-TST.KHONG-CO-2027" in alerts[0].body["title"]
         assert "bị lỗi" in alerts[0].body["title"]
-        # published: no run of the cycle is left scheduled
-        assert [r for r in runs(api, f"TST-{YEAR}") if state(r) == "SCHEDULED"] == []
+        # published: no run of the cycle's calendar is left scheduled (a reconciliation a
+        # command asked for may still wait for the one slot of theo-doi: it changes nothing)
+        left = [r for r in runs(api, f"TST-{YEAR}") if state(r) == "SCHEDULED"]
+        assert [r for r in left if "theo-doi" not in r["tags"]] == []
     finally:
         serve.send_signal(signal.SIGTERM)  # what systemd sends
         try:
