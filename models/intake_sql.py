@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
+from danvan.models.bulk import insert_or_skip
 from danvan.models.tables import (
     AuditEntry,
     Cycle,
@@ -80,14 +80,9 @@ _INSERTS = {
         ("audit", AuditEntry),
     )
 }
-#: Stored bytes are content-addressed: a file stored meanwhile is skipped, not an error. On
-#: SQLite ``INSERT OR IGNORE`` (SQLAlchemy caches its compiled form; an ``ON CONFLICT`` clause it
-#: compiles anew every time, ~0.3 ms a request; OR IGNORE would also skip a NULL, and every
-#: column is always given), on PostgreSQL ``ON CONFLICT (sha256) DO NOTHING``.
-_STORE = {
-    "postgresql": postgresql.insert(_FILE).on_conflict_do_nothing(index_elements=["sha256"]),
-    "sqlite": insert(_FILE).prefix_with("OR IGNORE", dialect="sqlite"),
-}
+#: Stored bytes are content-addressed: a file stored meanwhile is skipped, not an error
+#: (``ON CONFLICT (sha256) DO NOTHING`` on both databases, compiled once: ``insert_or_skip``).
+_STORE = insert_or_skip(_FILE, ("sha256",))
 #: Ids per ``IN`` list: well below SQLite's cap on bound parameters.
 _CHUNK = 500
 
@@ -145,7 +140,7 @@ def store_files(*, session: Session, blobs: Mapping[str, bytes], at: datetime) -
     """Keep these files' bytes (sha256 → bytes), skipping any stored already or meanwhile (two
     units sending byte-identical files at once both succeed). PostgreSQL first asks which are
     stored, so that known bytes (evidence sent again) do not cross the network; SQLite, in the
-    same process, lets ``INSERT OR IGNORE`` skip them: one statement fewer an upload."""
+    same process, lets ``ON CONFLICT DO NOTHING`` skip them: one statement fewer an upload."""
     if not blobs:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -156,7 +151,7 @@ def store_files(*, session: Session, blobs: Mapping[str, bytes], at: datetime) -
         if d not in stored
     ]
     if rows:
-        session.connection().execute(_STORE["postgresql" if postgres else "sqlite"], rows)
+        session.connection().execute(_STORE, rows)
 
 
 def insert_submissions(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
