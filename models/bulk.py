@@ -23,9 +23,9 @@ def sha256(data: bytes) -> str:
 
 
 @functools.cache
-def insert_or_skip(table: Table, keys: tuple[str, ...], returning: bool = False) -> Insert:
-    """``INSERT … ON CONFLICT (keys) DO NOTHING`` [``RETURNING keys[0]``] on ``table``, built once
-    per table and keys, and compiled once per dialect.
+def insert_or_skip(table: Table, keys: tuple[str, ...], returning: str | None = None) -> Insert:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` [``RETURNING returning``] on ``table``, built
+    once per table, keys and returned column, and compiled once per dialect.
 
     Why not ``postgresql.insert(…).on_conflict_do_nothing``/``sqlite.insert``: SQLAlchemy (2.0.58)
     gives those dialect constructs no cache key, so every execution compiled the statement anew
@@ -37,7 +37,7 @@ def insert_or_skip(table: Table, keys: tuple[str, ...], returning: bool = False)
     target = ", ".join(f'"{key}"' for key in keys)
     stmt = insert(table)
     stmt._post_values_clause = text(f"ON CONFLICT ({target}) DO NOTHING")
-    return stmt.returning(table.c[keys[0]]) if returning else stmt
+    return stmt.returning(table.c[returning]) if returning else stmt
 
 
 def bulk_update(*, session: Session, model: type, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -53,12 +53,26 @@ def insert_ignore(
 ) -> int:
     """Insert ``rows``, skipping those whose ``keys`` already exist (committed or not yet:
     the database waits for a concurrent inserter and then skips). Returns how many were new."""
+    return len(insert_new(session=session, model=model, rows=rows, keys=keys, returning=keys[0]))
+
+
+def insert_new(
+    *,
+    session: Session,
+    model: type,
+    rows: list[Mapping[str, Any]],
+    keys: list[str],
+    returning: str,
+) -> list[Any]:
+    """:func:`insert_ignore`, returning the column ``returning`` of the rows inserted (their
+    ids: the portal's courier is handed the receipts its upload queued, not asked to find
+    them)."""
     if not rows:
-        return 0
-    stmt = insert_or_skip(model.__table__, tuple(keys), returning=True)  # type: ignore[attr-defined]
+        return []
+    stmt = insert_or_skip(model.__table__, tuple(keys), returning)  # type: ignore[attr-defined]
     # one executemany on the connection (no ORM bulk path): SQLAlchemy batches the rows into
     # multi-row VALUES within SQLite's parameter cap ("insertmanyvalues")
-    return len(session.connection().execute(stmt, rows).all())
+    return list(session.connection().execute(stmt, rows).scalars())
 
 
 def insert_missing(

@@ -31,6 +31,7 @@ from danvan.models.bulk import (  # noqa: F401 (re-exported: store is where call
     bulk_update,
     insert_ignore,
     insert_missing,
+    insert_new,
     known_files,
     sha256,
     store_file,

@@ -19,11 +19,14 @@ __all__ = ["CachedContexts", "CycleContexts", "Known", "known", "known_cycle"]
 
 @dataclass
 class Known:
-    """What the portal's request already has, for its upload's intake: the cycle it read, and
-    the receipts the recording read in its own transaction (``(unit, version)`` → receipt)."""
+    """What the portal's request already has, for its upload's intake: the cycle it read, the
+    receipts the recording read in its own transaction (``(unit, version)`` → receipt), and the
+    outbox rows it queued for them (cycle id → row ids: the courier sends just those, without
+    looking for them again)."""
 
     ctx: CycleContext
     receipts: dict[tuple[str, int], Any] = field(default_factory=dict)
+    queued: dict[int, list[int]] = field(default_factory=dict)
 
 
 _known: ContextVar[Known | None] = ContextVar("danvan_known_cycle", default=None)

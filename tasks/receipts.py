@@ -36,7 +36,7 @@ from danvan.rules.text import format_decimal
 from danvan.tasks.courier import Courier
 from danvan.tasks.intake_contexts import known
 from danvan.tasks.intake_result import FileResult
-from danvan.tasks.outbox import deliver, enqueue
+from danvan.tasks.outbox import deliver, enqueue, enqueue_new
 from danvan.tasks.remind import cycle_info
 
 
@@ -183,7 +183,11 @@ def queue_receipts(
     if not queued:
         return 0
     assert ctx.cycle.id is not None
-    return enqueue(session=session, cycle_id=ctx.cycle.id, ids=ctx.org.ids, items=queued, at=at)
+    cycle_id, ids = ctx.cycle.id, ctx.org.ids
+    new = enqueue_new(session=session, cycle_id=cycle_id, ids=ids, items=queued, at=at)
+    if request is not None:  # the courier is handed these rows after the answer
+        request.queued.setdefault(cycle_id, []).extend(new)
+    return len(new)
 
 
 def _has_contacts(ctx: CycleContext, code: str | None) -> bool:
@@ -241,18 +245,59 @@ def tell_senders(
     work). ``later``: hand them to this process's courier (:mod:`danvan.tasks.courier`) and
     return at once — the portal, whose answer must not wait for a slow or dead contact."""
     if later:
-        request = known()  # the portal's upload: no courier's run for a unit nobody to tell
-        RECEIPTS.post(
-            [
-                r
-                for r in results
-                if r.accepted and (request is None or _has_contacts(request.ctx, r.unit))
-            ],
-            at,
-        )
+        RECEIPTS.post(_handed(results), at)
         return []
+    return _tell(results, at, refusals, {}, entries=True)
+
+
+@dataclass(frozen=True)
+class Handed:
+    """Outbox rows a portal upload queued (in its recording's transaction), handed to the
+    courier by id."""
+
+    cycle_id: int
+    ids: tuple[int, ...]
+
+
+def _handed(results: Sequence[FileResult]) -> list[FileResult | Handed]:
+    """What the portal's courier is given: the rows the upload's recording queued, by id (no
+    read of the tree or the outbox to find them again), and the accepted files that queued none
+    (the same file again: its receipt, if it failed before, is tried again). Outside a portal
+    request, the accepted files (the courier finds their rows)."""
+    request = known()
+    if request is None:
+        return [r for r in results if r.accepted]
+    handed: list[FileResult | Handed] = [
+        Handed(cycle_id, tuple(ids)) for cycle_id, ids in request.queued.items() if ids
+    ]
+    # a unit nobody to tell: no courier's run at all
+    return handed + [
+        r for r in results if r.accepted and r.duplicate and _has_contacts(request.ctx, r.unit)
+    ]
+
+
+def _courier(items: list[FileResult | Handed], at: datetime) -> None:
+    """The receipts' courier's work: a burst of uploads' rows, sent in one run per cycle."""
+    rows: dict[int, set[int]] = {}
+    for item in items:
+        if isinstance(item, Handed):
+            rows.setdefault(item.cycle_id, set()).update(item.ids)
+    found = [item for item in items if isinstance(item, FileResult)]
+    _tell(found, at, False, rows, entries=False)
+
+
+def _tell(
+    results: Sequence[FileResult],
+    at: datetime,
+    refusals: bool,
+    rows: dict[int, set[int]],
+    entries: bool,
+) -> list[dict]:
+    """:func:`tell_senders`' work; ``rows``: outbox rows to send besides (cycle id → ids);
+    ``entries``: return what was sent (the courier's caller has nobody to tell)."""
     sent: list[dict] = []
-    for ctx, items in _by_cycle([r for r in results if r.accepted or refusals]):
+    found = _by_cycle([r for r in results if r.accepted or refusals]) if results else []
+    for ctx, items in found:
         assert ctx.cycle.id is not None
         items = [r for r in items if _has_contacts(ctx, r.unit)]  # most units: nobody to tell
         refused = _messages(ctx, [r for r in items if not r.accepted], {}, at)
@@ -263,14 +308,15 @@ def tell_senders(
         if not items:
             continue
         with reading(get_engine()) as session:
-            ids = waiting(session, ctx, items)
+            rows.setdefault(ctx.cycle.id, set()).update(waiting(session, ctx, items))
+    for cycle_id, ids in rows.items():
         if ids:
-            sent += deliver(ctx.cycle.id, at, only=ids).sent
+            sent += deliver(cycle_id, at, only=sorted(ids), entries=entries).sent
     return sent
 
 
 #: The portal's receipts, delivered after its answers (a burst of uploads: one delivery run).
-RECEIPTS: Courier[FileResult] = Courier("receipts", lambda items, at: tell_senders(items, at))
+RECEIPTS: Courier[FileResult | Handed] = Courier("receipts", _courier)
 
 
 def _by_cycle(results: Sequence[FileResult]) -> list[tuple[CycleContext, list[FileResult]]]:
