@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from danvan.models.context import load_context
 from danvan.models.db import get_engine, reading
-from danvan.models.tables import Cycle, Delivery
+from danvan.models.tables import Cycle
 from danvan.tasks.compiled_files import stored_report
 from danvan.workbook.layout import file_name
 
@@ -22,10 +23,10 @@ WITH_WORKBOOK = ("announcement", "before", "due", "overdue")
 Attachment = tuple[str, bytes]
 
 
-def workbook_attachments(
-    cycle_id: int, rows: Iterable[Delivery]
-) -> dict[int, tuple[Attachment, ...]]:
-    """Row id → the attachments of that message (only rows that should carry the workbook)."""
+def workbook_attachments(cycle_id: int, rows: Iterable[Any]) -> dict[int, tuple[Attachment, ...]]:
+    """Row id → the attachments of that message (only rows that should carry the workbook);
+    ``rows``: the outbox's rows as claimed (``models.outbox_sql``: ``id``, ``unit_id``,
+    ``kind``…)."""
     wanted = [
         r
         for r in rows

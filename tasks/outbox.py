@@ -34,12 +34,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from danvan.config.settings import get_settings
-from danvan.models import store
+from danvan.models import outbox_sql, store
 from danvan.models.db import get_engine, reading, transaction
 from danvan.models.lease import RunLease, run_alive
 from danvan.models.links import LINK_PLACEHOLDER, links_for_delivery
@@ -104,13 +105,7 @@ def enqueue_new(
 
 def settle_dead_claims(session: Session, cycle_id: int, at: datetime) -> int:
     """Rows left ``sending`` by runs that no longer live become ``unknown`` (never resent)."""
-    tokens = set(
-        session.exec(
-            select(Delivery.claimed_by).where(
-                Delivery.cycle_id == cycle_id, Delivery.status == "sending"
-            )
-        ).all()
-    )
+    tokens = outbox_sql.sending_tokens(session=session, cycle_id=cycle_id)
     dead = [t for t in tokens if t is None or not run_alive(session, t)]
     settled = 0
     for token in dead:
@@ -152,56 +147,37 @@ def _claim(
     after: int,
     limit: int,
     only: Sequence[int] | None = None,
-) -> tuple[list[Delivery], int | None]:
+) -> tuple[list[Any], int | None]:
     """Take the next ``limit`` rows to send (ids above ``after``; with ``only``, among those ids)
     for this run. Returns them and the last id looked at (None: nothing left to look at)."""
-    stmt = (
-        select(Delivery)
-        .where(
-            Delivery.cycle_id == cycle_id,
-            col(Delivery.status).in_(("pending", "failed")),
-            col(Delivery.id) > after,
-        )
-        .order_by(col(Delivery.id))
-        .limit(limit)
-    )
-    window: list[int] = []
+    window: list[int] | None = None
     if only is not None:  # the next ids of the list, whatever became of them meanwhile
         window = [i for i in only if i > after][:limit]
         if not window:
             return [], None
-        stmt = stmt.where(col(Delivery.id).in_(window))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(session.exec(stmt).all())
-    if rows:
-        session.execute(
-            update(Delivery)
-            .where(col(Delivery.id).in_([r.id for r in rows]))
-            .values(status="sending", claimed_by=token)
-        )
-    ids = [r.id for r in rows if r.id is not None]
-    last = max(window) if window else max(ids, default=None)
+    rows = outbox_sql.claim_next(
+        session=session, cycle_id=cycle_id, token=token, after=after, limit=limit, window=window
+    )
+    last = max(window) if window else max((r.id for r in rows), default=None)
     return rows, last
 
 
-def _record(session: Session, rows: Sequence[Delivery], by_id: dict, at: datetime) -> None:
-    """Each outcome in one bulk UPDATE by primary key, and one attempt row each."""
+def _record(session: Session, rows: Sequence[Any], by_id: dict, at: datetime) -> None:
+    """Each outcome in one UPDATE by primary key (an executemany), and one attempt row each."""
 
     def state(o: Outcome) -> str:
         return "sent" if o.ok else ("unknown" if o.unknown else "failed")
 
-    session.execute(
-        update(Delivery),
-        [
+    outbox_sql.record_outcomes(
+        session=session,
+        outcomes=[
             {
-                "id": row.id,
-                "attempts": row.attempts + by_id[row.id].attempts,
-                "last_attempt_at": at,
-                "status": state(by_id[row.id]),
-                "claimed_by": None,
-                "last_error": by_id[row.id].error,
-                "sent_at": at if by_id[row.id].ok else None,
+                "row_id": row.id,
+                "row_attempts": row.attempts + by_id[row.id].attempts,
+                "row_at": at,
+                "row_status": state(by_id[row.id]),
+                "row_error": by_id[row.id].error,
+                "row_sent_at": at if by_id[row.id].ok else None,
             }
             for row in rows
         ],
@@ -260,16 +236,17 @@ def deliver(
     notifier = notifier or default_notifier()
     chunk = max(1, settings.notify_concurrency)
     stop_at = time.monotonic() + settings.notify_budget_seconds
-    done: list[Delivery] = []
+    done: list[Any] = []
     by_id: dict = {}
     ids = sorted(only) if only is not None else None
+    orphans: int | None = None
     with RunLease(engine) as lease:
-        with transaction(engine) as session:
-            orphans = settle_dead_claims(session, cycle_id, at)
-            _cancel_settled(session, cycle_id, set(settled))
         after = 0
         while time.monotonic() < stop_at:
             with transaction(engine) as session:
+                if orphans is None:  # first: what dead runs left, in the first claim's write
+                    orphans = settle_dead_claims(session, cycle_id, at)
+                    _cancel_settled(session, cycle_id, set(settled))
                 rows, last = _claim(session, cycle_id, lease.token, after, chunk, ids)
                 links = _portal_links(session, cycle_id, rows, at)
             if last is None:
@@ -295,6 +272,10 @@ def deliver(
                 _record(session, rows, chunk_by_id, at)
             done += rows
             by_id.update(chunk_by_id)
+        if orphans is None:  # no time left to claim anything: still settle the dead runs' rows
+            with transaction(engine) as session:
+                orphans = settle_dead_claims(session, cycle_id, at)
+                _cancel_settled(session, cycle_id, set(settled))
     unknown = orphans + sum(1 for r in done if by_id[r.id].unknown)
     if not entries:
         return Delivered([], unknown)
@@ -305,7 +286,7 @@ def deliver(
 
 
 def _portal_links(
-    session: Session, cycle_id: int, rows: Sequence[Delivery], at: datetime
+    session: Session, cycle_id: int, rows: Sequence[Any], at: datetime
 ) -> dict[int, str]:
     """A fresh personal link for each recipient unit whose message has a place for one.
 
@@ -320,7 +301,7 @@ def _portal_links(
     )
 
 
-def _with_link(row: Delivery, links: dict[int, str]) -> str:
+def _with_link(row: Any, links: dict[int, str]) -> str:
     if LINK_PLACEHOLDER not in row.body:
         return row.body
     link = links.get(row.unit_id)
@@ -355,7 +336,7 @@ def dispatch_counted(
     return deliver(cycle_id, at, notifier, settled)
 
 
-def _entries(rows: Sequence[Delivery], by_id: dict, codes: dict[int, str]) -> list[dict]:
+def _entries(rows: Sequence[Any], by_id: dict, codes: dict[int, str]) -> list[dict]:
     grouped: dict[tuple, dict] = {}
     for row in rows:
         key = (codes[row.unit_id], row.milestone, row.kind, row.day)
