@@ -17,7 +17,7 @@ import time
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
@@ -173,21 +173,30 @@ def _secrets_of(url: str) -> set[str]:
     return _raw_secrets(url) | hidden | {unquote(p) for p in hidden}
 
 
-def _attempt(item: Outgoing, timeout: float) -> tuple[bool, str | None]:
-    """One try. ``(False, None)`` only for a URL Apprise cannot load: retrying cannot help."""
+def _sender(item: Outgoing, timeout: float) -> tuple[apprise.Apprise, Any] | None:
+    """The Apprise instance (one plugin) and attachments of one message, built once for all its
+    tries (building them was a sixth of a try); None for a URL Apprise cannot load."""
     plugin = apprise.Apprise.instantiate(item.url, suppress_exceptions=True)
     if plugin is None:
-        return False, None
+        return None
     plugin.socket_connect_timeout = timeout
     plugin.socket_read_timeout = timeout
     sender = apprise.Apprise()
     sender.add(plugin)
-    _SCRUBBER.local.errors = []
     attach = None
     if item.attachments and getattr(plugin, "attachment_support", False):
         attach = apprise.AppriseAttachment()
         for name, data in item.attachments:
             attach.add(AttachMemory(content=data, name=name, mimetype=_mimetype(name)))
+    return sender, attach
+
+
+def _attempt(item: Outgoing, loaded: tuple[apprise.Apprise, Any] | None) -> tuple[bool, str | None]:
+    """One try. ``(False, None)`` only for a URL Apprise cannot load: retrying cannot help."""
+    if loaded is None:
+        return False, None
+    sender, attach = loaded
+    _SCRUBBER.local.errors = []
     try:
         ok = bool(
             sender.notify(body=item.body, title=item.subject, body_format="text", attach=attach)
@@ -233,9 +242,10 @@ def _deliver_one(item: Outgoing, timeout: float, retries: int) -> Outcome:
     it. Sending it again is how one reminder became three, so it comes back ``unknown``.
     """
     error: str | None = None
+    loaded = _sender(item, timeout)
     for attempt in range(1, retries + 2):
         began = time.monotonic()
-        ok, error = _attempt(item, timeout)
+        ok, error = _attempt(item, loaded)
         if ok:
             return Outcome(item.key, True, None, attempt)
         if error is None:
@@ -260,6 +270,8 @@ def deliver(
         return []
     for item in outgoing:
         _SCRUBBER.add(_secrets_of(item.url))
+    if len(outgoing) == 1:  # one message (a portal upload's receipt): no thread to start
+        return [_deliver_safely(outgoing[0], timeout, retries)]
     workers = max(1, min(concurrency, len(outgoing)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="danvan-notify") as pool:
         futures = [pool.submit(_deliver_one, item, timeout, retries) for item in outgoing]
@@ -271,6 +283,13 @@ def deliver(
                 message = _SCRUBBER.scrub(f"{type(exc).__name__}: {exc}")
                 results.append(Outcome(item.key, False, message))
     return results
+
+
+def _deliver_safely(item: Outgoing, timeout: float, retries: int) -> Outcome:
+    try:
+        return _deliver_one(item, timeout, retries)
+    except Exception as exc:  # never let one message fail the batch
+        return Outcome(item.key, False, _SCRUBBER.scrub(f"{type(exc).__name__}: {exc}"))
 
 
 class Notifier(Protocol):
