@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from danvan.notify.channels import pool_cpu_seconds
 from danvan.tasks import courier
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -142,12 +143,18 @@ class Cost:
     after: float = 0.0  # of ``cpu``: the work done after the answers (the receipts' courier)
 
 
+def _after_cpu() -> float:
+    """The CPU time of the work after the answers: the couriers' threads, and the threads they
+    send a batch of messages on (a single message is sent on the courier's own thread)."""
+    return courier.cpu_seconds() + pool_cpu_seconds()
+
+
 def cost(name: str, send: Callable[[], httpx.Response], times: int) -> Cost:
     """Send ``times`` requests one after another (``send`` must answer 200) and measure them;
     what the portal's couriers do after the answers is waited for and counted, apart too."""
     walls: list[float] = []
     courier.wait_idle(60)  # what earlier requests left to send is not this kind's cost
-    cpu_start, after_start = time.process_time(), courier.cpu_seconds()
+    cpu_start, after_start = time.process_time(), _after_cpu()
     for _ in range(times):
         start = time.perf_counter()
         r = send()
@@ -156,7 +163,7 @@ def cost(name: str, send: Callable[[], httpx.Response], times: int) -> Cost:
             raise RuntimeError(f"{name}: HTTP {r.status_code}")
     courier.wait_idle(60)
     cpu = (time.process_time() - cpu_start) / times
-    after = (courier.cpu_seconds() - after_start) / times
+    after = (_after_cpu() - after_start) / times
     return Cost(name, cpu, Timings.p(walls, 0.95), after)
 
 
