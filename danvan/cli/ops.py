@@ -193,8 +193,9 @@ def bench(
     """Đo thời gian từng bước của một kỳ trên tỉnh giả lập N đơn vị (từ nạp cây đến tổng hợp).
 
     Dùng CSDL riêng (SQLite tạm, hoặc CSDL trống ở --database-url), không bao giờ dùng
-    DANVAN_DATABASE_URL; không gửi tin nào. Mỗi bước có thời gian thực, thời gian CPU và
-    "mức sàn" (cùng công việc tối thiểu: SQL thuần, tệp write-only) đo ngay trong lần chạy.
+    DANVAN_DATABASE_URL; không gửi tin nào ra ngoài (biên nhận ở bước cổng thông tin gửi đến một
+    điểm nhận trên 127.0.0.1). Mỗi bước có thời gian thực, thời gian CPU và "mức sàn" (cùng
+    công việc tối thiểu: SQL thuần, tệp write-only) đo ngay trong lần chạy.
 
     Ví dụ: danvan bench --units 1000 --database-url postgresql+psycopg://localhost/danvan_bench
     """

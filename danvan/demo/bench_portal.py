@@ -10,9 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from danvan.demo.load import Timings, read_pages, request_costs, upload_all
-from danvan.demo.synthetic import PROVINCE, YEAR, fill_workbook, submission
+from danvan.demo.sink import receiving_sink
+from danvan.demo.synthetic import (
+    PROVINCE,
+    YEAR,
+    fill_workbook,
+    submission,
+    synthetic_org,
+    write_json,
+)
 from danvan.portal.server import running
 from danvan.tasks.links import link_paths
+from danvan.tasks.org import import_org
 from danvan.tasks.templates import write_templates
 
 if TYPE_CHECKING:
@@ -32,7 +41,22 @@ def portal_stages(
     """Page and upload latencies of the portal (in-process on 127.0.0.1, a thread): a sample of
     units open their links (the link's page, then its button: ``danvan.demo.load.sign_in``) and
     read their page, a district and the province read theirs, then the sample sends new versions
-    ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s."""
+    ``PORTAL_CONCURRENCY`` at a time. Targets: p95 page ≤ 300 ms, upload ≤ 1 s.
+
+    Every unit has one live contact (:func:`danvan.demo.sink.receiving_sink`, a process of its
+    own): each upload queues its receipt and the courier sends it once, as on a real day."""
+    out.mkdir(parents=True, exist_ok=True)
+    with receiving_sink() as contact:
+        org_file = write_json(
+            out / "org-lien-lac.json", {"units": synthetic_org(len(org), contact)}
+        )
+        import_org(org_file, at)  # untimed: the units' contacts, before the portal starts
+        _portal_stages(run, org, at, out, port)
+
+
+def _portal_stages(
+    run: BenchRun, org: list[dict[str, Any]], at: datetime, out: Path, port: int | None
+) -> None:
     assessed = [u["code"] for u in org if u["kind"] != "province"]
     step = max(1, len(assessed) // PORTAL_SAMPLE)
     sample = assessed[::step][:PORTAL_SAMPLE]

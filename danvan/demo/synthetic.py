@@ -16,9 +16,12 @@ TZ = "Asia/Ho_Chi_Minh"
 BENCH_CONTACT = "json://127.0.0.1:9/danvan-bench"
 
 
-def synthetic_org(n: int, contacts: bool = False, province: str = "BEN") -> list[dict[str, Any]]:
+def synthetic_org(
+    n: int, contacts: bool | str = False, province: str = "BEN"
+) -> list[dict[str, Any]]:
     """Exactly ``n`` units shaped like a province of 1,000: the province, ~3% departments,
-    ~1.2% districts, each district with ~1 office for every 6 communes."""
+    ~1.2% districts, each district with ~1 office for every 6 communes. ``contacts``: ``True``
+    gives each unit :data:`BENCH_CONTACT`, a string gives it that address."""
     PROVINCE = province
     if n < 4:
         raise ValueError("a bench province needs at least 4 units")
@@ -42,12 +45,14 @@ def synthetic_org(n: int, contacts: bool = False, province: str = "BEN") -> list
     return units
 
 
-def _unit(code: str, name: str, kind: str, parent: str | None, contacts: bool) -> dict[str, Any]:
+def _unit(
+    code: str, name: str, kind: str, parent: str | None, contacts: bool | str
+) -> dict[str, Any]:
     unit: dict[str, Any] = {"code": code, "name": name, "kind": kind}
     if parent:
         unit["parent"] = parent
     if contacts:
-        unit["contacts"] = [BENCH_CONTACT]
+        unit["contacts"] = [BENCH_CONTACT if contacts is True else contacts]
     return unit
 
 
