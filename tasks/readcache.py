@@ -16,11 +16,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlmodel import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-from danvan.models.context import CycleContext
+    from danvan.models.context import CycleContext
 
 T = TypeVar("T")
 

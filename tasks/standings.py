@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
-from danvan.models import versions
+from danvan.models import recorded as versions
 from danvan.models.context import CycleContext
 from danvan.rules import standing
 from danvan.rules.domain import UnitResult
 from danvan.rules.ranking import with_quota
+from danvan.rules.revision import ReturnFacts
 from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
-from danvan.tasks.revision import load_returns
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: The province's standings at the latest key read in this process.
 _standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
@@ -210,3 +212,33 @@ def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> 
         return expected
     compilers = {ctx.compilers.get(c) for c in within}
     return [c for c in expected if ctx.compilers.get(c) in compilers]
+
+
+def load_returns(
+    ctx: CycleContext, session: Session, until: datetime | None = None, unit: str | None = None
+) -> dict[str, list[ReturnFacts]]:
+    """unit code → its returns with when it revised (the first newer version by ``until``)."""
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    unit_id = ctx.org.ids[unit] if unit is not None else None
+    rows = versions.return_rows(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
+    if not rows:
+        return {}
+    times = versions.version_times(
+        session=session, cycle_id=cycle_id, unit_ids=[r.unit_id for r in rows], until=until
+    )
+    codes = ctx.org.codes_by_id
+    out: dict[str, list[ReturnFacts]] = {}
+    for r in rows:
+        later = [at for v, at in times.get(r.unit_id, {}).items() if v > r.version]
+        out.setdefault(codes[r.unit_id], []).append(
+            ReturnFacts(
+                version=r.version,
+                reason=r.reason,
+                by=codes[r.by_unit_id],
+                returned_at=r.returned_at,
+                revise_by=r.revise_by,
+                revised_at=min(later) if later else None,
+            )
+        )
+    return out
