@@ -3,7 +3,7 @@
 Why: ``danvan status`` is a read, and importing SQLModel's 24 table classes (pydantic builds a
 model per table) was a fifth of the command's time (issue 20: the command ≤ 0.5 s). The
 clauses below name only the columns these reads use, with the types the tables give them (so
-values come back alike: dates, instants, JSON); ``tests/storage/test_reads_columns.py`` checks
+values come back alike: dates, instants, JSON); ``tests/doors/test_status_imports.py`` checks
 them against :mod:`danvan.models.tables`. Every door reads the tree, the cycle, the versions that
 count, the adjustments, the returns, the flags' marks and the outbox through here, as before
 through ``models.store`` and ``models.versions`` (which re-export what moved).

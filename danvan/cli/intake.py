@@ -23,6 +23,7 @@ from danvan.cli.common import (
     handles_rejections,
     parse_at,
     print_csv,
+    print_flags,
     print_json,
     print_json_line,
     say_failure,
@@ -206,12 +207,10 @@ def status(
 
         err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
             f"{what['resend']} [{CODE}]")  # fmt: skip
-    from danvan.cli.quality import print_flags
-
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
-        from danvan.cli.tables import status_csv
+        from danvan.cli.status_csv import status_csv
 
         print_csv(*status_csv(doc))
     else:
