@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from danvan.config.settings import get_settings
 from danvan.models import reads
-from danvan.models.reads import CycleRow, Org
+from danvan.models.reads import CycleRow, Org, Reader
 from danvan.rules.criteria_store import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
@@ -123,7 +123,7 @@ def find_context_cycle(
 
 
 def cycle_row(
-    session: Session,
+    session: Reader,
     year: int,
     *,
     province: str | None = None,
@@ -160,7 +160,7 @@ def cycle_row(
     return cycle
 
 
-def _context_of(session: Session, cycle: Cycle | CycleRow) -> CycleContext:
+def _context_of(session: Reader, cycle: Cycle | CycleRow) -> CycleContext:
     codes = set(cycle.criteria_by_kind.values())
     sets = {
         code: criteria_from_dict(definition)
@@ -183,7 +183,7 @@ _FINGERPRINT = reads.TREE_FINGERPRINT
 _cache: dict[tuple, tuple[tuple, CycleContext]] = {}
 
 
-def cached_context(session: Session, year: int, unit: str | None = None) -> CycleContext:
+def cached_context(session: Reader, year: int, unit: str | None = None) -> CycleContext:
     """``load_context(year)``, from the cache while the tree is unchanged (the portal's pages and
     uploads: loading 1,000 units on every request is most of a request's time, and the tree
     changes only with ``org import``). The cache is keyed by a fingerprint read in one small

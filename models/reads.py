@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -35,13 +35,27 @@ from sqlalchemy import (
     type_coerce,
     types,
 )
+from sqlalchemy.engine import Connection
 
 from danvan.models import jsontext
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import unit_with_defaults
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+
+class Reader(Protocol):
+    """What the reads take: a session (SQLModel's, the portal's) or the command's
+    :class:`danvan.models.db.RowReader` (one connection, no ``sqlalchemy.orm`` imported): the
+    connection to run statements on, a dictionary kept for the transaction, the transaction
+    (what a kept read belongs to) and the engine (what a process's caches are keyed by)."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+    def connection(self) -> Connection: ...
+
+    def get_transaction(self) -> Any: ...
+
+    def get_bind(self) -> Any: ...
 
 
 class UTCDateTime(types.TypeDecorator[datetime]):
@@ -160,7 +174,7 @@ _PROVINCE_CYCLE = _YEAR_CYCLES.join(UNIT, UNIT.c.id == CYCLE.c.province_id).wher
 
 
 def find_cycle(
-    *, session: Session, year: int, province: str | None = None, unit: str | None = None
+    *, session: Reader, year: int, province: str | None = None, unit: str | None = None
 ) -> CycleRow | None:
     """The cycle of ``year``: of ``province`` when given; else the only one of that year; else
     (several provinces share the database) the one whose tree ``unit`` is in, when a file names
@@ -179,7 +193,7 @@ def find_cycle(
     return cycles[0] if cycles else None
 
 
-def previous_cycle(*, session: Session, province_id: int, year: int) -> CycleRow | None:
+def previous_cycle(*, session: Reader, province_id: int, year: int) -> CycleRow | None:
     """The province's latest cycle before ``year``."""
     stmt = (
         select(*_CYCLE_COLUMNS)
@@ -191,7 +205,7 @@ def previous_cycle(*, session: Session, province_id: int, year: int) -> CycleRow
     return CycleRow(*row) if row is not None else None
 
 
-def ancestors(*, session: Session, code: str) -> set[int]:
+def ancestors(*, session: Reader, code: str) -> set[int]:
     """The ids of ``code`` and of every unit ever above it (any dated record): a few index
     lookups up a tree of depth 2–4, whatever the size of the database."""
     up = select(UNIT.c.id.label("id")).where(UNIT.c.code == code).cte("up", recursive=True)
@@ -201,7 +215,7 @@ def ancestors(*, session: Session, code: str) -> set[int]:
     return {i for (i,) in session.connection().execute(select(up.c.id))}
 
 
-def criteria_definitions(*, session: Session, codes: Iterable[str]) -> dict[str, dict]:
+def criteria_definitions(*, session: Reader, codes: Iterable[str]) -> dict[str, dict]:
     """Criteria set code → its stored definition."""
     stmt = select(CRITERIA_SET.c.code, CRITERIA_SET.c.definition).where(
         CRITERIA_SET.c.code.in_(sorted(set(codes)))
@@ -265,7 +279,7 @@ def province_scope(province_id: int) -> Any:
     return scope_cte.union(children)
 
 
-def load_org(*, session: Session, on: date | None = None, province_id: int | None = None) -> Org:
+def load_org(*, session: Reader, on: date | None = None, province_id: int | None = None) -> Org:
     """The org tree valid on ``on`` (a local date; None: each unit's latest record); with
     ``province_id``, only that province's units (:func:`province_scope`).
 

@@ -17,7 +17,7 @@ from danvan.models.reads import ADJUSTMENT, DELIVERY, FLAG_CHECK, RETURN, SUBMIS
 from danvan.rules.appraisal import Recorded, effective
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from danvan.models.reads import Reader
 
 
 def _json(value: Any) -> Any:
@@ -53,7 +53,7 @@ _EMPTY: list[Any] = [literal_column("'{}'"), literal_column("'{}'"), literal_col
 
 def latest_facts(
     *,
-    session: Session,
+    session: Reader,
     cycle_id: int,
     until: datetime | None = None,
     unit_ids: Iterable[int] | None = None,
@@ -96,7 +96,7 @@ def latest_facts(
     return out
 
 
-def standings_version(*, session: Session, cycle_id: int, at: datetime | None) -> tuple:
+def standings_version(*, session: Reader, cycle_id: int, at: datetime | None) -> tuple:
     """What a cycle's standings at ``at`` are computed from, as a small key read in one query.
 
     Per table that feeds them (versions, adjustments, returns; all append-only): how many rows
@@ -137,7 +137,7 @@ class AdjustmentRow(NamedTuple):
 
 def latest_adjustments(
     *,
-    session: Session,
+    session: Reader,
     cycle_id: int,
     until: datetime | None = None,
     unit_ids: Iterable[int] | None = None,
@@ -170,7 +170,7 @@ def latest_adjustments(
     return out
 
 
-def _levels(session: Session) -> dict[int, int]:
+def _levels(session: Reader) -> dict[int, int]:
     """Every unit's depth in the tree (0: a root, the province)."""
     rows = session.connection().execute(select(UNIT.c.id, UNIT.c.parent_id))
     parent: dict[int, int | None] = {uid: up for uid, up in rows}
@@ -200,7 +200,7 @@ class ReturnRow(NamedTuple):
 
 
 def return_rows(
-    *, session: Session, cycle_id: int, until: datetime | None = None, unit_id: int | None = None
+    *, session: Reader, cycle_id: int, until: datetime | None = None, unit_id: int | None = None
 ) -> list[ReturnRow]:
     """Every return of the cycle (of one unit when given; by ``until``), oldest first."""
     r = RETURN.c
@@ -215,7 +215,7 @@ def return_rows(
 
 
 def version_times(
-    *, session: Session, cycle_id: int, unit_ids: Iterable[int], until: datetime | None = None
+    *, session: Reader, cycle_id: int, unit_ids: Iterable[int], until: datetime | None = None
 ) -> dict[int, dict[int, datetime]]:
     """unit id → version → submitted_at, for the given units (one query)."""
     ids = list(set(unit_ids))
@@ -245,7 +245,7 @@ class MarkRow(NamedTuple):
     at: datetime
 
 
-def flag_marks(*, session: Session, cycle_id: int, until: datetime) -> list[MarkRow]:
+def flag_marks(*, session: Reader, cycle_id: int, until: datetime) -> list[MarkRow]:
     """The cycle's marks made by ``until``, in the order they were made."""
     f = FLAG_CHECK.c
     stmt = (
@@ -269,7 +269,7 @@ class DeliveryRow(NamedTuple):
     last_error: str | None
 
 
-def delivery_problems(*, session: Session, cycle_id: int) -> list[DeliveryRow]:
+def delivery_problems(*, session: Reader, cycle_id: int) -> list[DeliveryRow]:
     """Messages whose last delivery failed or whose fate is unknown, by day then id."""
     d = DELIVERY.c
     stmt = (
@@ -281,14 +281,14 @@ def delivery_problems(*, session: Session, cycle_id: int) -> list[DeliveryRow]:
     return [DeliveryRow(*row) for row in session.connection().execute(stmt)]
 
 
-def delivery_counts(*, session: Session, cycle_id: int) -> dict[str, int]:
+def delivery_counts(*, session: Reader, cycle_id: int) -> dict[str, int]:
     """The cycle's messages by state."""
     d = DELIVERY.c
     stmt = select(d.status, func.count()).where(d.cycle_id == cycle_id).group_by(d.status)
     return {status: n for status, n in session.connection().execute(stmt)}
 
 
-def unit_codes(*, session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+def unit_codes(*, session: Reader, unit_ids: Iterable[int]) -> dict[int, str]:
     """Unit id → code for these units only (a delivery run names the units it messaged)."""
     ids = sorted(set(unit_ids))
     out: dict[int, str] = {}

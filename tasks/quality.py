@@ -28,8 +28,7 @@ from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
 from danvan.tasks.standings import province_latest
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from danvan.models.reads import Reader
     from danvan.models.tables import Cycle
 
 
@@ -40,7 +39,7 @@ def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
 
 
 def unit_figures(
-    ctx: CycleContext, session: Session, at: datetime, prev_cycle: Cycle | CycleRow | None = None
+    ctx: CycleContext, session: Reader, at: datetime, prev_cycle: Cycle | CycleRow | None = None
 ) -> list[UnitFigures]:
     """What every submitting unit's flags are computed from: its latest figures by ``at``, last
     cycle's (``prev_cycle``'s; a merged unit: its predecessors' sum; ``None`` when none of them
@@ -73,7 +72,7 @@ def unit_figures(
 _flags: ReadCache[list[Flag]] = ReadCache()
 
 
-def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[Flag]:
+def _province_flags(session: Reader, ctx: CycleContext, at: datetime) -> list[Flag]:
     """Every flag of the province at ``at``, kept while the figures they come from (this
     cycle's and last cycle's versions), the checks and the thresholds are unchanged."""
     assert ctx.cycle.id is not None
@@ -97,7 +96,7 @@ def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[F
     return _flags.get(session, ctx, key, compute)
 
 
-def _marks(session: Session, ctx: CycleContext, at: datetime) -> dict[tuple, MarkRow]:
+def _marks(session: Reader, ctx: CycleContext, at: datetime) -> dict[tuple, MarkRow]:
     """(unit, field, kind, value) → the latest mark made by ``at``."""
     assert ctx.cycle.id is not None
     rows = versions.flag_marks(session=session, cycle_id=ctx.cycle.id, until=at)
@@ -110,7 +109,7 @@ def _same(value: float | None) -> float | None:
 
 
 def cycle_flags(
-    session: Session, ctx: CycleContext, at: datetime, units: Iterable[str] | None = None
+    session: Reader, ctx: CycleContext, at: datetime, units: Iterable[str] | None = None
 ) -> list[dict]:
     """Every flag of the cycle at ``at`` (``units``: only these codes), each with ``checked``
     and, when checked, the mark's note, who made it and when (local time)."""
@@ -139,7 +138,7 @@ def flags_by_unit(flags: Iterable[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def with_flags(units: list[dict], session: Session, ctx: CycleContext, at: datetime) -> list[dict]:
+def with_flags(units: list[dict], session: Reader, ctx: CycleContext, at: datetime) -> list[dict]:
     """``status``'s units, each with its ``flags`` (SPEC §3.8: JSON ``units[].flags``)."""
     by_unit = flags_by_unit(cycle_flags(session, ctx, at, [u["code"] for u in units]))
     return [{**u, "flags": by_unit.get(u["code"], [])} for u in units]

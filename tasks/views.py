@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from sqlmodel import Session as ModelSession
 
+    from danvan.models.reads import Reader
+
 
 def result_json(r: UnitResult, tz: str) -> dict:
     return {
@@ -41,7 +43,7 @@ def result_json(r: UnitResult, tz: str) -> dict:
     }
 
 
-def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
+def delivery_problems(session: Reader, cycle_id: int) -> list[dict]:
     """Messages whose last delivery failed (shown until the next ``remind`` delivers them), and
     those whose fate is ``unknown`` (timed out or interrupted: never resent by themselves)."""
     rows = recorded.delivery_problems(session=session, cycle_id=cycle_id)
@@ -62,12 +64,12 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
     ]
 
 
-def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
+def delivery_counts(session: Reader, cycle_id: int) -> dict[str, int]:
     return recorded.delivery_counts(session=session, cycle_id=cycle_id)
 
 
 def cycle_status(
-    session: Session,
+    session: Reader,
     *,
     year: int,
     at: datetime,
@@ -85,7 +87,7 @@ def cycle_status(
 
 
 def _cycle_status(
-    session: Session, *, year: int, at: datetime, under: str | None, every_unit: bool
+    session: Reader, *, year: int, at: datetime, under: str | None, every_unit: bool
 ) -> dict:
     ctx = cached_context(session, year)  # the tree kept per process while it is unchanged
     within = None
@@ -124,7 +126,7 @@ def _cycle_status(
     }
 
 
-def deliveries(session: Session, cycle_id: int, year: int) -> dict:
+def deliveries(session: Reader, cycle_id: int, year: int) -> dict:
     """The outbox as ``status`` shows it: counts by state, the messages that failed or whose fate
     is unknown, and for those what an official does (check with the unit, then resend)."""
     problems = delivery_problems(session, cycle_id)
@@ -209,7 +211,7 @@ def units_without_contact(
     ]
 
 
-def check_database(session: Session) -> None:
+def check_database(session: Reader) -> None:
     """Fail now, in one line, if the database is not set up (the portal checks before serving)."""
     from danvan.models.reads import find_cycle  # lazy: see unit_files
 

@@ -1,7 +1,8 @@
 """``danvan status`` imports only what it uses (issue 20: the command ≤ 0.5 s, and imports were
 nearly all of it): not SQLModel nor the table classes (pydantic builds a model per table), not
-Prefect, Apprise, Jinja or YAML, not the other commands' modules, and not rich for JSON or CSV.
-A contract on what is imported, not a timing: timings are measured by hand (docs/development.md)."""
+SQLAlchemy's ORM, Prefect, Apprise, Jinja or YAML, not the other commands' modules, and not rich
+for JSON or CSV. A contract on what is imported, not a timing: timings are measured by hand
+(docs/development.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from danvan.demo.sample import sample_dir
 
 #: Never imported by ``danvan status`` of a whole cycle, whatever the format.
 NEVER = (
-    "sqlmodel", "danvan.models.tables", "danvan.models.tables_assist", "danvan.models.store",
+    "sqlmodel", "sqlalchemy.orm", "danvan.models.tables", "danvan.models.tables_assist", "danvan.models.store",
     "danvan.models.versions", "danvan.models.bulk", "prefect", "apprise", "jinja2", "yaml",
     "openpyxl", "httpx", "holidays", "danvan.notify", "danvan.flows", "danvan.cli.cycle",
     "danvan.cli.ops", "danvan.cli.portal", "danvan.cli.amend", "danvan.tasks.revision",
