@@ -13,25 +13,31 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
-
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING
 
 from danvan.config.settings import get_settings
-from danvan.models import store
-from danvan.models.tables import AuditEntry, CriteriaSetRow, Cycle, Unit
+from danvan.models import reads
+from danvan.models.reads import CycleRow, Org, Reader
 from danvan.rules.criteria_store import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
 from danvan.rules.org import compilers_for, subtree
 from danvan.rules.org_history import counted_elsewhere, stand_ins
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from danvan.models.tables import Cycle
+
 
 @dataclass
 class CycleContext:
-    cycle: Cycle
-    org: store.Org
+    """``cycle`` is the table row where the context was loaded to write (:func:`load_context`),
+    its plain values where it was loaded to read (:func:`cached_context`: ``status``, the
+    portal's pages; no table class imported, issue 20)."""
+
+    cycle: Cycle | CycleRow
+    org: Org
     criteria_sets: dict[str, CriteriaSet]
 
     @property
@@ -92,7 +98,7 @@ def load_context(
 
     ``field`` names where the year came from: the ``--cycle`` option, or a file's ``year``.
     Several provinces in one database (SPEC §4): see :func:`find_context_cycle`. Only the
-    cycle's province's units are loaded (:func:`danvan.models.store.province_scope`).
+    cycle's province's units are loaded (:func:`danvan.models.reads.province_scope`).
     """
     cycle = find_context_cycle(session, year, province=province, field=field, unit=unit)
     return _context_of(session, cycle)
@@ -106,13 +112,31 @@ def find_context_cycle(
     field: str = "--cycle",
     unit: str | None = None,
 ) -> Cycle:
+    """The cycle of ``year`` as its table row (a writer changes it): the one :func:`cycle_row`
+    finds, read by its key."""
+    from danvan.models.tables import Cycle  # lazy: the readers (status) import no table class
+
+    row = cycle_row(session, year, province=province, field=field, unit=unit)
+    cycle = session.get(Cycle, row.id)
+    assert cycle is not None  # found in this transaction a moment ago; cycles are never deleted
+    return cycle
+
+
+def cycle_row(
+    session: Reader,
+    year: int,
+    *,
+    province: str | None = None,
+    field: str = "--cycle",
+    unit: str | None = None,
+) -> CycleRow:
     """The cycle of ``year``: ``province``'s, else the ``DANVAN_PROVINCE`` setting's (what
     ``--province`` sets), else the only one of that year, else that of the province ``unit`` (a
     file's or a page's unit) belongs to; still several: ``[ambiguous_cycle]``, naming
     ``--province`` (the CLI answers it as a usage error)."""
     province = province or get_settings().province
     try:
-        cycle = store.find_cycle(session=session, year=year, province=province, unit=unit)
+        cycle = reads.find_cycle(session=session, year=year, province=province, unit=unit)
     except LookupError:
         raise reject(
             "ambiguous_cycle",
@@ -136,34 +160,30 @@ def find_context_cycle(
     return cycle
 
 
-def _context_of(session: Session, cycle: Cycle) -> CycleContext:
+def _context_of(session: Reader, cycle: Cycle | CycleRow) -> CycleContext:
     codes = set(cycle.criteria_by_kind.values())
-    rows = session.exec(select(CriteriaSetRow).where(CriteriaSetRow.code.in_(codes))).all()
-    sets = {r.code: criteria_from_dict(r.definition) for r in rows}
+    sets = {
+        code: criteria_from_dict(definition)
+        for code, definition in reads.criteria_definitions(session=session, codes=codes).items()
+    }
     on = cycle.self_assessment_deadline
-    org = store.load_org(session=session, on=on, province_id=cycle.province_id)
+    org = reads.load_org(session=session, on=on, province_id=cycle.province_id)
     return CycleContext(cycle=cycle, org=org, criteria_sets=sets)
 
 
-def _loaded_for(cycle: Cycle) -> tuple:
+def _loaded_for(cycle: Cycle | CycleRow) -> tuple:
     """What of the cycle :func:`_context_of` reads: the tree's date and the criteria sets."""
     return cycle.self_assessment_deadline, sorted(cycle.criteria_by_kind.items())
 
 
 _lock = threading.Lock()
-_UNITS = Unit.__table__
-_AUDIT = AuditEntry.__table__
 #: The tree's fingerprint, built once (a statement built per call costs more than it runs).
-_FINGERPRINT = sa_select(
-    func.max(_UNITS.c.updated_at),
-    func.count(_UNITS.c.id),
-    sa_select(func.max(_AUDIT.c.id)).where(_AUDIT.c.action == "org_import").scalar_subquery(),
-)
+_FINGERPRINT = reads.TREE_FINGERPRINT
 #: (database, cycle id) → (the tree's fingerprint, its context): one entry per province's cycle.
 _cache: dict[tuple, tuple[tuple, CycleContext]] = {}
 
 
-def cached_context(session: Session, year: int, unit: str | None = None) -> CycleContext:
+def cached_context(session: Reader, year: int, unit: str | None = None) -> CycleContext:
     """``load_context(year)``, from the cache while the tree is unchanged (the portal's pages and
     uploads: loading 1,000 units on every request is most of a request's time, and the tree
     changes only with ``org import``). The cache is keyed by a fingerprint read in one small
@@ -174,7 +194,7 @@ def cached_context(session: Session, year: int, unit: str | None = None) -> Cycl
     row is always read fresh (its publication matters at once). ``unit``: the page's or file's unit, which names the
     province when several share the database (each province's cycle has its own entry)."""
     newest, count, last_import = session.connection().execute(_FINGERPRINT).one()
-    cycle = find_context_cycle(session, year, unit=unit)
+    cycle = cycle_row(session, year, unit=unit)
     key = (str(session.get_bind().engine.url), cycle.id)
     fingerprint = (str(newest), count, last_import)
     with _lock:
@@ -192,7 +212,6 @@ def cached_context(session: Session, year: int, unit: str | None = None) -> Cycl
             for k in [k for k, (f, _) in _cache.items() if f != fingerprint]:
                 del _cache[k]  # an import makes the old trees useless
             _cache[key] = (fingerprint, cached)
-    session.expunge(cycle)
     fresh = replace(cached, cycle=cycle)
     fresh.__dict__.update(
         {k: cached.__dict__[k] for k in ("compilers", "province_units") if k in cached.__dict__}

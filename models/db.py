@@ -21,13 +21,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction, create_engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
-from sqlmodel import Session, create_engine
 
 from danvan.config.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _engines: dict[str, Engine] = {}
 #: Execution option marking a read-only session (see ``reading``).
@@ -170,6 +173,8 @@ def get_engine(url: str | None = None) -> Engine:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: everything inside commits together or not at all."""
+    from sqlmodel import Session  # lazy: a read of rows (``reading_rows``) needs no SQLModel
+
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
@@ -177,10 +182,44 @@ def transaction(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A read-only session (still one consistent transaction); never waits for a writer."""
+    from sqlmodel import Session  # lazy: see ``reading_rows``
+
     with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
         session.expunge_all()  # keep what was loaded usable after the session ends
         session.rollback()
+
+
+class RowReader:
+    """A read-only transaction on one connection, with what the reads ask of a session
+    (:class:`danvan.models.reads.Reader`): for ``danvan status``, which then imports neither
+    SQLModel nor ``sqlalchemy.orm`` (issue 20: the command ≤ 0.5 s)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._txn: RootTransaction = conn.begin()
+        self.info: dict = {}
+
+    def connection(self) -> Connection:
+        return self._conn
+
+    def get_transaction(self) -> RootTransaction:
+        return self._txn
+
+    def get_bind(self) -> Engine:
+        return self._conn.engine
+
+
+@contextmanager
+def reading_rows(engine: Engine) -> Iterator[RowReader]:
+    """:func:`reading` for the reads that take columns, not table objects (``status``:
+    ``danvan.models.reads``): one connection in a read-only transaction, no session."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+        reader = RowReader(conn)
+        try:
+            yield reader
+        finally:
+            reader.get_transaction().rollback()
 
 
 def describe_failure(exc: BaseException) -> tuple[str, str]:

@@ -10,25 +10,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import String, func, literal_column, type_coerce
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from danvan.models import jsontext
+from danvan.models.recorded import (  # noqa: F401 (re-exported: the reads moved there, issue 20)
+    AdjustmentRow,
+    LatestFacts,
+    latest_adjustments,
+    latest_facts,
+    standings_version,
+    version_times,
+)
 from danvan.models.tables import (
-    Adjustment,
     Compilation,
     Reopening,
     SignOff,
     Submission,
     SubmissionReturn,
-    Unit,
 )
 from danvan.models.tables_assist import ReportPassage
-from danvan.rules.appraisal import Recorded, effective
 
 
 @dataclass(frozen=True)
@@ -72,112 +76,6 @@ def latest_submissions(
     for sub, first in session.exec(stmt).all():
         out[sub.unit_id] = Latest(unit_id=sub.unit_id, first_submitted_at=first, submission=sub)
     return out
-
-
-class LatestFacts(NamedTuple):
-    """A unit's version that counts, as plain values (no ORM object): what a standing reads (a
-    tuple: 25,000 of them are built for a country's ``status``)."""
-
-    unit_id: int
-    version: int
-    submitted_at: datetime
-    first_submitted_at: datetime
-    scores: dict[str, float]
-    bonus: float
-    penalty: float
-    self_total: float
-    not_applicable: dict[str, str]
-    warnings: tuple[dict[str, str], ...]
-    figures: dict[str, dict[str, int]] | None = None  # only when asked for
-
-
-def latest_facts(
-    *,
-    session: Session,
-    cycle_id: int,
-    until: datetime | None = None,
-    unit_ids: Iterable[int] | None = None,
-    figures: bool = False,
-    scores: bool = True,
-) -> dict[int, LatestFacts]:
-    """:func:`latest_submissions` as columns: the same two-level query, but no ``Submission``
-    objects (building 1,000 of them was a third of a province's ``status``) and the JSON
-    columns decoded here, the empty ones (``{}``, ``[]``) not at all."""
-    s = Submission
-    cond = [s.cycle_id == cycle_id]
-    if until is not None:
-        cond.append(s.submitted_at <= until)
-    if unit_ids is not None:
-        cond.append(col(s.unit_id).in_(list(unit_ids)))
-    agg = (
-        select(s.unit_id, func.min(s.submitted_at).label("first"), func.max(s.version).label("v"))
-        .where(*cond)
-        .group_by(s.unit_id)
-        .subquery()
-    )
-    # ``scores=False``: the scores, N/A criteria and warnings left empty, not read nor decoded
-    heavy = _raw(s.scores, s.not_applicable, s.warnings) if scores else _EMPTY
-    columns = [s.unit_id, s.version, s.submitted_at, agg.c.first, heavy[0], s.bonus,
-               s.penalty, s.self_total, *heavy[1:]]  # fmt: skip
-    if figures:
-        columns += _raw(s.figures)
-    stmt = (
-        select(*columns)
-        .join(agg, (s.unit_id == agg.c.unit_id) & (s.version == agg.c.v))
-        .where(s.cycle_id == cycle_id)
-    )
-    out: dict[int, LatestFacts] = {}
-    for row in session.connection().execute(stmt).all():
-        uid, version, at, first, scores, bonus, penalty, total, na, warnings, *rest = row
-        out[uid] = LatestFacts(
-            uid, version, at, first, _json(scores), bonus, penalty, total, _json(na),
-            tuple(_json(warnings) or ()), _json(rest[0]) if rest else None,
-        )  # fmt: skip
-    return out
-
-
-#: The scores, N/A criteria and warnings of a read that does not need them.
-_EMPTY: list[Any] = [literal_column("'{}'"), literal_column("'{}'"), literal_column("'[]'")]
-
-
-def _raw(*columns: Any) -> list[Any]:
-    """JSON columns read as the database gives them (SQLite: text), decoded by :func:`_json`."""
-    return [type_coerce(c, String) for c in columns]
-
-
-def _json(value: Any) -> Any:
-    """A JSON column's value: text from SQLite (``{}`` and ``[]`` not decoded), already decoded
-    from psycopg."""
-    if not isinstance(value, str):
-        return value
-    if value in ("{}", "[]"):
-        return {} if value == "{}" else []
-    return jsontext.loads(value)
-
-
-def standings_version(*, session: Session, cycle_id: int, at: datetime | None) -> tuple:
-    """What a cycle's standings at ``at`` are computed from, as a small key read in one query.
-
-    Per table that feeds them (versions, adjustments, returns; all append-only): how many rows
-    the cycle has and how many count at ``at``. Rows are only ever added, so the cycle's rows
-    at two moments are nested and the same count is the same rows. When every row counts (the
-    portal's usual ``at``, now) the key leaves ``at`` out and stays the same from one request to
-    the next until something is recorded; otherwise ``at`` is part of it.
-    """
-    counts = []
-    for table, when in (
-        (Submission, Submission.submitted_at),
-        (Adjustment, Adjustment.recorded_at),
-        (SubmissionReturn, SubmissionReturn.returned_at),
-    ):
-        mine = table.cycle_id == cycle_id
-        counts.append(select(func.count()).where(mine).scalar_subquery())
-        if at is not None:
-            counts.append(select(func.count()).where(mine, when <= at).scalar_subquery())
-    row = tuple(session.execute(select(*counts)).one())
-    if at is None or row[0::2] == row[1::2]:
-        return ("all", *(row[0::2] if at is not None else row))
-    return (at, *row)
 
 
 @dataclass(frozen=True)
@@ -234,55 +132,6 @@ def first_submitted_at(*, session: Session, cycle_id: int, unit_id: int) -> date
     return session.exec(stmt).one()
 
 
-def latest_adjustments(
-    *,
-    session: Session,
-    cycle_id: int,
-    until: datetime | None = None,
-    unit_ids: Iterable[int] | None = None,
-) -> dict[int, dict[str, Adjustment]]:
-    """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
-    the highest level's, the latest at that level (``danvan.rules.appraisal.effective``).
-    ``unit_ids`` narrows it to those units."""
-    stmt = select(Adjustment).where(Adjustment.cycle_id == cycle_id)
-    if until is not None:
-        stmt = stmt.where(Adjustment.recorded_at <= until)
-    if unit_ids is not None:
-        stmt = stmt.where(col(Adjustment.unit_id).in_(list(unit_ids)))
-    rows = session.exec(stmt).all()
-    if not rows:
-        return {}
-    level = _levels(session)
-    by_unit: dict[int, list[Adjustment]] = {}
-    for adj in rows:
-        by_unit.setdefault(adj.unit_id, []).append(adj)
-    out: dict[int, dict[str, Adjustment]] = {}
-    for unit_id, adjs in by_unit.items():
-        by_id = {a.id: a for a in adjs}
-        records = [
-            Recorded(a.target, a.value, a.reason, level[a.by_unit_id], a.recorded_at, a.id or 0)
-            for a in adjs
-        ]
-        out[unit_id] = {t: by_id[r.seq] for t, r in effective(records).items()}
-    return out
-
-
-def _levels(session: Session) -> dict[int, int]:
-    """Every unit's depth in the tree (0: a root, the province)."""
-    parent = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
-    levels: dict[int, int] = {}
-
-    def depth(uid: int, seen: frozenset[int] = frozenset()) -> int:
-        if uid not in levels:
-            up = parent.get(uid)
-            levels[uid] = 0 if up is None or up in seen else depth(up, seen | {uid}) + 1
-        return levels[uid]
-
-    for uid in parent:
-        depth(uid)
-    return levels
-
-
 def reopened_until(*, session: Session, cycle_id: int, unit_id: int) -> date | None:
     """The date the province last reopened a compiler's appraisal to, if it did."""
     stmt = (
@@ -325,20 +174,3 @@ def returns_of(
         stmt = stmt.where(SubmissionReturn.returned_at <= until)
     stmt = stmt.order_by(col(SubmissionReturn.returned_at), col(SubmissionReturn.id))
     return list(session.exec(stmt).all())
-
-
-def version_times(
-    *, session: Session, cycle_id: int, unit_ids: Iterable[int], until: datetime | None = None
-) -> dict[int, dict[int, datetime]]:
-    """unit id → version → submitted_at, for the given units (one query)."""
-    ids = list(set(unit_ids))
-    if not ids:
-        return {}
-    cond = [Submission.cycle_id == cycle_id, col(Submission.unit_id).in_(ids)]
-    if until is not None:
-        cond.append(Submission.submitted_at <= until)
-    stmt = select(Submission.unit_id, Submission.version, Submission.submitted_at).where(*cond)
-    out: dict[int, dict[int, datetime]] = {}
-    for unit_id, version, at in session.exec(stmt).all():
-        out.setdefault(unit_id, {})[version] = at
-    return out

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING
 
 from danvan.config.settings import get_settings
-from danvan.models import store, versions
-from danvan.models.context import CycleContext, load_context
-from danvan.models.db import get_engine, transaction
-from danvan.models.tables import Cycle, FlagCheck
+from danvan.models import reads
+from danvan.models import recorded as versions
+from danvan.models.context import CycleContext
+from danvan.models.reads import CycleRow
+from danvan.models.recorded import MarkRow
 from danvan.rules import timing
 from danvan.rules.errors import Problems, reject
 from danvan.rules.org import is_below
@@ -26,6 +26,10 @@ from danvan.rules.quality import Flag, UnitFigures, flags_for, previous_for
 from danvan.rules.quality_checks import Check, parse_checks
 from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
 from danvan.tasks.standings import province_latest
+
+if TYPE_CHECKING:
+    from danvan.models.reads import Reader
+    from danvan.models.tables import Cycle
 
 
 def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
@@ -35,7 +39,7 @@ def _plan_checks(ctx: CycleContext) -> tuple[Check, ...]:
 
 
 def unit_figures(
-    ctx: CycleContext, session: Session, at: datetime, prev_cycle: Cycle | None = None
+    ctx: CycleContext, session: Reader, at: datetime, prev_cycle: Cycle | CycleRow | None = None
 ) -> list[UnitFigures]:
     """What every submitting unit's flags are computed from: its latest figures by ``at``, last
     cycle's (``prev_cycle``'s; a merged unit: its predecessors' sum; ``None`` when none of them
@@ -68,12 +72,14 @@ def unit_figures(
 _flags: ReadCache[list[Flag]] = ReadCache()
 
 
-def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[Flag]:
+def _province_flags(session: Reader, ctx: CycleContext, at: datetime) -> list[Flag]:
     """Every flag of the province at ``at``, kept while the figures they come from (this
     cycle's and last cycle's versions), the checks and the thresholds are unchanged."""
     assert ctx.cycle.id is not None
     thresholds = get_settings().flag_thresholds()
-    prev_cycle = store.previous_cycle(session=session, cycle=ctx.cycle)
+    prev_cycle = reads.previous_cycle(
+        session=session, province_id=ctx.cycle.province_id, year=ctx.cycle.year
+    )
 
     def key() -> tuple:
         assert ctx.cycle.id is not None
@@ -90,13 +96,10 @@ def _province_flags(session: Session, ctx: CycleContext, at: datetime) -> list[F
     return _flags.get(session, ctx, key, compute)
 
 
-def _marks(session: Session, ctx: CycleContext, at: datetime) -> dict[tuple, FlagCheck]:
+def _marks(session: Reader, ctx: CycleContext, at: datetime) -> dict[tuple, MarkRow]:
     """(unit, field, kind, value) → the latest mark made by ``at``."""
-    rows = session.exec(
-        select(FlagCheck)
-        .where(FlagCheck.cycle_id == ctx.cycle.id, FlagCheck.at <= at)
-        .order_by(col(FlagCheck.at), col(FlagCheck.id))
-    ).all()
+    assert ctx.cycle.id is not None
+    rows = versions.flag_marks(session=session, cycle_id=ctx.cycle.id, until=at)
     codes = ctx.org.codes_by_id
     return {(codes[r.unit_id], r.field, r.kind, _same(r.value)): r for r in rows}
 
@@ -106,7 +109,7 @@ def _same(value: float | None) -> float | None:
 
 
 def cycle_flags(
-    session: Session, ctx: CycleContext, at: datetime, units: Iterable[str] | None = None
+    session: Reader, ctx: CycleContext, at: datetime, units: Iterable[str] | None = None
 ) -> list[dict]:
     """Every flag of the cycle at ``at`` (``units``: only these codes), each with ``checked``
     and, when checked, the mark's note, who made it and when (local time)."""
@@ -135,7 +138,7 @@ def flags_by_unit(flags: Iterable[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def with_flags(units: list[dict], session: Session, ctx: CycleContext, at: datetime) -> list[dict]:
+def with_flags(units: list[dict], session: Reader, ctx: CycleContext, at: datetime) -> list[dict]:
     """``status``'s units, each with its ``flags`` (SPEC §3.8: JSON ``units[].flags``)."""
     by_unit = flags_by_unit(cycle_flags(session, ctx, at, [u["code"] for u in units]))
     return [{**u, "flags": by_unit.get(u["code"], [])} for u in units]
@@ -154,6 +157,12 @@ def check_flag(
 ) -> dict:
     """Đã kiểm tra: ``by`` (a compiler above ``unit``) marks the unit's flags on ``field``
     checked, with a note. The same mark again records nothing (``already``)."""
+    # lazy: the writers' modules (the table classes); reading flags (``status``) needs none
+    from danvan.models import store
+    from danvan.models.context import load_context
+    from danvan.models.db import get_engine, transaction
+    from danvan.models.tables import FlagCheck
+
     note = _note(note)
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year, province=province)

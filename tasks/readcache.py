@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlmodel import Session
-
-from danvan.models.context import CycleContext
+if TYPE_CHECKING:
+    from danvan.models.context import CycleContext
+    from danvan.models.reads import Reader
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ class ReadCache(Generic[T]):
         self._lock = threading.Lock()
         self._entries: dict[tuple, _Entry[T]] = {}
 
-    def lookup(self, session: Session, ctx: CycleContext, key: tuple) -> T | None:
+    def lookup(self, session: Reader, ctx: CycleContext, key: tuple) -> T | None:
         """The value kept for ``key`` (and ``ctx``'s tree), if any."""
         with self._lock:
             hit = self._entries.get(_where(session, ctx))
@@ -47,7 +47,7 @@ class ReadCache(Generic[T]):
             return hit.value
         return None
 
-    def keep(self, session: Session, ctx: CycleContext, key: tuple, value: T) -> None:
+    def keep(self, session: Reader, ctx: CycleContext, key: tuple, value: T) -> None:
         """Keep ``value`` as computed for ``key`` (the caller has read ``key`` again after
         computing it and found it the same: nothing committed meanwhile, READ COMMITTED)."""
         with self._lock:
@@ -55,7 +55,7 @@ class ReadCache(Generic[T]):
 
     def get(
         self,
-        session: Session,
+        session: Reader,
         ctx: CycleContext,
         key: Callable[[], tuple],
         compute: Callable[[], T],
@@ -99,7 +99,7 @@ def without_gc() -> Iterator[None]:
                 gc.enable()
 
 
-def _where(session: Session, ctx: CycleContext) -> tuple:
+def _where(session: Reader, ctx: CycleContext) -> tuple:
     return str(session.get_bind().engine.url), ctx.cycle.id
 
 

@@ -30,39 +30,10 @@ from danvan.rules.revision import (
     revision_standing,
 )
 from danvan.rules.text import format_date_short
+from danvan.tasks.standings import load_returns
 
 if TYPE_CHECKING:  # status reads returns through here: no Jinja, no YAML for it (issue 20)
     from danvan.notify.messages import Queued
-
-
-def load_returns(
-    ctx: CycleContext, session: Session, until: datetime | None = None, unit: str | None = None
-) -> dict[str, list[ReturnFacts]]:
-    """unit code → its returns with when it revised (the first newer version by ``until``)."""
-    cycle_id = ctx.cycle.id
-    assert cycle_id is not None
-    unit_id = ctx.org.ids[unit] if unit is not None else None
-    rows = versions.returns_of(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
-    if not rows:
-        return {}
-    times = versions.version_times(
-        session=session, cycle_id=cycle_id, unit_ids=[r.unit_id for r in rows], until=until
-    )
-    codes = ctx.org.codes_by_id
-    out: dict[str, list[ReturnFacts]] = {}
-    for r in rows:
-        later = [at for v, at in times.get(r.unit_id, {}).items() if v > r.version]
-        out.setdefault(codes[r.unit_id], []).append(
-            ReturnFacts(
-                version=r.version,
-                reason=r.reason,
-                by=codes[r.by_unit_id],
-                returned_at=r.returned_at,
-                revise_by=r.revise_by,
-                revised_at=min(later) if later else None,
-            )
-        )
-    return out
 
 
 def timeliness_of(

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
-from danvan.models import versions
+from danvan.models import recorded as versions
 from danvan.models.context import CycleContext
 from danvan.rules import standing
 from danvan.rules.domain import UnitResult
 from danvan.rules.ranking import with_quota
+from danvan.rules.revision import ReturnFacts
 from danvan.tasks.readcache import ReadCache, cycle_fields, without_gc
-from danvan.tasks.revision import load_returns
+
+if TYPE_CHECKING:
+    from danvan.models.reads import Reader
 
 #: The province's standings at the latest key read in this process.
 _standings: ReadCache[tuple[UnitResult, ...]] = ReadCache()
@@ -31,7 +33,7 @@ _CLOSURES = 64
 
 
 def unit_results(
-    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
+    ctx: CycleContext, session: Reader, at: datetime | None, within: list[str] | None = None
 ) -> list[UnitResult]:
     """Every expected unit's standing at ``at`` (submissions and adjustments after it ignored;
     ``None``: everything recorded); ``within``: only those units' standings.
@@ -56,7 +58,7 @@ def unit_results(
 
 
 def _closure(
-    ctx: CycleContext, session: Session, at: datetime | None, key: tuple, closed: list[str]
+    ctx: CycleContext, session: Reader, at: datetime | None, key: tuple, closed: list[str]
 ) -> tuple[UnitResult, ...]:
     """The standings of a few units' compilers' units (a unit's page), kept like the province's
     while ``key`` is unchanged, one entry per closure (a province has a few dozen compilers): a
@@ -72,7 +74,7 @@ def _closure(
 
 
 def unit_states(
-    ctx: CycleContext, session: Session, at: datetime | None, within: list[str] | None = None
+    ctx: CycleContext, session: Reader, at: datetime | None, within: list[str] | None = None
 ) -> list[standing.UnitState]:
     """Every expected unit's status at ``at`` (only ``within``'s with it), without its scores
     and band: what ``status``'s per-compiler counts need. From the province's standings when
@@ -96,7 +98,7 @@ def unit_states(
 
 
 def _province_states(
-    ctx: CycleContext, session: Session, at: datetime | None
+    ctx: CycleContext, session: Reader, at: datetime | None
 ) -> tuple[standing.UnitState, ...]:
     expected = standing.expected_units(ctx.units, ctx.province_units)
     latest, ids = province_latest(ctx, session, at, scores=False), ctx.org.ids
@@ -112,7 +114,7 @@ def _province_states(
     return tuple(out)
 
 
-def _key(ctx: CycleContext, session: Session, at: datetime | None) -> tuple:
+def _key(ctx: CycleContext, session: Reader, at: datetime | None) -> tuple:
     assert ctx.cycle.id is not None
     rows = versions.standings_version(session=session, cycle_id=ctx.cycle.id, at=at)
     return rows, cycle_fields(ctx)
@@ -127,7 +129,7 @@ def _pick(results: Sequence[UnitResult], within: list[str] | None) -> list[UnitR
 
 def _compute(
     ctx: CycleContext,
-    session: Session,
+    session: Reader,
     at: datetime | None,
     expected: list[str],
     unit_ids: list[int] | None,
@@ -176,7 +178,7 @@ def _compute(
 
 
 def province_latest(
-    ctx: CycleContext, session: Session, at: datetime | None, scores: bool | None = True
+    ctx: CycleContext, session: Reader, at: datetime | None, scores: bool | None = True
 ) -> dict[int, versions.LatestFacts]:
     """Every unit's version that counts at ``at``, figures included, read once per transaction:
     ``status`` and the province's page read standings and flags from the same rows.
@@ -210,3 +212,33 @@ def quota_closure(ctx: CycleContext, expected: list[str], within: list[str]) -> 
         return expected
     compilers = {ctx.compilers.get(c) for c in within}
     return [c for c in expected if ctx.compilers.get(c) in compilers]
+
+
+def load_returns(
+    ctx: CycleContext, session: Reader, until: datetime | None = None, unit: str | None = None
+) -> dict[str, list[ReturnFacts]]:
+    """unit code → its returns with when it revised (the first newer version by ``until``)."""
+    cycle_id = ctx.cycle.id
+    assert cycle_id is not None
+    unit_id = ctx.org.ids[unit] if unit is not None else None
+    rows = versions.return_rows(session=session, cycle_id=cycle_id, until=until, unit_id=unit_id)
+    if not rows:
+        return {}
+    times = versions.version_times(
+        session=session, cycle_id=cycle_id, unit_ids=[r.unit_id for r in rows], until=until
+    )
+    codes = ctx.org.codes_by_id
+    out: dict[str, list[ReturnFacts]] = {}
+    for r in rows:
+        later = [at for v, at in times.get(r.unit_id, {}).items() if v > r.version]
+        out.setdefault(codes[r.unit_id], []).append(
+            ReturnFacts(
+                version=r.version,
+                reason=r.reason,
+                by=codes[r.by_unit_id],
+                returned_at=r.returned_at,
+                revise_by=r.revise_by,
+                revised_at=min(later) if later else None,
+            )
+        )
+    return out

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, func, select
-
-from danvan.models import store
-from danvan.models.context import cached_context, load_context
-from danvan.models.tables import Delivery, Submission, SubmissionFile, Unit
+from danvan.models import recorded
+from danvan.models.context import cached_context
 from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
@@ -17,6 +15,12 @@ from danvan.tasks.quality import cycle_flags, flags_by_unit, with_flags
 from danvan.tasks.readcache import without_gc
 from danvan.tasks.standings import unit_results, unit_states
 from danvan.tasks.unknown import WHAT_TO_DO, resend_command
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from sqlmodel import Session as ModelSession
+
+    from danvan.models.reads import Reader
 
 
 def result_json(r: UnitResult, tz: str) -> dict:
@@ -39,16 +43,12 @@ def result_json(r: UnitResult, tz: str) -> dict:
     }
 
 
-def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
+def delivery_problems(session: Reader, cycle_id: int) -> list[dict]:
     """Messages whose last delivery failed (shown until the next ``remind`` delivers them), and
     those whose fate is ``unknown`` (timed out or interrupted: never resent by themselves)."""
-    rows = session.exec(
-        select(Delivery)
-        .where(Delivery.cycle_id == cycle_id, col(Delivery.status).in_(("failed", "unknown")))
-        .order_by(col(Delivery.day), col(Delivery.id))
-    ).all()
-    ids = list({r.unit_id for r in rows})  # only their codes: not the whole tree on every page
-    names = dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(ids))).all())
+    rows = recorded.delivery_problems(session=session, cycle_id=cycle_id)
+    ids = {r.unit_id for r in rows}  # only their codes: not the whole tree on every page
+    names = recorded.unit_codes(session=session, unit_ids=ids)
     return [
         {
             "unit": names.get(r.unit_id),
@@ -64,17 +64,12 @@ def delivery_problems(session: Session, cycle_id: int) -> list[dict]:
     ]
 
 
-def delivery_counts(session: Session, cycle_id: int) -> dict[str, int]:
-    rows = session.exec(
-        select(Delivery.status, func.count())
-        .where(Delivery.cycle_id == cycle_id)
-        .group_by(Delivery.status)
-    ).all()
-    return {status: n for status, n in rows}
+def delivery_counts(session: Reader, cycle_id: int) -> dict[str, int]:
+    return recorded.delivery_counts(session=session, cycle_id=cycle_id)
 
 
 def cycle_status(
-    session: Session,
+    session: Reader,
     *,
     year: int,
     at: datetime,
@@ -92,7 +87,7 @@ def cycle_status(
 
 
 def _cycle_status(
-    session: Session, *, year: int, at: datetime, under: str | None, every_unit: bool
+    session: Reader, *, year: int, at: datetime, under: str | None, every_unit: bool
 ) -> dict:
     ctx = cached_context(session, year)  # the tree kept per process while it is unchanged
     within = None
@@ -131,7 +126,7 @@ def _cycle_status(
     }
 
 
-def deliveries(session: Session, cycle_id: int, year: int) -> dict:
+def deliveries(session: Reader, cycle_id: int, year: int) -> dict:
     """The outbox as ``status`` shows it: counts by state, the messages that failed or whose fate
     is unknown, and for those what an official does (check with the unit, then resend)."""
     problems = delivery_problems(session, cycle_id)
@@ -147,8 +142,14 @@ def deliveries(session: Session, cycle_id: int, year: int) -> dict:
     }
 
 
-def unit_files(session: Session, *, year: int, code: str, at: datetime | None = None) -> dict:
+def unit_files(session: ModelSession, *, year: int, code: str, at: datetime | None = None) -> dict:
     """One unit's versions and the files kept with each (workbook, report, evidence)."""
+    # lazy: the table classes; ``status`` of a whole cycle (the common read) needs none
+    from sqlmodel import col, select
+
+    from danvan.models.context import load_context
+    from danvan.models.tables import Submission, SubmissionFile
+
     ctx = load_context(session=session, year=year)
     if code not in ctx.province_units:
         raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}” trong kỳ {year}.")
@@ -200,6 +201,8 @@ def units_without_contact(
 ) -> list[dict]:
     """Assessed units of the cycle that no message can reach (no contact URL): ``plan issue``
     names them so the province can add contacts before the first reminder."""
+    from danvan.models.context import load_context  # lazy: see unit_files
+
     ctx = load_context(session=session, year=year, province=province)
     return [
         {"code": code, "name": ctx.units[code].name}
@@ -208,11 +211,17 @@ def units_without_contact(
     ]
 
 
-def check_database(session: Session) -> None:
+def check_database(session: Reader) -> None:
     """Fail now, in one line, if the database is not set up (the portal checks before serving)."""
-    store.find_cycle(session=session, year=0)
+    from danvan.models.reads import find_cycle  # lazy: see unit_files
+
+    find_cycle(session=session, year=0)
 
 
-def has_units(session: Session) -> bool:
+def has_units(session: ModelSession) -> bool:
     """Does the database already hold an org tree?"""
+    from sqlmodel import select  # lazy: see unit_files
+
+    from danvan.models.tables import Unit
+
     return session.exec(select(Unit.id).limit(1)).first() is not None

@@ -4,11 +4,16 @@ Exit status: 0 success, 1 rejected input (file, field, reason), 2 usage error.
 
 The commands import what they use (their flow, the core, the database layer, Prefect) inside the
 command, not at the top, on purpose: start-up time (``danvan --help`` loads none of it, and each
-command loads only what it needs).
+command loads only what it needs). Likewise the modules that define the commands: the console
+script (:func:`main`) imports only the module of the command it was asked for (``danvan status``
+does not load ``serve``'s, ``portal``'s or ``compile``'s definitions); ``app``, asked for by name
+(tests, ``--help``), has every command (:func:`__getattr__`).
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -52,7 +57,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
+_app = typer.Typer(
     name="danvan",
     cls=CycleOrderGroup,
     help="Công tác dân vận chính quyền: kế hoạch, tự đánh giá, nhắc hạn, tổng hợp, xếp loại."
@@ -63,11 +68,11 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Cơ cấu tổ chức: nạp, cập nhật cây đơn vị.", no_args_is_help=True)
 plan_app = typer.Typer(help="Kế hoạch của kỳ đánh giá: ban hành.", no_args_is_help=True)
-app.add_typer(org_app, name="org")
-app.add_typer(plan_app, name="plan")
+_app.add_typer(org_app, name="org")
+_app.add_typer(plan_app, name="plan")
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -90,7 +95,7 @@ Fmt = Annotated[
 ]
 
 
-@app.command()
+@_app.command()
 @handles_rejections
 def init() -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu (DANVAN_DATABASE_URL, mặc định sqlite:///./danvan.db).
@@ -193,14 +198,50 @@ def plan_issue(
         typer.echo("Mọi đơn vị đều có địa chỉ liên hệ.")
 
 
+#: The module (``danvan/cli/<name>.py``) that defines each command the console script may be
+#: asked for; a command defined here needs none (``init``, ``org``), ``plan`` needs ``amend``.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "init": (), "org": (), "plan": ("amend",), "amend": ("amend",),
+    "submit": ("intake",), "status": ("intake",), "template": ("intake",), "export": ("intake",),
+    "remind": ("cycle",), "resend": ("cycle",), "appraise": ("cycle",), "reopen": ("cycle",),
+    "publish": ("cycle",), "return": ("cycle",), "compile": ("cycle",), "demo": ("cycle",),
+    "approve": ("cycle",), "serve": ("ops",), "deploy": ("ops",), "bench": ("ops",),
+    "portal": ("portal",), "flag": ("quality",),
+}  # fmt: skip
+#: Every module that defines commands (``--help``, an unknown command, ``app`` by name).
+ALL_MODULES = ("amend", "cycle", "intake", "ops", "portal", "quality")
+_loading = False
+
+
+def load_commands(modules: tuple[str, ...] = ALL_MODULES) -> typer.Typer:
+    """Import the modules defining ``modules``' commands (they register on the app as they
+    are imported) and return the app; with every module, ``danvan.cli.app`` is then bound."""
+    global _loading
+    _loading = True
+    try:
+        for name in modules:
+            importlib.import_module(f"danvan.cli.{name}")
+    finally:
+        _loading = False
+    if modules == ALL_MODULES:
+        globals()["app"] = _app
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``danvan.cli.app``: the app with every command (the command modules themselves, while
+    they are imported, get it as it is)."""
+    if name == "app":
+        return _app if _loading else load_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
-    app()
-
-
-# Commands defined in their own modules register themselves on `app` when imported.
-from danvan.cli import amend as _amend  # noqa: E402, F401
-from danvan.cli import cycle as _cycle  # noqa: E402, F401
-from danvan.cli import intake as _intake  # noqa: E402, F401
-from danvan.cli import ops as _ops  # noqa: E402, F401
-from danvan.cli import portal as _portal  # noqa: E402, F401
-from danvan.cli import quality as _quality  # noqa: E402, F401
+    """The console script: only the asked command's module is imported (start-up time: issue
+    20, ``danvan status`` ≤ 0.5 s); ``--help``, ``--version``, no command or an unknown one
+    load every command, so that they are listed."""
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    wanted = COMMAND_MODULES.get(words[0]) if words else None
+    if wanted is None or any(a in ("--help", "-h") for a in sys.argv[1:]):
+        wanted = ALL_MODULES
+    load_commands(wanted)()

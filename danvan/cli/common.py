@@ -282,3 +282,18 @@ def after_step(action: str, at: datetime, years: Iterable[int] | None = None) ->
     from danvan.tasks.nudge import tell_prefect
 
     tell(tell_prefect(action, at, years))
+
+
+def print_flags(doc: dict) -> None:
+    """Below ``status``'s table: the figures to check, per unit, with the command that marks one."""
+    open_flags = [(u, f) for u in doc["units"] for f in u.get("flags", ()) if not f["checked"]]
+    if not open_flags:
+        return
+    typer.echo(f"\nSố liệu cần kiểm tra ({len(open_flags)}, chưa đánh dấu đã kiểm tra):")
+    for u, f in open_flags:
+        typer.echo(f"  ! {u['code']} {f['field']} [{f['kind']}]: {f['note']}")
+    first_unit, first = open_flags[0]
+    typer.echo(
+        f"  Đã kiểm tra: danvan flag check --cycle {doc['cycle']} --unit {first_unit['code']}"
+        f' --field {first["field"]} --by <mã đơn vị tổng hợp> --note "…"'
+    )

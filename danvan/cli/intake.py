@@ -23,6 +23,7 @@ from danvan.cli.common import (
     handles_rejections,
     parse_at,
     print_csv,
+    print_flags,
     print_json,
     print_json_line,
     say_failure,
@@ -188,13 +189,13 @@ def status(
 
     Ví dụ: danvan status --cycle 2024 --under QNG.BSN --format json
     """
-    from danvan.models.db import get_engine, reading
+    from danvan.models.db import get_engine, reading_rows
     from danvan.tasks.views import cycle_status
 
     if unit:
         _unit_status(cycle, unit, parse_at(at), fmt)
         return
-    with reading(get_engine()) as session:
+    with reading_rows(get_engine()) as session:
         doc = cycle_status(session, year=cycle, at=parse_at(at), under=under,
                            every_unit=every_unit or fmt is not Format.table)  # fmt: skip
     from danvan.tasks.nudge import reachability
@@ -206,12 +207,10 @@ def status(
 
         err(f"{what['count']} tin chưa rõ đã đến hay chưa. {what['what_to_do']} "
             f"{what['resend']} [{CODE}]")  # fmt: skip
-    from danvan.cli.quality import print_flags
-
     if fmt is Format.json:
         print_json(doc)
     elif fmt is Format.csv:
-        from danvan.cli.tables import status_csv
+        from danvan.cli.status_csv import status_csv
 
         print_csv(*status_csv(doc))
     else:

@@ -11,11 +11,12 @@ from typing import Annotated
 import typer
 
 from danvan.cli import At, Cycle, app
-from danvan.cli.common import (
+from danvan.cli.common import (  # noqa: F401 (print_flags: re-exported)
     JsonOrText,
     check_code_option,
     handles_rejections,
     parse_at,
+    print_flags,
     print_json,
 )
 
@@ -65,18 +66,3 @@ def check(
         typer.echo(f"Đã đánh dấu đã kiểm tra: {unit} — {field} ({', '.join(done['kinds'])}).")
     else:
         typer.echo(f"Đã kiểm tra trước đó: {unit} — {field} (không ghi thêm).")
-
-
-def print_flags(doc: dict) -> None:
-    """Below ``status``'s table: the figures to check, per unit, with the command that marks one."""
-    open_flags = [(u, f) for u in doc["units"] for f in u.get("flags", ()) if not f["checked"]]
-    if not open_flags:
-        return
-    typer.echo(f"\nSố liệu cần kiểm tra ({len(open_flags)}, chưa đánh dấu đã kiểm tra):")
-    for u, f in open_flags:
-        typer.echo(f"  ! {u['code']} {f['field']} [{f['kind']}]: {f['note']}")
-    first_unit, first = open_flags[0]
-    typer.echo(
-        f"  Đã kiểm tra: danvan flag check --cycle {doc['cycle']} --unit {first_unit['code']}"
-        f' --field {first["field"]} --by <mã đơn vị tổng hợp> --note "…"'
-    )
