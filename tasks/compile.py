@@ -155,6 +155,28 @@ def _written(c: Compiled, doc: dict, digest: str, _cpu: float) -> Written:
 #: CPU seconds the worker processes spent writing (``danvan bench`` adds them to a stage's CPU
 #: time: a forkserver's workers are not this process's children, so rusage never sees them).
 WORKER_CPU: list[float] = []
+
+
+def writers_cpu() -> float | None:
+    """CPU seconds of the writers' forkserver since it started: its own (the writers' imports)
+    and its finished workers' (start-up and every folder they wrote: the pool has joined them);
+    None without one, or where ``/proc`` does not tell (``WORKER_CPU`` is what is known then).
+
+    ``danvan bench`` counts this instead of ``WORKER_CPU``: a compile's CPU includes starting
+    its worker processes, which ``WORKER_CPU`` never saw (issue 20).
+    """
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime, stime, cutime, cstime (fields 14-17 of proc(5)), in clock ticks
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 #: Below this many compilers per worker, starting a pool costs more than it saves.
 COMPILERS_PER_WORKER = 4
 
