@@ -22,6 +22,8 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -74,10 +76,16 @@ def compile_and_write(
     whichever process writes it. The answer lists the compilers bottom-up whatever order they
     were written in.
     """
-    loaded = load(year, at)
-    codes = compilers_to_compile(loaded.ctx, unit)
-    for code in codes:
-        safe_join(out_dir, code)  # a stored code can never lead outside --out
+    codes: list[str] = []
+
+    def known(ctx: CycleContext) -> None:
+        codes.extend(compilers_to_compile(ctx, unit))
+        for code in codes:
+            safe_join(out_dir, code)  # a stored code can never lead outside --out
+        if compile_workers(len(codes)) > 1:
+            _start_writers()  # their imports (~1 s of CPU) overlap the loading below
+
+    loaded = load(year, at, known)
     workers = compile_workers(len(codes))
     if workers <= 1:
         return [
@@ -85,27 +93,49 @@ def compile_and_write(
         ]
     # the largest first (the province's workbook alone can be a tenth of the work), and written
     # here, in a thread, while the workers write the rest: its units are this process's already
-    # (a worker would unpickle a copy of every unit of the province: 70 MB at 25,000 units)
+    # (a worker would unpickle a copy of every unit of the province: 70 MB at 25,000 units).
+    # Once the thread is free it takes the next compiler too, like a worker: it works while the
+    # workers start, and the last folders are spread over every writer (the critical path).
     order = sorted(codes, key=lambda c: -loaded.size(c))
     done: dict[str, Written] = {}
-    context = multiprocessing.get_context("forkserver")  # never fork a process with threads
-    context.set_forkserver_preload([write_one.__module__])  # the writers, no database layer
-    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(1) as here:
-        largest = compile_one(loaded, order[0])
-        own = here.submit(write_one, largest, out_dir)
-        queued: dict[Future, Compiled] = {}
-        for code in order[1:]:
+    with ProcessPoolExecutor(workers, mp_context=_writers()) as pool, ThreadPoolExecutor(1) as here:
+        running: dict[Future, tuple[Compiled, bool]] = {}  # → (compilation, by a worker)
+        pooled, busy_here = 0, False  # the pool: one writing and one waiting per worker at most
+        for code in order:
             c = compile_one(loaded, code)
-            queued[pool.submit(write_one, c, out_dir)] = c
+            if busy_here:
+                running[pool.submit(write_one, c, out_dir)] = (c, True)
+                pooled += 1
+            else:
+                running[here.submit(write_one, c, out_dir)] = (c, False)
+                busy_here = True
             del c
-            while len(queued) > workers:  # one waiting per worker: computed just in time
-                finished, _ = wait(queued, return_when=FIRST_COMPLETED)
+            while busy_here and pooled > workers:  # every writer has work: computed just in time
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    _collect(queued.pop(future), future.result(), done, worker=True)
-        for future, c in queued.items():
-            _collect(c, future.result(), done, worker=True)
-        _collect(largest, own.result(), done, worker=False)
+                    c, worker = running.pop(future)
+                    _collect(c, future.result(), done, worker=worker)
+                    pooled -= worker
+                    busy_here = busy_here and worker
+        for future, (c, worker) in running.items():
+            _collect(c, future.result(), done, worker=worker)
     return [done[code] for code in codes]
+
+
+def _writers() -> BaseContext:
+    """The worker processes' start method: ``forkserver`` (never fork a process with threads),
+    its server preloading the writers only, no database layer (``tasks/compile_write.py``)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([write_one.__module__])
+    return context
+
+
+def _start_writers() -> None:
+    """Start the forkserver now (a new interpreter importing the writers: about a second of CPU
+    on the other core), so that the pool's first worker forks from a ready server instead of
+    waiting for it after the loading; an already running one (a portal's) is kept."""
+    _writers()
+    forkserver.ensure_running()
 
 
 def _collect(
@@ -125,6 +155,28 @@ def _written(c: Compiled, doc: dict, digest: str, _cpu: float) -> Written:
 #: CPU seconds the worker processes spent writing (``danvan bench`` adds them to a stage's CPU
 #: time: a forkserver's workers are not this process's children, so rusage never sees them).
 WORKER_CPU: list[float] = []
+
+
+def writers_cpu() -> float | None:
+    """CPU seconds of the writers' forkserver since it started: its own (the writers' imports)
+    and its finished workers' (start-up and every folder they wrote: the pool has joined them);
+    None without one, or where ``/proc`` does not tell (``WORKER_CPU`` is what is known then).
+
+    ``danvan bench`` counts this instead of ``WORKER_CPU``: a compile's CPU includes starting
+    its worker processes, which ``WORKER_CPU`` never saw (issue 20).
+    """
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime, stime, cutime, cstime (fields 14-17 of proc(5)), in clock ticks
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 #: Below this many compilers per worker, starting a pool costs more than it saves.
 COMPILERS_PER_WORKER = 4
 

@@ -9,7 +9,7 @@ holds more than the compilations being written (issue 20: 301 of them at a count
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,11 +58,15 @@ class Loaded:
         return sum(1 for c in self.subtree(code) if c in self.inputs)
 
 
-def load(year: int, at: datetime) -> Loaded:
+def load(year: int, at: datetime, known: Callable[[CycleContext], None] | None = None) -> Loaded:
     """Read the cycle once (one read transaction): the units' inputs, last cycle's figures, the
-    flags and passages, and the letterhead settings."""
+    flags and passages, and the letterhead settings. ``known`` is told the cycle's context as
+    soon as it is read, before the rest: a compile starts its worker processes then, so their
+    start-up overlaps the loading instead of following it (issue 20)."""
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
+        if known is not None:
+            known(ctx)
         inputs = _unit_inputs(ctx, session, at)
         previous, previous_year = _previous_figures(ctx, session)
         assistant = load_assistant(ctx, session, at)

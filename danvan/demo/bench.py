@@ -90,9 +90,13 @@ class Stage:
 
 
 def cpu_now() -> float:
-    """This process's CPU time, its finished children's, and compile's worker processes'."""
+    """This process's CPU time, its finished children's, and compile's worker processes': their
+    forkserver's and its finished workers' where ``/proc`` tells (the writers' imports and the
+    workers' start-up included), else what the workers measured while writing."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    workers = sum(compile_task.WORKER_CPU)
+    workers = compile_task.writers_cpu()
+    if workers is None:
+        workers = sum(compile_task.WORKER_CPU)
     return time.process_time() + children.ru_utime + children.ru_stime + workers
 
 

@@ -3,8 +3,8 @@
 Drawn directly with Pillow: rectangles for the bars, frames and tick marks, and every text once
 with DejaVu Sans (the font matplotlib ships, which has every Vietnamese diacritic), placed by
 arithmetic. The layout is matplotlib's (this chart was a matplotlib figure until issue 20): the
-same 11-inch canvas at 100 dpi, the same panels, margins, tick positions (matplotlib's own tick
-locators), font sizes and colours. Why not matplotlib: laying out and drawing a text costs it
+same 11-inch canvas at 100 dpi, the same panels, margins, tick positions (matplotlib's tick
+locator, ``reports/ticks.py``), font sizes and colours. Why not matplotlib: laying out and drawing a text costs it
 about a millisecond per character (its FreeType layout), every tick label is measured several
 times, and a chart was 0.4–0.9 s, half a compile; here it is a few tens of milliseconds. Text is
 laid out without complex shaping (Pillow's basic layout: Vietnamese in precomposed form draws
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from importlib.util import find_spec
 from math import ceil
 from pathlib import Path
+from typing import Any
 
-from matplotlib import get_data_path
-from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
+from danvan.reports.ticks import max_n_ticks
 from danvan.rules.compilation import CompiledCycle
 from danvan.rules.text import format_decimal
 
@@ -54,8 +55,18 @@ def _vi_number(value: float) -> str:
 
 @cache
 def _font(points: float) -> ImageFont.FreeTypeFont:
-    path = Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    return ImageFont.truetype(str(path), points * _PT, layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(str(_FONT), points * _PT, layout_engine=ImageFont.Layout.BASIC)
+
+
+def _font_file() -> Path:
+    """matplotlib's DejaVu Sans, found without importing matplotlib (0.45 s of CPU with numpy,
+    in every compile worker): its ``mpl-data`` folder sits beside its ``__init__``."""
+    spec = find_spec("matplotlib")
+    assert spec is not None and spec.origin is not None, "matplotlib is a dependency"
+    return Path(spec.origin).with_name("mpl-data") / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+_FONT = _font_file()
 
 
 def _text_width(text: str, points: float) -> float:
@@ -130,8 +141,9 @@ class _Panel:
         self.text(((self.x0 + self.x1) / 2, self.y0 - 6 * _PT), text, 12, "ms")
 
 
-def _locator_ticks(locator: MaxNLocator, lo: float, hi: float) -> list[float]:
-    return [float(t) for t in locator.tick_values(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9]
+def _locator_ticks(lo: float, hi: float, **locator: Any) -> list[float]:
+    """matplotlib's ``MaxNLocator(**locator)`` ticks within the limits."""
+    return [t for t in max_n_ticks(lo, hi, **locator) if lo - 1e-9 <= t <= hi + 1e-9]
 
 
 def _bar_limits(n: int) -> tuple[float, float]:
@@ -172,7 +184,7 @@ def _band_panel(p: _Panel, bands: list[str], counts: list[int], colour: dict[str
         p.text((p.x(i), p.y(n) - 2 * _PT), format_decimal(n), 10, "md")
     p.frame()
     p.xticks([(float(i), b) for i, b in enumerate(bands)], 9)
-    ticks = _locator_ticks(MaxNLocator(integer=True), *p.ylim)
+    ticks = _locator_ticks(*p.ylim, integer=True)
     label_left = p.yticks([(t, _vi_number(t)) for t in ticks], 10)
     _vertical_label(p, "Số đơn vị", label_left - 4 * _PT)
     p.title("Số đơn vị theo xếp loại")
@@ -190,7 +202,7 @@ def _totals_panel(p: _Panel, names: list[str], totals: list[float], colours: lis
     p.yticks([(float(rows - 1 - k), name) for k, name in enumerate(names)], 8)
     # matplotlib's "auto": a tick per 3 ems of the axis, 9 at most
     bins = min(9, max(1, int((p.x1 - p.x0) / DPI * 72 // 30)))
-    ticks = _locator_ticks(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]), *p.xlim)
+    ticks = _locator_ticks(*p.xlim, nbins=bins, steps=[1, 2, 2.5, 5, 10])
     below = p.xticks([(t, _vi_number(t)) for t in ticks], 10)
     p.text(((p.x0 + p.x1) / 2, below + 4 * _PT), "Tổng điểm", 10, "ma")
     scope = f"{format_decimal(ranked)} đơn vị"

@@ -57,3 +57,25 @@ def test_a_large_compiler_shows_the_top_and_bottom_with_a_gap(tmp_path: Path) ->
         # the gap row: a band of white across the bars' column, between the top and the bottom
         rows = [middle.crop((0, y, 300, y + 1)).getcolors() for y in range(middle.size[1])]
         assert any(r == [(300, (255, 255, 255))] for r in rows[400:600])
+
+
+def test_ticks_are_matplotlibs_max_n_locator() -> None:
+    """``reports/ticks.py`` (the chart no longer imports matplotlib, issue 20) places the very
+    ticks ``MaxNLocator`` places, for the chart's two axes and many other ranges."""
+    import random
+
+    from matplotlib.ticker import MaxNLocator
+
+    from danvan.reports.ticks import max_n_ticks
+
+    rng = random.Random(20)
+    ranges = [(0.0, n * 1.18) for n in range(0, 1200)]  # units per band (integer ticks)
+    ranges += [(0.0, t * 1.14) for t in (1.0, 55.5, 93.25, 100.0, 104.5, 115.0)]  # totals
+    ranges += [(rng.uniform(-1e4, 1e4), rng.uniform(-1e4, 1e4)) for _ in range(300)]
+    ranges += [(1e6 + rng.random(), 1e6 + 1 + rng.random()) for _ in range(50)]  # an offset
+    ranges += [(rng.random() * 1e-3, rng.random()) for _ in range(100)] + [(5.0, 5.0)]
+    for lo, hi in ranges:
+        for kwargs in ({"integer": True}, *({"nbins": b, "steps": [1, 2, 2.5, 5, 10]}
+                                            for b in range(1, 10))):  # fmt: skip
+            expected = [float(t) for t in MaxNLocator(**kwargs).tick_values(lo, hi)]
+            assert max_n_ticks(lo, hi, **kwargs) == expected, (lo, hi, kwargs)
