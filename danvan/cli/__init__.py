@@ -201,7 +201,7 @@ def plan_issue(
 #: The module (``danvan/cli/<name>.py``) that defines each command the console script may be
 #: asked for; a command defined here needs none (``init``, ``org``), ``plan`` needs ``amend``.
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "init": (), "org": (), "plan": ("amend",), "amend": ("amend",),
+    "init": (), "org": (), "plan": ("amend",),
     "submit": ("intake",), "status": ("intake",), "template": ("intake",), "export": ("intake",),
     "remind": ("cycle",), "resend": ("cycle",), "appraise": ("cycle",), "reopen": ("cycle",),
     "publish": ("cycle",), "return": ("cycle",), "compile": ("cycle",), "demo": ("cycle",),
