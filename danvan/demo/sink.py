@@ -14,29 +14,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_SERVE = r"""
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+#: The demo's own mailbox (:func:`danvan.demo.run.local_inbox`), served until terminated.
+_SERVE = """
+import threading
+from danvan.demo.run import local_inbox
 
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        return
-
-
-class Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-
-server = Server(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+with local_inbox() as (url, _received):
+    print(url, flush=True)
+    threading.Event().wait()
 """
 
 
@@ -47,8 +32,7 @@ def receiving_sink() -> Iterator[str]:
     child = subprocess.Popen([sys.executable, "-c", _SERVE], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
-        port = int(child.stdout.readline())
-        yield f"json://127.0.0.1:{port}/danvan-bench"
+        yield f"{child.stdout.readline().strip()}/danvan-bench"
     finally:
         child.terminate()
         child.wait(timeout=10)
