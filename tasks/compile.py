@@ -9,7 +9,6 @@ its memory does not grow with the number of compilers (issue 20: a country's 301
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 from concurrent.futures import (
@@ -41,6 +40,7 @@ from danvan.tasks.compile_load import (  # noqa: F401 (load_letterhead_config: t
     load,
     load_letterhead_config,
 )
+from danvan.tasks.compile_pool import writers_context
 from danvan.tasks.compile_write import Compiled, write_one
 from danvan.tasks.compiled_files import keep_files
 from danvan.tasks.files import safe_join
@@ -124,10 +124,10 @@ def compile_and_write(
 
 def _writers() -> BaseContext:
     """The worker processes' start method: ``forkserver`` (never fork a process with threads),
-    its server preloading the writers only, no database layer (``tasks/compile_write.py``)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([write_one.__module__])
-    return context
+    its server preloading the writers only, no database layer (``tasks/compile_write.py``), and
+    its processes never re-running the caller's main module (``tasks/compile_pool.py``: a
+    user's script calling the compile at its top level)."""
+    return writers_context([write_one.__module__])
 
 
 def _start_writers() -> None:
