@@ -25,12 +25,15 @@ def compile_reports(
     unit: str | None = None,
     notify: bool = False,
     actor: str = "cli",
+    request: int | None = None,
 ) -> dict:
     """Compile ``unit`` (default: the province and every compiler under it) as of ``at``;
     with ``notify``, tell each compiler, its report attached (scheduled runs do). ``actor``:
-    who asked, as the audit log names them (``cli``, ``portal:<code>``, ``prefect``)."""
-    compiled = write_step(year, at, out_dir, unit)
-    new = record_step(year, compiled, at, actor, out_dir)  # files kept in the database too
+    who asked, as the audit log names them (``cli``, ``portal:<code>``, ``prefect``).
+    ``request``: the portal's "Tổng hợp ngay" this runs, stopped when it is cancelled and
+    closed as done with the recording (``flows.compile_now``)."""
+    compiled = write_step(year, at, out_dir, unit, request)
+    new = record_step(year, compiled, at, actor, out_dir, request)  # files kept in the db too
     for c in compiled:
         key = artifact_key(year, c.code)
         artifact_markdown(key, c.markdown)

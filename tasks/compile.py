@@ -20,7 +20,6 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -41,6 +40,7 @@ from danvan.tasks.compile_load import (  # noqa: F401 (load_letterhead_config: t
     load_letterhead_config,
 )
 from danvan.tasks.compile_pool import writers_context
+from danvan.tasks.compile_requests import close_done, stop_if_cancelled
 from danvan.tasks.compile_write import Compiled, write_one
 from danvan.tasks.compiled_files import keep_files
 from danvan.tasks.files import safe_join
@@ -60,7 +60,7 @@ class Written:
 
 
 def compile_and_write(
-    year: int, at: datetime, out_dir: str, unit: str | None = None
+    year: int, at: datetime, out_dir: str, unit: str | None = None, request: int | None = None
 ) -> list[Written]:
     """Compile ``unit`` (default: the province and every compiler under it) as of ``at`` and
     write each compiler's folder: summary.json, the score workbook, the chart and the report.
@@ -74,7 +74,9 @@ def compile_and_write(
     this process meanwhile: the files are what costs (the chart, the workbook, the report: ~97 %
     of a compile), every folder is independent of the others, and each is the same bytes
     whichever process writes it. The answer lists the compilers bottom-up whatever order they
-    were written in.
+    were written in. ``request``: the portal's "Tổng hợp ngay" being run; once it is cancelled
+    the compile stops before its next compiler (``CompileCancelled``; folders already written
+    stay whole).
     """
     codes: list[str] = []
 
@@ -88,9 +90,12 @@ def compile_and_write(
     loaded = load(year, at, known)
     workers = compile_workers(len(codes))
     if workers <= 1:
-        return [
-            _written(c, *write_one(c, out_dir)) for c in map(partial(compile_one, loaded), codes)
-        ]
+        written = []
+        for code in codes:
+            stop_if_cancelled(request)
+            c = compile_one(loaded, code)
+            written.append(_written(c, *write_one(c, out_dir)))
+        return written
     # the largest first (the province's workbook alone can be a tenth of the work), and written
     # here, in a thread, while the workers write the rest: its units are this process's already
     # (a worker would unpickle a copy of every unit of the province: 70 MB at 25,000 units).
@@ -102,6 +107,7 @@ def compile_and_write(
         running: dict[Future, tuple[Compiled, bool]] = {}  # → (compilation, by a worker)
         pooled, busy_here = 0, False  # the pool: one writing and one waiting per worker at most
         for code in order:
+            stop_if_cancelled(request)
             c = compile_one(loaded, code)
             if busy_here:
                 running[pool.submit(write_one, c, out_dir)] = (c, True)
@@ -194,9 +200,12 @@ def record(
     at: datetime,
     actor: str = "cli",
     out_dir: str | None = None,
+    request: int | None = None,
 ) -> int:
     """One ``Compilation`` row per compiler (the same T and summary again: nothing new); with
-    ``out_dir``, its written files kept in the database too, so any machine can hand them out."""
+    ``out_dir``, its written files kept in the database too, so any machine can hand them out.
+    ``request``: the portal's request this compile runs, closed as done in the same transaction
+    (cancelled first: ``CompileCancelled``, and nothing is recorded)."""
     new = 0
     with transaction(get_engine()) as session:
         ctx = load_context(session=session, year=year)
@@ -204,6 +213,8 @@ def record(
         # units' locks (``return``), so two of them never wait for each other in a circle.
         for compiler_id in sorted({ctx.org.ids[c.code] for c in compiled}):
             store.lock_unit(session=session, unit_id=compiler_id)
+        if request is not None:
+            close_done(session, request, {c.code: c.doc["files"] for c in compiled})
         for c in compiled:
             digest = c.digest  # of the summary.json written (encoded once, by write_one)
             compiler_id = ctx.org.ids[c.code]

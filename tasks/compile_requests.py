@@ -19,6 +19,7 @@ operators' alert (``tasks.alerts``), then cancels the Prefect run and sends the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,7 @@ from danvan.tasks.alerts import record_alerts, send_soon
 logger = logging.getLogger("danvan.compile_requests")
 
 OPEN = ("queued", "running")
+ENDED = ("done", "failed", "cancelled")
 #: What a request whose runner died says (the compile's files, if any, are whole or absent:
 #: ``compile`` writes atomically).
 INTERRUPTED = "Lần tổng hợp bị gián đoạn (máy chạy đã dừng); bấm Tổng hợp ngay để chạy lại. [compile_interrupted]"
@@ -51,21 +53,27 @@ class RequestView:
     year: int
     compiler: str
     at: datetime
-    status: str  # queued | running | done | failed
+    status: str  # queued | running | done | failed | cancelled
     files: list[str]
     problem: str | None
     run_id: str | None
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status in ENDED
 
     @property
     def ran(self) -> bool:
-        """Did a runner start it (a request given up while queued never did)?"""
-        return self.status != "queued" and not (
+        """Did a runner finish its work (a request given up while queued never did; a
+        cancelled one was stopped, whether or not it had started)?"""
+        return self.status in ("running", "done", "failed") and not (
             self.status == "failed" and compile_wait.never_ran(self.problem)
         )
+
+
+class CompileCancelled(Exception):
+    """Raised in a compile whose request was cancelled (:func:`stop_if_cancelled`): it stops
+    before its next compiler and records nothing."""
 
 
 def hold_lease() -> RunLease:
@@ -87,18 +95,18 @@ def claim(
         joined = [
             row
             for row in _open(session, ctx.cycle.id, unit_id)
-            if _settle(session, row, year, code, at, expired) in OPEN
+            if settle(session, row, year, code, at, expired) in OPEN
         ]
         if joined:
-            view, new = _view(joined[0], year, code), False
+            view, new = view_of(joined[0], year, code), False
         else:
             row = CompileRequest(
                 cycle_id=ctx.cycle.id, unit_id=unit_id, at=at, actor=actor, lease=lease
             )
             session.add(row)
             session.flush()
-            view, new = _view(row, year, code), True
-    _after_expiry(expired, at)
+            view, new = view_of(row, year, code), True
+    after_expiry(expired, at)
     return view, new
 
 
@@ -108,18 +116,21 @@ def give_up(request_id: int, problem: str) -> None:
         _fail_queued(session, request_id, problem)
 
 
-def set_run(request_id: int, run_id: str | None) -> None:
+#: What a request says when the server has no ``tong-hop`` deployment to run it.
+NO_DEPLOYMENT = (
+    "Máy chủ Prefect không nhận lần tổng hợp (chưa có deployment tong-hop: danvan serve). "
+    "[deployment_missing]"
+)
+
+
+def set_run(request_id: int, run_id: str | None, problem: str = NO_DEPLOYMENT) -> None:
     """The Prefect flow run that will run the request (None: the server would not take it,
-    and the request failed)."""
+    and the request failed with ``problem``; a request cancelled meanwhile stays so)."""
     with transaction(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
         assert row is not None
-        if run_id is None:
-            row.status = "failed"
-            row.problem = (
-                "Máy chủ Prefect không nhận lần tổng hợp (chưa có deployment tong-hop: "
-                "danvan serve). [deployment_missing]"
-            )
+        if run_id is None and row.status in OPEN:
+            row.status, row.problem = "failed", problem
         row.run_id = run_id
         session.add(row)
 
@@ -137,17 +148,48 @@ def start(request_id: int, lease: str) -> tuple[int, str, datetime, str] | None:
             return None
         row = session.get(CompileRequest, request_id)
         assert row is not None
-        return _year(session, row.cycle_id), _code(session, row.unit_id), row.at, row.actor
+        return year_of(session, row.cycle_id), code_of(session, row.unit_id), row.at, row.actor
 
 
 def finish(request_id: int, files: list[str] | None, problem: str | None = None) -> None:
-    """Done with the compiler's files, or failed with a Vietnamese line (``problem``)."""
+    """Done with the compiler's files, or failed with a Vietnamese line (``problem``); a request
+    cancelled meanwhile (or already closed by the compile's recording) is left as it is."""
     with transaction(get_engine()) as session:
+        _close(session, request_id, "failed" if problem else "done", files, problem)
+
+
+def close_done(session: Session, request_id: int, files_of: Mapping[str, list[str]]) -> None:
+    """In the compile's recording transaction (after its unit locks): the request done with its
+    compiler's files (``files_of``: each compiler's), or :class:`CompileCancelled`, rolling the
+    recording back, when it was cancelled first. One conditional update: a cancel and the
+    recording never both win (``tasks.compile_cancel``)."""
+    row = session.get(CompileRequest, request_id)
+    code = code_of(session, row.unit_id) if row is not None else ""
+    files = [f for f in files_of.get(code, []) if f != "summary.json"]
+    if not _close(session, request_id, "done", files, None):
+        raise CompileCancelled(request_id)
+
+
+def stop_if_cancelled(request_id: int | None) -> None:
+    """:class:`CompileCancelled` when the request has been cancelled (a compile looks between
+    its steps: the cancel may come from another portal process, so the row says it)."""
+    if request_id is None:
+        return
+    with reading(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
-        assert row is not None
-        row.status = "failed" if problem else "done"
-        row.files, row.problem = files, problem
-        session.add(row)
+        if row is not None and row.status == "cancelled":
+            raise CompileCancelled(request_id)
+
+
+def _close(
+    session: Session, request_id: int, status: str, files: list[str] | None, problem: str | None
+) -> bool:
+    stmt = (
+        update(CompileRequest)
+        .where(col(CompileRequest.id) == request_id, col(CompileRequest.status).in_(OPEN))
+        .values(status=status, files=files, problem=problem)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def fail(request_id: int, exc: BaseException) -> None:
@@ -171,11 +213,11 @@ def request_view(
     cycle (the page answers 404: no hint of another's). Without ``at``, no wait applies."""
     with reading(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
-        if row is None or _code(session, row.unit_id) != code:
+        if row is None or code_of(session, row.unit_id) != code:
             return None
-        if _year(session, row.cycle_id) != year:
+        if year_of(session, row.cycle_id) != year:
             return None
-        view = _view(row, year, code)
+        view = view_of(row, year, code)
         dead = row.status in OPEN and row.lease and not run_alive(session, row.lease)
     if at is not None and view.status == "queued" and not dead and _late(view.at, at):
         expired: list[tuple[int, str | None]] = []
@@ -183,8 +225,8 @@ def request_view(
             row = session.get(CompileRequest, request_id)
             assert row is not None
             _expire(session, row, year, code, at, expired)
-            view = _view(row, year, code)
-        _after_expiry(expired, at)
+            view = view_of(row, year, code)
+        after_expiry(expired, at)
         return view
     if not dead:
         return view
@@ -193,7 +235,7 @@ def request_view(
     with reading(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
         assert row is not None
-        view = _view(row, year, code)
+        view = view_of(row, year, code)
     if view.status in OPEN:
         return RequestView(**{**view.__dict__, "status": "failed", "problem": INTERRUPTED})
     return view
@@ -208,7 +250,7 @@ def _open(session: Session, cycle_id: int, unit_id: int) -> list[CompileRequest]
     return list(session.exec(stmt).all())
 
 
-def _settle(
+def settle(
     session: Session,
     row: CompileRequest,
     year: int,
@@ -258,7 +300,7 @@ def _expire(
 ) -> None:
     """Fail ``row`` as not started in time; the one reader that changes it records the
     operators' alert in the same transaction and adds the row to ``expired`` (for
-    :func:`_after_expiry`, once committed). ``row`` is read again either way."""
+    :func:`after_expiry`, once committed). ``row`` is read again either way."""
     assert row.id is not None
     wait = _wait()
     if _fail_queued(session, row.id, compile_wait.not_started_problem(wait)):
@@ -273,7 +315,7 @@ def _expire(
     session.refresh(row)
 
 
-def _after_expiry(expired: list[tuple[int, str | None]], at: datetime) -> None:
+def after_expiry(expired: list[tuple[int, str | None]], at: datetime) -> None:
     """Once the expiry is committed: cancel each request's Prefect run (as ``prefect flow-run
     cancel`` does; a run that a worker starts anyway finds its request failed and does
     nothing), then send the alerts from the courier."""
@@ -291,7 +333,7 @@ def _after_expiry(expired: list[tuple[int, str | None]], at: datetime) -> None:
     send_soon(at)
 
 
-def _view(row: CompileRequest, year: int, code: str) -> RequestView:
+def view_of(row: CompileRequest, year: int, code: str) -> RequestView:
     assert row.id is not None
     return RequestView(
         id=row.id, year=year, compiler=code, at=row.at, status=row.status,
@@ -299,13 +341,13 @@ def _view(row: CompileRequest, year: int, code: str) -> RequestView:
     )  # fmt: skip
 
 
-def _code(session: Session, unit_id: int) -> str:
+def code_of(session: Session, unit_id: int) -> str:
     unit = session.get(Unit, unit_id)
     assert unit is not None
     return unit.code
 
 
-def _year(session: Session, cycle_id: int) -> int:
+def year_of(session: Session, cycle_id: int) -> int:
     cycle = session.get(Cycle, cycle_id)
     assert cycle is not None
     return cycle.year

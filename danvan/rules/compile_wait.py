@@ -39,11 +39,44 @@ def not_started_problem(wait: timedelta) -> str:
     )
 
 
+#: Codes of a queued request given up because the Prefect run meant to start it is gone or
+#: out of reach: its runner will never come (see :func:`stale_problem`).
+RUN_UNKNOWN = "run_unknown"
+PREFECT_UNREACHABLE = "prefect_unreachable"
+
+
+def stale_problem(code: str) -> str:
+    """What the compiler's page says of a queued request whose Prefect run is unknown to the
+    server (deleted, or the server's database replaced) or whose server does not answer: left
+    queued, it would wait for a run that never starts; given up, the next click goes ahead (on
+    this machine while Prefect is away)."""
+    if code == RUN_UNKNOWN:
+        why = "Máy chủ Prefect không còn lần chạy của yêu cầu này (đã bị xoá hoặc máy chủ đã đổi)"
+    else:
+        why = "Không liên lạc được máy chủ Prefect, nơi yêu cầu này đang chờ chạy"
+    return f"{why}; yêu cầu đã được dừng. Bấm Tổng hợp ngay để tổng hợp lại. [{code}]"
+
+
+CANCELLED = "compile_cancelled"
+
+
+def cancelled_problem(shown: str, running: bool) -> str:
+    """What the compiler's page says of a request cancelled at ``shown`` (local time, written
+    out), while it ran or before: a cancelled compile records nothing."""
+    when = (
+        "khi đang tổng hợp: lần này không được ghi nhận"
+        if running
+        else "trước khi bắt đầu tổng hợp"
+    )
+    return f"Đã huỷ lúc {shown}, {when}. Bấm Tổng hợp ngay để tổng hợp lại khi cần. [{CANCELLED}]"
+
+
 def never_ran(problem: str | None) -> bool:
     """Was a failed request given up before any runner started it? Its code says so: not
     started in time, no ``tong-hop`` deployment, or its Prefect run ended while still queued
-    (``run_cancelled``, ``run_crashed``, …). The page then shows no "running" step as passed."""
+    (``run_cancelled``, ``run_crashed``, ``run_unknown``…) or its server out of reach. The page
+    then shows no "running" step as passed."""
     if not problem or not problem.endswith("]"):
         return False
     code = problem.rsplit("[", 1)[-1][:-1]
-    return code in (CODE, "deployment_missing") or code.startswith("run_")
+    return code in (CODE, "deployment_missing", PREFECT_UNREACHABLE) or code.startswith("run_")
