@@ -337,15 +337,20 @@ def test_cancel_in_a_browser(
         assert entered.wait(60)
         page.reload()
         assert "Đang tổng hợp" in page.inner_text("main")
+        shots = os.environ.get("DANVAN_SCREENSHOTS")
+
+        def shot(label: str) -> None:
+            if shots:
+                target = Path(shots) / f"{label}-{name}.png"
+                page.screenshot(path=str(target), full_page=True)
+                small_png(target)
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
         page.click("button:has-text('Huỷ tổng hợp')")
         assert re.search(r"/tong-hop/bien-soan/\d+\?da_huy=1$", page.url)
         text = page.inner_text("main")
         assert "Đã huỷ lần tổng hợp này." in text and "[compile_cancelled]" in text
         assert page.query_selector("button:has-text('Huỷ tổng hợp')") is None
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
-        shots = os.environ.get("DANVAN_SCREENSHOTS")
-        if shots:
-            target = Path(shots) / f"c3-tong-hop-da-huy-{name}.png"
-            page.screenshot(path=str(target), full_page=True)
-            small_png(target)
+        shot("c3-tong-hop-da-huy")  # the page before it, with the button: c1-…
         ctx.close()
