@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -241,6 +242,16 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
         return f"Không kết nối được cơ sở dữ liệu: {reason}.", "db_unavailable"
     if isinstance(exc, DBAPIError):
         return "Cơ sở dữ liệu báo lỗi; không có gì được ghi.", "db_error"
+    # a compile's writer process killed (out of memory, a signal); the module is looked up, not
+    # imported: where it is not loaded, no pool ran (``status`` never pays for multiprocessing)
+    pools = sys.modules.get("concurrent.futures.process")
+    if pools is not None and isinstance(exc, pools.BrokenProcessPool):
+        return (
+            "Một tiến trình ghi báo cáo đã dừng đột ngột (có thể do thiếu bộ nhớ); không có gì "
+            "được ghi nhận. Hãy chạy lại; nếu vẫn lỗi, đặt DANVAN_COMPILE_WORKERS=1 để tổng hợp "
+            "trong một tiến trình.",
+            "compile_worker_died",
+        )
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         reason = exc.strerror or type(exc).__name__

@@ -94,3 +94,17 @@ def test_a_script_without_a_main_guard_compiles_with_writer_processes(
         assert (tmp_path / "out-flow" / one).read_bytes() == (
             tmp_path / "out-cli" / one
         ).read_bytes()
+
+
+def test_a_writer_killed_is_said_plainly() -> None:
+    """A writer process that dies (the kernel's out-of-memory killer, a signal) breaks the pool:
+    the compile answers with what happened and what to do, and its own code, not
+    ``[internal_error]``."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from danvan.models.db import describe_failure
+
+    sentence, code = describe_failure(BrokenProcessPool("A child process terminated abruptly"))
+    assert code == "compile_worker_died"
+    assert "tiến trình ghi báo cáo đã dừng đột ngột" in sentence
+    assert "DANVAN_COMPILE_WORKERS=1" in sentence and "child process" not in sentence
