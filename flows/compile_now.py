@@ -154,13 +154,15 @@ def cancel_compile(
     if done.outcome != "cancelled" or run_id is None:
         return CancelAnswer(done.outcome)
     rest = connect()
+    why = "Prefect unreachable"
     if rest is not None:
         with rest:
             try:
                 rest.cancel_run(run_id, "Người tổng hợp đã huỷ trên cổng thông tin.")
                 return CancelAnswer(done.outcome)
             except PrefectUnavailable as exc:
-                logger.warning("compile request %s: run not cancelled (%s)", request_id, exc)
+                why = str(exc)
+    logger.warning("compile request %s cancelled, its run not told (%s)", request_id, why)
     return CancelAnswer(done.outcome, run_not_told=True)
 
 

@@ -108,7 +108,7 @@ class CompileRequest(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)  # the compiler
     at: datetime  # the compile's instant (``--at``), which is also when it was asked
     actor: str = Field(max_length=64)
-    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    status: str = Field(default="queued", max_length=16)  # queued|running|done|failed|cancelled
     lease: str | None = Field(default=None, max_length=32)
     run_id: str | None = Field(default=None, max_length=40)  # the Prefect flow run, if one
     files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

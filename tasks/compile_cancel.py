@@ -8,8 +8,8 @@ audit log, in one transaction; a runner that has not started finds nothing queue
 (``start``), a running compile looks at the row before each compiler and stops
 (``stop_if_cancelled``), and its recording closes the request in its own transaction by the same
 kind of update (``close_done``): whichever comes first wins, so a compile is never both
-recorded and shown cancelled. The door then cancels the Prefect run, if one carries it
-(``flows.compile_now.cancel_compile``).
+recorded and shown cancelled. ``flows.compile_now.cancel_compile`` then cancels the Prefect run,
+if one carries it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Tổng hợp ngay: a compiler's request to compile now, claimed, run in the background and read
 back as it goes (issue 18). The portal used to wait 7–12 s on the compile; now it claims a row
 (:func:`claim`), a runner (a thread of the portal, or a run of the ``tong-hop`` deployment when
-a Prefect server is configured) moves it queued → running → done/failed, and the page reads it
-(:func:`request_view`).
+a Prefect server is configured) moves it queued → running → done/failed, the compiler may
+cancel it meanwhile (``tasks.compile_cancel``), and the page reads it (:func:`request_view`).
 
 Why a row and not a flag in memory: two clicks, or two portal workers, must start one compile.
 The claim takes the compiler's unit lock (``store.lock_unit``; SQLite serialises writers) and
@@ -64,8 +64,8 @@ class RequestView:
 
     @property
     def ran(self) -> bool:
-        """Did a runner finish its work (a request given up while queued never did; a
-        cancelled one was stopped, whether or not it had started)?"""
+        """Is the page's "running" step shown as passed? Not for a request given up while
+        queued (no runner started it), nor for a cancelled one (stopped, whatever it had done)."""
         return self.status in ("running", "done", "failed") and not (
             self.status == "failed" and compile_wait.never_ran(self.problem)
         )

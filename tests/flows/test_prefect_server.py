@@ -308,9 +308,35 @@ def test_compile_now_from_the_portal_is_a_run_of_the_deployment(world, monkeypat
     seen = wait(finished, 180, "the compile request's run")
     assert seen.request.status == "done", seen.request.problem
     assert f"bao-cao-tong-hop-TST.H01-{YEAR}.docx" in seen.request.files
-    assert state(read_run(world["api"], first.run_id)) == "COMPLETED"
+    # the request is closed by the compile's recording; the run ends just after (artifacts)
+    ended = wait(lambda: state(read_run(world["api"], first.run_id)) not in ("PENDING", "RUNNING"),
+                 60, "the run's end")  # fmt: skip
+    assert ended and state(read_run(world["api"], first.run_id)) == "COMPLETED"
     out = Path(world["env"]["DANVAN_OUT_DIR"]) / "TST.H01"
     assert (out / f"bao-cao-tong-hop-TST.H01-{YEAR}.docx").is_file()
+
+
+def test_compile_now_cancelled_cancels_its_run(world, monkeypatch):  # type: ignore[no-untyped-def]
+    """The compiler cancels a request still queued (the pool paused, its run Scheduled): the
+    request reads cancelled, its run is Cancelled on the server, and the run, once the pool is
+    back, compiles nothing."""
+    from danvan.flows.compile_now import cancel_compile, progress, start_compile
+
+    _as_the_portal(world, monkeypatch)
+    pool = f"/work_pools/danvan-{world['api'].base_url.port}"
+    assert world["api"].patch(pool, json={"is_paused": True}).status_code < 300
+    try:
+        at = pendulum.parse(f"{YEAR}-11-06T12:00", tz=TZ).in_timezone("UTC")
+        asked = start_compile(year=YEAR, code="TST.H01", at=at, actor="portal:TST.H01", out_dir="")
+        assert asked.status == "queued" and asked.run_id is not None
+        answer = cancel_compile(year=YEAR, code="TST.H01", request_id=asked.id, at=at,
+                                actor="portal:TST.H01")  # fmt: skip
+        assert answer is not None and (answer.outcome, answer.run_not_told) == ("cancelled", False)
+        wait(lambda: state(read_run(world["api"], asked.run_id)) == "CANCELLED", 30, "Cancelled")
+        seen = progress(year=YEAR, code="TST.H01", request_id=asked.id, at=at)
+        assert seen is not None and seen.request.status == "cancelled"
+    finally:
+        world["api"].patch(pool, json={"is_paused": False})
 
 
 def test_compile_now_no_worker_takes_is_given_up(world, sink, monkeypatch):  # type: ignore[no-untyped-def]
