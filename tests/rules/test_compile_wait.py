@@ -49,3 +49,25 @@ def test_a_request_given_up_while_queued_never_ran() -> None:
     assert not never_ran("Máy chủ không ghi được các tệp báo cáo. [os_error]")
     assert not never_ran("Lần tổng hợp bị gián đoạn. [compile_interrupted]")
     assert not never_ran(None) and not never_ran("không mã")
+
+
+def test_a_request_whose_run_is_gone_says_why_and_never_ran() -> None:
+    """Given up at once when its Prefect run is unknown to the server or the server does not
+    answer: a Vietnamese reason, what to do, its code; the "running" step not passed."""
+    from danvan.rules.compile_wait import PREFECT_UNREACHABLE, RUN_UNKNOWN, stale_problem
+
+    unknown, away = stale_problem(RUN_UNKNOWN), stale_problem(PREFECT_UNREACHABLE)
+    assert unknown.startswith("Máy chủ Prefect không còn lần chạy của yêu cầu này")
+    assert away.startswith("Không liên lạc được máy chủ Prefect")
+    for problem, code in ((unknown, RUN_UNKNOWN), (away, PREFECT_UNREACHABLE)):
+        assert "Bấm Tổng hợp ngay" in problem and problem.endswith(f"[{code}]")
+        assert never_ran(problem)
+
+
+def test_a_cancelled_request_says_when_and_how() -> None:
+    from danvan.rules.compile_wait import cancelled_problem
+
+    running = cancelled_problem("09:05 ngày 21/11/2024", running=True)
+    assert running.startswith("Đã huỷ lúc 09:05 ngày 21/11/2024, khi đang tổng hợp")
+    assert "không được ghi nhận" in running and running.endswith("[compile_cancelled]")
+    assert "trước khi bắt đầu tổng hợp" in cancelled_problem("09:05", running=False)
