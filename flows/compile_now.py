@@ -53,13 +53,18 @@ class Progress:
 def start_compile(*, year: int, code: str, at: datetime, actor: str, out_dir: str) -> RequestView:
     """Compile ``code`` as of ``at`` in the background; the request to follow. A compiler with a
     request already queued or running gets that one (two clicks start one compile), unless it
-    waits for a Prefect run that will never start it: that one is given up first."""
+    waits for a Prefect run that will never start it: that one is given up first. A server that
+    answered its health check once (asked once per process) but refuses the new run now: the
+    compile runs here, as with no server."""
     rest = connect()
     if rest is not None:
         with rest:
             _give_up_stale(rest, year, code)
-            return _on_prefect(rest, year=year, code=code, at=at, actor=actor)
-    _give_up_stale(None, year, code)
+            on_prefect = _on_prefect(rest, year=year, code=code, at=at, actor=actor)
+        if on_prefect is not None:
+            return on_prefect
+    else:
+        _give_up_stale(None, year, code)
     lease = requests.hold_lease()
     try:
         view, new = requests.claim(year=year, code=code, at=at, actor=actor, lease=lease.token)
@@ -201,7 +206,9 @@ def _give_up_stale(rest: PrefectRest | None, year: int, code: str) -> None:
 
 def _on_prefect(
     rest: PrefectRest, *, year: int, code: str, at: datetime, actor: str
-) -> RequestView:
+) -> RequestView | None:
+    """The request as a run of ``tong-hop``; None when the server did not answer (the request
+    given up ``[prefect_unreachable]``: the caller runs a new one here)."""
     view, new = requests.claim(year=year, code=code, at=at, actor=actor)
     if not new:
         return view
@@ -217,8 +224,7 @@ def _on_prefect(
     try:
         run = rest.create_run(spec)
     except PrefectUnavailable:
-        unreachable = compile_wait.stale_problem(compile_wait.PREFECT_UNREACHABLE)
-        requests.set_run(view.id, None, unreachable)
-    else:
-        requests.set_run(view.id, run["id"] if run else None)
+        requests.give_up(view.id, compile_wait.stale_problem(compile_wait.PREFECT_UNREACHABLE))
+        return None
+    requests.set_run(view.id, run["id"] if run else None)
     return requests.request_view(year=year, code=code, request_id=view.id) or view

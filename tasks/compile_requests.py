@@ -123,14 +123,14 @@ NO_DEPLOYMENT = (
 )
 
 
-def set_run(request_id: int, run_id: str | None, problem: str = NO_DEPLOYMENT) -> None:
-    """The Prefect flow run that will run the request (None: the server would not take it,
-    and the request failed with ``problem``; a request cancelled meanwhile stays so)."""
+def set_run(request_id: int, run_id: str | None) -> None:
+    """The Prefect flow run that will run the request (None: the server has no deployment to
+    take it, and the request failed; a request cancelled meanwhile stays so)."""
     with transaction(get_engine()) as session:
         row = session.get(CompileRequest, request_id)
         assert row is not None
         if run_id is None and row.status in OPEN:
-            row.status, row.problem = "failed", problem
+            row.status, row.problem = "failed", NO_DEPLOYMENT
         row.run_id = run_id
         session.add(row)
 

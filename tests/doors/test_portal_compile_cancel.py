@@ -173,6 +173,7 @@ class FakePrefect:
     url: str = ""
     runs: dict[str, dict] = field(default_factory=dict)
     states_set: list[tuple[str, dict]] = field(default_factory=list)
+    stop: Any = None  # stops answering: its port refuses from then on
 
 
 @contextmanager
@@ -213,11 +214,19 @@ def fake_prefect() -> Iterator[FakePrefect]:
     fake.url = f"http://127.0.0.1:{srv.server_address[1]}/api"
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
+    stopped: list[bool] = []
+
+    def stop() -> None:
+        if not stopped:
+            stopped.append(True)
+            srv.shutdown()
+            srv.server_close()
+
+    fake.stop = stop
     try:
         yield fake
     finally:
-        srv.shutdown()
-        srv.server_close()
+        stop()
 
 
 def test_a_queued_prefect_run_is_cancelled_there_too(
@@ -278,14 +287,24 @@ def test_a_stale_request_is_given_up_and_the_next_click_goes_ahead(
         new = district.post("/tong-hop/bien-soan", data={"csrf": csrf}).headers["location"]
         assert new != f"/tong-hop/bien-soan/{lost.id}" and len(prefect.runs) == 1
 
-        # the server goes away: the queued request is given up by the next click, which
-        # compiles here; the page of the old one says why
-        _use_prefect(monkeypatch, _closed_port())
+        # the server stops answering (this process saw it healthy: it asks once): the next click
+        # gives up the queued request, and the new run the server refuses, and compiles here;
+        # the page of the old one says why
+        prefect.stop()
         here = district.post("/tong-hop/bien-soan", data={"csrf": csrf}).headers["location"]
         assert here != new
         assert "Đã tổng hợp xong" in h.follow_compile(district, here)
         page = district.get(new).text
         assert "[prefect_unreachable]" in page and "Không liên lạc được máy chủ Prefect" in page
+
+        # a server configured but refusing from the start (a closed port): a request queued
+        # for a run is given up by the next click too, which compiles here
+        _use_prefect(monkeypatch, _closed_port())
+        queued, _ = claim(year=h.YEAR, code=h.DISTRICT, at=h.at(NOW), actor="portal:t")
+        set_run(queued.id, str(uuid.uuid4()))
+        again = district.post("/tong-hop/bien-soan", data={"csrf": csrf}).headers["location"]
+        assert again != f"/tong-hop/bien-soan/{queued.id}"
+        assert "Đã tổng hợp xong" in h.follow_compile(district, again)
 
         # queued for a run while the server is away: cancelled all the same, the run untold
         stuck, _ = claim(year=h.YEAR, code=h.DISTRICT, at=h.at(NOW), actor="portal:t")
@@ -295,10 +314,13 @@ def test_a_stale_request_is_given_up_and_the_next_click_goes_ahead(
         assert r.headers["location"] == f"{where}?da_huy=1&prefect_chua_bao=1"
         page = district.get(r.headers["location"]).text
         assert "Đã huỷ lần tổng hợp này." in page and "Chưa báo được cho máy chủ Prefect" in page
-        statuses = [(q.id, q.status, (q.problem or "")[-22:]) for q in _rows()[0]]
-        assert [s for _, s, _ in statuses] == ["failed", "failed", "done", "cancelled"]
-        assert "[run_unknown]" in statuses[0][2] and "[prefect_unreachable]" in statuses[1][2]
-        assert prefect.states_set == []  # the refused server was never reached
+        statuses = [(q.status, (q.problem or "")[-22:]) for q in _rows()[0]]
+        assert [s for s, _ in statuses] == [
+            "failed", "failed", "failed", "done", "failed", "done", "cancelled"
+        ]  # fmt: skip
+        assert "[run_unknown]" in statuses[0][1]
+        assert all(statuses[i][1].endswith("[prefect_unreachable]") for i in (1, 2, 4))
+        assert prefect.states_set == []  # no server was reached to cancel anything
 
 
 @pytest.fixture(scope="module")
