@@ -63,7 +63,7 @@ async def compile_now(request: Request, v: Viewer = Depends(viewer)) -> Response
 
 @router.get("/tong-hop/bien-soan/{request_id}")
 def compile_progress(request_id: str, request: Request, v: Viewer = Depends(viewer)) -> Response:
-    """The compile as it goes; refreshes itself until it is done or failed."""
+    """The compile as it goes; refreshes itself until it is done, failed or cancelled."""
     found = _progress(v, request_id, portal_of(request).now())
     r = found.request
     asked = request.query_params
