@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from danvan.cli import vi
+from danvan.cli import coerce, vi
 from danvan.cli.common import (
     AT_HELP,
     JsonOrText,
@@ -33,6 +33,7 @@ from danvan.cli.common import (
 )
 
 vi.install()
+coerce.install()
 
 #: Commands in the order of the cycle (SPEC §1, §4); others follow in the order they were added.
 CYCLE_ORDER = ("init", "org", "plan", "template", "submit", "status", "remind", "resend", "return",
