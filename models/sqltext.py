@@ -17,7 +17,7 @@ it: SQLite's text, psycopg's value), ``t`` an instant (UTC), ``d`` a date, ``b``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -231,7 +231,10 @@ def run(session: Reader, stmt: Statement, params: dict[str, Any] | None = None) 
     else:  # a SQLAlchemy connection (sessions, the portal): already imported
         dialect = conn.dialect.name
         raw = conn.execute(_text(stmt.sql), encode(params or {}, dialect)).all()
-    return [decode(row, stmt.kinds, dialect) for row in raw]
+    steps = _steps(stmt.kinds)
+    if not steps:
+        return [tuple(row) for row in raw]
+    return [_decoded(row, steps) for row in raw]
 
 
 _texts: dict[str, Any] = {}
@@ -267,41 +270,52 @@ def encode(params: dict[str, Any], dialect: str) -> dict[str, Any]:
 _SQLITE_INSTANT = re.compile(r"(\d+)-(\d+)-(\d+)(?: (\d+):(\d+):(\d+)(?:\.(\d{1,6}))?)?")
 
 
-def _instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
+def _instant(value: Any) -> datetime:
     if isinstance(value, str):  # SQLite's text, parsed as SQLAlchemy's SQLite DATETIME does
-        m = _SQLITE_INSTANT.match(value)
-        if m is None:
-            raise ValueError(f"Couldn't parse datetime string: {value!r}")
-        y, mo, d, h, mi, s, us = m.groups()
-        value = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                         int((us or "0").ljust(6, "0")))  # fmt: skip
+        if len(value) == 26 and value[10] == " ":  # as stored: 2024-11-08 03:00:00.000000
+            value = datetime.fromisoformat(value)
+        else:
+            m = _SQLITE_INSTANT.match(value)
+            if m is None:
+                raise ValueError(f"Couldn't parse datetime string: {value!r}")
+            y, mo, d, h, mi, s, us = m.groups()
+            value = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
+                             int((us or "0").ljust(6, "0")))  # fmt: skip
     return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
-
-
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
+def _date(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        return jsontext.loads(value)
-    return value
+    return jsontext.loads(value) if isinstance(value, str) else value
 
 
-_DECODE = {"t": _instant, "d": _date, "b": _bool, "j": _json}
+#: The kinds that are decoded (the others are as the driver gives them).
+_DECODE: dict[str, Callable[[Any], Any]] = {"t": _instant, "d": _date, "b": bool, "j": _json}
+_step_cache: dict[str, list[tuple[int, Callable[[Any], Any]]]] = {}
 
 
-def decode(row: Sequence[Any], kinds: str, dialect: str) -> tuple:
+def _steps(kinds: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Which columns of a statement's rows are decoded, and how (built once per kinds)."""
+    found = _step_cache.get(kinds)
+    if found is None:
+        found = _step_cache[kinds] = [(i, _DECODE[k]) for i, k in enumerate(kinds) if k in _DECODE]
+    return found
+
+
+def _decoded(row: Sequence[Any], steps: list[tuple[int, Callable[[Any], Any]]]) -> tuple:
+    out = list(row)
+    for i, decode in steps:
+        value = out[i]
+        if value is not None:  # NULL is None whatever the column's type
+            out[i] = decode(value)
+    return tuple(out)
+
+
+def decode(row: Sequence[Any], kinds: str) -> tuple:
     """A row's raw values as the tables' column types gave them."""
-    return tuple(
-        value if kind in "isfr" or value is None else _DECODE[kind](value)
-        for value, kind in zip(row, kinds, strict=True)
-    )
+    if len(row) != len(kinds):
+        raise ValueError(f"{len(row)} columns, {len(kinds)} kinds")
+    return _decoded(row, _steps(kinds))
