@@ -244,3 +244,18 @@ def unit_codes(*, session: Reader, unit_ids: Iterable[int]) -> dict[int, str]:
     for i in range(0, len(ids), 500):
         out.update(dict(run(session, sqltext.unit_codes(ids[i : i + 500]))))
     return out
+
+
+def unit_versions(
+    *, session: Reader, cycle_id: int, unit_id: int, until: datetime | None = None
+) -> list[tuple]:
+    """One unit's versions (id, version, submitted_at, submitted_by, file name, sha256)."""
+    params: dict[str, Any] = {"cycle_id": cycle_id, "unit_id": unit_id}
+    if until is not None:
+        params["until"] = until
+    return run(session, sqltext.unit_versions(until is not None), params)
+
+
+def version_files(*, session: Reader, submission_ids: Iterable[int]) -> list[tuple]:
+    """The files of these versions (version id, role, criterion, file name, sha256, size)."""
+    return run(session, sqltext.version_files(submission_ids))

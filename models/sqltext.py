@@ -203,6 +203,27 @@ FLAG_MARKS = Statement(
 )
 
 
+def unit_versions(until: bool) -> Statement:
+    """One unit's versions of a cycle (by ``:until``), in order."""
+    sql = ("SELECT submission.id, submission.version, submission.submitted_at,"
+           " submission.submitted_by, submission.file_name, submission.file_sha256"
+           " FROM submission WHERE submission.cycle_id = :cycle_id"
+           " AND submission.unit_id = :unit_id"
+           + (" AND submission.submitted_at <= :until" if until else "")
+           + " ORDER BY submission.version")  # fmt: skip
+    return Statement(sql, "iitsss")
+
+
+def version_files(submission_ids: Iterable[int]) -> Statement:
+    """The files kept with these versions (report, evidence), in the order kept."""
+    sql = ("SELECT submission_file.submission_id, submission_file.role,"
+           " submission_file.criterion, submission_file.file_name, submission_file.sha256,"
+           " submission_file.size FROM submission_file"
+           f" WHERE submission_file.submission_id IN ({_in_ints(submission_ids)})"
+           " ORDER BY submission_file.id")  # fmt: skip
+    return Statement(sql, "issssi")
+
+
 def unit_codes(unit_ids: Iterable[int]) -> Statement:
     """Unit id → code of ``unit_ids``."""
     return Statement(f"SELECT unit.id, unit.code FROM unit WHERE unit.id IN ({_in_ints(unit_ids)})",

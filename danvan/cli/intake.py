@@ -252,10 +252,10 @@ def template(
 
 
 def _unit_status(cycle: int, unit: str, at: datetime, fmt: Format) -> None:
-    from danvan.models.db import get_engine, reading
+    from danvan.models.dbapi import reading_light
     from danvan.tasks.views import unit_files
 
-    with reading(get_engine()) as session:
+    with reading_light() as session:  # the DB-API: no SQLAlchemy imported (issue 20)
         doc = unit_files(session, year=cycle, code=unit, at=at)
     if fmt is Format.json:
         print_json(doc)

@@ -69,11 +69,14 @@ def _status_modules(url: str, cwd: Path, *argv: str) -> set[str]:
     return set(done["modules"])
 
 
+@pytest.mark.parametrize("unit", [[], ["--unit", "QNG.BSN.X07"]], ids=["cycle", "unit"])
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
-def test_status_imports_only_what_it_uses(sample_cycle: str, tmp_path: Path, fmt: str) -> None:
-    modules = _status_modules(sample_cycle, tmp_path, "--format", fmt)
+def test_status_imports_only_what_it_uses(
+    sample_cycle: str, tmp_path: Path, fmt: str, unit: list[str]
+) -> None:
+    modules = _status_modules(sample_cycle, tmp_path, "--format", fmt, *unit)
     assert "danvan.tasks.views" in modules  # the read ran through the one core entry point
     found = sorted(m for m in modules if any(m == n or m.startswith(f"{n}.") for n in NEVER))
     assert found == []
-    if fmt != "table":  # the table is printed by rich; JSON and CSV need none of it
+    if fmt != "table" or unit:  # the table is printed by rich; JSON and CSV need none of it
         assert not any(m == "rich" or m.startswith("rich.") for m in modules)
