@@ -69,6 +69,12 @@ def _reads(session: Any) -> dict[str, Any]:
         "times": recorded.version_times(session=session, cycle_id=cid, unit_ids=some, until=AT),
         "all_times": recorded.version_times(session=session, cycle_id=cid, unit_ids=some),
     }
+    for until in (None, AT):
+        versions = recorded.unit_versions(session=session, cycle_id=cid,
+                                          unit_id=ids["QNG.BSN.X07"], until=until)  # fmt: skip
+        out[f"unit versions {until}"] = versions
+        out[f"files {until}"] = recorded.version_files(session=session,
+                                                       submission_ids=[v[0] for v in versions])  # fmt: skip
     for on in (None, date(2024, 11, 10)):
         for province in (None, pid):
             org = reads.load_org(session=session, on=on, province_id=province)
