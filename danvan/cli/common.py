@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -167,6 +165,8 @@ def csv_cell(value: Any) -> Any:
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:
     """CSV for Excel: a UTF-8 byte-order mark first (else Excel reads Vietnamese as mojibake)."""
+    import csv  # lazy: only CSV needs it (status's table and JSON do not)
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
@@ -267,13 +267,20 @@ def say_failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, CutOff):  # a batch cut off: what cut it off is the failure to name
         exc = exc.cause
     message, code = describe_failure(exc)
-    _LOG.error("%s: %s", code, redacted_context(exc))
+    _log().error("%s: %s", code, redacted_context(exc))
     err(f"{message} [{code}]")
     return message, code
 
 
-_LOG = logging.getLogger("danvan.cli")
-_LOG.addHandler(logging.NullHandler())  # only handlers an operator configured see the context
+def _log() -> Any:
+    """The ``danvan.cli`` logger, set up on the first failure (``logging`` is not imported by a
+    command that succeeds, ~7 ms of ``status``)."""
+    import logging
+
+    log = logging.getLogger("danvan.cli")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())  # only handlers an operator configured see it
+    return log
 
 
 def tell(notices: Iterable[Notice]) -> None:
