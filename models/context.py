@@ -99,7 +99,7 @@ def load_context(
 
     ``field`` names where the year came from: the ``--cycle`` option, or a file's ``year``.
     Several provinces in one database (SPEC §4): see :func:`find_context_cycle`. Only the
-    cycle's province's units are loaded (:func:`danvan.models.reads.province_scope`).
+    cycle's province's units are loaded (``danvan.models.sqltext.PROVINCE_SCOPE``).
     """
     cycle = find_context_cycle(session, year, province=province, field=field, unit=unit)
     return _context_of(session, cycle)

@@ -71,7 +71,7 @@ TREE_FINGERPRINT = Statement(
     " WHERE audit_log.action = 'org_import') FROM unit",
     "tii",
 )
-#: The ids of every unit ever in ``:province_id``'s tree (``reads.province_scope``).
+#: The ids of every unit ever in ``:province_id``'s tree, at any date (``reads.load_org``).
 PROVINCE_SCOPE = (
     "WITH RECURSIVE scope(id) AS (SELECT unit.id FROM unit WHERE unit.id = :province_id"
     " UNION SELECT unit_version.unit_id FROM unit_version JOIN scope"
