@@ -267,6 +267,8 @@ def _text(sql: str) -> Any:
     if found is None:
         from sqlalchemy import text  # lazy: only a SQLAlchemy session calls it (loaded already)
 
+        if len(_texts) >= 512:  # statements with ids written in vary: a long-lived portal
+            _texts.clear()  # process must not keep every one it ever ran
         found = _texts[sql] = text(sql)
     return found
 
