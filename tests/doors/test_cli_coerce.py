@@ -64,3 +64,30 @@ def test_status_options_are_coerced_lightly() -> None:
     root = typer.main.get_command(app)
     status = root.commands["status"]  # type: ignore[attr-defined]
     assert all(light_param(p.type_descriptor) is not None for p in status.params)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--cycle", "abc"], ["--cycle", "1e3"], ["--cycle", "1999"], ["--format", "xml"],
+     ["--format", "JSON", "--under", "bad code!"], ["--cycle", "99999999999999999999"],
+     ["--all", "--format", "csv", "--unit", ""]],
+)  # fmt: skip
+def test_status_errors_read_the_same(
+    argv: list[str], cli: Any, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    """The Vietnamese usage errors of ``status``'s options, light coercion or Typer's."""
+    import typer.core
+
+    args = ["status", "--cycle", "2024", *argv]
+    light = cli(*args)
+    monkeypatch.setattr("danvan.cli.coerce.light_param", lambda descriptor: None)
+    for p in _params():  # the built parameters keep their coercion: start them afresh
+        p[2]._runtime_param = None
+    typers = cli(*args)
+    assert (light.exit_code, light.stdout, light.stderr) == (
+        typers.exit_code,
+        typers.stdout,
+        typers.stderr,
+    )
+    assert (light.exit_code == 2 and "Lỗi" in light.stderr) or light.exit_code == 1
+    assert typer.core._TyperParameter.get_runtime_param  # patched once, still in place
