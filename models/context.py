@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from danvan.config.settings import get_settings
 from danvan.models import reads
 from danvan.models.reads import CycleRow, Org, Reader
+from danvan.models.sqltext import run
 from danvan.rules.criteria_store import criteria_from_dict
 from danvan.rules.domain import CriteriaSet, OrgUnit
 from danvan.rules.errors import reject
@@ -98,7 +99,7 @@ def load_context(
 
     ``field`` names where the year came from: the ``--cycle`` option, or a file's ``year``.
     Several provinces in one database (SPEC §4): see :func:`find_context_cycle`. Only the
-    cycle's province's units are loaded (:func:`danvan.models.reads.province_scope`).
+    cycle's province's units are loaded (``danvan.models.sqltext.PROVINCE_SCOPE``).
     """
     cycle = find_context_cycle(session, year, province=province, field=field, unit=unit)
     return _context_of(session, cycle)
@@ -177,7 +178,7 @@ def _loaded_for(cycle: Cycle | CycleRow) -> tuple:
 
 
 _lock = threading.Lock()
-#: The tree's fingerprint, built once (a statement built per call costs more than it runs).
+#: The tree's fingerprint.
 _FINGERPRINT = reads.TREE_FINGERPRINT
 #: (database, cycle id) → (the tree's fingerprint, its context): one entry per province's cycle.
 _cache: dict[tuple, tuple[tuple, CycleContext]] = {}
@@ -193,7 +194,7 @@ def cached_context(session: Reader, year: int, unit: str | None = None) -> Cycle
     amendment may move the deadline the tree is cut at, or name other criteria sets); the cycle
     row is always read fresh (its publication matters at once). ``unit``: the page's or file's unit, which names the
     province when several share the database (each province's cycle has its own entry)."""
-    newest, count, last_import = session.connection().execute(_FINGERPRINT).one()
+    ((newest, count, last_import),) = run(session, _FINGERPRINT)
     cycle = cycle_row(session, year, unit=unit)
     key = (str(session.get_bind().engine.url), cycle.id)
     fingerprint = (str(newest), count, last_import)

@@ -1,7 +1,7 @@
-"""What a cycle has recorded, read on the light clauses of :mod:`danvan.models.reads`: the
+"""What a cycle has recorded, read by the statements of :mod:`danvan.models.sqltext`: the
 versions that count, the standings' key, the adjustments, the returns, the flags' marks and the
 outbox, as plain values (no table class, no ORM object; issue 20: ``danvan status`` imports no
-SQLModel). ``models.versions`` and ``models.store`` re-export what moved here.
+SQLModel nor SQLAlchemy). ``models.versions`` and ``models.store`` re-export what moved here.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, literal_column, select
-
-from danvan.models import jsontext
-from danvan.models.reads import ADJUSTMENT, DELIVERY, FLAG_CHECK, RETURN, SUBMISSION, UNIT, _text
+from danvan.models import jsontext, sqltext
+from danvan.models.sqltext import run
 from danvan.rules.appraisal import Recorded, effective
 
 if TYPE_CHECKING:
@@ -47,10 +45,6 @@ class LatestFacts(NamedTuple):
     figures: dict[str, dict[str, int]] | None = None  # only when asked for
 
 
-#: The scores, N/A criteria and warnings of a read that does not need them.
-_EMPTY: list[Any] = [literal_column("'{}'"), literal_column("'{}'"), literal_column("'[]'")]
-
-
 def latest_facts(
     *,
     session: Reader,
@@ -63,31 +57,13 @@ def latest_facts(
     """Every unit's version that counts (by ``until``), with when it first submitted, as
     columns: no ``Submission`` objects (building 1,000 of them was a third of a province's
     ``status``) and the JSON columns decoded here, the empty ones (``{}``, ``[]``) not at all."""
-    s = SUBMISSION.c
-    cond = [s.cycle_id == cycle_id]
+    ids = None if unit_ids is None else list(unit_ids)
+    stmt = sqltext.latest_facts(until is not None, ids, figures, scores)
+    params: dict[str, Any] = {"cycle_id": cycle_id}
     if until is not None:
-        cond.append(s.submitted_at <= until)
-    if unit_ids is not None:
-        cond.append(s.unit_id.in_(list(unit_ids)))
-    agg = (
-        select(s.unit_id, func.min(s.submitted_at).label("first"), func.max(s.version).label("v"))
-        .where(*cond)
-        .group_by(s.unit_id)
-        .subquery()
-    )
-    # ``scores=False``: the scores, N/A criteria and warnings left empty, not read nor decoded
-    heavy = [_text(c) for c in (s.scores, s.not_applicable, s.warnings)] if scores else _EMPTY
-    columns = [s.unit_id, s.version, s.submitted_at, agg.c.first, heavy[0], s.bonus,
-               s.penalty, s.self_total, *heavy[1:]]  # fmt: skip
-    if figures:
-        columns.append(_text(s.figures))
-    stmt = (
-        select(*columns)
-        .join(agg, (s.unit_id == agg.c.unit_id) & (s.version == agg.c.v))
-        .where(s.cycle_id == cycle_id)
-    )
+        params["until"] = until
     out: dict[int, LatestFacts] = {}
-    for row in session.connection().execute(stmt).all():
+    for row in run(session, stmt, params):
         uid, version, at, first, scores_, bonus, penalty, total, na, warnings, *rest = row
         out[uid] = LatestFacts(
             uid, version, at, first, _json(scores_), bonus, penalty, total, _json(na),
@@ -105,19 +81,10 @@ def standings_version(*, session: Reader, cycle_id: int, at: datetime | None) ->
     portal's usual ``at``, now) the key leaves ``at`` out and stays the same from one request to
     the next until something is recorded; otherwise ``at`` is part of it.
     """
-    counts = []
-    for clause, when in (
-        (SUBMISSION, SUBMISSION.c.submitted_at),
-        (ADJUSTMENT, ADJUSTMENT.c.recorded_at),
-        (RETURN, RETURN.c.returned_at),
-    ):
-        mine = clause.c.cycle_id == cycle_id
-        counts.append(select(func.count()).select_from(clause).where(mine).scalar_subquery())
-        if at is not None:
-            counts.append(
-                select(func.count()).select_from(clause).where(mine, when <= at).scalar_subquery()
-            )
-    row = tuple(session.connection().execute(select(*counts)).one())
+    params: dict[str, Any] = {"cycle_id": cycle_id}
+    if at is not None:
+        params["at"] = at
+    row = run(session, sqltext.standings_version(at is not None), params)[0]
     if at is None or row[0::2] == row[1::2]:
         return ("all", *(row[0::2] if at is not None else row))
     return (at, *row)
@@ -145,14 +112,12 @@ def latest_adjustments(
     """unit id → target (criterion code, ``bonus``, ``penalty``) → the adjustment that counts:
     the highest level's, the latest at that level (``danvan.rules.appraisal.effective``).
     ``unit_ids`` narrows it to those units."""
-    a = ADJUSTMENT.c
-    stmt = select(a.id, a.unit_id, a.by_unit_id, a.target, a.value, a.reason, a.recorded_at)
-    stmt = stmt.where(a.cycle_id == cycle_id).order_by(a.id)
+    ids = None if unit_ids is None else list(unit_ids)
+    params: dict[str, Any] = {"cycle_id": cycle_id}
     if until is not None:
-        stmt = stmt.where(a.recorded_at <= until)
-    if unit_ids is not None:
-        stmt = stmt.where(a.unit_id.in_(list(unit_ids)))
-    rows = [AdjustmentRow(*r) for r in session.connection().execute(stmt)]
+        params["until"] = until
+    stmt = sqltext.adjustments(until is not None, ids)
+    rows = [AdjustmentRow(*r) for r in run(session, stmt, params)]
     if not rows:
         return {}
     level = _levels(session)
@@ -172,8 +137,7 @@ def latest_adjustments(
 
 def _levels(session: Reader) -> dict[int, int]:
     """Every unit's depth in the tree (0: a root, the province)."""
-    rows = session.connection().execute(select(UNIT.c.id, UNIT.c.parent_id))
-    parent: dict[int, int | None] = {uid: up for uid, up in rows}
+    parent: dict[int, int | None] = {uid: up for uid, up in run(session, sqltext.LEVELS)}
     levels: dict[int, int] = {}
 
     def depth(uid: int, seen: frozenset[int] = frozenset()) -> int:
@@ -203,15 +167,13 @@ def return_rows(
     *, session: Reader, cycle_id: int, until: datetime | None = None, unit_id: int | None = None
 ) -> list[ReturnRow]:
     """Every return of the cycle (of one unit when given; by ``until``), oldest first."""
-    r = RETURN.c
-    stmt = select(r.id, r.unit_id, r.by_unit_id, r.version, r.reason, r.returned_at,
-                  r.revise_by).where(r.cycle_id == cycle_id)  # fmt: skip
+    params: dict[str, Any] = {"cycle_id": cycle_id}
     if unit_id is not None:
-        stmt = stmt.where(r.unit_id == unit_id)
+        params["unit_id"] = unit_id
     if until is not None:
-        stmt = stmt.where(r.returned_at <= until)
-    stmt = stmt.order_by(r.returned_at, r.id)
-    return [ReturnRow(*row) for row in session.connection().execute(stmt)]
+        params["until"] = until
+    stmt = sqltext.returns(until is not None, unit_id is not None)
+    return [ReturnRow(*row) for row in run(session, stmt, params)]
 
 
 def version_times(
@@ -221,13 +183,12 @@ def version_times(
     ids = list(set(unit_ids))
     if not ids:
         return {}
-    s = SUBMISSION.c
-    cond = [s.cycle_id == cycle_id, s.unit_id.in_(ids)]
+    params: dict[str, Any] = {"cycle_id": cycle_id}
     if until is not None:
-        cond.append(s.submitted_at <= until)
-    stmt = select(s.unit_id, s.version, s.submitted_at).where(*cond)
+        params["until"] = until
+    stmt = sqltext.version_times(until is not None, ids)
     out: dict[int, dict[int, datetime]] = {}
-    for unit_id, version, at in session.connection().execute(stmt):
+    for unit_id, version, at in run(session, stmt, params):
         out.setdefault(unit_id, {})[version] = at
     return out
 
@@ -247,13 +208,8 @@ class MarkRow(NamedTuple):
 
 def flag_marks(*, session: Reader, cycle_id: int, until: datetime) -> list[MarkRow]:
     """The cycle's marks made by ``until``, in the order they were made."""
-    f = FLAG_CHECK.c
-    stmt = (
-        select(f.id, f.unit_id, f.field, f.kind, f.value, f.by_unit_id, f.note, f.at)
-        .where(f.cycle_id == cycle_id, f.at <= until)
-        .order_by(f.at, f.id)
-    )
-    return [MarkRow(*row) for row in session.connection().execute(stmt)]
+    params = {"cycle_id": cycle_id, "until": until}
+    return [MarkRow(*row) for row in run(session, sqltext.FLAG_MARKS, params)]
 
 
 class DeliveryRow(NamedTuple):
@@ -271,21 +227,14 @@ class DeliveryRow(NamedTuple):
 
 def delivery_problems(*, session: Reader, cycle_id: int) -> list[DeliveryRow]:
     """Messages whose last delivery failed or whose fate is unknown, by day then id."""
-    d = DELIVERY.c
-    stmt = (
-        select(d.unit_id, d.milestone, d.kind, d.day, d.url_redacted, d.attempts, d.status,
-               d.last_error)
-        .where(d.cycle_id == cycle_id, d.status.in_(("failed", "unknown")))
-        .order_by(d.day, d.id)
-    )  # fmt: skip
-    return [DeliveryRow(*row) for row in session.connection().execute(stmt)]
+    rows = run(session, sqltext.DELIVERY_PROBLEMS, {"cycle_id": cycle_id})
+    return [DeliveryRow(*row) for row in rows]
 
 
 def delivery_counts(*, session: Reader, cycle_id: int) -> dict[str, int]:
     """The cycle's messages by state."""
-    d = DELIVERY.c
-    stmt = select(d.status, func.count()).where(d.cycle_id == cycle_id).group_by(d.status)
-    return {status: n for status, n in session.connection().execute(stmt)}
+    rows = run(session, sqltext.DELIVERY_COUNTS, {"cycle_id": cycle_id})
+    return {status: n for status, n in rows}
 
 
 def unit_codes(*, session: Reader, unit_ids: Iterable[int]) -> dict[int, str]:
@@ -293,6 +242,20 @@ def unit_codes(*, session: Reader, unit_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(unit_ids))
     out: dict[int, str] = {}
     for i in range(0, len(ids), 500):
-        stmt = select(UNIT.c.id, UNIT.c.code).where(UNIT.c.id.in_(ids[i : i + 500]))
-        out.update({uid: code for uid, code in session.connection().execute(stmt)})
+        out.update(dict(run(session, sqltext.unit_codes(ids[i : i + 500]))))
     return out
+
+
+def unit_versions(
+    *, session: Reader, cycle_id: int, unit_id: int, until: datetime | None = None
+) -> list[tuple]:
+    """One unit's versions (id, version, submitted_at, submitted_by, file name, sha256)."""
+    params: dict[str, Any] = {"cycle_id": cycle_id, "unit_id": unit_id}
+    if until is not None:
+        params["until"] = until
+    return run(session, sqltext.unit_versions(until is not None), params)
+
+
+def version_files(*, session: Reader, submission_ids: Iterable[int]) -> list[tuple]:
+    """The files of these versions (version id, role, criterion, file name, sha256, size)."""
+    return run(session, sqltext.version_files(submission_ids))

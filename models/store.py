@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from danvan.models import sqltext
 from danvan.models.bulk import (  # noqa: F401 (re-exported: store is where callers look)
     bulk_insert,
     bulk_update,
@@ -38,7 +38,6 @@ from danvan.models.reads import (  # noqa: F401 (re-exported: the reads moved th
     Org,
     ancestors,
     load_org,
-    province_scope,
 )
 from danvan.models.reads import find_cycle as find_cycle_row
 from danvan.models.reads import previous_cycle as previous_cycle_row
@@ -163,9 +162,12 @@ def cycle_unit_codes(*, session: Session, cycle_id: int) -> dict[int, str]:
     """Unit id → code for every unit of the cycle's province (:func:`province_scope`): what the
     outbox and the reminders name their recipients by, without reading the country's units."""
     province_id = session.exec(select(Cycle.province_id).where(Cycle.id == cycle_id)).one()
-    scope = province_scope(province_id)
-    stmt = sa_select(Unit.id, Unit.code).where(col(Unit.id).in_(sa_select(scope.c.id)))
-    return {uid: code for uid, code in session.execute(stmt)}
+    stmt = sqltext.Statement(
+        f"{sqltext.PROVINCE_SCOPE} SELECT unit.id, unit.code FROM unit"
+        " WHERE unit.id IN (SELECT scope.id FROM scope)",
+        "is",
+    )
+    return dict(sqltext.run(session, stmt, {"province_id": province_id}))
 
 
 def cycle_count(*, session: Session, year: int) -> int:

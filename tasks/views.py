@@ -142,40 +142,25 @@ def deliveries(session: Reader, cycle_id: int, year: int) -> dict:
     }
 
 
-def unit_files(session: ModelSession, *, year: int, code: str, at: datetime | None = None) -> dict:
+def unit_files(session: Reader, *, year: int, code: str, at: datetime | None = None) -> dict:
     """One unit's versions and the files kept with each (workbook, report, evidence)."""
-    # lazy: the table classes; ``status`` of a whole cycle (the common read) needs none
-    from sqlmodel import col, select
-
-    from danvan.models.context import load_context
-    from danvan.models.tables import Submission, SubmissionFile
-
-    ctx = load_context(session=session, year=year)
+    ctx = cached_context(session, year)
     if code not in ctx.province_units:
         raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}” trong kỳ {year}.")
-    query = (
-        select(Submission)
-        .where(Submission.cycle_id == ctx.cycle.id, Submission.unit_id == ctx.org.ids[code])
-        .order_by(col(Submission.version))
+    assert ctx.cycle.id is not None
+    subs = recorded.unit_versions(
+        session=session, cycle_id=ctx.cycle.id, unit_id=ctx.org.ids[code], until=at
     )
-    if at is not None:
-        query = query.where(Submission.submitted_at <= at)
-    subs = session.exec(query).all()
-    ids = [s.id for s in subs]
-    files = session.exec(
-        select(SubmissionFile)
-        .where(col(SubmissionFile.submission_id).in_(ids))
-        .order_by(col(SubmissionFile.id))
-    ).all()
+    files = recorded.version_files(session=session, submission_ids=[s[0] for s in subs])
     by_sub: dict[int, list[dict]] = {}
-    for f in files:
-        by_sub.setdefault(f.submission_id, []).append(
+    for submission_id, role, criterion, file_name, sha256, size in files:
+        by_sub.setdefault(submission_id, []).append(
             {
-                "role": f.role,
-                "criterion": f.criterion,
-                "file_name": f.file_name,
-                "sha256": f.sha256,
-                "size": f.size,
+                "role": role,
+                "criterion": criterion,
+                "file_name": file_name,
+                "sha256": sha256,
+                "size": size,
             }
         )
     return {
@@ -184,14 +169,14 @@ def unit_files(session: ModelSession, *, year: int, code: str, at: datetime | No
         "name": ctx.units[code].name,
         "versions": [
             {
-                "version": s.version,
-                "submitted_at": timing.iso_local(s.submitted_at, ctx.tz),
-                "submitted_by": s.submitted_by,
-                "file_name": s.file_name,
-                "sha256": s.file_sha256,
-                "files": by_sub.get(s.id or 0, []),
+                "version": version,
+                "submitted_at": timing.iso_local(submitted_at, ctx.tz),
+                "submitted_by": submitted_by,
+                "file_name": file_name,
+                "sha256": sha256,
+                "files": by_sub.get(sub_id, []),
             }
-            for s in subs
+            for sub_id, version, submitted_at, submitted_by, file_name, sha256 in subs
         ],
     }
 
@@ -201,7 +186,7 @@ def units_without_contact(
 ) -> list[dict]:
     """Assessed units of the cycle that no message can reach (no contact URL): ``plan issue``
     names them so the province can add contacts before the first reminder."""
-    from danvan.models.context import load_context  # lazy: see unit_files
+    from danvan.models.context import load_context  # lazy: the table classes (status reads none)
 
     ctx = load_context(session=session, year=year, province=province)
     return [
@@ -213,14 +198,14 @@ def units_without_contact(
 
 def check_database(session: Reader) -> None:
     """Fail now, in one line, if the database is not set up (the portal checks before serving)."""
-    from danvan.models.reads import find_cycle  # lazy: see unit_files
+    from danvan.models.reads import find_cycle  # lazy: the table classes (status reads none)
 
     find_cycle(session=session, year=0)
 
 
 def has_units(session: ModelSession) -> bool:
     """Does the database already hold an org tree?"""
-    from sqlmodel import select  # lazy: see unit_files
+    from sqlmodel import select  # lazy: the table classes (status reads none)
 
     from danvan.models.tables import Unit
 

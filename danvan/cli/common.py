@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -167,6 +165,8 @@ def csv_cell(value: Any) -> Any:
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:
     """CSV for Excel: a UTF-8 byte-order mark first (else Excel reads Vietnamese as mojibake)."""
+    import csv  # lazy: only CSV needs it (status's table and JSON do not)
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
@@ -209,7 +209,6 @@ def handles_rejections(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError
         from typer._click.exceptions import ClickException as TyperClickException
 
         from danvan.rules.errors import Rejected
@@ -221,8 +220,8 @@ def handles_rejections(fn: F) -> F:
                 usage_error(exc.problems[0].message, "ambiguous_cycle")
             err(exc.render())
             raise typer.Exit(1) from None
-        except ValidationError as exc:  # the settings (environment, .env) are wrong
-            for e in exc.errors():
+        except _validation_errors() as exc:  # the settings (environment, .env) are wrong
+            for e in exc.errors():  # type: ignore[attr-defined]
                 name = "DANVAN_" + "_".join(str(x) for x in e["loc"]).upper()
                 err(f"Cấu hình sai: {name}: {e['msg']} [invalid_settings]")
             raise typer.Exit(1) from None
@@ -243,6 +242,13 @@ def handles_rejections(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _validation_errors() -> tuple[type[Exception], ...]:
+    """Pydantic's ``ValidationError`` when Pydantic is loaded (only then can one be raised):
+    importing it for every command cost ``status`` ~30 ms (issue 20)."""
+    core = sys.modules.get("pydantic_core")
+    return (core.ValidationError,) if core is not None else ()
+
+
 def _click_ends() -> tuple[type[Exception], ...]:
     """Click's own ends of a command (a library may raise them), imported only once something
     was raised: importing Click cost every command, ``status`` included, ~20 ms."""
@@ -261,13 +267,20 @@ def say_failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, CutOff):  # a batch cut off: what cut it off is the failure to name
         exc = exc.cause
     message, code = describe_failure(exc)
-    _LOG.error("%s: %s", code, redacted_context(exc))
+    _log().error("%s: %s", code, redacted_context(exc))
     err(f"{message} [{code}]")
     return message, code
 
 
-_LOG = logging.getLogger("danvan.cli")
-_LOG.addHandler(logging.NullHandler())  # only handlers an operator configured see the context
+def _log() -> Any:
+    """The ``danvan.cli`` logger, set up on the first failure (``logging`` is not imported by a
+    command that succeeds, ~7 ms of ``status``)."""
+    import logging
+
+    log = logging.getLogger("danvan.cli")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())  # only handlers an operator configured see it
+    return log
 
 
 def tell(notices: Iterable[Notice]) -> None:

@@ -189,13 +189,13 @@ def status(
 
     Ví dụ: danvan status --cycle 2024 --under QNG.BSN --format json
     """
-    from danvan.models.db import get_engine, reading_rows
+    from danvan.models.dbapi import reading_light
     from danvan.tasks.views import cycle_status
 
     if unit:
         _unit_status(cycle, unit, parse_at(at), fmt)
         return
-    with reading_rows(get_engine()) as session:
+    with reading_light() as session:  # the DB-API: no SQLAlchemy imported (issue 20)
         doc = cycle_status(session, year=cycle, at=parse_at(at), under=under,
                            every_unit=every_unit or fmt is not Format.table)  # fmt: skip
     from danvan.tasks.nudge import reachability
@@ -252,10 +252,10 @@ def template(
 
 
 def _unit_status(cycle: int, unit: str, at: datetime, fmt: Format) -> None:
-    from danvan.models.db import get_engine, reading
+    from danvan.models.dbapi import reading_light
     from danvan.tasks.views import unit_files
 
-    with reading(get_engine()) as session:
+    with reading_light() as session:  # the DB-API: no SQLAlchemy imported (issue 20)
         doc = unit_files(session, year=cycle, code=unit, at=at)
     if fmt is Format.json:
         print_json(doc)
