@@ -12,6 +12,7 @@ sending is counted in the server's figure. The static style sheet is measured in
         --skip inbox --skip remind --skip portal --keep /tmp/base
     PYTHON .ci/portal_cpu.py /tmp/base [N] [ROUNDS]
 
+``PORTAL_CPU_KEEP=1`` keeps the run's database (its outbox, to compare before and after).
 ``PYTHON`` is the venv whose code is measured (``/work/main/.venv/bin/python`` runs this same
 script on the code before): the database is copied from ``/tmp/base`` afresh for each run, so
 both start from the same rows. Not a test: a measuring tool (docs/development.md)."""
@@ -150,7 +151,10 @@ def main(base: Path, n: int, rounds: int) -> None:
         finally:
             proc.terminate()
             proc.wait(30)
-            shutil.rmtree(work, ignore_errors=True)
+            if os.environ.get("PORTAL_CPU_KEEP"):  # the database kept, to compare the outbox
+                print(f"  kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 def _measure(pid: int, conn: dict, requests: list, received: list) -> tuple[float, float]:
