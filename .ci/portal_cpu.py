@@ -12,6 +12,8 @@ sending is counted in the server's figure. The static style sheet is measured in
         --skip inbox --skip remind --skip portal --keep /tmp/base
     PYTHON .ci/portal_cpu.py /tmp/base [N] [ROUNDS]
 
+``PORTAL_CPU_GAP=0.4`` waits that many seconds after each request (uploads one at a time, as
+units send them, each receipt sent alone rather than with the next uploads' in one run).
 ``PORTAL_CPU_KEEP=1`` keeps the run's database (its outbox, to compare before and after).
 ``PYTHON`` is the venv whose code is measured (``/work/main/.venv/bin/python`` runs this same
 script on the code before): the database is copied from ``/tmp/base`` afresh for each run, so
@@ -34,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 AT = datetime(2024, 11, 12, 2, 0, tzinfo=UTC)  # the bench's portal instant (PORTAL_AT)
+_GAP = float(os.environ.get("PORTAL_CPU_GAP") or 0)
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _SERVE = """
 import sys
@@ -160,6 +163,8 @@ def main(base: Path, n: int, rounds: int) -> None:
 def _measure(pid: int, conn: dict, requests: list, received: list) -> tuple[float, float]:
     """Server and client CPU ms a request over ``requests``, the receipts' sending included."""
     expected = len(received) + sum(1 for r in requests if r[2] is not None)
+    for c in conn.values():  # a fresh connection a batch: an idle one passes the keep-alive
+        c.close()
     _settle(pid)
     server, client = _ticks(pid), time.process_time()
     for who, path, body, headers in requests:
@@ -169,6 +174,7 @@ def _measure(pid: int, conn: dict, requests: list, received: list) -> tuple[floa
         text = answer.read()
         if answer.status != 200 or (body is not None and "Đã nhận".encode() not in text):
             raise RuntimeError(f"{path}: HTTP {answer.status}")
+        time.sleep(_GAP)
     client = time.process_time() - client
     deadline = time.monotonic() + 60
     while len(received) < expected and time.monotonic() < deadline:
