@@ -29,9 +29,20 @@ class Courier(Generic[T]):
     """Work handed over by requests (``post``), done in batches by one daemon thread:
     ``work(items, at)`` gets everything posted since its last call, ``at`` the latest instant."""
 
-    def __init__(self, name: str, work: Callable[[list[T], datetime], object]) -> None:
+    def __init__(
+        self,
+        name: str,
+        work: Callable[[list[T], datetime], object],
+        quiet: float = 0.0,
+        longest: float = 10.0,
+    ) -> None:
+        """``quiet``: seconds without a new post before the work starts, so a burst of requests
+        is answered first and its after-work done once it has passed (never later than
+        ``longest`` seconds after the oldest item waiting)."""
         self.name = name
         self._work = work
+        self.quiet, self.longest = quiet, longest
+        self._last = self._first = 0.0  # monotonic instants: the latest post, the oldest waiting
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._todo: list[T] = []
@@ -44,6 +55,9 @@ class Courier(Generic[T]):
     def post(self, items: Iterable[T], at: datetime) -> None:
         """Do this work soon; returns at once."""
         with self._lock:
+            self._last = time.monotonic()
+            if not self._todo:
+                self._first = self._last
             self._todo.extend(items)
             self._at = at if self._at is None else max(self._at, at)
             if self._thread is None or not self._thread.is_alive():
@@ -61,6 +75,8 @@ class Courier(Generic[T]):
         while True:
             with self._lock:
                 self._wake.wait_for(lambda: bool(self._todo))
+                while (wait := self._still_quiet()) > 0:
+                    self._wake.wait(wait)
                 todo, at = self._todo, self._at
                 self._todo, self._at, self._busy = [], None, True
             started = time.thread_time()
@@ -76,6 +92,14 @@ class Courier(Generic[T]):
                     self.cpu_seconds += time.thread_time() - started
                     self._busy = False
                     self._wake.notify_all()
+
+    def _still_quiet(self) -> float:
+        """Seconds still to wait before working (under the lock): until ``quiet`` seconds have
+        passed since the latest post, at most ``longest`` after the oldest item waiting."""
+        if self.quiet <= 0:
+            return 0.0
+        now = time.monotonic()
+        return min(self._last + self.quiet, self._first + self.longest) - now
 
 
 #: Every courier of this process.

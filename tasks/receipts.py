@@ -315,8 +315,13 @@ def _tell(
     return sent
 
 
+#: Seconds without a new upload's receipt before the courier sends (issue 18): a burst of
+#: uploads is answered first, its receipts sent once it has passed (at most 10 s later), so
+#: the sending does not take the interpreter and the cores from uploads still waiting.
+RECEIPTS_QUIET = 0.25
+
 #: The portal's receipts, delivered after its answers (a burst of uploads: one delivery run).
-RECEIPTS: Courier[FileResult | Handed] = Courier("receipts", _courier)
+RECEIPTS: Courier[FileResult | Handed] = Courier("receipts", _courier, quiet=RECEIPTS_QUIET)
 
 
 def _by_cycle(results: Sequence[FileResult]) -> list[tuple[CycleContext, list[FileResult]]]:
