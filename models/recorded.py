@@ -7,7 +7,7 @@ SQLModel). ``models.versions`` and ``models.store`` re-export what moved here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, literal_column, select
@@ -77,7 +77,8 @@ def latest_facts(
     )
     # ``scores=False``: the scores, N/A criteria and warnings left empty, not read nor decoded
     heavy = [_text(c) for c in (s.scores, s.not_applicable, s.warnings)] if scores else _EMPTY
-    columns = [s.unit_id, s.version, s.submitted_at, agg.c.first, heavy[0], s.bonus,
+    # the instants as the database gives them (SQLite: text), each distinct one decoded once
+    columns = [s.unit_id, s.version, _text(s.submitted_at), _text(agg.c.first), heavy[0], s.bonus,
                s.penalty, s.self_total, *heavy[1:]]  # fmt: skip
     if figures:
         columns.append(_text(s.figures))
@@ -87,13 +88,26 @@ def latest_facts(
         .where(s.cycle_id == cycle_id)
     )
     out: dict[int, LatestFacts] = {}
+    instants: dict[Any, datetime] = {}
     for row in session.connection().execute(stmt).all():
         uid, version, at, first, scores_, bonus, penalty, total, na, warnings, *rest = row
+        at = instants.get(at) or instants.setdefault(at, _instant(at))
+        first = instants.get(first) or instants.setdefault(first, _instant(first))
         out[uid] = LatestFacts(
-            uid, version, at, first, _json(scores_), bonus, penalty, total, _json(na),
-            tuple(_json(warnings) or ()), _json(rest[0]) if rest else None,
+            uid, version, at, first, _json(scores_), bonus, penalty, total,
+            {} if na == "{}" else _json(na), () if warnings == "[]" else tuple(_json(warnings) or ()),
+            _json(rest[0]) if rest else None,
         )  # fmt: skip
     return out
+
+
+def _instant(value: Any) -> datetime:
+    """An instant column's value read as text (:func:`danvan.models.reads._text`) as the
+    tables' ``UTCDateTime`` gives it: SQLite's text (UTC, no offset) parsed, psycopg's aware
+    datetime in UTC."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
 
 def standings_version(*, session: Reader, cycle_id: int, at: datetime | None) -> tuple:

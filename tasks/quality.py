@@ -57,14 +57,19 @@ def unit_figures(
             if u in codes
         }
     plan_checks = _plan_checks(ctx)
-    out = []
-    for unit_id, lt in sorted(latest.items(), key=lambda kv: codes.get(kv[0], "")):
-        unit = ctx.units.get(codes.get(unit_id, ""))
+    checks_of: dict[int, tuple[Check, ...]] = {}  # per criteria set: a country has a few
+    units, out = ctx.units, []
+    stand_ins = ctx.stand_ins if previous is not None else {}
+    for code, lt in sorted((codes.get(uid, ""), lt) for uid, lt in latest.items()):
+        unit = units.get(code)
         if unit is None:
             continue
-        before = None if previous is None else previous_for(unit.code, previous, ctx.stand_ins)
-        checks = plan_checks + ctx.criteria_for(unit).checks
-        out.append(UnitFigures(unit.code, unit.kind, lt.figures or {}, before, checks))
+        before = None if previous is None else previous_for(code, previous, stand_ins)
+        criteria = ctx.criteria_for(unit)
+        checks = checks_of.get(id(criteria))
+        if checks is None:
+            checks = checks_of[id(criteria)] = plan_checks + criteria.checks
+        out.append(UnitFigures(code, unit.kind, lt.figures or {}, before, checks))
     return out
 
 

@@ -9,6 +9,7 @@ The province's own checks (``checks:``) are parsed here too (:mod:`danvan.rules.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -126,10 +127,19 @@ def _ratio_median(ratios: Sequence[tuple[int, int]]) -> Fraction:
 
 def _kth(ratios: Sequence[tuple[int, int]], floats: list[float], k: int) -> Fraction:
     """The ``k``-th smallest ratio (0-based), exactly: among those whose float is the ``k``-th
-    smallest float, at its rank after the fewer ones."""
+    smallest float, at its rank after the fewer ones. Units sharing a ratio (a country has
+    thousands of ties) make one fraction per distinct pair, not one each."""
     f = floats[k]
     below = bisect_left(floats, f)
-    return sorted(Fraction(a, b) for a, b in ratios if a / b == f)[k - below]
+    tied: Counter[Fraction] = Counter()
+    for (a, b), n in Counter(r for r in ratios if r[0] / r[1] == f).items():
+        tied[Fraction(a, b)] += n
+    left = k - below
+    for value in sorted(tied):
+        left -= tied[value]
+        if left < 0:
+            return value
+    raise AssertionError("the k-th float is among the ratios")
 
 
 def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) -> list[Flag]:

@@ -7,13 +7,13 @@ adjustments; this module decides on_time / late / missing, days_late, totals and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
 from typing import NamedTuple, Protocol
 
 from danvan.rules import scoring, timing
-from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
+from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult, frozen_value
 from danvan.rules.revision import ReturnFacts, RevisionStanding, revision_standing
 
 
@@ -182,27 +182,14 @@ def standings(
                 final_total, criteria, zero_count=zeros, penalty=penalty, days_late=late
             )
         warnings = tuple(dict(w) for w in f.warnings) if f.warnings else ()
-        result = _result(
-            code, unit.name, unit.kind, compilers.get(code), status, f.version, f.submitted_at,
-            first, late, self_total, final_total, decision.band, zeros, timeliness,
+        result = frozen_value(
+            UnitResult, code, unit.name, unit.kind, compilers.get(code), status, f.version,
+            f.submitted_at, first, late, self_total, final_total, decision.band, zeros, timeliness,
             opened.revise_by if opened else None, opened.reason if opened else None, warnings,
             decision.rules, penalty,
         )  # fmt: skip
         out.append(result)
     return out
-
-
-_FIELDS = tuple(f.name for f in fields(UnitResult))
-_new = object.__new__
-
-
-def _result(*values: object) -> UnitResult:
-    """``UnitResult(*values)`` at half the cost: a frozen dataclass sets each of its 19 fields
-    through ``object.__setattr__``, and ``status`` builds 25,000 of them. The same object
-    (fields, equality, hash, repr); ``UnitResult`` has no ``__post_init__`` nor slots."""
-    r = _new(UnitResult)
-    r.__dict__.update(zip(_FIELDS, values, strict=True))
-    return r
 
 
 #: Above this many units ``status`` prints one line per compiler, not every unit (``--all``):

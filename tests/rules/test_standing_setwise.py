@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from danvan.rules import standing
-from danvan.rules.domain import OrgUnit, UnitResult
+from danvan.rules.domain import OrgUnit, UnitResult, frozen_value
 from danvan.rules.revision import ReturnFacts
 from tests.helpers.rules import criteria
 
@@ -83,3 +83,16 @@ def test_standings_decide_what_standing_decides(method: str) -> None:
     assert {r.status for r in got} == {"on_time", "late", "returned", "missing"}
     assert {r.band for r in got} >= {"Tốt", "Khá", "Trung bình"}
     assert any(r.rules for r in got)
+
+
+def test_frozen_value_is_the_dataclass_built_as_usual() -> None:
+    usual = OrgUnit("A", "Xã A", "commune", "P", True, False, True, ("mailto://a",), None, ("B",))
+    fast = frozen_value(
+        OrgUnit, "A", "Xã A", "commune", "P", True, False, True, ("mailto://a",), None, ("B",)
+    )
+    assert fast == usual and hash(fast) == hash(usual) and repr(fast) == repr(usual)
+    assert type(fast) is OrgUnit and vars(fast) == vars(usual)
+    with pytest.raises(AttributeError):
+        fast.name = "B"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        frozen_value(OrgUnit, "A", "Xã A")  # every field, or none
