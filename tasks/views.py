@@ -43,10 +43,10 @@ def result_json(r: UnitResult, tz: str, shown: dict[datetime, str | None] | None
         "self_total": r.self_total,
         "final_total": r.final_total,
         "band": r.band,
-        "rules": list(r.rules),
+        "rules": list(r.rules) if r.rules else [],
         "revise_by": r.revise_by.isoformat() if r.revise_by else None,
         "return_reason": r.return_reason,
-        "warnings": [w["message"] for w in r.warnings],
+        "warnings": [w["message"] for w in r.warnings] if r.warnings else [],
     }
 
 

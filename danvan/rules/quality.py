@@ -157,14 +157,14 @@ def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) 
         by_kind.setdefault(kind, []).append((c, figures))
     floor = t.peer_min_denominator
     for kind in sorted(by_kind):
-        members = by_kind[kind]
-        for name, (group, num, den) in RATE_DEFINITIONS.items():
-            rated = []
-            for c, figures in members:
+        rated_by: dict[str, list[tuple[str, int, int]]] = {name: [] for name in RATE_DEFINITIONS}
+        for c, figures in by_kind[kind]:  # each unit's figures read once for every rate
+            for name, (group, num, den) in RATE_DEFINITIONS.items():
                 values = figures.get(group) or {}
                 d = int(values.get(den, 0) or 0)
                 if d >= floor and d != 0:  # 0: no rate
-                    rated.append((c, int(values.get(num, 0) or 0), d))
+                    rated_by[name].append((c, int(values.get(num, 0) or 0), d))
+        for name, rated in rated_by.items():
             if len(rated) < t.peer_min_units:
                 continue
             scores = modified_z_scores([a / b for _, a, b in rated])
@@ -224,12 +224,16 @@ def flags_for(units: Sequence[UnitFigures], t: Thresholds = Thresholds()) -> lis
 
     ``units``: every submitting unit of the province (peers are compared across all of them).
     """
-    by_unit: dict[str, list[Flag]] = {u.code: [] for u in units}
+    by_unit: dict[str, list[Flag]] = {}  # only the units with a flag (a country: a few hundred)
     for u in units:
+        found: list[Flag] = []
         if u.previous is not None:
             copied = same_as_last_year(u.code, u.figures, u.previous)
-            by_unit[u.code] += [copied] if copied else yoy_jumps(u.code, u.figures, u.previous, t)
-        by_unit[u.code] += rule_flags(u.code, u.figures, u.checks)
+            found += [copied] if copied else yoy_jumps(u.code, u.figures, u.previous, t)
+        if u.checks:
+            found += rule_flags(u.code, u.figures, u.checks)
+        if found:
+            by_unit[u.code] = found
     for flag in peer_outliers({u.code: (u.kind, u.figures) for u in units}, t):
-        by_unit[flag.unit].append(flag)
+        by_unit.setdefault(flag.unit, []).append(flag)
     return [f for code in sorted(by_unit) for f in by_unit[code]]
