@@ -63,6 +63,13 @@ class CycleContext:
         return subtree(self.org.units, self.province)
 
     @cached_property
+    def in_province(self) -> frozenset[str]:
+        """:attr:`province_units` as a set, for asking whether a unit is one: ``in`` on the
+        list walks it, and intake asks once per file (a 25,000-unit batch: 25,000 walks of
+        25,000 codes, a fifth of each file's time)."""
+        return frozenset(self.province_units)
+
+    @cached_property
     def stand_ins(self) -> dict[str, list[str]]:
         """Unit code → the codes whose previous-year figures count for it (itself first)."""
         return stand_ins(self.org.units, self.province_units)
@@ -215,6 +222,10 @@ def cached_context(session: Reader, year: int, unit: str | None = None) -> Cycle
             _cache[key] = (fingerprint, cached)
     fresh = replace(cached, cycle=cycle)
     fresh.__dict__.update(
-        {k: cached.__dict__[k] for k in ("compilers", "province_units") if k in cached.__dict__}
+        {
+            k: cached.__dict__[k]
+            for k in ("compilers", "province_units", "in_province")
+            if k in cached.__dict__
+        }
     )
     return fresh

@@ -63,11 +63,15 @@ def latest_facts(
     if until is not None:
         params["until"] = until
     out: dict[int, LatestFacts] = {}
+    instants: dict[Any, datetime] = {}  # the instants come raw: each distinct one decoded once
     for row in run(session, stmt, params):
         uid, version, at, first, scores_, bonus, penalty, total, na, warnings, *rest = row
+        at = instants.get(at) or instants.setdefault(at, sqltext.instant(at))
+        first = instants.get(first) or instants.setdefault(first, sqltext.instant(first))
         out[uid] = LatestFacts(
-            uid, version, at, first, _json(scores_), bonus, penalty, total, _json(na),
-            tuple(_json(warnings) or ()), _json(rest[0]) if rest else None,
+            uid, version, at, first, _json(scores_), bonus, penalty, total,
+            {} if na == "{}" else _json(na), () if warnings == "[]" else tuple(_json(warnings) or ()),
+            _json(rest[0]) if rest else None,
         )  # fmt: skip
     return out
 

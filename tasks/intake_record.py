@@ -141,7 +141,7 @@ def _check_context(
     try:
         check_submission_context(
             doc,
-            unit=unit if doc.unit in ctx.province_units else None,
+            unit=unit if doc.unit in ctx.in_province else None,
             cycle_year=ctx.cycle.year,
             published=published,
             known=ctx.province_units,

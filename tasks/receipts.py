@@ -192,7 +192,7 @@ def queue_receipts(
 
 def _has_contacts(ctx: CycleContext, code: str | None) -> bool:
     unit = ctx.units.get(code or "")
-    return unit is not None and bool(unit.contacts) and unit.code in ctx.province_units
+    return unit is not None and bool(unit.contacts) and unit.code in ctx.in_province
 
 
 def _messages(
@@ -207,7 +207,7 @@ def _messages(
     queued = []
     for r in results:
         unit = ctx.units.get(r.unit or "")
-        if unit is None or not unit.contacts or r.unit not in ctx.province_units:
+        if unit is None or not unit.contacts or r.unit not in ctx.in_province:
             continue
         receipt = found.get((unit.code, r.version or 0)) if r.accepted else None
         if r.accepted and receipt is None:  # recorded after all, then gone: nothing to say

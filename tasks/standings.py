@@ -143,21 +143,6 @@ def _compute(
         else versions.latest_facts(session=session, cycle_id=cycle_id, until=at, unit_ids=unit_ids)
     )
     returns = load_returns(ctx, session, until=at)
-    facts = {
-        codes[uid]: standing.SubmissionFacts(
-            version=lt.version,
-            submitted_at=lt.submitted_at,
-            first_submitted_at=lt.first_submitted_at,
-            scores=lt.scores,
-            bonus=lt.bonus,
-            penalty=lt.penalty,
-            self_total=lt.self_total,
-            not_applicable=lt.not_applicable,
-            warnings=lt.warnings,
-            returns=tuple(returns.get(codes[uid], ())),
-        )
-        for uid, lt in latest.items()
-    }
     adjustments = {
         codes[uid]: {target: adj.value for target, adj in by_target.items()}
         for uid, by_target in versions.latest_adjustments(
@@ -168,12 +153,15 @@ def _compute(
         ctx.units,
         expected,
         compilers=ctx.compilers,
-        facts=facts,
+        facts={codes[uid]: lt for uid, lt in latest.items()},  # the read's rows as they are
         adjustments=adjustments,
         criteria_for=ctx.criteria_for,
         deadline=ctx.deadline("self_assessment"),
         tz=ctx.tz,
+        returns=returns,
     )
+    if not any(cs.rules.top_band_quota for cs in ctx.criteria_sets.values()):
+        return results  # no quota to apply: ranking 25,000 units would change nothing
     return with_quota(results, lambda code: ctx.criteria_for(ctx.units[code]))
 
 

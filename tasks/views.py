@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from danvan.models.reads import Reader
 
 
-def result_json(r: UnitResult, tz: str) -> dict:
+def result_json(r: UnitResult, tz: str, shown: dict[datetime, str | None] | None = None) -> dict:
+    """A unit's line of ``status``'s JSON; ``shown``: instants already shown in ``tz`` (a
+    country's units share a few submission instants, each shown once, not 25,000 times)."""
+    at = r.submitted_at
+    if at is None or shown is None:
+        local = timing.iso_local(at, tz)
+    elif (local := shown.get(at)) is None:
+        local = shown[at] = timing.iso_local(at, tz)
     return {
         "code": r.code,
         "name": r.name,
@@ -31,15 +38,15 @@ def result_json(r: UnitResult, tz: str) -> dict:
         "compiler": r.compiler,
         "status": r.status,
         "version": r.version,
-        "submitted_at": timing.iso_local(r.submitted_at, tz),
+        "submitted_at": local,
         "days_late": r.days_late,
         "self_total": r.self_total,
         "final_total": r.final_total,
         "band": r.band,
-        "rules": list(r.rules),
+        "rules": list(r.rules) if r.rules else [],
         "revise_by": r.revise_by.isoformat() if r.revise_by else None,
         "return_reason": r.return_reason,
-        "warnings": [w["message"] for w in r.warnings],
+        "warnings": [w["message"] for w in r.warnings] if r.warnings else [],
     }
 
 
@@ -113,9 +120,12 @@ def _cycle_status(
         }
     else:
         results = unit_results(ctx, session, at, within)
+        instants: dict[datetime, str | None] = {}
         body = {
             "summary": standing.summarize(results),
-            "units": with_flags([result_json(r, ctx.tz) for r in results], session, ctx, at),
+            "units": with_flags(
+                [result_json(r, ctx.tz, instants) for r in results], session, ctx, at
+            ),
             "compilers": standing.progress_by_compiler(results),
         }
     return {

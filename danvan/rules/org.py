@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from danvan.rules import fields as f
-from danvan.rules.domain import UNIT_KINDS, OrgUnit
+from danvan.rules.domain import UNIT_KINDS, OrgUnit, frozen_value
 from danvan.rules.errors import Problems
 
 _CONTACT = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
@@ -87,19 +87,13 @@ def unit_with_defaults(
 ) -> OrgUnit:
     """:func:`effective_unit` from the fields themselves: a country's tree (25,000 units) is
     loaded on every ``status``, and a ``UnitSpec`` per unit only to be read back was a tenth of
-    the load."""
-    return OrgUnit(
-        code=code,
-        name=name,
-        kind=kind,
-        parent=parent,
-        assessed=kind != "province" if assessed is None else assessed,
-        compiles=kind in ("province", "district") if compiles is None else compiles,
-        active=active,
-        contacts=contacts,
-        merged_into=merged_into,
-        predecessors=predecessors,
-    )
+    the load (the unit built by :func:`frozen_value`, for the same reason)."""
+    return frozen_value(
+        OrgUnit, code, name, kind, parent,
+        kind != "province" if assessed is None else assessed,
+        kind in ("province", "district") if compiles is None else compiles,
+        active, contacts, merged_into, predecessors,
+    )  # fmt: skip
 
 
 # --- parsing ----------------------------------------------------------------------------------

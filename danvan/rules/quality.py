@@ -9,6 +9,7 @@ The province's own checks (``checks:``) are parsed here too (:mod:`danvan.rules.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -126,10 +127,19 @@ def _ratio_median(ratios: Sequence[tuple[int, int]]) -> Fraction:
 
 def _kth(ratios: Sequence[tuple[int, int]], floats: list[float], k: int) -> Fraction:
     """The ``k``-th smallest ratio (0-based), exactly: among those whose float is the ``k``-th
-    smallest float, at its rank after the fewer ones."""
+    smallest float, at its rank after the fewer ones. Units sharing a ratio (a country has
+    thousands of ties) make one fraction per distinct pair, not one each."""
     f = floats[k]
     below = bisect_left(floats, f)
-    return sorted(Fraction(a, b) for a, b in ratios if a / b == f)[k - below]
+    tied: Counter[Fraction] = Counter()
+    for (a, b), n in Counter(r for r in ratios if r[0] / r[1] == f).items():
+        tied[Fraction(a, b)] += n
+    left = k - below
+    for value in sorted(tied):
+        left -= tied[value]
+        if left < 0:
+            return value
+    raise AssertionError("the k-th float is among the ratios")
 
 
 def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) -> list[Flag]:
@@ -147,14 +157,14 @@ def peer_outliers(units: Mapping[str, tuple[str, FigureSource]], t: Thresholds) 
         by_kind.setdefault(kind, []).append((c, figures))
     floor = t.peer_min_denominator
     for kind in sorted(by_kind):
-        members = by_kind[kind]
-        for name, (group, num, den) in RATE_DEFINITIONS.items():
-            rated = []
-            for c, figures in members:
+        rated_by: dict[str, list[tuple[str, int, int]]] = {name: [] for name in RATE_DEFINITIONS}
+        for c, figures in by_kind[kind]:  # each unit's figures read once for every rate
+            for name, (group, num, den) in RATE_DEFINITIONS.items():
                 values = figures.get(group) or {}
                 d = int(values.get(den, 0) or 0)
                 if d >= floor and d != 0:  # 0: no rate
-                    rated.append((c, int(values.get(num, 0) or 0), d))
+                    rated_by[name].append((c, int(values.get(num, 0) or 0), d))
+        for name, rated in rated_by.items():
             if len(rated) < t.peer_min_units:
                 continue
             scores = modified_z_scores([a / b for _, a, b in rated])
@@ -214,12 +224,16 @@ def flags_for(units: Sequence[UnitFigures], t: Thresholds = Thresholds()) -> lis
 
     ``units``: every submitting unit of the province (peers are compared across all of them).
     """
-    by_unit: dict[str, list[Flag]] = {u.code: [] for u in units}
+    by_unit: dict[str, list[Flag]] = {}  # only the units with a flag (a country: a few hundred)
     for u in units:
+        found: list[Flag] = []
         if u.previous is not None:
             copied = same_as_last_year(u.code, u.figures, u.previous)
-            by_unit[u.code] += [copied] if copied else yoy_jumps(u.code, u.figures, u.previous, t)
-        by_unit[u.code] += rule_flags(u.code, u.figures, u.checks)
+            found += [copied] if copied else yoy_jumps(u.code, u.figures, u.previous, t)
+        if u.checks:
+            found += rule_flags(u.code, u.figures, u.checks)
+        if found:
+            by_unit[u.code] = found
     for flag in peer_outliers({u.code: (u.kind, u.figures) for u in units}, t):
-        by_unit[flag.unit].append(flag)
+        by_unit.setdefault(flag.unit, []).append(flag)
     return [f for code in sorted(by_unit) for f in by_unit[code]]

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
+from itertools import repeat
+from typing import NamedTuple, Protocol
 
 from danvan.rules import scoring, timing
-from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult
+from danvan.rules.domain import CriteriaSet, OrgUnit, UnitResult, frozen_value
 from danvan.rules.revision import ReturnFacts, RevisionStanding, revision_standing
 
 
@@ -98,29 +99,97 @@ def revision_of(
     )
 
 
+class Submitted(Protocol):
+    """What :func:`standings` reads of a unit's version that counts: :class:`SubmissionFacts`'
+    fields (its returns aside), read-only, so the read's own rows serve as they are."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def submitted_at(self) -> datetime: ...
+    @property
+    def first_submitted_at(self) -> datetime: ...
+    @property
+    def scores(self) -> Mapping[str, float]: ...
+    @property
+    def bonus(self) -> float: ...
+    @property
+    def penalty(self) -> float: ...
+    @property
+    def not_applicable(self) -> Mapping[str, str]: ...
+    @property
+    def warnings(self) -> Sequence[Mapping[str, str]]: ...
+
+
 def standings(
     units: Mapping[str, OrgUnit],
     expected: Iterable[str],
     *,
     compilers: Mapping[str, str | None],
-    facts: Mapping[str, SubmissionFacts],
+    facts: Mapping[str, Submitted],
     adjustments: Mapping[str, Mapping[str, float]],
     criteria_for: Callable[[OrgUnit], CriteriaSet],
     deadline: date,
     tz: str = timing.DEFAULT_TZ,
+    returns: Mapping[str, Sequence[ReturnFacts]] | None = None,
 ) -> list[UnitResult]:
-    return [
-        standing(
-            units[code],
-            compiler=compilers.get(code),
-            facts=facts.get(code),
-            adjustments=adjustments.get(code, {}),
-            criteria=criteria_for(units[code]),
-            deadline=deadline,
-            tz=tz,
-        )
-        for code in expected
-    ]
+    """Every expected unit's :func:`standing` (``returns``: unit → its returns), decided
+    set-wise: a country's ``status`` decides 25,000 standings, and deciding each through
+    :func:`standing` was a third of it. Timeliness is decided once per distinct first instant,
+    a band once per distinct (set, total, zero criteria, penalty, days late), and a unit with no
+    adjustment and no N/A criterion (the usual case) has its totals summed here, as
+    :func:`danvan.rules.scoring.assess` sums them; the others go through ``assess``. The same
+    results as :func:`standing`, unit by unit (``tests/rules/test_standing_setwise.py``)."""
+    returns = returns or {}
+    when: dict[datetime, tuple[str, int]] = {}
+    bands: dict[int, dict[tuple, scoring.BandDecision]] = {}
+    out: list[UnitResult] = []
+    for code in expected:
+        unit, f = units[code], facts.get(code)
+        if f is None:
+            out.append(UnitResult(code, unit.name, unit.kind, compilers.get(code), "missing"))
+            continue
+        first = f.first_submitted_at
+        timely = when.get(first)
+        if timely is None:
+            timely = when[first] = (
+                timing.timeliness(first, deadline, tz), timing.days_late(first, deadline, tz)
+            )  # fmt: skip
+        status, timeliness, late, opened = timely[0], timely[0], timely[1], None
+        mine = returns.get(code)
+        if mine:
+            rev = revision_standing(status, late, mine, f.version, tz)
+            status, timeliness, late, opened = rev.status, rev.timeliness, rev.days_late, rev.open
+        criteria, adjusted = criteria_for(unit), adjustments.get(code)
+        if adjusted or f.not_applicable or criteria.not_applicable == "rescale":
+            a = scoring.assess(
+                criteria, unit.kind, f.scores, f.bonus, f.penalty, adjusted or {},
+                f.not_applicable, late,
+            )  # fmt: skip
+            self_total, final_total, zeros, penalty = (
+                a.self_total, a.final_total, a.zero_criteria, a.final_penalty
+            )  # fmt: skip
+        else:  # assess's own sums, without adjustments or N/A: final = self
+            scores, penalty = f.scores, f.penalty
+            points = float(sum(map(scores.get, criteria.codes_for_kind(unit.kind), repeat(0.0))))
+            self_total = final_total = float(points + f.bonus - penalty)
+            zeros = [*scores.values()].count(0)
+        memo = bands.setdefault(id(criteria), {})
+        key = (final_total, zeros > 0, penalty, late)
+        decision = memo.get(key)
+        if decision is None:
+            decision = memo[key] = scoring.decide_band(
+                final_total, criteria, zero_count=zeros, penalty=penalty, days_late=late
+            )
+        warnings = tuple(dict(w) for w in f.warnings) if f.warnings else ()
+        result = frozen_value(
+            UnitResult, code, unit.name, unit.kind, compilers.get(code), status, f.version,
+            f.submitted_at, first, late, self_total, final_total, decision.band, zeros, timeliness,
+            opened.revise_by if opened else None, opened.reason if opened else None, warnings,
+            decision.rules, penalty,
+        )  # fmt: skip
+        out.append(result)
+    return out
 
 
 #: Above this many units ``status`` prints one line per compiler, not every unit (``--all``):
