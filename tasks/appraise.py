@@ -53,7 +53,7 @@ def _record_appraisal(path: str, at: datetime, actor: str) -> dict:
                 f"Kỳ {appraisal.year} đã công bố kết quả; không thể thẩm định thêm.",
                 file=path,
             )
-        units = {c: ctx.units[c] for c in ctx.province_units}
+        units = {c: ctx.units[c] for c in ctx.in_province}
         by_unit = units.get(appraisal.by)
         try:
             check_appraisal(
@@ -119,7 +119,7 @@ def reopen(year: int, unit: str, until: date, by: str, reason: str, at: datetime
             raise reject(
                 "not_province", "--by", f"Chỉ UBND tỉnh ({ctx.province}) được gia hạn thẩm định."
             )
-        target = ctx.units.get(unit) if unit in ctx.province_units else None
+        target = ctx.units.get(unit) if unit in ctx.in_province else None
         if target is None or not target.compiles or not target.active or unit == by:
             raise reject(
                 "not_a_compiler", "--unit", f"'{unit}' không phải đơn vị tổng hợp của kỳ này."

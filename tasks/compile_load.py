@@ -118,7 +118,7 @@ def _unit_inputs(ctx: CycleContext, session: Session, at: datetime) -> dict[str,
     deadline = ctx.deadline("self_assessment")
     returns = load_returns(ctx, session, until=at)
     inputs = {}
-    for code in ctx.province_units:
+    for code in ctx.in_province:
         unit = ctx.units[code]
         if not (unit.active and unit.assessed):
             continue
@@ -188,7 +188,7 @@ def compilers_to_compile(ctx: CycleContext, unit: str | None) -> list[str]:
     """The compilers to compile, deepest first (bottom-up): ``unit`` alone, or the province and
     every active compiler under it."""
     if unit is not None:
-        if unit not in ctx.province_units or not ctx.units[unit].compiles:
+        if unit not in ctx.in_province or not ctx.units[unit].compiles:
             raise reject(
                 "not_a_compiler", "--unit", f"'{unit}' không phải đơn vị tổng hợp của kỳ này."
             )

@@ -22,7 +22,7 @@ def portal_audience(year: int, under: str | None = None) -> tuple[int, list[tupl
     province (or of ``under``'s subtree), as (code, name, unit id), sorted by code."""
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=year)
-    if under is not None and under not in ctx.province_units:
+    if under is not None and under not in ctx.in_province:
         raise reject("unknown_unit", "--under", f"Không có đơn vị mã '{under}' trong tỉnh.")
     pool = subtree(ctx.units, under) if under else ctx.province_units
     codes = sorted(

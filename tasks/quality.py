@@ -217,10 +217,10 @@ def _note(note: str) -> str:
 
 
 def _may_check(ctx: CycleContext, unit: str, by: str) -> None:
-    if unit not in ctx.province_units:
+    if unit not in ctx.in_province:
         raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{unit}” trong kỳ này.")
     checker = ctx.units.get(by)
-    if checker is None or by not in ctx.province_units:
+    if checker is None or by not in ctx.in_province:
         raise reject("unknown_unit", "--by", f"Không có đơn vị mã “{by}”.")
     if not (checker.compiles and checker.active and is_below(ctx.units, unit, by)):
         raise reject(

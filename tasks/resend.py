@@ -57,7 +57,7 @@ def requeue_unknown(
         assert cycle_id is not None
         stmt = select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.status == "unknown")
         if unit is not None:
-            if unit not in ctx.province_units:
+            if unit not in ctx.in_province:
                 raise reject(
                     "unknown_unit", "--unit", f"Không có đơn vị mã “{unit}” trong kỳ {year}."
                 )

@@ -56,7 +56,7 @@ class Stamps:
 
     def unit(self, code: str) -> OrgUnit:
         u = self.ctx.units.get(code)
-        if u is None or code not in self.ctx.province_units:
+        if u is None or code not in self.ctx.in_province:
             raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}”.")
         if not (u.active and u.assessed):
             raise reject(
@@ -66,7 +66,7 @@ class Stamps:
 
     def assessed(self, under: str | None) -> list[OrgUnit]:
         root = under or self.ctx.province
-        if root not in self.ctx.province_units:
+        if root not in self.ctx.in_province:
             raise reject("unknown_unit", "--under", f"Không có đơn vị mã “{root}”.")
         codes: Iterable[str] = subtree(self.ctx.units, root)
         return [u for c in codes if (u := self.ctx.units[c]).active and u.assessed]

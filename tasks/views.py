@@ -155,7 +155,7 @@ def deliveries(session: Reader, cycle_id: int, year: int) -> dict:
 def unit_files(session: Reader, *, year: int, code: str, at: datetime | None = None) -> dict:
     """One unit's versions and the files kept with each (workbook, report, evidence)."""
     ctx = cached_context(session, year)
-    if code not in ctx.province_units:
+    if code not in ctx.in_province:
         raise reject("unknown_unit", "--unit", f"Không có đơn vị mã “{code}” trong kỳ {year}.")
     assert ctx.cycle.id is not None
     subs = recorded.unit_versions(
