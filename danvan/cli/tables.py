@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -54,6 +56,11 @@ def print_compiler_summaries(doc: dict, console: Console | None = None) -> None:
     console.print(table)
 
 
+def _as_of(iso: str) -> str:
+    """The document's instant (ISO, local) as officials write it: ``09:00 ngày 20/11/2024``."""
+    return datetime.fromisoformat(iso).strftime("%H:%M ngày %d/%m/%Y")
+
+
 def print_status(doc: dict, console: Console | None = None, *, every_unit: bool = True) -> None:
     """Who has submitted, one table per compiler, readable at 80 columns.
 
@@ -63,7 +70,7 @@ def print_status(doc: dict, console: Console | None = None, *, every_unit: bool 
     console = console or Console()
     s = doc["summary"]
     console.print(
-        f"[bold]Kỳ {doc['cycle']}[/bold] — tính đến {doc['as_of']}: "
+        f"[bold]Kỳ {doc['cycle']}[/bold] — tính đến {_as_of(doc['as_of'])}: "
         f"{s['submitted']}/{s['expected']} đã nộp ({s['on_time']} đúng hạn, {s['late']} trễ), "
         f"{s['missing']} chưa nộp"
         + (f", {s['returned']} đang bổ sung" if s.get("returned") else "")
