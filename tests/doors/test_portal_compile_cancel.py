@@ -28,19 +28,6 @@ from tests.helpers.site import running_site
 NOW = "2024-11-21T09:00"
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
-def _submitted(tmp_path: Path) -> None:
-    from danvan.flows.intake import submit
-
-    sent = [h.write_json(tmp_path / f"{c}.json", h.submission(c)) for c in (h.UNIT, h.OTHER)]
-    submit.fn([str(p) for p in sent], h.at("2024-11-08T09:00"))
-
-
 def _rows() -> tuple[list[Any], list[Any], list[Any]]:
     """(compile requests, compilations, audit entries of compiles and cancels)."""
     from sqlmodel import col, select
@@ -107,9 +94,9 @@ def test_a_running_compile_is_cancelled_and_records_nothing(
     second click and a click after a finished compile are answered; others get 404."""
     entered, release = gate
     with running_site(tmp_path, monkeypatch, [h.DISTRICT, "QNG.STH", h.UNIT], now=NOW) as site:
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         district = h.open_session(site.url, site.links[h.DISTRICT])
-        csrf = _csrf(district.get("/tong-hop").text)
+        csrf = h.csrf_of(district.get("/tong-hop").text)
         where = district.post("/tong-hop/bien-soan", data={"csrf": csrf}).headers["location"]
         n = int(where.rsplit("/", 1)[1])
         assert entered.wait(60)
@@ -119,10 +106,10 @@ def test_a_running_compile_is_cancelled_and_records_nothing(
 
         assert district.post(f"{where}/huy", data={"csrf": "0" * 64}).status_code == 403
         other = h.open_session(site.url, site.links["QNG.STH"])
-        assert other.post(f"{where}/huy", data={"csrf": _csrf(other.get("/tong-hop").text)}
+        assert other.post(f"{where}/huy", data={"csrf": h.csrf_of(other.get("/tong-hop").text)}
                           ).status_code == 404  # fmt: skip
         unit = h.open_session(site.url, site.links[h.UNIT])
-        assert unit.post(f"{where}/huy", data={"csrf": _csrf(unit.get("/don-vi").text)}
+        assert unit.post(f"{where}/huy", data={"csrf": h.csrf_of(unit.get("/don-vi").text)}
                          ).status_code == 404  # fmt: skip
 
         r = district.post(f"{where}/huy", data={"csrf": csrf})
@@ -242,7 +229,7 @@ def test_a_queued_prefect_run_is_cancelled_there_too(
     ):
         _use_prefect(monkeypatch, prefect.url)
         district = h.open_session(site.url, site.links[h.DISTRICT])
-        csrf = _csrf(district.get("/tong-hop").text)
+        csrf = h.csrf_of(district.get("/tong-hop").text)
         where = district.post("/tong-hop/bien-soan", data={"csrf": csrf}).headers["location"]
         page = district.get(where).text
         assert "Đang chờ chạy" in page and "(Prefect: Scheduled)" in page
@@ -273,10 +260,10 @@ def test_a_stale_request_is_given_up_and_the_next_click_goes_ahead(
         fake_prefect() as prefect,
         running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW) as site,
     ):
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         _use_prefect(monkeypatch, prefect.url)
         district = h.open_session(site.url, site.links[h.DISTRICT])
-        csrf = _csrf(district.get("/tong-hop").text)
+        csrf = h.csrf_of(district.get("/tong-hop").text)
         # the run is not on the server (deleted, or another server's): given up on sight
         lost, _ = claim(year=h.YEAR, code=h.DISTRICT, at=h.at(NOW), actor="portal:t")
         set_run(lost.id, str(uuid.uuid4()))
@@ -349,7 +336,7 @@ def test_cancel_in_a_browser(
     entered, _ = gate
     size = PHONE if name == "phone" else DESKTOP
     with running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW) as site:
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         ctx = browser.new_context(viewport=size, java_script_enabled=script)
         page = ctx.new_page()
         page.set_default_timeout(20_000)

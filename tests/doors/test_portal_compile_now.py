@@ -25,19 +25,6 @@ from tests.helpers.site import Site, running_site
 NOW = "2024-11-21T09:00"
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
-def _submitted(tmp_path: Path) -> None:
-    from danvan.flows.intake import submit
-
-    sent = [h.write_json(tmp_path / f"{c}.json", h.submission(c)) for c in (h.UNIT, h.OTHER)]
-    submit.fn([str(p) for p in sent], h.at("2024-11-08T09:00"))
-
-
 def _hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
             if p.is_file() and not p.name.startswith(".")}  # fmt: skip
@@ -53,9 +40,9 @@ def test_compile_now_runs_in_the_background(
 
     codes = [h.DISTRICT, "QNG.STH"]
     with running_site(tmp_path, monkeypatch, codes, now=NOW) as site:
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         district = h.open_session(site.url, site.links[h.DISTRICT])
-        csrf = _csrf(district.get("/tong-hop").text)
+        csrf = h.csrf_of(district.get("/tong-hop").text)
         # two clicks at once (two tabs, or two portal workers): one compile
         answers: list[Any] = []
 
@@ -113,10 +100,10 @@ def test_a_failed_compile_says_why_and_the_next_click_runs_again(
     """The output folder cannot be written (a file stands in its place): the page ends failed
     with a Vietnamese reason and its code, no server path; once it can, the next click is done."""
     with running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW) as site:
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         site.out.write_text("not a folder", "utf-8")
         district = h.open_session(site.url, site.links[h.DISTRICT])
-        csrf = _csrf(district.get("/tong-hop").text)
+        csrf = h.csrf_of(district.get("/tong-hop").text)
         r = district.post("/tong-hop/bien-soan", data={"csrf": csrf})
         failed = h.follow_compile(district, r.headers["location"])
         assert "Tổng hợp không thành" in failed and "[os_error]" in failed
@@ -170,7 +157,7 @@ def test_two_portal_workers_start_one_compile(
 
     monkeypatch.setenv("DANVAN_OUT_DIR", str(tmp_path / "out"))
     h.set_up_province(tmp_path / "p")
-    _submitted(tmp_path)
+    h.submit_unit_and_other(tmp_path)
     workers, answers, _barrier = _two_processes(_portal_worker)  # kept until they end
     for w in workers:
         w.join(timeout=300)
@@ -242,7 +229,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def site(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     with running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW) as site:
-        _submitted(tmp_path)
+        h.submit_unit_and_other(tmp_path)
         yield site
 
 

@@ -4,6 +4,7 @@ plan issued, and helpers to write valid and broken submissions and to mint links
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -107,3 +108,18 @@ def follow_compile(client: httpx.Client, location: str, seconds: float = 180) ->
         if 'http-equiv="refresh"' not in text or time.monotonic() > ends:
             return text
         time.sleep(0.3)
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a portal page's form."""
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def submit_unit_and_other(tmp_path: Path) -> None:
+    """UNIT and OTHER send their files (JSON), before the deadline: something to compile."""
+    from danvan.flows.intake import submit
+
+    sent = [write_json(tmp_path / f"{c}.json", submission(c)) for c in (UNIT, OTHER)]
+    submit.fn([str(p) for p in sent], at("2024-11-08T09:00"))
