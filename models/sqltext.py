@@ -127,13 +127,9 @@ def latest_facts(
     until: bool, unit_ids: Iterable[int] | None, figures: bool, scores: bool
 ) -> Statement:
     """Every unit's version that counts (by ``:until``), with when it first submitted."""
-    cond = ["submission.cycle_id = :cycle_id"]
-    if until:
-        cond.append("submission.submitted_at <= :until")
-    if unit_ids is not None:
-        cond.append(f"submission.unit_id IN ({_in_ints(unit_ids)})")
+    where = _cycle_rows("submission", "submitted_at", until, unit_ids)
     agg = ("SELECT submission.unit_id AS unit_id, min(submission.submitted_at) AS first_at,"
-           f" max(submission.version) AS v FROM submission WHERE {' AND '.join(cond)}"
+           f" max(submission.version) AS v FROM submission WHERE {where}"
            " GROUP BY submission.unit_id")  # fmt: skip
     heavy = ["s.scores", "s.not_applicable", "s.warnings"] if scores else ["'{}'", "'{}'", "'[]'"]
     columns = ["s.unit_id", "s.version", "s.submitted_at", "agg.first_at", heavy[0], "s.bonus",
@@ -161,14 +157,10 @@ def standings_version(at: bool) -> Statement:
 
 def adjustments(until: bool, unit_ids: Iterable[int] | None) -> Statement:
     """The cycle's adjustments (by ``:until``; of ``unit_ids``), in the order recorded."""
-    cond = ["adjustment.cycle_id = :cycle_id"]
-    if until:
-        cond.append("adjustment.recorded_at <= :until")
-    if unit_ids is not None:
-        cond.append(f"adjustment.unit_id IN ({_in_ints(unit_ids)})")
+    where = _cycle_rows("adjustment", "recorded_at", until, unit_ids)
     sql = ("SELECT adjustment.id, adjustment.unit_id, adjustment.by_unit_id, adjustment.target,"
            " adjustment.value, adjustment.reason, adjustment.recorded_at FROM adjustment"
-           f" WHERE {' AND '.join(cond)} ORDER BY adjustment.id")  # fmt: skip
+           f" WHERE {where} ORDER BY adjustment.id")  # fmt: skip
     return Statement(sql, "iiisfst")
 
 
@@ -188,11 +180,9 @@ def returns(until: bool, unit: bool) -> Statement:
 
 def version_times(until: bool, unit_ids: Iterable[int]) -> Statement:
     """unit id, version, submitted_at of ``unit_ids``' versions (by ``:until``)."""
-    cond = ["submission.cycle_id = :cycle_id", f"submission.unit_id IN ({_in_ints(unit_ids)})"]
-    if until:
-        cond.append("submission.submitted_at <= :until")
+    where = _cycle_rows("submission", "submitted_at", until, unit_ids)
     sql = ("SELECT submission.unit_id, submission.version, submission.submitted_at"
-           f" FROM submission WHERE {' AND '.join(cond)}")  # fmt: skip
+           f" FROM submission WHERE {where}")  # fmt: skip
     return Statement(sql, "iit")
 
 
@@ -230,6 +220,17 @@ def unit_codes(unit_ids: Iterable[int]) -> Statement:
     """Unit id → code of ``unit_ids``."""
     return Statement(f"SELECT unit.id, unit.code FROM unit WHERE unit.id IN ({_in_ints(unit_ids)})",
                      "is")  # fmt: skip
+
+
+def _cycle_rows(table: str, when: str, until: bool, unit_ids: Iterable[int] | None) -> str:
+    """The WHERE of a cycle's rows of ``table``: recorded by ``:until`` (its column ``when``)
+    when ``until``, of ``unit_ids`` when given."""
+    cond = [f"{table}.cycle_id = :cycle_id"]
+    if until:
+        cond.append(f"{table}.{when} <= :until")
+    if unit_ids is not None:
+        cond.append(f"{table}.unit_id IN ({_in_ints(unit_ids)})")
+    return " AND ".join(cond)
 
 
 def _in_ints(ids: Iterable[int]) -> str:

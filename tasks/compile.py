@@ -294,7 +294,7 @@ def compiled_messages(year: int, written: list[dict], at: datetime) -> tuple[int
         ctx = load_context(session=session, year=year)
     assert ctx.cycle.id is not None
     day = timing.local_date(at, ctx.tz)
-    shown = timing.to_local(at, ctx.tz).strftime("%H:%M ngày %d/%m/%Y")
+    shown = timing.shown(at, ctx.tz)
     queued = []
     renderer = default_renderer()
     for w in written:

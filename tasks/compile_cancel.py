@@ -59,7 +59,7 @@ def cancel(*, year: int, code: str, request_id: int, at: datetime, actor: str) -
         was = settle(session, row, year, code, at, expired)  # a dead runner's: failed, not open
         changed = False
         if was in OPEN:
-            shown = timing.to_local(at, get_settings().timezone).strftime("%H:%M ngày %d/%m/%Y")
+            shown = timing.shown(at, get_settings().timezone)
             problem = compile_wait.cancelled_problem(shown, running=was == "running")
             stmt = (
                 update(CompileRequest)

@@ -16,6 +16,7 @@ from danvan.rules.labels import STATUS_WORDS as STATUS_LABELS
 from danvan.rules.labels import message_text
 from danvan.rules.standing import UNITS_LISTED
 from danvan.rules.text import format_decimal
+from danvan.rules.timing import SHOWN
 
 
 def _num(value: float | None) -> str:
@@ -58,7 +59,7 @@ def print_compiler_summaries(doc: dict, console: Console | None = None) -> None:
 
 def _as_of(iso: str) -> str:
     """The document's instant (ISO, local) as officials write it: ``09:00 ngày 20/11/2024``."""
-    return datetime.fromisoformat(iso).strftime("%H:%M ngày %d/%m/%Y")
+    return datetime.fromisoformat(iso).strftime(SHOWN)
 
 
 def print_status(doc: dict, console: Console | None = None, *, every_unit: bool = True) -> None:

@@ -39,7 +39,7 @@ from danvan.rules import fields as f
 from danvan.rules.domain import OrgUnit, SubmissionDoc
 from danvan.rules.errors import Problems
 from danvan.rules.text import normalize_text
-from danvan.rules.timing import DEFAULT_TZ, to_local
+from danvan.rules.timing import DEFAULT_TZ, shown
 
 _TOP = (
     "unit",
@@ -293,12 +293,8 @@ def check_submission_context(
         p.add(
             "before_plan",
             "",
-            f"Thời điểm nộp ({_shown(at, tz)}) trước khi kế hoạch năm {cycle_year} được ban hành "
-            f"({_shown(issued_at, tz)}): kỳ đánh giá chưa nhận báo cáo. Kiểm tra lại thời điểm "
+            f"Thời điểm nộp ({shown(at, tz)}) trước khi kế hoạch năm {cycle_year} được ban hành "
+            f"({shown(issued_at, tz)}): kỳ đánh giá chưa nhận báo cáo. Kiểm tra lại thời điểm "
             "nộp (--at).",
         )
     p.raise_if_any()
-
-
-def _shown(instant: datetime, tz: str) -> str:
-    return to_local(instant, tz).strftime("%H:%M ngày %d/%m/%Y")

@@ -84,6 +84,15 @@ def to_local(instant: datetime, tz: str = DEFAULT_TZ) -> pendulum.DateTime:
     return pendulum.instance(instant).in_timezone(_zone(tz))
 
 
+#: How officials write an instant: ``09:00 ngày 20/11/2024``.
+SHOWN = "%H:%M ngày %d/%m/%Y"
+
+
+def shown(instant: datetime, tz: str = DEFAULT_TZ) -> str:
+    """``instant`` in ``tz`` as officials write it (:data:`SHOWN`)."""
+    return to_local(instant, tz).strftime(SHOWN)
+
+
 def iso_local(instant: datetime | None, tz: str = DEFAULT_TZ) -> str | None:
     """``2024-11-12T08:00:00+07:00``: how JSON outputs show instants."""
     if instant is None:
