@@ -363,3 +363,70 @@ def test_cancel_in_a_browser(
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
         shot("c3-tong-hop-da-huy")  # the page before it, with the button: c1-…
         ctx.close()
+
+
+def _race(request_id: int) -> list[str]:
+    """Six cancels and the recording of ``request_id``, let go at once; what each answered."""
+    from danvan.models.db import get_engine, transaction
+    from danvan.tasks.compile_cancel import cancel
+    from danvan.tasks.compile_requests import CompileCancelled, close_done
+
+    barrier = threading.Barrier(7)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        barrier.wait()
+        done = cancel(year=h.YEAR, code=h.DISTRICT, request_id=request_id, at=h.at(NOW),
+                      actor="portal:t")  # fmt: skip
+        outcomes.append("?" if done is None else done.outcome)
+
+    def record() -> None:
+        barrier.wait()
+        try:
+            with transaction(get_engine()) as session:
+                close_done(session, request_id, {h.DISTRICT: ["a.docx"]})
+            outcomes.append("recorded")
+        except CompileCancelled:
+            outcomes.append("rolled back")
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    threads.append(threading.Thread(target=record))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes
+
+
+def test_cancels_and_the_recording_race_and_one_wins(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six cancels (portal processes, clicks) and the compile's recording meet one running
+    request at once, on SQLite and on PostgreSQL, four times: exactly one of them wins.
+    Cancelled: one audit entry, the recording rolled back (``CompileCancelled``), the other
+    clicks told "already". Recorded: no cancel audited, every click told "ended"."""
+    from danvan.tasks.compile_requests import claim, hold_lease, start
+
+    with running_site(tmp_path, monkeypatch, [h.DISTRICT], now=NOW):
+        for _ in range(4):
+            lease = hold_lease()
+            try:
+                view, new = claim(year=h.YEAR, code=h.DISTRICT, at=h.at(NOW), actor="t",
+                                  lease=lease.token)  # fmt: skip
+                assert new and start(view.id, lease.token) is not None
+                outcomes = _race(view.id)
+            finally:
+                lease.__exit__(None, None, None)
+            requests, _, audit = _rows()
+            status = next(q.status for q in requests if q.id == view.id)
+            key = f"/{view.id}"
+            cancels = [
+                a for a in audit if a.action == "compile_cancel" and a.entity_key.endswith(key)
+            ]
+            if status == "cancelled":
+                assert sorted(outcomes) == ["already"] * 5 + ["cancelled", "rolled back"]
+                assert len(cancels) == 1
+            else:
+                assert status == "done", status
+                assert sorted(outcomes) == ["ended"] * 6 + ["recorded"]
+                assert cancels == []
