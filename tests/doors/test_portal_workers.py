@@ -1,7 +1,8 @@
 """``danvan portal --workers N`` (SPEC §4.5): several processes share sessions (one secret,
 drawn by the parent when none is set), CSRF tokens and rate limits (counted in the database);
 200 uploads at once through 2 workers on PostgreSQL are each recorded once, every unit's
-versions come out 1..N with no gap, and no process writes a link's token to any log line.
+versions come out 1..N with no gap, each upload's receipt reaches the unit's contact (a live
+endpoint in this process) exactly once, and no process writes a link's token to any log line.
 The 200 clients are light (requests built and connections opened before the start, sent over
 ``http.client``): they share the 2 cores with the server being measured."""
 
@@ -79,14 +80,25 @@ def test_a_process_records_one_units_files_in_turn() -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
+    from danvan.demo.run import local_inbox
+
+    with local_inbox() as (contact, received):
+        _burst(pg_url, tmp_path, contact, received)
+
+
+def _burst(pg_url: str, tmp_path: Path, contact: str, received: list[dict]) -> None:
+    """The 200 uploads, their receipts sent to ``contact`` (every unit's, one path each)."""
+    import yaml
     from sqlmodel import select
 
     from danvan.demo.load import sign_in
+    from danvan.demo.sample import __file__ as sample_init
     from danvan.models.context import load_context
     from danvan.models.db import get_engine, reading
     from danvan.models.tables import AuditEntry, Submission
 
-    h.set_up_province(tmp_path / "p")
+    org = yaml.safe_load((Path(sample_init).parent / "org.yaml").read_text(encoding="utf-8"))
+    h.set_up_province(tmp_path / "p", {u["code"]: f"{contact}/{u['code']}" for u in org["units"]})
     with reading(get_engine()) as session:
         ctx = load_context(session=session, year=h.YEAR)
     codes = sorted(c for c in ctx.province_units if ctx.units[c].assessed and ctx.units[c].active)
@@ -106,6 +118,7 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
         )
     url = f"http://127.0.0.1:{port}"
     spent = "not measured"
+    receipts_after = 0.0
     try:
         _wait_until_serving(url, proc, log)
         answers: list[str] = []
@@ -161,6 +174,12 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
                 for hint in range(VERSIONS):
                     pool.submit(one, code, hint)
         spent = cpu[0].spent() if cpu else spent
+        answered = time.monotonic()
+        deadline = answered + 120  # the receipts go after the answers (the courier)
+        while _receipts(received) < UNITS * VERSIONS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        receipts_after = time.monotonic() - answered
+        time.sleep(1)  # none more should come
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -174,7 +193,9 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
         load = "/".join(f"{x:.1f}" for x in os.getloadavg())
         print(
             f"\n{len(walls)} uploads at once, 2 workers: p50 {p50:.2f} s, p95 {p95:.2f} s, "
-            f"max {ordered[-1]:.2f} s; CPU s: {spent}; load average {load}{waits.summary()}"
+            f"max {ordered[-1]:.2f} s; every receipt arrived {receipts_after:.1f} s after the "
+            f"last answer; CPU s (to the last answer): {spent}; load average {load}"
+            f"{waits.summary()}"
         )
     wrong = sorted({a.split(": ", 1)[1] for a in answers if not a.endswith(": ok")})
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
@@ -195,6 +216,21 @@ def test_200_uploads_through_two_workers(pg_url: str, tmp_path: Path) -> None:
         token = link.rsplit("/", 1)[-1]
         assert token not in text
     assert "/l/…" in text
+    # each upload's receipt once: every unit's contact got one message per version it sent
+    receipts = [r for r in received if r["title"].startswith(RECEIPT)]
+    assert Counter(r["to"] for r in receipts) == {code: VERSIONS for code in codes}
+    for code in codes:  # versions 1..N, each once
+        said = sorted(
+            r["title"].split("phiên bản ")[1].split(",")[0] for r in receipts if r["to"] == code
+        )
+        assert said == sorted(str(v) for v in range(1, VERSIONS + 1)), (code, said)
+
+
+RECEIPT = "[Đã nhận]"  # a receipt's subject begins so (config/templates/receipt.j2)
+
+
+def _receipts(received: list[dict]) -> int:
+    return sum(1 for r in received if r["title"].startswith(RECEIPT))
 
 
 def _multipart(csrf: str, name: str, data: bytes) -> tuple[bytes, str]:
