@@ -243,9 +243,13 @@ def deliver(
     with RunLease(engine) as lease:
         after = 0
         while time.monotonic() < stop_at:
+            if ids is not None and orphans is not None and (not ids or ids[-1] <= after):
+                break  # every row asked for was claimed: no transaction to learn it
             with transaction(engine) as session:
                 if orphans is None:  # first: what dead runs left, in the first claim's write
-                    orphans = settle_dead_claims(session, cycle_id, at)
+                    # (only when sending everything pending: a run sending given rows, the
+                    # portal's receipts, leaves other runs' rows to the next ``remind``)
+                    orphans = settle_dead_claims(session, cycle_id, at) if ids is None else 0
                     _cancel_settled(session, cycle_id, set(settled))
                 rows, last = _claim(session, cycle_id, lease.token, after, chunk, ids)
                 links = _portal_links(session, cycle_id, rows, at)
@@ -272,11 +276,11 @@ def deliver(
                 _record(session, rows, chunk_by_id, at)
             done += rows
             by_id.update(chunk_by_id)
-        if orphans is None:  # no time left to claim anything: still settle the dead runs' rows
+        if orphans is None and ids is None:  # no time left to claim: still settle the dead's
             with transaction(engine) as session:
                 orphans = settle_dead_claims(session, cycle_id, at)
                 _cancel_settled(session, cycle_id, set(settled))
-    unknown = orphans + sum(1 for r in done if by_id[r.id].unknown)
+    unknown = (orphans or 0) + sum(1 for r in done if by_id[r.id].unknown)
     if not entries:
         return Delivered([], unknown)
     # the names of just the units messaged (the province's ~1,000 codes were read per run)
