@@ -13,7 +13,9 @@ sending is counted in the server's figure. The static style sheet is measured in
     PYTHON .ci/portal_cpu.py /tmp/base [N] [ROUNDS]
 
 ``PORTAL_CPU_GAP=0.4`` waits that many seconds after each request (uploads one at a time, as
-units send them, each receipt sent alone rather than with the next uploads' in one run).
+units send them, each receipt sent alone rather than with the next uploads' in one run), and
+first measures the server asked nothing over the same pauses (``idle``: uvicorn wakes ten
+times a second), to subtract.
 ``PORTAL_CPU_KEEP=1`` keeps the run's database (its outbox, to compare before and after).
 ``PYTHON`` is the venv whose code is measured (``/work/main/.venv/bin/python`` runs this same
 script on the code before): the database is copied from ``/tmp/base`` afresh for each run, so
@@ -132,7 +134,11 @@ def main(base: Path, n: int, rounds: int) -> None:
                 "province page": [get(PROVINCE, "/tong-hop")] * total,
             }
             results: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
+            if _GAP:  # what the server spends asked nothing over the same pauses (its ticks)
+                results = {"idle, no request": [], **results}
             for r in range(rounds):  # the kinds in turn, each round on the next requests
+                if _GAP:
+                    results["idle, no request"].append(_idle(proc.pid, n))
                 for kind, requests in kinds.items():
                     results[kind].append(
                         _measure(proc.pid, conn, requests[r * n : (r + 1) * n], received)
@@ -182,6 +188,15 @@ def _measure(pid: int, conn: dict, requests: list, received: list) -> tuple[floa
     _settle(pid)
     n = len(requests)
     return (_ticks(pid) - server) / n * 1000, client / n * 1000
+
+
+def _idle(pid: int, n: int) -> tuple[float, float]:
+    """Server CPU ms over ``n`` pauses of ``PORTAL_CPU_GAP`` s with no request (uvicorn's
+    ticks): a figure one at a time less this one is the request's own."""
+    _settle(pid)
+    server = _ticks(pid)
+    time.sleep(n * _GAP)
+    return (_ticks(pid) - server) / n * 1000, 0.0
 
 
 def _settle(pid: int) -> None:
