@@ -91,6 +91,8 @@ class CycleContext:
 
     @property
     def published(self) -> bool:
+        """Published *now*, whenever that was: what a write asks (nothing is accepted into a
+        published cycle). A view as at an instant asks ``rules.publication.published_by``."""
         return self.cycle.published_at is not None
 
 

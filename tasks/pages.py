@@ -19,6 +19,7 @@ from danvan.rules.domain import CriteriaSet, UnitResult
 from danvan.rules.labels import STATUS_LABELS as REPORT_STATUS_LABELS
 from danvan.rules.labels import TARGET_LABELS
 from danvan.rules.org import subtree
+from danvan.rules.publication import published_by
 from danvan.rules.receipt import is_internal
 from danvan.tasks.compiled_files import stored_files
 from danvan.tasks.receipts import Receipt, receipts_for
@@ -130,6 +131,7 @@ def unit_view(
     adjustments = session.exec(
         select(Adjustment)
         .where(Adjustment.cycle_id == ctx.cycle.id, Adjustment.unit_id == uid)
+        .where(Adjustment.recorded_at <= at)  # as the standing: nothing recorded after ``at``
         .order_by(col(Adjustment.recorded_at).desc(), col(Adjustment.id).desc())
     ).all()
     codes = ctx.org.codes_by_id
@@ -140,6 +142,7 @@ def unit_view(
     # (none for a unit no longer active: it reports nothing, its page shows no standing)
     found = unit_results(ctx, session, at, [code]) if unit.assessed else []
     own = found[0] if found else None
+    published = published_by(ctx.cycle.published_at, at)  # as at the page's instant
     result = session.exec(
         select(Result).where(Result.cycle_id == ctx.cycle.id, Result.unit_id == uid)
     ).first()
@@ -175,14 +178,14 @@ def unit_view(
             )
             for a in adjustments
         ],
-        result=result if ctx.published else None,
-        published=ctx.published,
+        result=result if published else None,
+        published=published,
         criteria=ctx.criteria_for(unit) if unit.assessed else None,
         scores=dict(subs[0].scores) if subs else {},
         receipt=receipts_for(session, ctx, [(code, subs[0].version)]).get((code, subs[0].version))
         if subs
         else None,
-        ranked=_ranked_beside(session, ctx.cycle.id, result) if ctx.published else None,
+        ranked=_ranked_beside(session, ctx.cycle.id, result) if published else None,
     )
 
 
@@ -236,7 +239,7 @@ def compiler_view(
         status_filter=status_filter,
         sort=sort if sort in SORTS else "code",
         reports=sorted({*compiled_reports(out_dir, code), *_stored_reports(session, ctx, code)}),
-        published=ctx.published,
+        published=published_by(ctx.cycle.published_at, at),
         tz=ctx.tz,
         page=page,
         pages=pages,

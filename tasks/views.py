@@ -11,6 +11,7 @@ from danvan.rules import standing, timing
 from danvan.rules.domain import UnitResult
 from danvan.rules.errors import reject
 from danvan.rules.org import subtree
+from danvan.rules.publication import published_by
 from danvan.tasks.quality import cycle_flags, flags_by_unit, with_flags
 from danvan.tasks.readcache import without_gc
 from danvan.tasks.standings import unit_results, unit_states
@@ -131,7 +132,7 @@ def _cycle_status(
     return {
         **head,
         **body,
-        "published": ctx.published,
+        "published": published_by(ctx.cycle.published_at, at),  # as at ``at``, not now
         "deliveries": deliveries(session, ctx.cycle.id, ctx.cycle.year),
     }
 

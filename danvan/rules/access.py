@@ -12,6 +12,7 @@ from datetime import datetime
 
 from danvan.rules.domain import OrgUnit
 from danvan.rules.org import is_below
+from danvan.rules.publication import published_by
 
 
 def link_is_live(
@@ -26,7 +27,7 @@ def link_is_live(
         return False
     if valid_until is not None:
         return at <= valid_until
-    return published_at is None or at < published_at
+    return not published_by(published_at, at)
 
 
 def may_view(units: Mapping[str, OrgUnit], viewer: str, target: str) -> bool:
