@@ -25,7 +25,7 @@ def _body(source: str) -> str:
 
 
 def test_the_copied_launch_is_this_pythons_own() -> None:
-    theirs = inspect.getsource(popen_forkserver.Popen._launch)
+    theirs = inspect.getsource(popen_forkserver.Popen._launch)  # type: ignore[attr-defined]
     for name, ours in OURS.items():
         theirs = theirs.replace(name, ours)
     assert _body(inspect.getsource(_WriterPopen._launch)) == _body(theirs), (
