@@ -39,7 +39,8 @@ class _WriterPopen(popen_forkserver.Popen):
     _fds: list[int]  # the standard library's (set by its __init__)
 
     def _launch(self, process_obj: BaseProcess) -> None:
-        # CPython 3.11–3.13 ``popen_forkserver.Popen._launch``, with ``preparation_data``
+        # CPython 3.11–3.13 ``popen_forkserver.Popen._launch``, with ``preparation_data`` (held
+        # to the running Python's own by tests/core/test_compile_pool_copy.py)
         prep_data = preparation_data(process_obj._name)  # type: ignore[attr-defined]
         buf = io.BytesIO()
         set_spawning_popen(self)
