@@ -26,20 +26,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 AT = datetime(2024, 11, 12, 2, 0, tzinfo=UTC)  # the bench's portal instant (PORTAL_AT)
 _GAP = float(os.environ.get("PORTAL_CPU_GAP") or 0)
-_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _SERVE = """
 import sys
 from datetime import datetime
@@ -56,20 +53,6 @@ def _ticks(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def _multipart(csrf: str, name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="tep"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def main(base: Path, n: int, rounds: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="portal-cpu-"))
     shutil.copy(base / "bench.db", work / "bench.db")
@@ -79,7 +62,7 @@ def main(base: Path, n: int, rounds: int) -> None:
     import httpx
 
     from danvan.demo.bench_portal import _filled_books
-    from danvan.demo.load import sign_in
+    from danvan.demo.load import csrf_of, sign_in, upload_form
     from danvan.demo.run import local_inbox
     from danvan.demo.synthetic import PROVINCE, YEAR, submission, synthetic_org, write_json
     from danvan.tasks.links import link_paths
@@ -115,14 +98,14 @@ def main(base: Path, n: int, rounds: int) -> None:
                 with httpx.Client(base_url=url) as c:
                     page = sign_in(c, links[who]).text
                     cookies[who] = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
-                    tokens[who] = _CSRF.search(page).group(1)  # type: ignore[union-attr]
+                    tokens[who] = csrf_of(page) or ""
             conn = {who: http.client.HTTPConnection("127.0.0.1", port) for who in (one, PROVINCE)}
 
             def get(who: str, path: str) -> tuple[str, str, bytes | None, dict]:
                 return who, path, None, {"Cookie": cookies[who]}
 
             def post(who: str, name: str, data: bytes) -> tuple[str, str, bytes | None, dict]:
-                body, kind = _multipart(tokens[who], name, data)
+                body, kind = upload_form(tokens[who], name, data)
                 headers = {"Cookie": cookies[who], "Content-Type": kind}
                 return who, "/don-vi/nop", body, headers
 

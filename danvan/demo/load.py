@@ -12,6 +12,7 @@ import itertools
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,16 +42,36 @@ class Timings:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def csrf_of(page: str) -> str | None:
+    """The CSRF token of a portal page's form (None: the page has no form)."""
+    match = _CSRF.search(page)
+    return match.group(1) if match else None
+
+
+def upload_form(csrf: str, name: str, data: bytes) -> tuple[bytes, str]:
+    """The unit's upload form as a browser sends it (the CSRF field, then the file as ``tep``):
+    the body and its Content-Type, for a client that sends prebuilt requests (``http.client``:
+    the burst test's and ``.ci/portal_cpu.py``'s light clients)."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="tep"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    tail = f"\r\n--{boundary}--\r\n"
+    return head.encode() + data + tail.encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def sign_in(client: httpx.Client, link: str) -> httpx.Response:
     """Open a personal link as a browser does: its page (whose link it is, one button and a
     token bound to the link and to a pre-session cookie), then the button, which opens the
     session and leads by one redirect to the unit's own page (returned: the page and its CSRF
     token). A GET alone never signs in."""
     first = client.get(link)
-    match = _CSRF.search(first.text)
-    if first.status_code != 200 or match is None:
+    token = csrf_of(first.text)
+    if first.status_code != 200 or token is None:
         raise RuntimeError(f"{first.status_code} opening a link")
-    r = client.post(link, data={"csrf": match.group(1)}, follow_redirects=True)
+    r = client.post(link, data={"csrf": token}, follow_redirects=True)
     if r.status_code != 200:
         raise RuntimeError(f"{r.status_code} opening a link")
     return r
@@ -63,10 +84,10 @@ def visit(client: httpx.Client, link: str, timings: Timings, lock: threading.Loc
     r = sign_in(client, link)
     with lock:
         timings.page.append(time.perf_counter() - start)
-    match = _CSRF.search(r.text)
-    if match is None:
+    token = csrf_of(r.text)
+    if token is None:
         raise RuntimeError(f"{r.status_code} opening a link")
-    return match.group(1)
+    return token
 
 
 def send_file(
@@ -181,10 +202,9 @@ def request_costs(
     page."""
     with httpx.Client(base_url=base_url, timeout=120) as unit:
         page = sign_in(unit, unit_link)
-        match = _CSRF.search(page.text)
-        if match is None:
+        csrf = csrf_of(page.text)
+        if csrf is None:
             raise RuntimeError("no CSRF token on the unit's page")
-        csrf = match.group(1)
 
         def send(files: list) -> Callable[[], httpx.Response]:
             """One upload of the next of ``files`` in turn, through the unit's own form."""

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,7 +90,7 @@ def _burst(pg_url: str, tmp_path: Path, contact: str, received: list[dict]) -> N
     import yaml
     from sqlmodel import select
 
-    from danvan.demo.load import sign_in
+    from danvan.demo.load import sign_in, upload_form
     from danvan.demo.sample import __file__ as sample_init
     from danvan.models.context import load_context
     from danvan.models.db import get_engine, reading
@@ -133,10 +132,8 @@ def _burst(pg_url: str, tmp_path: Path, contact: str, received: list[dict]) -> N
         for code in codes:
             with httpx.Client(base_url=url, timeout=300) as opener:
                 page = sign_in(opener, links[code]).text
-                found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-                assert found is not None
                 cookie = "; ".join(f"{k}={v}" for k, v in opener.cookies.items())
-                sessions[code] = (cookie, found.group(1))
+                sessions[code] = (cookie, h.csrf_of(page))
 
         def one(code: str, hint: int) -> None:
             name = f"{code}-{hint}.json"
@@ -147,7 +144,7 @@ def _burst(pg_url: str, tmp_path: Path, contact: str, received: list[dict]) -> N
                 # before the start, then sent over http.client; a new connection each, so the
                 # session opened by one worker is read by either. httpx cost ~8 ms of CPU an
                 # upload here, taken from the server being measured on the same 2 cores
-                body, kind = _multipart(token, name, data)
+                body, kind = upload_form(token, name, data)
                 headers = {"Cookie": cookies, "Content-Type": kind}
                 sender = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
                 sender.connect()
@@ -231,19 +228,6 @@ RECEIPT = "[Đã nhận]"  # a receipt's subject begins so (config/templates/rec
 
 def _receipts(received: list[dict]) -> int:
     return sum(1 for r in received if r["title"].startswith(RECEIPT))
-
-
-def _multipart(csrf: str, name: str, data: bytes) -> tuple[bytes, str]:
-    """The upload form's body as a browser sends it (the CSRF field, then the file)."""
-    boundary = uuid.uuid4().hex
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="tep"; filename="{name}"\r\n'
-        "Content-Type: application/json\r\n\r\n"
-    )
-    return head.encode() + data + f"\r\n--{boundary}--\r\n".encode(), (
-        f"multipart/form-data; boundary={boundary}"
-    )
 
 
 class _Cpu:
