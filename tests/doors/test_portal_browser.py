@@ -64,6 +64,10 @@ def test_a_unit_sends_its_workbook_and_sees_the_answer(
     assert "Ủy ban nhân dân xã Bình Thạnh" in page.inner_text("h1")
     assert "Chưa nộp" in page.inner_text("main")
     assert "còn 2 ngày" in page.inner_text("main")
+    # the upload's three steps are a numbered list, one under the other (the compile page's
+    # step boxes once restyled every ``.steps``: three columns of one word a line on a phone)
+    tops = page.locator("ol.steps li").evaluate_all("els => els.map(e => e.offsetTop)")
+    assert len(tops) == 3 and tops == sorted(set(tops)), tops
 
     send(page, the_workbook(page, tmp_path, h.submission(h.UNIT)))
     answer = page.inner_text("main")
